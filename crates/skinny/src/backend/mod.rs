@@ -1,0 +1,140 @@
+//! Backends: where kernels run. One trait, implemented by the CPU backend now and the CUDA
+//! backend next; the probe drives either without knowing which.
+//!
+//! A backend prepares one (problem, variant) at a time: it allocates and uploads the inputs once,
+//! then the probe asks it for one verified run and for timings. Verification itself (reference,
+//! comparison) stays in the probe, so every backend is judged by the same code.
+
+pub mod cpu;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{HostTensor, ProblemData};
+use crate::measure::{Stats, StoppingRule, Timings};
+use crate::registry::{BackendKind, Variant};
+
+/// What the backend runs on, for the result file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub backend: BackendKind,
+    pub name: String,
+    /// Backend-specific facts: cache sizes, thread counts, compute capability, driver version.
+    pub details: BTreeMap<String, String>,
+}
+
+/// The read bandwidth the device reaches on a plain streaming read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BandwidthCeiling {
+    /// Median of the samples, GB/s (10^9 bytes per second).
+    pub gbps: f64,
+    pub buffer_bytes: u64,
+    /// Samples in GB/s.
+    pub stats: Stats,
+}
+
+/// The device's own limits, measured in the same run as the kernels so that every time can be
+/// read against them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ceilings {
+    pub read_bandwidth: Option<BandwidthCeiling>,
+    /// Launch (or dispatch) of an empty unit of work and waiting for it, µs.
+    pub empty_roundtrip_us: Option<Stats>,
+    /// Per-node cost of empty kernels replayed in a CUDA graph, µs.
+    pub graph_node_us: Option<Stats>,
+    /// What each ceiling means on this backend.
+    pub notes: Vec<String>,
+}
+
+/// A failure while preparing, running or timing one variant.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub struct RunError {
+    pub message: String,
+    /// The backend can run nothing more (a poisoned CUDA context): the probe stops its runs.
+    pub fatal: bool,
+}
+
+impl RunError {
+    pub fn new(message: impl Into<String>) -> RunError {
+        RunError {
+            message: message.into(),
+            fatal: false,
+        }
+    }
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub trait Backend {
+    fn kind(&self) -> BackendKind;
+    fn device(&self) -> DeviceInfo;
+    fn measure_ceilings(&mut self, rule: &StoppingRule) -> Result<Ceilings, RunError>;
+    /// Allocate and upload what one run of `variant` on `data` needs.
+    fn prepare<'a>(
+        &'a mut self,
+        variant: &Variant,
+        data: &ProblemData,
+    ) -> Result<Box<dyn PreparedRun + 'a>, RunError>;
+}
+
+pub trait PreparedRun {
+    /// Poison y with NaN (for axpby: reset it to the input y, which the kernel must read), run
+    /// once, wait, and return y.
+    fn run_once(&mut self) -> Result<HostTensor, RunError>;
+    /// Every timing figure this backend measures, each under the stopping rule.
+    fn measure(&mut self, rule: &StoppingRule) -> Result<Timings, RunError>;
+}
+
+/// Which backend the user asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendChoice {
+    Auto,
+    Cpu,
+    Cuda,
+}
+
+/// The backend in use and why it was chosen.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BackendSelection {
+    pub kind: BackendKind,
+    pub requested: BackendChoice,
+    pub reason: String,
+}
+
+/// Why this build cannot run the CUDA backend; `None` once it can.
+fn cuda_unavailable() -> Option<String> {
+    Some("this build of skinny has no CUDA backend yet".to_string())
+}
+
+/// Open the backend the user asked for. `auto` prefers CUDA and falls back to the CPU, saying why.
+pub fn open(choice: BackendChoice) -> Result<(Box<dyn Backend>, BackendSelection), String> {
+    let cpu = |reason: String| {
+        let backend: Box<dyn Backend> = Box::new(cpu::CpuBackend::new());
+        (
+            backend,
+            BackendSelection {
+                kind: BackendKind::Cpu,
+                requested: choice,
+                reason,
+            },
+        )
+    };
+    match choice {
+        BackendChoice::Cpu => Ok(cpu("--backend cpu".into())),
+        BackendChoice::Cuda => match cuda_unavailable() {
+            Some(why) => Err(format!("--backend cuda: {why}; use --backend cpu")),
+            None => unreachable!("no CUDA backend is compiled in"),
+        },
+        BackendChoice::Auto => match cuda_unavailable() {
+            Some(why) => Ok(cpu(format!("fell back to the CPU backend: {why}"))),
+            None => unreachable!("no CUDA backend is compiled in"),
+        },
+    }
+}

@@ -1,0 +1,532 @@
+//! The variant registry: every kernel configuration skinny can run, declared in data.
+//!
+//! A variant is a kernel family, fixed parameters, and the capabilities it honestly claims. The
+//! plan pairs each problem with each variant and uses the capabilities to decide between a run
+//! and a coverage gap. Adding a variant means adding an entry to a TOML file; the file is checked
+//! when loaded, and every mistake is reported with its file and line.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::kernels::{self, ParamKind};
+use crate::problem::{Dtype, Layout};
+use crate::source::{DataError, SourceFile};
+
+/// The registry compiled into the binary.
+pub const EMBEDDED_REGISTRY: &str = include_str!("../../../registry/variants.toml");
+pub const EMBEDDED_REGISTRY_PATH: &str = "registry/variants.toml";
+
+/// Where a variant's kernel runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    Cpu,
+    Cuda,
+}
+
+impl BackendKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Cpu => "cpu",
+            BackendKind::Cuda => "cuda",
+        }
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A fixed parameter value: a tile size, a thread count, a transpose override.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Int(i64),
+    Bool(bool),
+}
+
+impl fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamValue::Int(v) => write!(f, "{v}"),
+            ParamValue::Bool(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// What a variant can run. Anything outside these is a coverage gap, never a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Capabilities {
+    pub layouts: Vec<Layout>,
+    pub dtypes: Vec<Dtype>,
+    /// Fused bias epilogue.
+    pub bias: bool,
+    /// `y = alpha·x·Wᵀ + beta·y` (accumulate into y).
+    pub accumulate: bool,
+    pub m_min: usize,
+    /// `None`: no upper bound on rows.
+    pub m_max: Option<usize>,
+    /// Smallest k the kernel handles; a kernel without a small-K path sets its K tile here.
+    pub k_min: usize,
+    pub k_multiple: usize,
+    pub n_multiple: usize,
+    /// When present, the only n values the kernel was built for.
+    pub n_values: Option<Vec<usize>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    pub id: String,
+    pub backend: BackendKind,
+    pub kernel: String,
+    pub description: String,
+    pub params: BTreeMap<String, ParamValue>,
+    pub supports: Capabilities,
+}
+
+impl Variant {
+    pub fn int_param(&self, name: &str) -> Option<i64> {
+        match self.params.get(name) {
+            Some(ParamValue::Int(v)) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Registry {
+    /// The file it came from, as shown in messages and results.
+    pub source: String,
+    pub variants: Vec<Variant>,
+}
+
+// ---- the file format -------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegistryFile {
+    #[serde(default)]
+    variant: Vec<Spanned<VariantEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariantEntry {
+    id: Spanned<String>,
+    backend: BackendKind,
+    kernel: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    params: BTreeMap<String, Spanned<ParamValue>>,
+    supports: SupportsEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SupportsEntry {
+    layouts: Spanned<Vec<Layout>>,
+    dtypes: Spanned<Vec<Dtype>>,
+    #[serde(default)]
+    bias: bool,
+    #[serde(default)]
+    accumulate: bool,
+    m_min: Option<Spanned<usize>>,
+    m_max: Option<Spanned<usize>>,
+    k_min: Option<Spanned<usize>>,
+    k_multiple: Option<Spanned<usize>>,
+    n_multiple: Option<Spanned<usize>>,
+    n_values: Option<Spanned<Vec<usize>>>,
+}
+
+impl Registry {
+    pub fn embedded() -> Result<Registry, DataError> {
+        Registry::parse(&SourceFile::embedded(
+            EMBEDDED_REGISTRY_PATH,
+            EMBEDDED_REGISTRY,
+        ))
+    }
+
+    pub fn load(path: &Path) -> Result<Registry, DataError> {
+        Registry::parse(&SourceFile::read(path)?)
+    }
+
+    pub fn parse(source: &SourceFile) -> Result<Registry, DataError> {
+        let file: RegistryFile = source.parse_toml()?;
+        if file.variant.is_empty() {
+            return Err(source.error_at(None, "the registry declares no [[variant]]"));
+        }
+        let mut first_line_of_id: HashMap<String, usize> = HashMap::new();
+        let mut variants = Vec::with_capacity(file.variant.len());
+        for entry in file.variant {
+            let entry = entry.into_inner();
+            let id_line = source.line_of(entry.id.span().start);
+            if let Some(first) = first_line_of_id.get(entry.id.get_ref()) {
+                return Err(source.error_at(
+                    Some(entry.id.span()),
+                    format!(
+                        "duplicate variant id '{}' (first defined at line {first})",
+                        entry.id.get_ref()
+                    ),
+                ));
+            }
+            first_line_of_id.insert(entry.id.get_ref().clone(), id_line);
+            variants.push(check_variant(source, entry)?);
+        }
+        Ok(Registry {
+            source: source.name.clone(),
+            variants,
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.id == id)
+    }
+
+    /// The variants whose id matches any of the globs (all of them when there are none). A glob
+    /// that matches nothing is an error: it is almost always a typo, and running without the
+    /// variant the user asked for would be a silent lie.
+    pub fn select(&self, globs: &[String]) -> Result<Vec<Variant>, String> {
+        if globs.is_empty() {
+            return Ok(self.variants.clone());
+        }
+        let mut patterns = Vec::with_capacity(globs.len());
+        for glob in globs {
+            let pattern = glob::Pattern::new(glob)
+                .map_err(|e| format!("--variants '{glob}' is not a valid glob: {e}"))?;
+            if !self.variants.iter().any(|v| pattern.matches(&v.id)) {
+                let known: Vec<&str> = self.variants.iter().map(|v| v.id.as_str()).collect();
+                return Err(format!(
+                    "--variants '{glob}' matches no variant in {} (known: {})",
+                    self.source,
+                    known.join(", ")
+                ));
+            }
+            patterns.push(pattern);
+        }
+        Ok(self
+            .variants
+            .iter()
+            .filter(|v| patterns.iter().any(|p| p.matches(&v.id)))
+            .cloned()
+            .collect())
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-.+".contains(c);
+    match id.split_once('/') {
+        Some((family, name)) => {
+            !family.is_empty()
+                && !name.is_empty()
+                && family.chars().all(allowed)
+                && name.chars().all(|c| allowed(c) || c == '/')
+        }
+        None => false,
+    }
+}
+
+fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, DataError> {
+    let err = |span: Range<usize>, msg: String| source.error_at(Some(span), msg);
+    let id = entry.id.get_ref().clone();
+    if !valid_id(&id) {
+        return Err(err(
+            entry.id.span(),
+            format!(
+                "variant id '{id}' must look like 'family/name' (lowercase letters, digits, '_', \
+                 '-', '.', '+')"
+            ),
+        ));
+    }
+
+    let family = kernels::family(entry.backend, entry.kernel.get_ref()).ok_or_else(|| {
+        err(
+            entry.kernel.span(),
+            format!(
+                "variant '{id}': backend {} has no kernel family '{}' (known: {})",
+                entry.backend,
+                entry.kernel.get_ref(),
+                kernels::family_names(entry.backend).join(", ")
+            ),
+        )
+    })?;
+    let mut params = BTreeMap::new();
+    for (name, value) in entry.params {
+        let spec = family.param(&name).ok_or_else(|| {
+            let known: Vec<&str> = family.params.iter().map(|p| p.name).collect();
+            err(
+                value.span(),
+                format!(
+                    "variant '{id}': kernel '{}' takes no parameter '{name}' (known: {})",
+                    family.name,
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            )
+        })?;
+        match (spec.kind, value.get_ref()) {
+            (ParamKind::Int { min, max }, ParamValue::Int(v)) if (min..=max).contains(v) => {}
+            (ParamKind::Int { min, max }, other) => {
+                return Err(err(
+                    value.span(),
+                    format!(
+                        "variant '{id}': parameter {name} = {other} must be an integer in \
+                         {min}..={max}"
+                    ),
+                ))
+            }
+            (ParamKind::Bool, ParamValue::Bool(_)) => {}
+            (ParamKind::Bool, other) => {
+                return Err(err(
+                    value.span(),
+                    format!("variant '{id}': parameter {name} = {other} must be true or false"),
+                ))
+            }
+        }
+        params.insert(name, value.into_inner());
+    }
+    if let Some(missing) = family
+        .params
+        .iter()
+        .find(|p| p.required && !params.contains_key(p.name))
+    {
+        return Err(err(
+            entry.kernel.span(),
+            format!(
+                "variant '{id}': kernel '{}' needs parameter '{}' ({})",
+                family.name, missing.name, missing.meaning
+            ),
+        ));
+    }
+
+    let supports = check_supports(source, &id, entry.supports)?;
+    Ok(Variant {
+        id,
+        backend: entry.backend,
+        kernel: family.name.to_string(),
+        description: entry.description,
+        params,
+        supports,
+    })
+}
+
+fn check_supports(
+    source: &SourceFile,
+    id: &str,
+    s: SupportsEntry,
+) -> Result<Capabilities, DataError> {
+    let err = |span: Range<usize>, msg: String| {
+        source.error_at(Some(span), format!("variant '{id}': {msg}"))
+    };
+
+    if s.layouts.get_ref().is_empty() {
+        return Err(err(s.layouts.span(), "supports.layouts is empty".into()));
+    }
+    if s.dtypes.get_ref().is_empty() {
+        return Err(err(s.dtypes.span(), "supports.dtypes is empty".into()));
+    }
+    // A value of 0 for any of these would make the variant unable to run anything, or divide by
+    // zero in the filter: refuse it here, where the file can be fixed.
+    let at_least_one = |field: &Option<Spanned<usize>>, name: &str| -> Result<usize, DataError> {
+        match field {
+            None => Ok(1),
+            Some(v) if *v.get_ref() >= 1 => Ok(*v.get_ref()),
+            Some(v) => Err(err(
+                v.span(),
+                format!("supports.{name} = 0 is impossible: it must be at least 1"),
+            )),
+        }
+    };
+    let m_min = at_least_one(&s.m_min, "m_min")?;
+    let k_min = at_least_one(&s.k_min, "k_min")?;
+    let k_multiple = at_least_one(&s.k_multiple, "k_multiple")?;
+    let n_multiple = at_least_one(&s.n_multiple, "n_multiple")?;
+    let m_max = match &s.m_max {
+        None => None,
+        Some(v) if *v.get_ref() < 1 => {
+            return Err(err(
+                v.span(),
+                format!(
+                    "supports.m_max = {} is impossible: a variant must accept at least one row",
+                    v.get_ref()
+                ),
+            ))
+        }
+        Some(v) if *v.get_ref() < m_min => {
+            return Err(err(
+                v.span(),
+                format!(
+                    "supports.m_max = {} is below supports.m_min = {m_min}: no m is accepted",
+                    v.get_ref()
+                ),
+            ))
+        }
+        Some(v) => Some(*v.get_ref()),
+    };
+    let n_values = match s.n_values {
+        None => None,
+        Some(values) => {
+            if values.get_ref().is_empty() || values.get_ref().contains(&0) {
+                return Err(err(
+                    values.span(),
+                    "supports.n_values must list at least one n, each at least 1".into(),
+                ));
+            }
+            if s.n_multiple.is_some() {
+                return Err(err(
+                    values.span(),
+                    "give supports.n_values or supports.n_multiple, not both".into(),
+                ));
+            }
+            Some(values.into_inner())
+        }
+    };
+    Ok(Capabilities {
+        layouts: dedup(s.layouts.into_inner()),
+        dtypes: dedup(s.dtypes.into_inner()),
+        bias: s.bias,
+        accumulate: s.accumulate,
+        m_min,
+        m_max,
+        k_min,
+        k_multiple,
+        n_multiple,
+        n_values,
+    })
+}
+
+fn dedup<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+    items.sort();
+    items.dedup();
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Registry, DataError> {
+        Registry::parse(&SourceFile {
+            name: "test.toml".into(),
+            text: text.into(),
+        })
+    }
+
+    const GOOD: &str = r#"
+[[variant]]
+id = "cpu/one"
+backend = "cpu"
+kernel = "cpu_naive"
+[variant.supports]
+layouts = ["nt"]
+dtypes = ["bf16", "f32"]
+m_max = 16
+"#;
+
+    #[test]
+    fn the_embedded_registry_loads() {
+        let reg = Registry::embedded().unwrap();
+        assert!(reg.get("cpu/naive").is_some());
+        assert!(reg.source.contains("registry/variants.toml"));
+    }
+
+    #[test]
+    fn a_minimal_variant_gets_permissive_defaults() {
+        let reg = parse(GOOD).unwrap();
+        let caps = &reg.variants[0].supports;
+        assert_eq!(caps.m_min, 1);
+        assert_eq!(caps.m_max, Some(16));
+        assert_eq!((caps.k_min, caps.k_multiple, caps.n_multiple), (1, 1, 1));
+        assert!(!caps.bias && !caps.accumulate);
+    }
+
+    fn error_of(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn malformed_toml_names_file_and_line() {
+        let err = error_of(&GOOD.replace("m_max = 16", "m_max = = 16"));
+        assert!(err.starts_with("test.toml:9: "), "{err}");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_with_line() {
+        let err = error_of(&GOOD.replace("m_max = 16", "m_max = 16\nwarp_size = 32"));
+        assert!(err.starts_with("test.toml:10: "), "{err}");
+        assert!(err.contains("unknown field `warp_size`"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_ids_name_both_lines() {
+        let err = error_of(&format!("{GOOD}{GOOD}"));
+        assert!(err.starts_with("test.toml:12: "), "{err}");
+        assert!(
+            err.contains("duplicate variant id 'cpu/one' (first defined at line 3)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn impossible_capabilities_are_refused() {
+        let err = error_of(&GOOD.replace("m_max = 16", "m_max = 0"));
+        assert!(err.starts_with("test.toml:9: "), "{err}");
+        assert!(err.contains("m_max = 0 is impossible"), "{err}");
+        let err = error_of(&GOOD.replace("m_max = 16", "m_max = 4\nm_min = 8"));
+        assert!(err.contains("m_max = 4 is below supports.m_min = 8"), "{err}");
+        let err = error_of(&GOOD.replace("m_max = 16", "k_multiple = 0"));
+        assert!(err.contains("k_multiple = 0 is impossible"), "{err}");
+        let err = error_of(&GOOD.replace("m_max = 16", "n_values = []"));
+        assert!(err.contains("n_values must list at least one n"), "{err}");
+        let err = error_of(&GOOD.replace("layouts = [\"nt\"]", "layouts = []"));
+        assert!(err.contains("supports.layouts is empty"), "{err}");
+    }
+
+    #[test]
+    fn unknown_dtype_is_refused_with_line() {
+        let err = error_of(&GOOD.replace("\"f32\"", "\"fp8\""));
+        assert!(err.starts_with("test.toml:8: "), "{err}");
+        assert!(err.contains("fp8"), "{err}");
+    }
+
+    #[test]
+    fn unknown_kernels_and_params_are_refused() {
+        let err = error_of(&GOOD.replace("cpu_naive", "cpu_magic"));
+        assert!(err.starts_with("test.toml:5: "), "{err}");
+        assert!(err.contains("no kernel family 'cpu_magic'"), "{err}");
+        let err = error_of(&GOOD.replace(
+            "kernel = \"cpu_naive\"",
+            "kernel = \"cpu_naive\"\nparams = { BM = 8 }",
+        ));
+        assert!(err.contains("takes no parameter 'BM'"), "{err}");
+        let err = error_of(&GOOD.replace(
+            "kernel = \"cpu_naive\"",
+            "kernel = \"cpu_rayon\"\nparams = { columns_per_task = 0 }",
+        ));
+        assert!(err.contains("columns_per_task = 0 must be an integer in 1..="), "{err}");
+    }
+
+    #[test]
+    fn ids_must_be_family_slash_name() {
+        let err = error_of(&GOOD.replace("cpu/one", "Naive"));
+        assert!(err.contains("must look like 'family/name'"), "{err}");
+    }
+
+    #[test]
+    fn a_glob_matching_nothing_is_an_error() {
+        let reg = parse(GOOD).unwrap();
+        assert_eq!(reg.select(&["cpu/*".into()]).unwrap().len(), 1);
+        let err = reg.select(&["cuda/*".into()]).unwrap_err();
+        assert!(err.contains("'cuda/*' matches no variant"), "{err}");
+    }
+}

@@ -1,0 +1,154 @@
+//! The probe's result file: a versioned JSON document holding the environment, the ceilings,
+//! every run with every statistic, and every gap. Written atomically: to a temporary file in the
+//! target folder, then renamed, so a reader never sees half a file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::{BackendSelection, DeviceInfo};
+use crate::host::HostInfo;
+use crate::probe::{ProbeOutcome, ProbeSettings};
+use crate::shapes::Shape;
+
+pub const SCHEMA: &str = "skinny.probe";
+/// Bumped whenever a field changes meaning or is removed; readers refuse other versions.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    pub host: HostInfo,
+    pub device: DeviceInfo,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProbeReport {
+    pub schema: String,
+    pub schema_version: u32,
+    pub skinny_version: String,
+    /// RFC 3339, UTC.
+    pub created: String,
+    pub command_line: Vec<String>,
+    pub backend: BackendSelection,
+    pub environment: Environment,
+    pub settings: ProbeSettings,
+    pub registry: String,
+    pub shapes: Vec<Shape>,
+    #[serde(flatten)]
+    pub outcome: ProbeOutcome,
+}
+
+impl ProbeReport {
+    pub fn new(
+        backend: BackendSelection,
+        environment: Environment,
+        settings: ProbeSettings,
+        registry: String,
+        shapes: Vec<Shape>,
+        outcome: ProbeOutcome,
+    ) -> ProbeReport {
+        ProbeReport {
+            schema: SCHEMA.into(),
+            schema_version: SCHEMA_VERSION,
+            skinny_version: env!("CARGO_PKG_VERSION").into(),
+            created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            command_line: std::env::args().collect(),
+            backend,
+            environment,
+            settings,
+            registry,
+            shapes,
+            outcome,
+        }
+    }
+
+    pub fn read(path: &Path) -> Result<ProbeReport, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        #[derive(Deserialize)]
+        struct Header {
+            schema: String,
+            schema_version: u32,
+        }
+        let header: Header = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a skinny result file: {e}", path.display()))?;
+        if header.schema != SCHEMA || header.schema_version != SCHEMA_VERSION {
+            return Err(format!(
+                "{}: schema {} version {}, this skinny reads {SCHEMA} version {SCHEMA_VERSION}",
+                path.display(),
+                header.schema,
+                header.schema_version
+            ));
+        }
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// The folder a file will be written into ("." for a bare file name).
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Check before any work that `path` can be written, so that a long probe does not end in an
+/// error. Creates (and removes) a temporary file beside it.
+pub fn check_writable(path: &Path) -> Result<(), String> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(format!("cannot write results to '{shown}': it is a directory"));
+    }
+    let dir = parent_dir(path);
+    if !dir.is_dir() {
+        return Err(format!(
+            "cannot write results to '{shown}': directory '{}' does not exist",
+            dir.display()
+        ));
+    }
+    tempfile::NamedTempFile::new_in(&dir)
+        .map(drop)
+        .map_err(|e| format!("cannot write results to '{shown}': {e}"))
+}
+
+/// Serialize `value` as pretty JSON to `path`, atomically.
+pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), String> {
+    let shown = path.display();
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write results to '{shown}': {e}");
+    let mut file = tempfile::NamedTempFile::new_in(parent_dir(path)).map_err(|e| fail(&e))?;
+    serde_json::to_writer_pretty(&mut file, value).map_err(|e| fail(&e))?;
+    file.write_all(b"\n").map_err(|e| fail(&e))?;
+    file.as_file().sync_all().map_err(|e| fail(&e))?;
+    file.persist(path).map_err(|e| fail(&e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_refuses_missing_directories_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("missing").join("out.json");
+        let err = check_writable(&target).unwrap_err();
+        assert!(err.contains("does not exist"), "{err}");
+        assert!(write_json_atomic(&target, &1).is_err());
+        assert!(!target.exists());
+        let err = check_writable(dir.path()).unwrap_err();
+        assert!(err.contains("is a directory"), "{err}");
+    }
+
+    #[test]
+    fn atomic_write_replaces_the_file_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.json");
+        write_json_atomic(&target, &vec![1, 2, 3]).unwrap();
+        write_json_atomic(&target, &vec![4]).unwrap();
+        let back: Vec<i32> = serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+        assert_eq!(back, [4]);
+        // No temporary files left beside it.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
