@@ -1,1 +1,128 @@
-fn main() {}
+//! `skinny`: a thin command line over the skinny library.
+
+mod list;
+mod probe_cmd;
+mod progress;
+mod tables;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "skinny",
+    version,
+    about = "Decode-shaped matrix products (y = x·Wᵀ, 1 to 16 rows): verify and time every kernel variant",
+    long_about = None
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify and time every variant on every shape, beside the device's own ceilings.
+    Probe(ProbeArgs),
+    /// Show the variants or shape sets that are embedded or loaded.
+    List(ListArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum BackendArg {
+    /// CUDA when a device is usable, otherwise the CPU (and say why).
+    Auto,
+    Cpu,
+    Cuda,
+}
+
+/// Where the shapes come from; shared by `probe` and `list shapes`.
+#[derive(Args, Clone, Default)]
+pub struct ShapeArgs {
+    /// Shape sets by name or TOML file; `NAME@m8`, `NAME@m2,4`, `NAME@batch`, `NAME@all` pick
+    /// row counts [default: qwen2.5-0.5b]
+    #[arg(long, num_args = 1.., value_name = "SET|FILE")]
+    pub shapes: Vec<String>,
+    /// One extra shape: m,n,k then any of nt|nn, bias|axpby, bf16|f16|f32
+    #[arg(long = "shape", value_name = "M,N,K[,OPT...]")]
+    pub shape: Vec<String>,
+    /// Decode shapes derived from a Hugging Face config.json (row suffixes as for --shapes)
+    #[arg(long, value_name = "CONFIG.JSON")]
+    pub model_config: Vec<String>,
+    /// Run every shape at these dtypes instead of its own
+    #[arg(long, value_delimiter = ',', value_name = "DTYPE,...")]
+    pub dtype: Vec<DtypeArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum DtypeArg {
+    Bf16,
+    F16,
+    F32,
+}
+
+#[derive(Args)]
+pub struct ProbeArgs {
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: BackendArg,
+    #[command(flatten)]
+    pub shapes: ShapeArgs,
+    /// Only the variants whose id matches one of these globs (e.g. 'cpu/*')
+    #[arg(long, num_args = 1.., value_name = "GLOB")]
+    pub variants: Vec<String>,
+    /// A registry file to use instead of the embedded one
+    #[arg(long, value_name = "FILE")]
+    pub registry: Option<PathBuf>,
+    /// Where to write the JSON result file (written atomically)
+    #[arg(long, value_name = "PATH", default_value = "skinny-probe.json")]
+    pub json: PathBuf,
+    /// Time cap per timing figure, milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub time_cap_ms: u64,
+    /// Stop sampling once the relative spread (IQR / median) is at most this
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.005)]
+    pub spread_target: f64,
+    /// Base seed for the random inputs (each run's own seed is recorded)
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Exit with status 3 if any run is incorrect or failed
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Args)]
+pub struct ListArgs {
+    #[command(subcommand)]
+    pub what: ListWhat,
+}
+
+#[derive(Subcommand)]
+pub enum ListWhat {
+    /// The variants of the registry with their capabilities
+    Variants {
+        #[arg(long, value_name = "FILE")]
+        registry: Option<PathBuf>,
+    },
+    /// The embedded shape sets, or the ones named
+    Shapes(ShapeArgs),
+}
+
+/// Exit status when `--strict` finds an incorrect or failed run.
+pub const EXIT_STRICT: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Probe(args) => probe_cmd::run(&args),
+        Command::List(args) => list::run(&args.what).map(|()| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -114,16 +114,20 @@ impl HostTensor {
     pub fn random(dtype: Dtype, len: usize, seed: u64) -> HostTensor {
         fn fill<T: Element>(len: usize, seed: u64) -> HostTensor {
             let mut out = vec![T::from_f32(0.5); len];
-            out.par_chunks_mut(CHUNK).enumerate().for_each(|(i, chunk)| {
-                let mut rng = StdRng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                for slot in chunk {
-                    let v = T::from_f32(rng.random_range(-1.0f32..1.0));
-                    // Rounding can only make a value zero if it was tiny; replace it.
-                    if v.to_f32() != 0.0 {
-                        *slot = v;
+            out.par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each(|(i, chunk)| {
+                    let mut rng = StdRng::seed_from_u64(
+                        seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                    );
+                    for slot in chunk {
+                        let v = T::from_f32(rng.random_range(-1.0f32..1.0));
+                        // Rounding can only make a value zero if it was tiny; replace it.
+                        if v.to_f32() != 0.0 {
+                            *slot = v;
+                        }
                     }
-                }
-            });
+                });
             T::wrap(out)
         }
         match dtype {
@@ -200,7 +204,9 @@ mod tests {
             assert_eq!(a, b);
             assert_ne!(a, c);
             let values = a.to_f64();
-            assert!(values.iter().all(|&v| v != 0.0 && (-1.0..=1.0).contains(&v)));
+            assert!(values
+                .iter()
+                .all(|&v| v != 0.0 && (-1.0..=1.0).contains(&v)));
             // Not a constant: the chunks really draw different numbers.
             let mean = values.iter().sum::<f64>() / values.len() as f64;
             assert!(mean.abs() < 0.01, "{dtype}: mean {mean}");

@@ -51,7 +51,10 @@ fn cpu_model() -> Option<String> {
 /// The largest cache of cpu0 from sysfs (`index*/size`, e.g. "32768K").
 fn last_level_cache_bytes() -> Option<u64> {
     let mut by_level: BTreeMap<u32, u64> = BTreeMap::new();
-    for entry in fs::read_dir("/sys/devices/system/cpu/cpu0/cache").ok()?.flatten() {
+    for entry in fs::read_dir("/sys/devices/system/cpu/cpu0/cache")
+        .ok()?
+        .flatten()
+    {
         let dir = entry.path();
         let level = fs::read_to_string(dir.join("level"))
             .ok()

@@ -46,10 +46,14 @@ pub const FAMILIES: &[KernelFamily] = &[
     KernelFamily {
         backend: BackendKind::Cpu,
         name: "cpu_rayon",
-        summary: "columns of y split across threads; unrolled f32 inner loops the compiler vectorises",
+        summary:
+            "columns of y split across threads; unrolled f32 inner loops the compiler vectorises",
         params: &[ParamSpec {
             name: "columns_per_task",
-            kind: ParamKind::Int { min: 1, max: 1 << 16 },
+            kind: ParamKind::Int {
+                min: 1,
+                max: 1 << 16,
+            },
             required: false,
             meaning: "output columns one rayon task computes (default 64)",
         }],

@@ -202,7 +202,10 @@ mod tests {
         let stats = sample_until_stable(&rule(10_000), || Ok::<_, ()>(5.0)).unwrap();
         assert_eq!(stats.samples, 10);
         assert!(!stats.cap_hit);
-        assert_eq!((stats.median, stats.min, stats.max, stats.rel_spread), (5.0, 5.0, 5.0, 0.0));
+        assert_eq!(
+            (stats.median, stats.min, stats.max, stats.rel_spread),
+            (5.0, 5.0, 5.0, 0.0)
+        );
     }
 
     #[test]

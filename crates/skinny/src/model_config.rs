@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::problem::{Dtype, Epilogue, Layout, Problem};
-use crate::shapes::{Shape, ShapeSet};
+use crate::shapes::{split_row_suffix, Shape, ShapeError, ShapeSet};
 use crate::source::{DataError, SourceFile};
 
 /// The fields skinny reads; the many others of a real config are ignored.
@@ -36,6 +36,12 @@ struct HfConfig {
 /// modelling code hard-codes it and their configs have no such field), and whose output
 /// projection has none.
 const QKV_BIAS_FAMILIES: &[&str] = &["qwen2", "qwen2_vl", "qwen2_5_vl"];
+
+/// Resolve one `--model-config PATH[@ROWS]` argument to its shapes.
+pub fn resolve(spec: &str) -> Result<Vec<Shape>, ShapeError> {
+    let (path, suffix) = split_row_suffix(spec);
+    Ok(load(Path::new(path))?.at_rows(suffix)?)
+}
 
 pub fn load(path: &Path) -> Result<ShapeSet, DataError> {
     let source = SourceFile::read(path)?;
@@ -100,7 +106,11 @@ pub fn parse(source: &SourceFile, name: &str) -> Result<ShapeSet, DataError> {
         None | Some("bfloat16") => Dtype::Bf16,
         Some("float16") => Dtype::F16,
         Some("float32") => Dtype::F32,
-        Some(other) => return Err(fail(format!("torch_dtype '{other}' is not bf16, f16 or f32"))),
+        Some(other) => {
+            return Err(fail(format!(
+                "torch_dtype '{other}' is not bf16, f16 or f32"
+            )))
+        }
     };
 
     let hidden = config.hidden_size;
@@ -126,7 +136,11 @@ pub fn parse(source: &SourceFile, name: &str) -> Result<ShapeSet, DataError> {
         name: name.to_string(),
         description: format!(
             "{} from {} (hidden {hidden}, {heads} heads and {kv_heads} KV heads of {head_dim})",
-            if model_type.is_empty() { "model" } else { &model_type },
+            if model_type.is_empty() {
+                "model"
+            } else {
+                &model_type
+            },
             source.name
         ),
         batch_m: vec![2, 4, 8, 16],
@@ -151,7 +165,11 @@ mod tests {
     #[test]
     fn missing_fields_and_bad_json_are_named() {
         let err = parse_text(r#"{"hidden_size": 8}"#).unwrap_err();
-        assert!(err.to_string().contains("missing field `intermediate_size`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("missing field `intermediate_size`"),
+            "{err}"
+        );
         let err = parse_text("{\n\"hidden_size\": ,\n}").unwrap_err();
         assert_eq!(err.line, Some(2), "{err}");
     }

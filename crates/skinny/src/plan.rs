@@ -37,7 +37,10 @@ pub fn unsupported_reasons(problem: &Problem, caps: &Capabilities) -> Vec<String
     }
     let (m, n, k) = (problem.m(), problem.n(), problem.k());
     if m < caps.m_min {
-        reasons.push(format!("m = {m} is below the variant's m_min = {}", caps.m_min));
+        reasons.push(format!(
+            "m = {m} is below the variant's m_min = {}",
+            caps.m_min
+        ));
     }
     if let Some(m_max) = caps.m_max {
         if m > m_max {
@@ -161,7 +164,18 @@ mod tests {
             prop::option::of(prop::collection::vec(1usize..300, 1..4)),
         )
             .prop_map(
-                |(layouts, dtypes, bias, accumulate, m_min, m_max, k_min, k_mul, n_mul, n_values)| {
+                |(
+                    layouts,
+                    dtypes,
+                    bias,
+                    accumulate,
+                    m_min,
+                    m_max,
+                    k_min,
+                    k_mul,
+                    n_mul,
+                    n_values,
+                )| {
                     Capabilities {
                         layouts,
                         dtypes,
@@ -219,12 +233,12 @@ mod tests {
                 caps.into_iter().enumerate().map(|(i, c)| variant(i, c)).collect();
             let plan = Plan::build(&shapes, &variants);
             prop_assert_eq!(plan.items.len(), shapes.len() * variants.len());
-            for s in 0..shapes.len() {
-                for v in 0..variants.len() {
+            for (s, shape) in shapes.iter().enumerate() {
+                for (v, variant) in variants.iter().enumerate() {
                     let matching: Vec<&PlanItem> = plan.items.iter()
                         .filter(|i| i.shape == s && i.variant == v).collect();
                     prop_assert_eq!(matching.len(), 1);
-                    let admitted = admits(&shapes[s].problem, &variants[v].supports);
+                    let admitted = admits(&shape.problem, &variant.supports);
                     match &matching[0].decision {
                         Decision::Run => prop_assert!(admitted),
                         Decision::Gap { reasons } => {

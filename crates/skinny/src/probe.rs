@@ -50,7 +50,7 @@ impl Default for ProbeSettings {
     fn default() -> Self {
         ProbeSettings {
             rule: StoppingRule::default(),
-            seed: 0x5EED_0F_5C1D,
+            seed: 0x005E_ED0F_5C1D,
         }
     }
 }
@@ -129,7 +129,10 @@ pub fn run_probe(
     let skipped_variants = others
         .into_iter()
         .map(|v| SkippedVariant {
-            reason: format!("a {} variant; this probe runs the {kind} backend", v.backend),
+            reason: format!(
+                "a {} variant; this probe runs the {kind} backend",
+                v.backend
+            ),
             variant: v.id,
         })
         .collect();
@@ -364,7 +367,10 @@ mod tests {
         }
         fn measure(&mut self, _: &StoppingRule) -> Result<Timings, RunError> {
             let mut t = Timings::new();
-            t.insert(Figure::CpuColdUs, Stats::from_samples(vec![2.0, 2.0, 2.0], false));
+            t.insert(
+                Figure::CpuColdUs,
+                Stats::from_samples(vec![2.0, 2.0, 2.0], false),
+            );
             Ok(t)
         }
     }
@@ -388,7 +394,10 @@ mod tests {
                 s
             })
             .collect();
-        let variants = Registry::embedded().unwrap().select(&["cpu/naive".into()]).unwrap();
+        let variants = Registry::embedded()
+            .unwrap()
+            .select(&["cpu/naive".into()])
+            .unwrap();
         let settings = ProbeSettings {
             rule: StoppingRule {
                 time_cap: Duration::from_millis(1),
@@ -396,7 +405,14 @@ mod tests {
             },
             seed: 1,
         };
-        run_probe(&mut FakeBackend { fault }, &shapes, &variants, &settings, &mut Quiet).unwrap()
+        run_probe(
+            &mut FakeBackend { fault },
+            &shapes,
+            &variants,
+            &settings,
+            &mut Quiet,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -422,7 +438,10 @@ mod tests {
 
     #[test]
     fn errors_and_panics_are_failed_runs_and_the_probe_goes_on() {
-        for (fault, text) in [(Fault::PrepareFails, "out of memory"), (Fault::Panics, "panicked: index out of bounds")] {
+        for (fault, text) in [
+            (Fault::PrepareFails, "out of memory"),
+            (Fault::Panics, "panicked: index out of bounds"),
+        ] {
             let out = probe(fault);
             assert!(out.runs.len() > 1);
             for r in &out.runs {

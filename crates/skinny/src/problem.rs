@@ -309,8 +309,24 @@ mod tests {
 
     #[test]
     fn axpby_counts_the_read_of_y_only_when_beta_is_nonzero() {
-        let reads = problem(2, 8, 16, Epilogue::Axpby { alpha: 1.0, beta: 0.5 });
-        let overwrites = problem(2, 8, 16, Epilogue::Axpby { alpha: 1.0, beta: 0.0 });
+        let reads = problem(
+            2,
+            8,
+            16,
+            Epilogue::Axpby {
+                alpha: 1.0,
+                beta: 0.5,
+            },
+        );
+        let overwrites = problem(
+            2,
+            8,
+            16,
+            Epilogue::Axpby {
+                alpha: 1.0,
+                beta: 0.0,
+            },
+        );
         assert_eq!(reads.bytes_moved() - overwrites.bytes_moved(), 2 * 8 * 2);
     }
 
@@ -324,10 +340,20 @@ mod tests {
     fn tensors_past_32_bit_indexing_are_refused() {
         let err =
             Problem::new(1, 1 << 20, 1 << 12, Layout::Nt, Dtype::Bf16, Epilogue::None).unwrap_err();
-        assert!(matches!(err, ProblemError::TooLarge { tensor: "W", .. }), "{err}");
+        assert!(
+            matches!(err, ProblemError::TooLarge { tensor: "W", .. }),
+            "{err}"
+        );
         // usize::MAX must not overflow the check itself.
-        let err = Problem::new(usize::MAX, usize::MAX, 2, Layout::Nt, Dtype::Bf16, Epilogue::None)
-            .unwrap_err();
+        let err = Problem::new(
+            usize::MAX,
+            usize::MAX,
+            2,
+            Layout::Nt,
+            Dtype::Bf16,
+            Epilogue::None,
+        )
+        .unwrap_err();
         assert!(matches!(err, ProblemError::TooLarge { .. }), "{err}");
     }
 

@@ -35,7 +35,8 @@ pub fn reference(data: &ProblemData) -> Vec<f64> {
                 Epilogue::None => dot,
                 Epilogue::Bias => dot + bias.as_ref().expect("bias generated")[j],
                 Epilogue::Axpby { alpha, beta } => {
-                    alpha as f64 * dot + beta as f64 * y_in.as_ref().expect("y generated")[i * n + j]
+                    alpha as f64 * dot
+                        + beta as f64 * y_in.as_ref().expect("y generated")[i * n + j]
                 }
             };
         }
@@ -91,7 +92,11 @@ pub struct ErrorReport {
 }
 
 pub fn compare(y: &[f64], reference: &[f64], n: usize, dtype: Dtype) -> ErrorReport {
-    assert_eq!(y.len(), reference.len(), "result and reference sizes differ");
+    assert_eq!(
+        y.len(),
+        reference.len(),
+        "result and reference sizes differ"
+    );
     let tolerance = Tolerance::for_dtype(dtype);
     let ref_sq: f64 = reference.iter().map(|r| r * r).sum();
     let rms = (ref_sq / reference.len().max(1) as f64).sqrt();
@@ -203,12 +208,17 @@ mod tests {
         .unwrap();
         acc.y_in = Some(HostTensor::Bf16(vec![bf16::from_f32(0.25); 6]));
         let ya = reference(&acc);
-        assert!(y.iter().zip(&ya).all(|(a, b)| (b - (2.0 * a - 0.25)).abs() < 1e-12));
+        assert!(y
+            .iter()
+            .zip(&ya)
+            .all(|(a, b)| (b - (2.0 * a - 0.25)).abs() < 1e-12));
     }
 
     #[test]
     fn comparison_accepts_rounding_and_rejects_real_errors() {
-        let reference: Vec<f64> = (0..1000).map(|i| ((i * 37 % 101) as f64 - 50.0) / 7.0).collect();
+        let reference: Vec<f64> = (0..1000)
+            .map(|i| ((i * 37 % 101) as f64 - 50.0) / 7.0)
+            .collect();
         let rounded: Vec<f64> = reference
             .iter()
             .map(|&r| bf16::from_f64(r).to_f64())

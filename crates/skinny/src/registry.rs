@@ -483,7 +483,10 @@ m_max = 16
         assert!(err.starts_with("test.toml:9: "), "{err}");
         assert!(err.contains("m_max = 0 is impossible"), "{err}");
         let err = error_of(&GOOD.replace("m_max = 16", "m_max = 4\nm_min = 8"));
-        assert!(err.contains("m_max = 4 is below supports.m_min = 8"), "{err}");
+        assert!(
+            err.contains("m_max = 4 is below supports.m_min = 8"),
+            "{err}"
+        );
         let err = error_of(&GOOD.replace("m_max = 16", "k_multiple = 0"));
         assert!(err.contains("k_multiple = 0 is impossible"), "{err}");
         let err = error_of(&GOOD.replace("m_max = 16", "n_values = []"));
@@ -513,7 +516,10 @@ m_max = 16
             "kernel = \"cpu_naive\"",
             "kernel = \"cpu_rayon\"\nparams = { columns_per_task = 0 }",
         ));
-        assert!(err.contains("columns_per_task = 0 must be an integer in 1..="), "{err}");
+        assert!(
+            err.contains("columns_per_task = 0 must be an integer in 1..="),
+            "{err}"
+        );
     }
 
     #[test]

@@ -98,7 +98,9 @@ fn parent_dir(path: &Path) -> PathBuf {
 pub fn check_writable(path: &Path) -> Result<(), String> {
     let shown = path.display();
     if path.is_dir() {
-        return Err(format!("cannot write results to '{shown}': it is a directory"));
+        return Err(format!(
+            "cannot write results to '{shown}': it is a directory"
+        ));
     }
     let dir = parent_dir(path);
     if !dir.is_dir() {
@@ -119,6 +121,13 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), Str
     let mut file = tempfile::NamedTempFile::new_in(parent_dir(path)).map_err(|e| fail(&e))?;
     serde_json::to_writer_pretty(&mut file, value).map_err(|e| fail(&e))?;
     file.write_all(b"\n").map_err(|e| fail(&e))?;
+    // A temporary file is created readable by its owner only; a result file is for everyone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let readable = std::fs::Permissions::from_mode(0o644);
+        file.as_file().set_permissions(readable).map_err(|e| fail(&e))?;
+    }
     file.as_file().sync_all().map_err(|e| fail(&e))?;
     file.persist(path).map_err(|e| fail(&e.error))?;
     Ok(())
@@ -146,8 +155,15 @@ mod tests {
         let target = dir.path().join("out.json");
         write_json_atomic(&target, &vec![1, 2, 3]).unwrap();
         write_json_atomic(&target, &vec![4]).unwrap();
-        let back: Vec<i32> = serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+        let back: Vec<i32> =
+            serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
         assert_eq!(back, [4]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644);
+        }
         // No temporary files left beside it.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }

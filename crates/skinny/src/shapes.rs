@@ -65,8 +65,14 @@ const EMBEDDED_SETS: &[(&str, &str)] = &[
         "shapes/llama-3-8b.toml",
         include_str!("../../../shapes/llama-3-8b.toml"),
     ),
-    ("shapes/tiny-n.toml", include_str!("../../../shapes/tiny-n.toml")),
-    ("shapes/smoke.toml", include_str!("../../../shapes/smoke.toml")),
+    (
+        "shapes/tiny-n.toml",
+        include_str!("../../../shapes/tiny-n.toml"),
+    ),
+    (
+        "shapes/smoke.toml",
+        include_str!("../../../shapes/smoke.toml"),
+    ),
 ];
 
 /// The set the probe runs when none is named.
@@ -262,7 +268,7 @@ pub fn embedded_sets() -> Result<Vec<ShapeSet>, DataError> {
 }
 
 /// Split `NAME@SUFFIX` when the suffix is a row selector; a path may itself contain '@'.
-fn split_row_suffix(spec: &str) -> (&str, &str) {
+pub fn split_row_suffix(spec: &str) -> (&str, &str) {
     match spec.rsplit_once('@') {
         Some((base, suffix))
             if matches!(suffix, "batch" | "all")
@@ -288,16 +294,25 @@ pub fn resolve_set(spec: &str) -> Result<Vec<Shape>, ShapeError> {
     } else {
         let sets = embedded_sets()?;
         let names: Vec<String> = sets.iter().map(|s| s.name.clone()).collect();
-        sets.into_iter()
-            .find(|s| s.name == base)
-            .ok_or_else(|| {
-                format!(
-                    "unknown shape set '{base}' (embedded sets: {}; or give the path of a .toml file)",
-                    names.join(", ")
-                )
-            })?
+        sets.into_iter().find(|s| s.name == base).ok_or_else(|| {
+            format!(
+                "unknown shape set '{base}' (embedded sets: {}; or give the path of a .toml file)",
+                names.join(", ")
+            )
+        })?
     };
     Ok(set.at_rows(suffix)?)
+}
+
+/// Drop repeated shapes (the same set, name and problem), keeping the first of each.
+pub fn dedup(shapes: Vec<Shape>) -> Vec<Shape> {
+    let mut out: Vec<Shape> = Vec::with_capacity(shapes.len());
+    for shape in shapes {
+        if !out.contains(&shape) {
+            out.push(shape);
+        }
+    }
+    out
 }
 
 /// Parse `--shape m,n,k[,nt|nn][,bias|axpby][,bf16|f16|f32]`.
@@ -338,8 +353,8 @@ pub fn parse_shape_arg(spec: &str) -> Result<Shape, String> {
             }
         }
     }
-    let problem =
-        Problem::new(dims[0], dims[1], dims[2], layout, dtype, epilogue).map_err(|e| fail(e.to_string()))?;
+    let problem = Problem::new(dims[0], dims[1], dims[2], layout, dtype, epilogue)
+        .map_err(|e| fail(e.to_string()))?;
     Ok(Shape {
         set: "cli".into(),
         name: spec.to_string(),
@@ -374,8 +389,9 @@ mod tests {
                 ("lm_head".into(), 1, 151936, 896, Epilogue::None),
             ]
         );
-        assert!(shapes.iter().all(|s| s.problem.dtype() == Dtype::Bf16
-            && s.problem.layout() == Layout::Nt));
+        assert!(shapes
+            .iter()
+            .all(|s| s.problem.dtype() == Dtype::Bf16 && s.problem.layout() == Layout::Nt));
     }
 
     #[test]
@@ -427,7 +443,9 @@ mod tests {
         let err = resolve_set("qwen3").unwrap_err().to_string();
         assert!(err.contains("unknown shape set 'qwen3'"), "{err}");
         assert!(err.contains("llama-3-8b"), "{err}");
-        let err = resolve_set("missing/dir/shapes.toml").unwrap_err().to_string();
+        let err = resolve_set("missing/dir/shapes.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("does not exist"), "{err}");
     }
 
@@ -436,9 +454,15 @@ mod tests {
         let s = parse_shape_arg("4,1152,896,nn,bias,f16").unwrap();
         let p = s.problem;
         assert_eq!((p.m(), p.n(), p.k()), (4, 1152, 896));
-        assert_eq!((p.layout(), p.dtype(), p.epilogue()), (Layout::Nn, Dtype::F16, Epilogue::Bias));
+        assert_eq!(
+            (p.layout(), p.dtype(), p.epilogue()),
+            (Layout::Nn, Dtype::F16, Epilogue::Bias)
+        );
         let err = parse_shape_arg("1,0,896").unwrap_err();
-        assert_eq!(err, "--shape '1,0,896': n = 0: every dimension must be at least 1");
+        assert_eq!(
+            err,
+            "--shape '1,0,896': n = 0: every dimension must be at least 1"
+        );
         let err = parse_shape_arg("1,99999999999,99999999999").unwrap_err();
         assert!(err.contains("32-bit kernel indexing"), "{err}");
         let err = parse_shape_arg("1,2").unwrap_err();
@@ -461,13 +485,16 @@ mod tests {
         let err = parse("name = \"x\"\n[[shape]]\nname = \"a\"\nn = 0\nk = 4\n").unwrap_err();
         assert_eq!(err.line, Some(2), "{err}");
         assert!(err.message.contains("shape 'a': n = 0"), "{err}");
-        let err = parse("name = \"x\"\n[[shape]]\nname = \"a\"\nn = 4\nk = 4\nbatch = 2\n")
-            .unwrap_err();
+        let err =
+            parse("name = \"x\"\n[[shape]]\nname = \"a\"\nn = 4\nk = 4\nbatch = 2\n").unwrap_err();
         assert_eq!(err.line, Some(6), "{err}");
         assert!(err.message.contains("unknown field `batch`"), "{err}");
         let err = parse("name = \"x\"\n[[shape]]\nname = \"a\"\nn = 4\nk = 4\nalpha = 2.0\n")
             .unwrap_err();
-        assert!(err.message.contains("only to epilogue = \"axpby\""), "{err}");
+        assert!(
+            err.message.contains("only to epilogue = \"axpby\""),
+            "{err}"
+        );
         let err = parse("name = \"x\"\n[[shape]]\nname = \"a\"\nn = 4\nk = 4\ndtype = \"f8\"\n")
             .unwrap_err();
         assert_eq!(err.line, Some(6), "{err}");

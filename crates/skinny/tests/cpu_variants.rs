@@ -19,7 +19,11 @@ fn every_cpu_variant_matches_the_reference_wherever_it_claims_to() {
     let mut backend = CpuBackend::new();
     let shapes = resolve_set("smoke@all").unwrap();
     let mut checked = 0;
-    for variant in registry.variants.iter().filter(|v| v.backend == BackendKind::Cpu) {
+    for variant in registry
+        .variants
+        .iter()
+        .filter(|v| v.backend == BackendKind::Cpu)
+    {
         for (i, shape) in shapes.iter().enumerate() {
             for dtype in Dtype::ALL {
                 let problem = with_dtype(&shape.problem, dtype);

@@ -92,6 +92,13 @@ struct ColumnsOfY<T>(*mut T);
 unsafe impl<T: Send> Send for ColumnsOfY<T> {}
 unsafe impl<T: Send> Sync for ColumnsOfY<T> {}
 
+impl<T> ColumnsOfY<T> {
+    /// Through a method, so closures capture the Sync wrapper and not the bare pointer field.
+    fn at(&self, index: usize) -> *mut T {
+        self.0.wrapping_add(index)
+    }
+}
+
 pub fn threaded<T: Element>(a: &Args<'_, T>, y: &mut [T]) {
     let p = a.problem;
     let (m, n, k) = (p.m(), p.n(), p.k());
@@ -101,7 +108,6 @@ pub fn threaded<T: Element>(a: &Args<'_, T>, y: &mut [T]) {
     let x: Vec<f32> = a.x.iter().map(|v| v.to_f32()).collect();
     let y_cols = ColumnsOfY(y.as_mut_ptr());
     (0..n.div_ceil(cols)).into_par_iter().for_each(|task| {
-        let y_cols = y_cols;
         let j0 = task * cols;
         let width = cols.min(n - j0);
         let mut acc = vec![0.0f32; m * width];
@@ -129,7 +135,7 @@ pub fn threaded<T: Element>(a: &Args<'_, T>, y: &mut [T]) {
                 // SAFETY: (i, j) lies in this task's column range, which no other task touches,
                 // and inside y (j < n, i < m, y.len() == m·n checked above).
                 unsafe {
-                    let slot = y_cols.0.add(i * n + j);
+                    let slot = y_cols.at(i * n + j);
                     *slot = finish(p.epilogue(), acc[i * width + jj], a.bias, j, *slot);
                 }
             }

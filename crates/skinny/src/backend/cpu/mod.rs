@@ -15,9 +15,7 @@ use std::time::{Duration, Instant};
 use half::{bf16, f16};
 use rayon::prelude::*;
 
-use super::{
-    Backend, BandwidthCeiling, Ceilings, DeviceInfo, PreparedRun, RunError,
-};
+use super::{Backend, BandwidthCeiling, Ceilings, DeviceInfo, PreparedRun, RunError};
 use crate::data::{Element, HostTensor, ProblemData};
 use crate::host::HostInfo;
 use crate::measure::{sample_until_stable, Figure, Stats, StoppingRule, Timings};
@@ -107,9 +105,9 @@ impl Backend for CpuBackend {
             .int_param("columns_per_task")
             .map_or(DEFAULT_COLUMNS_PER_TASK, |c| c as usize);
         match data.problem.dtype() {
-            Dtype::Bf16 => CpuRun::<bf16>::new(variant, data, copies, columns, bf16_kernel),
-            Dtype::F16 => CpuRun::<f16>::new(variant, data, copies, columns, gemm_capable_kernel),
-            Dtype::F32 => CpuRun::<f32>::new(variant, data, copies, columns, gemm_capable_kernel),
+            Dtype::Bf16 => CpuRun::<bf16>::boxed(variant, data, copies, columns, bf16_kernel),
+            Dtype::F16 => CpuRun::<f16>::boxed(variant, data, copies, columns, gemm_capable_kernel),
+            Dtype::F32 => CpuRun::<f32>::boxed(variant, data, copies, columns, gemm_capable_kernel),
         }
     }
 }
@@ -162,7 +160,7 @@ struct CpuRun<T: Element> {
 }
 
 impl<T: Element> CpuRun<T> {
-    fn new<'a>(
+    fn boxed<'a>(
         variant: &Variant,
         data: &ProblemData,
         copies: usize,

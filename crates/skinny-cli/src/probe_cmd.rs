@@ -1,0 +1,170 @@
+//! `skinny probe`: gather shapes and variants, check the output path, run, print, write.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Result};
+use skinny::backend::{self, BackendChoice};
+use skinny::measure::StoppingRule;
+use skinny::probe::{run_probe, Disposition, ProbeSettings};
+use skinny::problem::{Dtype, Problem};
+use skinny::registry::Registry;
+use skinny::results::{check_writable, write_json_atomic, Environment, ProbeReport};
+use skinny::shapes::{self, Shape};
+use skinny::{host::HostInfo, model_config};
+
+use crate::progress::ProgressDisplay;
+use crate::{tables, BackendArg, DtypeArg, ProbeArgs, ShapeArgs, EXIT_STRICT};
+
+pub fn load_registry(path: Option<&std::path::Path>) -> Result<Registry> {
+    Ok(match path {
+        Some(p) => Registry::load(p)?,
+        None => Registry::embedded()?,
+    })
+}
+
+/// Every shape the arguments name, in order, without repeats.
+pub fn collect_shapes(args: &ShapeArgs) -> Result<Vec<Shape>> {
+    let mut out = Vec::new();
+    let nothing_named =
+        args.shapes.is_empty() && args.shape.is_empty() && args.model_config.is_empty();
+    let default = [shapes::DEFAULT_SET.to_string()];
+    let sets: &[String] = if nothing_named {
+        &default
+    } else {
+        &args.shapes
+    };
+    for spec in sets {
+        out.extend(shapes::resolve_set(spec)?);
+    }
+    for spec in &args.model_config {
+        out.extend(model_config::resolve(spec).map_err(|e| anyhow!("--model-config {spec}: {e}"))?);
+    }
+    for spec in &args.shape {
+        out.push(shapes::parse_shape_arg(spec).map_err(|e| anyhow!(e))?);
+    }
+    if !args.dtype.is_empty() {
+        let mut retyped = Vec::with_capacity(out.len() * args.dtype.len());
+        for shape in &out {
+            for dtype in &args.dtype {
+                let p = shape.problem;
+                let dtype = match dtype {
+                    DtypeArg::Bf16 => Dtype::Bf16,
+                    DtypeArg::F16 => Dtype::F16,
+                    DtypeArg::F32 => Dtype::F32,
+                };
+                let problem = Problem::new(p.m(), p.n(), p.k(), p.layout(), dtype, p.epilogue())?;
+                retyped.push(Shape {
+                    problem,
+                    ..shape.clone()
+                });
+            }
+        }
+        out = retyped;
+    }
+    Ok(shapes::dedup(out))
+}
+
+fn settings(args: &ProbeArgs) -> Result<ProbeSettings> {
+    if args.time_cap_ms == 0 {
+        bail!("--time-cap-ms 0: the time cap must be at least 1 ms");
+    }
+    if !(args.spread_target > 0.0 && args.spread_target < 1.0) {
+        bail!(
+            "--spread-target {}: the spread target must be a fraction between 0 and 1 (0.005 is 0.5 %)",
+            args.spread_target
+        );
+    }
+    let mut settings = ProbeSettings {
+        rule: StoppingRule {
+            time_cap: Duration::from_millis(args.time_cap_ms),
+            spread_target: args.spread_target,
+            ..StoppingRule::default()
+        },
+        ..ProbeSettings::default()
+    };
+    if let Some(seed) = args.seed {
+        settings.seed = seed;
+    }
+    Ok(settings)
+}
+
+pub fn run(args: &ProbeArgs) -> Result<ExitCode> {
+    // Everything that can be wrong with the input is found before any measuring starts.
+    let settings = settings(args)?;
+    let registry = load_registry(args.registry.as_deref())?;
+    let variants = registry.select(&args.variants).map_err(|e| anyhow!(e))?;
+    let shapes = collect_shapes(&args.shapes)?;
+    check_writable(&args.json).map_err(|e| anyhow!(e))?;
+
+    let choice = match args.backend {
+        BackendArg::Auto => BackendChoice::Auto,
+        BackendArg::Cpu => BackendChoice::Cpu,
+        BackendArg::Cuda => BackendChoice::Cuda,
+    };
+    let (mut backend, selection) = backend::open(choice).map_err(|e| anyhow!(e))?;
+    if !variants.iter().any(|v| v.backend == selection.kind) {
+        bail!(
+            "none of the selected variants runs on the {} backend (selected: {})",
+            selection.kind,
+            variants
+                .iter()
+                .map(|v| v.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    println!(
+        "skinny probe: {} backend ({})",
+        selection.kind, selection.reason
+    );
+    let device = backend.device();
+    println!("device: {}", tables::describe_device(&device));
+    println!(
+        "plan: {} shapes × {} variants from {}",
+        shapes.len(),
+        variants.len(),
+        registry.source
+    );
+
+    let mut display = ProgressDisplay::new();
+    let outcome = run_probe(
+        backend.as_mut(),
+        &shapes,
+        &variants,
+        &settings,
+        &mut display,
+    )
+    .map_err(|e| anyhow!("measuring the {} ceilings: {e}", selection.kind))?;
+    display.finish();
+
+    let report = ProbeReport::new(
+        selection,
+        Environment {
+            host: HostInfo::detect(),
+            device,
+        },
+        settings,
+        registry.source.clone(),
+        shapes,
+        outcome,
+    );
+    tables::print_report(&report);
+    write_json_atomic(&args.json, &report).map_err(|e| anyhow!(e))?;
+    println!("results written to {}", args.json.display());
+
+    let bad = report
+        .outcome
+        .runs
+        .iter()
+        .filter(|r| matches!(r.disposition, Disposition::Incorrect | Disposition::Failed))
+        .count();
+    if let Some(why) = &report.outcome.stopped_early {
+        eprintln!("warning: runs stopped early: {why}");
+    }
+    if args.strict && (bad > 0 || report.outcome.stopped_early.is_some()) {
+        eprintln!("error: {bad} runs were incorrect or failed (--strict)");
+        return Ok(ExitCode::from(EXIT_STRICT));
+    }
+    Ok(ExitCode::SUCCESS)
+}

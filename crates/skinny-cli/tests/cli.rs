@@ -1,0 +1,319 @@
+//! The `skinny` binary end to end: a probe whose JSON is read back and checked, and every kind of
+//! bad input giving one clear message, a non-zero exit and no result file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use skinny::measure::Figure;
+use skinny::probe::Disposition;
+use skinny::registry::{BackendKind, Registry};
+use skinny::results::ProbeReport;
+
+fn skinny(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_skinny"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the skinny binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn probe_on_smoke_writes_a_json_file_that_reads_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = skinny(
+        &[
+            "probe",
+            "--shapes",
+            "smoke",
+            "--json",
+            "out.json",
+            "--time-cap-ms",
+            "5",
+        ],
+        dir.path(),
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{}", stdout, text(&out.stderr));
+    assert!(stdout.contains("fell back to the CPU backend"), "{stdout}");
+    assert!(stdout.contains("coverage gaps"), "{stdout}");
+    assert!(stdout.contains("results written to out.json"), "{stdout}");
+
+    let report = ProbeReport::read(&dir.path().join("out.json")).unwrap();
+    assert_eq!(report.schema, "skinny.probe");
+    assert_eq!(report.backend.kind, BackendKind::Cpu);
+    assert_eq!(report.shapes.len(), 7);
+    let cpu_variants = Registry::embedded()
+        .unwrap()
+        .variants
+        .iter()
+        .filter(|v| v.backend == BackendKind::Cpu)
+        .count();
+    let out = &report.outcome;
+    // Every pair is accounted for: a run or a gap.
+    assert_eq!(out.runs.len() + out.gaps.len(), 7 * cpu_variants);
+    assert!(!out.gaps.is_empty());
+    assert!(out
+        .gaps
+        .iter()
+        .all(|g| g.disposition == Disposition::NotSupported && !g.reasons.is_empty()));
+    for run in &out.runs {
+        assert_eq!(
+            run.disposition,
+            Disposition::Passed,
+            "{}",
+            run.shape.label()
+        );
+        let error = run.error.as_ref().unwrap();
+        assert!(error.passed && error.nan_count == 0);
+        let cold = &run.timings[&Figure::CpuColdUs];
+        assert!(cold.samples >= 3 && cold.samples == cold.values.len());
+        assert!(cold.min <= cold.median && cold.median <= cold.max && cold.median > 0.0);
+        assert!(run.timings.contains_key(&Figure::CpuHotUs));
+        assert!(run.gbps.unwrap() > 0.0 && run.pct_roofline.unwrap() > 0.0);
+    }
+    let read = out.ceilings.read_bandwidth.as_ref().unwrap();
+    assert!(read.gbps > 0.0 && read.buffer_bytes >= 256 << 20);
+    assert!(out.ceilings.empty_roundtrip_us.is_some());
+    assert!(out.stopped_early.is_none());
+}
+
+/// Run with `args`, expect failure with `status` and every one of `needles` on stderr, and no
+/// result file left behind.
+fn expect_error(dir: &Path, args: &[&str], status: i32, needles: &[&str]) {
+    let json = dir.join("never.json");
+    let mut full: Vec<&str> = args.to_vec();
+    let json_arg = json.to_str().unwrap().to_string();
+    if args[0] == "probe" && !args.contains(&"--json") {
+        full.extend(["--json", &json_arg, "--time-cap-ms", "5"]);
+    }
+    let out = skinny(&full, dir);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(status), "{args:?}: {stderr}");
+    for needle in needles {
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: missing '{needle}' in: {stderr}"
+        );
+    }
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert!(!json.exists(), "{args:?} left a result file");
+}
+
+fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+const VARIANT: &str = r#"
+[[variant]]
+id = "cpu/mine"
+backend = "cpu"
+kernel = "cpu_naive"
+[variant.supports]
+layouts = ["nt"]
+dtypes = ["bf16"]
+m_max = 16
+"#;
+
+#[test]
+fn bad_registries_are_reported_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cases: [(&str, String, &[&str]); 5] = [
+        (
+            "malformed.toml",
+            VARIANT.replace("m_max = 16", "m_max = = 16"),
+            &["malformed.toml:9:"],
+        ),
+        (
+            "unknown_field.toml",
+            VARIANT.replace("m_max = 16", "m_max = 16\nthreads = 4"),
+            &["unknown_field.toml:10:", "unknown field `threads`"],
+        ),
+        (
+            "duplicate.toml",
+            format!("{VARIANT}{VARIANT}"),
+            &[
+                "duplicate.toml:12:",
+                "duplicate variant id 'cpu/mine' (first defined at line 3)",
+            ],
+        ),
+        (
+            "m_max.toml",
+            VARIANT.replace("m_max = 16", "m_max = 0"),
+            &["m_max.toml:9:", "m_max = 0 is impossible"],
+        ),
+        (
+            "dtype.toml",
+            VARIANT.replace("\"bf16\"", "\"int4\""),
+            &["dtype.toml:8:", "int4"],
+        ),
+    ];
+    for (name, contents, needles) in cases {
+        let path = write(d, name, &contents);
+        expect_error(
+            d,
+            &["probe", "--registry", path.to_str().unwrap()],
+            1,
+            needles,
+        );
+    }
+    expect_error(
+        d,
+        &["list", "variants", "--registry", "nowhere.toml"],
+        1,
+        &["nowhere.toml: cannot read the file"],
+    );
+}
+
+#[test]
+fn bad_shapes_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    expect_error(
+        d,
+        &["probe", "--shape", "1,0,896"],
+        1,
+        &["--shape '1,0,896': n = 0: every dimension must be at least 1"],
+    );
+    expect_error(
+        d,
+        &["probe", "--shape", "1,4294967296,4294967296"],
+        1,
+        &[
+            "x would hold 4294967296 elements",
+            "more than the 2147483647 that 32-bit kernel indexing allows",
+        ],
+    );
+    expect_error(
+        d,
+        &["probe", "--shapes", "gpt-5"],
+        1,
+        &["unknown shape set 'gpt-5'", "qwen2.5-0.5b"],
+    );
+    let bad = write(
+        d,
+        "bad_shapes.toml",
+        "name = \"mine\"\n[[shape]]\nname = \"a\"\nn = 8\nk = 0\n",
+    );
+    expect_error(
+        d,
+        &["probe", "--shapes", bad.to_str().unwrap()],
+        1,
+        &["bad_shapes.toml:2:", "shape 'a': k = 0"],
+    );
+    let malformed = write(d, "malformed_shapes.toml", "name = \"mine\"\n[[shape]\n");
+    expect_error(
+        d,
+        &["probe", "--shapes", malformed.to_str().unwrap()],
+        1,
+        &["malformed_shapes.toml:2:"],
+    );
+    let config = write(d, "config.json", r#"{"hidden_size": 64}"#);
+    expect_error(
+        d,
+        &["probe", "--model-config", config.to_str().unwrap()],
+        1,
+        &["config.json", "missing field `intermediate_size`"],
+    );
+}
+
+#[test]
+fn bad_selections_and_settings_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    expect_error(
+        d,
+        &["probe", "--variants", "tiled/*"],
+        1,
+        &["--variants 'tiled/*' matches no variant", "cpu/naive"],
+    );
+    expect_error(
+        d,
+        &["probe", "--time-cap-ms", "0", "--json", "x.json"],
+        1,
+        &["--time-cap-ms 0"],
+    );
+    expect_error(
+        d,
+        &["probe", "--spread-target", "2"],
+        1,
+        &["--spread-target 2"],
+    );
+    expect_error(
+        d,
+        &["probe", "--backend", "gpu"],
+        2,
+        &["invalid value 'gpu'"],
+    );
+    expect_error(
+        d,
+        &["probe", "--backend", "cuda", "--shapes", "smoke"],
+        1,
+        &["--backend cuda:"],
+    );
+}
+
+#[test]
+fn an_unwritable_output_path_fails_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let target = d.join("no_such_dir").join("out.json");
+    expect_error(
+        d,
+        &[
+            "probe",
+            "--shapes",
+            "smoke",
+            "--json",
+            target.to_str().unwrap(),
+        ],
+        1,
+        &["cannot write results to", "no_such_dir' does not exist"],
+    );
+    assert!(!target.exists());
+    expect_error(
+        d,
+        &["probe", "--shapes", "smoke", "--json", "."],
+        1,
+        &["it is a directory"],
+    );
+}
+
+#[test]
+fn list_shows_variants_and_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = skinny(&["list", "variants"], dir.path());
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    for id in ["cpu/naive", "cpu/rayon", "cpu/gemm-crate"] {
+        assert!(stdout.contains(id), "{stdout}");
+    }
+    let out = skinny(&["list", "shapes"], dir.path());
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    for name in [
+        "qwen2.5-0.5b",
+        "llama-3-8b",
+        "tiny-n",
+        "smoke",
+        "151936",
+        "128256",
+    ] {
+        assert!(stdout.contains(name), "{stdout}");
+    }
+    let out = skinny(
+        &["list", "shapes", "--shapes", "llama-3-8b@m16"],
+        dir.path(),
+    );
+    assert!(
+        text(&out.stdout).contains("┆ 16 ┆"),
+        "{}",
+        text(&out.stdout)
+    );
+}
