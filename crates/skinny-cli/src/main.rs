@@ -1,5 +1,6 @@
 //! `skinny`: a thin command line over the skinny library.
 
+mod kernels_cmd;
 mod list;
 mod probe_cmd;
 mod progress;
@@ -28,6 +29,19 @@ enum Command {
     Probe(ProbeArgs),
     /// Show the variants or shape sets that are embedded or loaded.
     List(ListArgs),
+    /// Compile every CUDA kernel with NVRTC and show registers, shared and local memory and
+    /// spills (needs libnvrtc, not a GPU); fails on a compile error or a spill.
+    Kernels(KernelsArgs),
+}
+
+#[derive(Args)]
+pub struct KernelsArgs {
+    /// A registry file to use instead of the embedded one
+    #[arg(long, value_name = "FILE")]
+    pub registry: Option<PathBuf>,
+    /// Target architecture (a real one, so that ptxas runs)
+    #[arg(long, default_value = "sm_90")]
+    pub arch: String,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -117,6 +131,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Probe(args) => probe_cmd::run(&args),
         Command::List(args) => list::run(&args.what).map(|()| ExitCode::SUCCESS),
+        Command::Kernels(args) => kernels_cmd::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

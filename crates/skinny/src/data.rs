@@ -146,6 +146,21 @@ impl HostTensor {
         }
     }
 
+    /// The raw element bytes, for copying to a device.
+    pub fn as_bytes(&self) -> &[u8] {
+        with_elements!(self, |v: T| bytemuck::cast_slice(v.as_slice()))
+    }
+
+    /// A tensor from raw element bytes read back from a device.
+    pub fn from_bytes(dtype: Dtype, bytes: &[u8]) -> HostTensor {
+        // pod_collect_to_vec copies, so the bytes need no particular alignment.
+        match dtype {
+            Dtype::Bf16 => HostTensor::Bf16(bytemuck::pod_collect_to_vec(bytes)),
+            Dtype::F16 => HostTensor::F16(bytemuck::pod_collect_to_vec(bytes)),
+            Dtype::F32 => HostTensor::F32(bytemuck::pod_collect_to_vec(bytes)),
+        }
+    }
+
     pub fn to_f64(&self) -> Vec<f64> {
         with_elements!(self, |v: T| v.iter().map(|&e| e.to_f32() as f64).collect())
     }
@@ -210,6 +225,15 @@ mod tests {
             // Not a constant: the chunks really draw different numbers.
             let mean = values.iter().sum::<f64>() / values.len() as f64;
             assert!(mean.abs() < 0.01, "{dtype}: mean {mean}");
+        }
+    }
+
+    #[test]
+    fn bytes_round_trip() {
+        for dtype in Dtype::ALL {
+            let t = HostTensor::random(dtype, 33, 9);
+            assert_eq!(t.as_bytes().len() as u64, t.size_bytes());
+            assert_eq!(HostTensor::from_bytes(dtype, t.as_bytes()), t);
         }
     }
 

@@ -10,7 +10,12 @@ use crate::registry::BackendKind;
 /// The type and range of one fixed parameter of a kernel family.
 #[derive(Clone, Copy, Debug)]
 pub enum ParamKind {
-    Int { min: i64, max: i64 },
+    /// An integer in `min..=max` that is a multiple of `multiple`.
+    Int {
+        min: i64,
+        max: i64,
+        multiple: i64,
+    },
     Bool,
 }
 
@@ -22,12 +27,21 @@ pub struct ParamSpec {
     pub meaning: &'static str,
 }
 
+/// Where a run-time compiled kernel lives: a file of `crates/skinny/kernels/` and its entry.
+#[derive(Clone, Copy, Debug)]
+pub struct KernelSource {
+    pub file: &'static str,
+    pub entry: &'static str,
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct KernelFamily {
     pub backend: BackendKind,
     pub name: &'static str,
     pub summary: &'static str,
     pub params: &'static [ParamSpec],
+    /// For kernels compiled by NVRTC; `None` for host code and vendor libraries.
+    pub source: Option<KernelSource>,
 }
 
 impl KernelFamily {
@@ -42,6 +56,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         name: "cpu_naive",
         summary: "plain triple loop, one thread, f32 accumulation",
         params: &[],
+        source: None,
     },
     KernelFamily {
         backend: BackendKind::Cpu,
@@ -53,16 +68,59 @@ pub const FAMILIES: &[KernelFamily] = &[
             kind: ParamKind::Int {
                 min: 1,
                 max: 1 << 16,
+                multiple: 1,
             },
             required: false,
             meaning: "output columns one rayon task computes (default 64)",
         }],
+        source: None,
     },
     KernelFamily {
         backend: BackendKind::Cpu,
         name: "cpu_gemm_crate",
         summary: "the `gemm` crate (the CPU GEMM behind candle), multi-threaded",
         params: &[],
+        source: None,
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
+        name: "gemv_baseline",
+        summary: "one warp per output element, 16-byte loads along K, f32 accumulation, shuffle reduction",
+        params: &[ParamSpec {
+            name: "THREADS",
+            kind: ParamKind::Int {
+                min: 32,
+                max: 1024,
+                multiple: 32,
+            },
+            required: false,
+            meaning: "threads per block, a multiple of 32 (default 256)",
+        }],
+        source: Some(KernelSource {
+            file: "gemv.cu",
+            entry: "gemv_baseline",
+        }),
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
+        name: "cublas_gemm",
+        summary: "cublasGemmEx, f32 compute: the usual decode baseline",
+        params: &[],
+        source: None,
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
+        name: "cublas_gemm_bias",
+        summary: "cublasGemmEx then a separate bias-add kernel, as a framework's Linear does",
+        params: &[],
+        source: None,
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
+        name: "cublaslt_matmul",
+        summary: "cublasLtMatmul with the bias epilogue for bias and beta for axpby; algorithm chosen once by the heuristic",
+        params: &[],
+        source: None,
     },
 ];
 

@@ -35,6 +35,12 @@ pub fn unsupported_reasons(problem: &Problem, caps: &Capabilities) -> Vec<String
         }
         _ => {}
     }
+    if caps.bias_only && problem.epilogue() != Epilogue::Bias {
+        reasons.push(format!(
+            "the variant runs bias problems only (this one has epilogue {})",
+            problem.epilogue().name()
+        ));
+    }
     let (m, n, k) = (problem.m(), problem.n(), problem.k());
     if m < caps.m_min {
         reasons.push(format!(
@@ -154,7 +160,7 @@ mod tests {
         (
             prop::sample::subsequence(Layout::ALL.to_vec(), 1..=2),
             prop::sample::subsequence(Dtype::ALL.to_vec(), 1..=3),
-            any::<bool>(),
+            (any::<bool>(), any::<bool>()),
             any::<bool>(),
             1usize..8,
             prop::option::of(1usize..40),
@@ -167,7 +173,7 @@ mod tests {
                 |(
                     layouts,
                     dtypes,
-                    bias,
+                    (bias, bias_only),
                     accumulate,
                     m_min,
                     m_max,
@@ -179,7 +185,8 @@ mod tests {
                     Capabilities {
                         layouts,
                         dtypes,
-                        bias,
+                        bias: bias || bias_only,
+                        bias_only,
                         accumulate,
                         m_min,
                         m_max: m_max.map(|m| m.max(m_min)),
@@ -197,9 +204,9 @@ mod tests {
         c.layouts.contains(&p.layout())
             && c.dtypes.contains(&p.dtype())
             && match p.epilogue() {
-                Epilogue::None => true,
+                Epilogue::None => !c.bias_only,
                 Epilogue::Bias => c.bias,
-                Epilogue::Axpby { .. } => c.accumulate,
+                Epilogue::Axpby { .. } => c.accumulate && !c.bias_only,
             }
             && p.m() >= c.m_min
             && c.m_max.is_none_or(|mx| p.m() <= mx)
@@ -257,6 +264,7 @@ mod tests {
             layouts: vec![Layout::Nt],
             dtypes: vec![Dtype::Bf16],
             bias: false,
+            bias_only: false,
             accumulate: false,
             m_min: 1,
             m_max: Some(8),

@@ -68,6 +68,9 @@ pub struct Capabilities {
     pub dtypes: Vec<Dtype>,
     /// Fused bias epilogue.
     pub bias: bool,
+    /// Runs only problems with a bias (a variant that exists to show a bias path).
+    #[serde(default)]
+    pub bias_only: bool,
     /// `y = alpha·x·Wᵀ + beta·y` (accumulate into y).
     pub accumulate: bool,
     pub m_min: usize,
@@ -136,6 +139,8 @@ struct SupportsEntry {
     dtypes: Spanned<Vec<Dtype>>,
     #[serde(default)]
     bias: bool,
+    #[serde(default)]
+    bias_only: bool,
     #[serde(default)]
     accumulate: bool,
     m_min: Option<Spanned<usize>>,
@@ -275,15 +280,21 @@ fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, Da
             )
         })?;
         match (spec.kind, value.get_ref()) {
-            (ParamKind::Int { min, max }, ParamValue::Int(v)) if (min..=max).contains(v) => {}
-            (ParamKind::Int { min, max }, other) => {
+            (ParamKind::Int { min, max, multiple }, ParamValue::Int(v))
+                if (min..=max).contains(v) && v % multiple == 0 => {}
+            (ParamKind::Int { min, max, multiple }, other) => {
+                let of = if multiple > 1 {
+                    format!(" and a multiple of {multiple}")
+                } else {
+                    String::new()
+                };
                 return Err(err(
                     value.span(),
                     format!(
                         "variant '{id}': parameter {name} = {other} must be an integer in \
-                         {min}..={max}"
+                         {min}..={max}{of}"
                     ),
-                ))
+                ));
             }
             (ParamKind::Bool, ParamValue::Bool(_)) => {}
             (ParamKind::Bool, other) => {
@@ -347,6 +358,12 @@ fn check_supports(
             )),
         }
     };
+    if s.bias_only && !s.bias {
+        return Err(source.error_at(
+            None,
+            format!("variant '{id}': supports.bias_only needs supports.bias = true"),
+        ));
+    }
     let m_min = at_least_one(&s.m_min, "m_min")?;
     let k_min = at_least_one(&s.k_min, "k_min")?;
     let k_multiple = at_least_one(&s.k_multiple, "k_multiple")?;
@@ -395,6 +412,7 @@ fn check_supports(
         layouts: dedup(s.layouts.into_inner()),
         dtypes: dedup(s.dtypes.into_inner()),
         bias: s.bias,
+        bias_only: s.bias_only,
         accumulate: s.accumulate,
         m_min,
         m_max,

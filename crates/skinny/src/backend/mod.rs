@@ -6,6 +6,7 @@
 //! comparison) stays in the probe, so every backend is judged by the same code.
 
 pub mod cpu;
+pub mod cuda;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -108,11 +109,6 @@ pub struct BackendSelection {
     pub reason: String,
 }
 
-/// Why this build cannot run the CUDA backend; `None` once it can.
-fn cuda_unavailable() -> Option<String> {
-    Some("this build of skinny has no CUDA backend yet".to_string())
-}
-
 /// Open the backend the user asked for. `auto` prefers CUDA and falls back to the CPU, saying why.
 pub fn open(choice: BackendChoice) -> Result<(Box<dyn Backend>, BackendSelection), String> {
     let cpu = |reason: String| {
@@ -128,13 +124,27 @@ pub fn open(choice: BackendChoice) -> Result<(Box<dyn Backend>, BackendSelection
     };
     match choice {
         BackendChoice::Cpu => Ok(cpu("--backend cpu".into())),
-        BackendChoice::Cuda => match cuda_unavailable() {
-            Some(why) => Err(format!("--backend cuda: {why}; use --backend cpu")),
-            None => unreachable!("no CUDA backend is compiled in"),
+        BackendChoice::Cuda => match cuda::CudaBackend::open() {
+            Ok(backend) => Ok((
+                Box::new(backend),
+                BackendSelection {
+                    kind: BackendKind::Cuda,
+                    requested: choice,
+                    reason: "--backend cuda".into(),
+                },
+            )),
+            Err(why) => Err(format!("--backend cuda: {why}; use --backend cpu")),
         },
-        BackendChoice::Auto => match cuda_unavailable() {
-            Some(why) => Ok(cpu(format!("fell back to the CPU backend: {why}"))),
-            None => unreachable!("no CUDA backend is compiled in"),
+        BackendChoice::Auto => match cuda::CudaBackend::open() {
+            Ok(backend) => Ok((
+                Box::new(backend),
+                BackendSelection {
+                    kind: BackendKind::Cuda,
+                    requested: choice,
+                    reason: "auto: a CUDA device is usable".into(),
+                },
+            )),
+            Err(why) => Ok(cpu(format!("fell back to the CPU backend: {why}"))),
         },
     }
 }

@@ -1,0 +1,63 @@
+// Shared by every skinny kernel; prepended to each source before NVRTC compiles it.
+//
+// NVRTC 13 has no built-in cuda_bf16.h / cuda_fp16.h, and shipping CUDA's headers would tie the
+// build to a toolkit install. bf16 and f16 values are therefore carried as 16-bit patterns and
+// converted with single PTX instructions: bf16 -> f32 is a shift, the others are cvt.
+//
+// The element type is chosen at compile time: -DSKINNY_BF16 or -DSKINNY_F16.
+
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+__device__ __forceinline__ float bf16_to_f32(u16 v) { return __uint_as_float(((u32)v) << 16); }
+__device__ __forceinline__ u16 f32_to_bf16(float f) {
+    u16 r;
+    asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(r) : "f"(f));
+    return r;
+}
+__device__ __forceinline__ float f16_to_f32(u16 v) {
+    float f;
+    asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(v));
+    return f;
+}
+__device__ __forceinline__ u16 f32_to_f16(float f) {
+    u16 r;
+    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(r) : "f"(f));
+    return r;
+}
+
+#if defined(SKINNY_BF16)
+typedef u16 elem_t;
+__device__ __forceinline__ float to_f32(elem_t v) { return bf16_to_f32(v); }
+__device__ __forceinline__ elem_t from_f32(float f) { return f32_to_bf16(f); }
+#elif defined(SKINNY_F16)
+typedef u16 elem_t;
+__device__ __forceinline__ float to_f32(elem_t v) { return f16_to_f32(v); }
+__device__ __forceinline__ elem_t from_f32(float f) { return f32_to_f16(f); }
+#elif defined(SKINNY_F32)
+typedef float elem_t;
+__device__ __forceinline__ float to_f32(elem_t v) { return v; }
+__device__ __forceinline__ elem_t from_f32(float f) { return f; }
+#endif
+
+#if defined(SKINNY_BF16) || defined(SKINNY_F16)
+// Dot product of two 16-byte vectors of eight 16-bit elements, in f32.
+__device__ __forceinline__ float dot8(uint4 a, uint4 b) {
+    const u32 av[4] = {a.x, a.y, a.z, a.w};
+    const u32 bv[4] = {b.x, b.y, b.z, b.w};
+    float acc = 0.0f;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+        acc = fmaf(to_f32((elem_t)(av[i] & 0xffffu)), to_f32((elem_t)(bv[i] & 0xffffu)), acc);
+        acc = fmaf(to_f32((elem_t)(av[i] >> 16)), to_f32((elem_t)(bv[i] >> 16)), acc);
+    }
+    return acc;
+}
+#endif
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    return v;
+}

@@ -1,0 +1,73 @@
+//! Which compilations a variant needs: its kernel file specialised by dtype and parameters, and
+//! the backend's helper kernels.
+
+use super::compile::CompileRequest;
+use crate::kernels::family;
+use crate::problem::Dtype;
+use crate::registry::{ParamValue, Variant};
+
+/// The file of helper kernels (ceilings, spin, bias add).
+pub const AUX_FILE: &str = "aux.cu";
+
+fn dtype_define(dtype: Dtype) -> (String, String) {
+    let name = match dtype {
+        Dtype::Bf16 => "SKINNY_BF16",
+        Dtype::F16 => "SKINNY_F16",
+        Dtype::F32 => "SKINNY_F32",
+    };
+    (name.to_string(), "1".to_string())
+}
+
+/// The compilation a variant needs at `dtype`, or `None` for vendor-library variants.
+pub fn variant_request(
+    variant: &Variant,
+    dtype: Dtype,
+    arch: &str,
+) -> Option<(CompileRequest, &'static str)> {
+    let source = family(variant.backend, &variant.kernel)?.source?;
+    let mut defines = vec![dtype_define(dtype)];
+    for (name, value) in &variant.params {
+        let value = match value {
+            ParamValue::Int(v) => v.to_string(),
+            ParamValue::Bool(b) => (*b as i32).to_string(),
+        };
+        defines.push((name.clone(), value));
+    }
+    Some((
+        CompileRequest {
+            file: source.file.to_string(),
+            defines,
+            arch: arch.to_string(),
+        },
+        source.entry,
+    ))
+}
+
+/// The helper kernels at `dtype` (the bias add is typed; the others are not).
+pub fn aux_request(dtype: Dtype, arch: &str) -> CompileRequest {
+    CompileRequest {
+        file: AUX_FILE.to_string(),
+        defines: vec![dtype_define(dtype)],
+        arch: arch.to_string(),
+    }
+}
+
+/// Every compilation the registry's CUDA variants and the backend need, with a label for each:
+/// what `skinny kernels` and the CI compile check build.
+pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<(String, CompileRequest)> {
+    let mut out = Vec::new();
+    for dtype in [Dtype::Bf16, Dtype::F16, Dtype::F32] {
+        out.push((
+            format!("(backend helpers) {dtype}"),
+            aux_request(dtype, arch),
+        ));
+    }
+    for variant in variants {
+        for &dtype in &variant.supports.dtypes {
+            if let Some((request, _entry)) = variant_request(variant, dtype, arch) {
+                out.push((format!("{} {dtype}", variant.id), request));
+            }
+        }
+    }
+    out
+}

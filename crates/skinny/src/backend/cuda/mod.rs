@@ -1,0 +1,559 @@
+//! The CUDA backend: kernels compiled by NVRTC at run time, cuBLAS and cuBLASLt as baselines,
+//! and the five timing figures of DESIGN.md's measurement contract.
+//!
+//! One context, one non-default stream (the legacy stream cannot be captured into a graph), and
+//! cudarc's event tracking off: every launch is then exactly one driver call, which is what the
+//! host-side figures should measure.
+
+pub mod compile;
+pub mod kernels;
+mod timing;
+mod vendor;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use cudarc::driver::{
+    result as drv, sys as drv_sys, CudaContext, CudaFunction, CudaModule, CudaSlice, CudaStream,
+    DevicePtr, DriverError, LaunchConfig, PushKernelArg,
+};
+use cudarc::nvrtc::Ptx;
+
+use super::{Backend, Ceilings, DeviceInfo, PreparedRun, RunError};
+use crate::data::{HostTensor, ProblemData};
+use crate::measure::{StoppingRule, Timings};
+use crate::problem::{Dtype, Epilogue, Problem};
+use crate::registry::{BackendKind, Variant};
+use compile::{compile, nvrtc_unavailable, nvrtc_version, CompileRequest};
+use vendor::{Cublas, LtPlan, WORKSPACE_BYTES};
+
+/// Errors after which the context can run nothing more (CUDA's "sticky" errors).
+fn is_sticky(code: drv_sys::CUresult) -> bool {
+    use drv_sys::cudaError_enum as E;
+    matches!(
+        code,
+        E::CUDA_ERROR_ILLEGAL_ADDRESS
+            | E::CUDA_ERROR_LAUNCH_FAILED
+            | E::CUDA_ERROR_MISALIGNED_ADDRESS
+            | E::CUDA_ERROR_ILLEGAL_INSTRUCTION
+            | E::CUDA_ERROR_INVALID_ADDRESS_SPACE
+            | E::CUDA_ERROR_INVALID_PC
+            | E::CUDA_ERROR_HARDWARE_STACK_ERROR
+            | E::CUDA_ERROR_ASSERT
+            | E::CUDA_ERROR_LAUNCH_TIMEOUT
+            | E::CUDA_ERROR_ECC_UNCORRECTABLE
+            | E::CUDA_ERROR_CONTEXT_IS_DESTROYED
+    )
+}
+
+fn driver_error(what: &str, e: DriverError) -> RunError {
+    RunError {
+        message: format!("{what}: {e}"),
+        fatal: is_sticky(e.0),
+    }
+}
+
+/// Why this machine cannot run the CUDA backend, checked without creating anything that could
+/// abort the process (cudarc panics when libcuda is absent).
+pub fn unavailable() -> Option<String> {
+    // SAFETY: only probes whether the shared libraries can be opened.
+    if !unsafe { drv_sys::is_culib_present() } {
+        return Some("no NVIDIA driver: libcuda.so.1 was not found by the loader".into());
+    }
+    match CudaContext::device_count() {
+        Err(e) => return Some(format!("the CUDA driver did not initialise: {e}")),
+        Ok(0) => return Some("the CUDA driver sees no device".into()),
+        Ok(_) => {}
+    }
+    // SAFETY: as above.
+    if !unsafe { cudarc::cublas::sys::is_culib_present() } {
+        return Some("libcublas (CUDA 13) was not found by the loader".into());
+    }
+    // SAFETY: as above.
+    if !unsafe { cudarc::cublaslt::sys::is_culib_present() } {
+        return Some("libcublasLt (CUDA 13) was not found by the loader".into());
+    }
+    nvrtc_unavailable()
+}
+
+/// Facts read off the device once.
+#[derive(Clone, Debug)]
+struct DeviceFacts {
+    name: String,
+    compute_capability: (i32, i32),
+    sm_count: u32,
+    l2_bytes: u64,
+    memory_bytes: u64,
+    driver_version: i32,
+    nvrtc_version: (i32, i32),
+}
+
+/// The backend's own kernels, compiled per dtype (only the bias add depends on it).
+#[derive(Clone)]
+struct Helpers {
+    empty: CudaFunction,
+    spin: CudaFunction,
+    read_bandwidth: CudaFunction,
+    bias_add: CudaFunction,
+}
+
+pub struct CudaBackend {
+    ctx: Arc<CudaContext>,
+    stream: Arc<CudaStream>,
+    facts: DeviceFacts,
+    arch: String,
+    /// Loaded modules by the compile request's options and file: compile and load once.
+    modules: HashMap<String, Arc<CudaModule>>,
+    helpers: HashMap<Dtype, Helpers>,
+    cublas: Option<Cublas>,
+    /// Shared by cuBLAS and cuBLASLt; they never run concurrently on the one stream.
+    workspace: CudaSlice<u8>,
+    cublas_version: Option<i32>,
+    /// Set after a sticky error: nothing more can run in this context.
+    poisoned: Option<String>,
+}
+
+impl CudaBackend {
+    pub fn open() -> Result<CudaBackend, String> {
+        if let Some(why) = unavailable() {
+            return Err(why);
+        }
+        let ctx = CudaContext::new(0).map_err(|e| format!("creating a CUDA context: {e}"))?;
+        // SAFETY: called before any stream or buffer exists; skinny orders its work on one
+        // stream itself, so the per-argument event bookkeeping is not needed.
+        unsafe { ctx.disable_event_tracking() };
+        let stream = ctx
+            .new_stream()
+            .map_err(|e| format!("creating a stream: {e}"))?;
+        let attr = |a| {
+            ctx.attribute(a)
+                .map_err(|e| format!("reading a device attribute: {e}"))
+        };
+        use drv_sys::CUdevice_attribute as A;
+        let mut driver_version = 0;
+        // SAFETY: a valid out-pointer.
+        let _ = unsafe { drv_sys::cuDriverGetVersion(&mut driver_version) };
+        let facts = DeviceFacts {
+            name: ctx
+                .name()
+                .map_err(|e| format!("reading the device name: {e}"))?,
+            compute_capability: (
+                attr(A::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)?,
+                attr(A::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR)?,
+            ),
+            sm_count: attr(A::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)? as u32,
+            l2_bytes: attr(A::CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE)? as u64,
+            memory_bytes: ctx
+                .total_mem()
+                .map_err(|e| format!("reading memory size: {e}"))? as u64,
+            driver_version,
+            nvrtc_version: nvrtc_version()?,
+        };
+        let arch = format!(
+            "sm_{}{}",
+            facts.compute_capability.0, facts.compute_capability.1
+        );
+        // SAFETY: the workspace is only ever written by cuBLAS / cuBLASLt.
+        let workspace = unsafe { stream.alloc::<u8>(WORKSPACE_BYTES) }
+            .map_err(|e| format!("allocating the cuBLAS workspace: {e}"))?;
+        Ok(CudaBackend {
+            ctx,
+            stream,
+            facts,
+            arch,
+            modules: HashMap::new(),
+            helpers: HashMap::new(),
+            cublas: None,
+            workspace,
+            cublas_version: None,
+            poisoned: None,
+        })
+    }
+
+    fn check_alive(&self) -> Result<(), RunError> {
+        match &self.poisoned {
+            Some(why) => Err(RunError {
+                message: format!("the CUDA context is unusable after an earlier error: {why}"),
+                fatal: true,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn module(&mut self, request: &CompileRequest) -> Result<Arc<CudaModule>, RunError> {
+        let key = format!("{}|{:?}", request.file, request.defines);
+        if let Some(m) = self.modules.get(&key) {
+            return Ok(m.clone());
+        }
+        let compiled = compile(request).map_err(RunError::new)?;
+        let module = self
+            .ctx
+            .load_module(Ptx::from_binary(compiled.cubin))
+            .map_err(|e| driver_error(&format!("loading {}", request.file), e))?;
+        self.modules.insert(key, module.clone());
+        Ok(module)
+    }
+
+    fn function(
+        &mut self,
+        request: &CompileRequest,
+        entry: &str,
+    ) -> Result<CudaFunction, RunError> {
+        self.module(request)?
+            .load_function(entry)
+            .map_err(|e| driver_error(&format!("finding {entry} in {}", request.file), e))
+    }
+
+    fn helpers(&mut self, dtype: Dtype) -> Result<Helpers, RunError> {
+        if let Some(h) = self.helpers.get(&dtype) {
+            return Ok(h.clone());
+        }
+        let request = kernels::aux_request(dtype, &self.arch);
+        let helpers = Helpers {
+            empty: self.function(&request, "skinny_empty")?,
+            spin: self.function(&request, "skinny_spin")?,
+            read_bandwidth: self.function(&request, "skinny_read_bandwidth")?,
+            bias_add: self.function(&request, "skinny_bias_add")?,
+        };
+        self.helpers.insert(dtype, helpers.clone());
+        Ok(helpers)
+    }
+
+    fn ptr(&self, buffer: &CudaSlice<u8>) -> u64 {
+        buffer.device_ptr(&self.stream).0
+    }
+
+    fn cublas(&mut self) -> Result<&Cublas, RunError> {
+        if self.cublas.is_none() {
+            let workspace = self.ptr(&self.workspace);
+            let cublas =
+                Cublas::new(self.stream.cu_stream() as _, workspace).map_err(RunError::new)?;
+            self.cublas_version = Some(cublas.version());
+            self.cublas = Some(cublas);
+        }
+        Ok(self.cublas.as_ref().expect("created above"))
+    }
+
+    fn upload(&self, bytes: &[u8]) -> Result<CudaSlice<u8>, RunError> {
+        self.stream
+            .clone_htod(bytes)
+            .map_err(|e| driver_error("copying to the device", e))
+    }
+
+    /// Weight copies that together exceed 3× the L2, so that rotating among them reads HBM.
+    fn weight_copies(&self, weight_bytes: u64) -> usize {
+        let wanted = (3 * self.facts.l2_bytes).div_ceil(weight_bytes.max(1)) + 1;
+        wanted.clamp(1, 4096) as usize
+    }
+}
+
+/// How one call of a prepared variant is issued.
+enum Op {
+    /// A skinny kernel taking (x, w, y, n, k).
+    Kernel {
+        func: CudaFunction,
+        config: LaunchConfig,
+    },
+    Cublas,
+    /// cuBLAS GEMM, then the bias add as a second kernel.
+    CublasThenBias {
+        bias_add: CudaFunction,
+        config: LaunchConfig,
+    },
+    Lt(LtPlan),
+}
+
+/// Device buffers of one prepared run. The weight copies live in one allocation, each at a
+/// 256-byte aligned offset.
+struct Buffers {
+    x: CudaSlice<u8>,
+    weights: CudaSlice<u8>,
+    weight_stride: u64,
+    copies: usize,
+    bias: Option<CudaSlice<u8>>,
+    y: CudaSlice<u8>,
+}
+
+pub struct CudaRun<'a> {
+    backend: &'a mut CudaBackend,
+    problem: Problem,
+    op: Op,
+    /// The queue-holding kernel the timing uses.
+    spin: CudaFunction,
+    buffers: Buffers,
+    /// What y is reset to before the verification run: NaN, or the input y for axpby.
+    y_start: Vec<u8>,
+}
+
+impl CudaRun<'_> {
+    /// Issue one call on weight copy `copy`. No allocation, no synchronisation.
+    fn launch(&self, copy: usize) -> Result<(), RunError> {
+        let b = &self.backend;
+        let w = b.ptr(&self.buffers.weights) + copy as u64 * self.buffers.weight_stride;
+        let (x, y) = (b.ptr(&self.buffers.x), b.ptr(&self.buffers.y));
+        let (m, n, k) = (
+            self.problem.m() as i32,
+            self.problem.n() as i32,
+            self.problem.k() as i32,
+        );
+        let bias_add = |func: &CudaFunction, config: LaunchConfig| {
+            let bias = b.ptr(self.buffers.bias.as_ref().expect("bias problem has a bias"));
+            let mut launch = b.stream.launch_builder(func);
+            launch.arg(&y).arg(&bias).arg(&m).arg(&n);
+            // SAFETY: skinny_bias_add(elem_t* y, const elem_t* bias, int m, int n) with live
+            // buffers of m·n and n elements.
+            unsafe { launch.launch(config) }
+                .map(|_| ())
+                .map_err(|e| driver_error("launching the bias add", e))
+        };
+        match &self.op {
+            Op::Kernel { func, config } => {
+                let mut launch = b.stream.launch_builder(func);
+                launch.arg(&x).arg(&w).arg(&y).arg(&n).arg(&k);
+                // SAFETY: every skinny GEMV kernel takes (x, w, y, n, k) over live buffers of
+                // the problem's sizes; the registry's capabilities were checked by the plan.
+                unsafe { launch.launch(*config) }
+                    .map(|_| ())
+                    .map_err(|e| driver_error("launching the kernel", e))
+            }
+            Op::Cublas => {
+                let cublas = b.cublas.as_ref().expect("created in prepare");
+                // SAFETY: live buffers of the problem's sizes and dtype.
+                unsafe { cublas.gemm(&self.problem, x, w, y) }.map_err(RunError::new)
+            }
+            Op::CublasThenBias {
+                bias_add: func,
+                config,
+            } => {
+                let cublas = b.cublas.as_ref().expect("created in prepare");
+                // SAFETY: as above.
+                unsafe { cublas.gemm(&self.problem, x, w, y) }.map_err(RunError::new)?;
+                bias_add(func, *config)
+            }
+            Op::Lt(plan) => {
+                // SAFETY: as above; the plan was made for this problem.
+                unsafe { plan.matmul(b.stream.cu_stream() as _, x, w, y) }.map_err(RunError::new)
+            }
+        }
+    }
+
+    fn sync(&self, what: &str) -> Result<(), RunError> {
+        self.backend
+            .stream
+            .synchronize()
+            .map_err(|e| driver_error(what, e))
+    }
+
+    /// Mark the backend unusable if `result` is a sticky error.
+    fn watch<T>(&mut self, result: Result<T, RunError>) -> Result<T, RunError> {
+        if let Err(e) = &result {
+            if e.fatal {
+                self.backend.poisoned = Some(e.message.clone());
+            }
+        }
+        result
+    }
+}
+
+impl PreparedRun for CudaRun<'_> {
+    fn run_once(&mut self) -> Result<HostTensor, RunError> {
+        let result = (|| {
+            let stream = self.backend.stream.clone();
+            stream
+                .memcpy_htod(&self.y_start, &mut self.buffers.y)
+                .map_err(|e| driver_error("resetting y", e))?;
+            self.launch(0)?;
+            self.sync("running the variant")?;
+            let bytes = stream
+                .clone_dtoh(&self.buffers.y)
+                .map_err(|e| driver_error("copying y back", e))?;
+            Ok(HostTensor::from_bytes(self.problem.dtype(), &bytes))
+        })();
+        self.watch(result)
+    }
+
+    fn measure(&mut self, rule: &StoppingRule) -> Result<Timings, RunError> {
+        let copies = self.buffers.copies;
+        let result = timing::measure_all(self, copies, rule);
+        self.watch(result)
+    }
+}
+
+impl Backend for CudaBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Cuda
+    }
+
+    fn device(&self) -> DeviceInfo {
+        let f = &self.facts;
+        let mut details = BTreeMap::new();
+        details.insert(
+            "compute_capability".into(),
+            format!("{}.{}", f.compute_capability.0, f.compute_capability.1),
+        );
+        details.insert("sms".into(), f.sm_count.to_string());
+        details.insert("l2_bytes".into(), f.l2_bytes.to_string());
+        details.insert("memory_bytes".into(), f.memory_bytes.to_string());
+        details.insert(
+            "driver_cuda_version".into(),
+            format!(
+                "{}.{}",
+                f.driver_version / 1000,
+                (f.driver_version % 1000) / 10
+            ),
+        );
+        details.insert(
+            "nvrtc_version".into(),
+            format!("{}.{}", f.nvrtc_version.0, f.nvrtc_version.1),
+        );
+        details.insert("arch".into(), self.arch.clone());
+        if let Some(v) = self.cublas_version {
+            details.insert("cublas_version".into(), v.to_string());
+        }
+        DeviceInfo {
+            backend: BackendKind::Cuda,
+            name: f.name.clone(),
+            details,
+        }
+    }
+
+    fn measure_ceilings(&mut self, rule: &StoppingRule) -> Result<Ceilings, RunError> {
+        self.check_alive()?;
+        let helpers = self.helpers(Dtype::Bf16)?;
+        timing::ceilings(self, &helpers, rule)
+    }
+
+    fn prepare<'a>(
+        &'a mut self,
+        variant: &Variant,
+        data: &ProblemData,
+    ) -> Result<Box<dyn PreparedRun + 'a>, RunError> {
+        self.check_alive()?;
+        let problem = data.problem;
+        let dtype = problem.dtype();
+        let helpers = self.helpers(dtype)?;
+        let elementwise = LaunchConfig {
+            grid_dim: (((problem.m() * problem.n()).div_ceil(256)) as u32, 1, 1),
+            block_dim: (256, 1, 1),
+            shared_mem_bytes: 0,
+        };
+        let workspace = self.ptr(&self.workspace);
+
+        // Buffers first: cuBLASLt's plan needs the bias pointer.
+        let w = data.w.as_bytes();
+        let copies = self.weight_copies(w.len() as u64);
+        let weight_stride = (w.len() as u64).next_multiple_of(256);
+        // SAFETY: every copy is written below before any kernel reads it.
+        let weights = unsafe { self.stream.alloc::<u8>(weight_stride as usize * copies) }
+            .map_err(|e| driver_error("allocating the weight copies", e))?;
+        let base = self.ptr(&weights);
+        // SAFETY: copy 0 is `w.len()` bytes at the start of the allocation.
+        unsafe { drv::memcpy_htod_async(base, w, self.stream.cu_stream()) }
+            .map_err(|e| driver_error("copying W to the device", e))?;
+        for copy in 1..copies as u64 {
+            // SAFETY: source and destination are distinct slots of the one allocation.
+            unsafe {
+                drv::memcpy_dtod_async(
+                    base + copy * weight_stride,
+                    base,
+                    w.len(),
+                    self.stream.cu_stream(),
+                )
+            }
+            .map_err(|e| driver_error("copying W on the device", e))?;
+        }
+        let buffers = Buffers {
+            x: self.upload(data.x.as_bytes())?,
+            weights,
+            weight_stride,
+            copies,
+            bias: data
+                .bias
+                .as_ref()
+                .map(|b| self.upload(b.as_bytes()))
+                .transpose()?,
+            y: self.upload(&vec![
+                0u8;
+                problem.m() * problem.n() * dtype.size_bytes() as usize
+            ])?,
+        };
+        let y_start = match (&problem.epilogue(), &data.y_in) {
+            (Epilogue::Axpby { .. }, Some(y)) => y.as_bytes().to_vec(),
+            _ => HostTensor::filled(dtype, problem.m() * problem.n(), f32::NAN)
+                .as_bytes()
+                .to_vec(),
+        };
+
+        let op = match variant.kernel.as_str() {
+            "cublas_gemm" => {
+                self.cublas()?;
+                Op::Cublas
+            }
+            "cublas_gemm_bias" => {
+                self.cublas()?;
+                if problem.epilogue() != Epilogue::Bias {
+                    return Err(RunError::new("cublas/gemm+bias runs bias problems only"));
+                }
+                Op::CublasThenBias {
+                    bias_add: helpers.bias_add.clone(),
+                    config: elementwise,
+                }
+            }
+            "cublaslt_matmul" => {
+                let bias = buffers.bias.as_ref().map(|b| self.ptr(b));
+                Op::Lt(LtPlan::new(&problem, bias, workspace).map_err(RunError::new)?)
+            }
+            _ => {
+                let (request, entry) = kernels::variant_request(variant, dtype, &self.arch)
+                    .ok_or_else(|| {
+                        RunError::new(format!(
+                            "the CUDA backend has no kernel family '{}'",
+                            variant.kernel
+                        ))
+                    })?;
+                let func = self.function(&request, entry)?;
+                let threads = variant.int_param("THREADS").unwrap_or(256) as u32;
+                let warps = threads / 32;
+                Op::Kernel {
+                    func,
+                    config: LaunchConfig {
+                        grid_dim: ((problem.n() as u32).div_ceil(warps), problem.m() as u32, 1),
+                        block_dim: (threads, 1, 1),
+                        shared_mem_bytes: 0,
+                    },
+                }
+            }
+        };
+        Ok(Box::new(CudaRun {
+            backend: self,
+            problem,
+            op,
+            spin: helpers.spin.clone(),
+            buffers,
+            y_start,
+        }))
+    }
+}
+
+/// Launch an argument-free helper kernel.
+fn launch_plain(
+    stream: &CudaStream,
+    func: &CudaFunction,
+    config: LaunchConfig,
+) -> Result<(), RunError> {
+    let mut launch = stream.launch_builder(func);
+    // SAFETY: the helper takes no arguments.
+    unsafe { launch.launch(config) }
+        .map(|_| ())
+        .map_err(|e| driver_error("launching a helper kernel", e))
+}
+
+/// Hold the stream for `ns` nanoseconds.
+fn launch_spin(stream: &CudaStream, spin: &CudaFunction, ns: u64) -> Result<(), RunError> {
+    let mut launch = stream.launch_builder(spin);
+    launch.arg(&ns);
+    // SAFETY: skinny_spin(u64 ns).
+    unsafe { launch.launch(LaunchConfig::for_num_elems(1)) }
+        .map(|_| ())
+        .map_err(|e| driver_error("launching the spin kernel", e))
+}

@@ -1,0 +1,271 @@
+//! The five timing figures of a prepared CUDA run, and the device's ceilings.
+//!
+//! GPU figures are taken with device events around calls queued behind a spin kernel: while the
+//! GPU spins, the host enqueues the whole batch, so the events measure back-to-back GPU time and
+//! not how fast the host can launch (a small kernel runs faster than a launch can be submitted).
+//! If the spin ends before the host has finished enqueuing, the sample is thrown away and the
+//! spin lengthened.
+
+use std::time::Instant;
+
+use cudarc::driver::{
+    result as drv, sys as drv_sys, CudaEvent, CudaGraph, CudaStream, LaunchConfig, PushKernelArg,
+};
+
+use super::{driver_error, launch_plain, launch_spin, CudaBackend, CudaRun, Helpers};
+use crate::backend::{BandwidthCeiling, Ceilings, RunError};
+use crate::measure::{sample_until_stable, Figure, StoppingRule, Timings};
+
+/// A GPU sample covers at least this much GPU time.
+const MIN_BATCH_GPU_US: f64 = 200.0;
+/// Calls in one host-submit sample.
+const SUBMIT_BATCH: usize = 32;
+/// Most calls queued behind one spin: the driver's launch queue is finite, and a host blocked on
+/// a full queue would defeat the spin. Rotation over the weight copies continues across samples.
+const MAX_BATCH: usize = 256;
+/// Doublings of the spin before a sample is given up on.
+const MAX_SPIN_RETRIES: u32 = 6;
+/// Empty kernels in the graph that measures the per-node cost.
+const GRAPH_NODES: usize = 256;
+
+fn event(stream: &CudaStream) -> Result<CudaEvent, RunError> {
+    stream
+        .record_event(Some(drv_sys::CUevent_flags::CU_EVENT_DEFAULT))
+        .map_err(|e| driver_error("recording an event", e))
+}
+
+fn elapsed_us(start: &CudaEvent, end: &CudaEvent) -> Result<f64, RunError> {
+    start
+        .elapsed_ms(end)
+        .map(|ms| ms as f64 * 1e3)
+        .map_err(|e| driver_error("reading an event", e))
+}
+
+/// Capture `calls` into a graph on `stream`, ending the capture even when a call fails.
+fn capture(
+    stream: &std::sync::Arc<CudaStream>,
+    mut calls: impl FnMut() -> Result<(), RunError>,
+) -> Result<CudaGraph, RunError> {
+    stream
+        .begin_capture(drv_sys::CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_THREAD_LOCAL)
+        .map_err(|e| driver_error("beginning a graph capture", e))?;
+    let issued = calls();
+    let ended = stream.end_capture(drv_sys::CUgraphInstantiate_flags(0));
+    issued?;
+    ended
+        .map_err(|e| driver_error("ending a graph capture", e))?
+        .ok_or_else(|| RunError::new("the graph capture recorded nothing"))
+}
+
+/// GPU time per call of `batch` calls queued behind a spin. `spin_ns` grows when it proved too
+/// short for the host to enqueue the batch.
+fn queued_gpu_us(
+    run: &CudaRun<'_>,
+    spin: &cudarc::driver::CudaFunction,
+    spin_ns: &mut u64,
+    batch: usize,
+    mut copy: impl FnMut() -> usize,
+) -> Result<f64, RunError> {
+    let stream = run.backend.stream.clone();
+    for _ in 0..MAX_SPIN_RETRIES {
+        launch_spin(&stream, spin, *spin_ns)?;
+        let start = event(&stream)?;
+        for _ in 0..batch {
+            run.launch(copy())?;
+        }
+        let end = event(&stream)?;
+        // The spin is still running if the start event has not completed: then the GPU saw the
+        // whole batch queued before it started.
+        let spin_outlasted_enqueue = !start.is_complete();
+        let us = elapsed_us(&start, &end)?;
+        if spin_outlasted_enqueue {
+            return Ok(us / batch as f64);
+        }
+        *spin_ns = (*spin_ns * 2).min(100_000_000);
+    }
+    Err(RunError::new(format!(
+        "the host could not queue {batch} calls within a {} µs spin: GPU time would include launch gaps",
+        *spin_ns / 1000
+    )))
+}
+
+pub(super) fn measure_all(
+    run: &mut CudaRun<'_>,
+    copies: usize,
+    rule: &StoppingRule,
+) -> Result<Timings, RunError> {
+    let stream = run.backend.stream.clone();
+    let spin = run.spin.clone();
+    let mut next = 0usize;
+    let mut rotate = || {
+        let c = next;
+        next = (next + 1) % copies;
+        c
+    };
+
+    // Warm up (module load, cuBLAS heuristics, clocks) and estimate one call's GPU time.
+    for _ in 0..3 {
+        run.launch(rotate())?;
+    }
+    run.sync("warming up")?;
+    let start = event(&stream)?;
+    for _ in 0..20 {
+        run.launch(rotate())?;
+    }
+    let end = event(&stream)?;
+    let estimate_us = (elapsed_us(&start, &end)? / 20.0).max(0.5);
+
+    let mut timings = Timings::new();
+
+    let submit = sample_until_stable(rule, || {
+        let t = Instant::now();
+        for _ in 0..SUBMIT_BATCH {
+            run.launch(rotate())?;
+        }
+        let us = t.elapsed().as_secs_f64() * 1e6 / SUBMIT_BATCH as f64;
+        run.sync("submitting")?;
+        Ok(us)
+    })?;
+    let submit_us = submit.median;
+    timings.insert(Figure::HostSubmitUs, submit);
+
+    let cold_batch = copies
+        .max((MIN_BATCH_GPU_US / estimate_us).ceil() as usize)
+        .min(MAX_BATCH);
+    let mut spin_ns = ((cold_batch as f64 * submit_us * 1.5 + 50.0) * 1e3) as u64;
+    let cold = sample_until_stable(rule, || {
+        queued_gpu_us(run, &spin, &mut spin_ns, cold_batch, &mut rotate)
+    })?;
+    timings.insert(Figure::GpuColdUs, cold);
+
+    let hot_batch = ((MIN_BATCH_GPU_US / estimate_us).ceil() as usize).clamp(8, MAX_BATCH);
+    let mut spin_ns = ((hot_batch as f64 * submit_us * 1.5 + 50.0) * 1e3) as u64;
+    let hot = sample_until_stable(rule, || {
+        queued_gpu_us(run, &spin, &mut spin_ns, hot_batch, || 0)
+    })?;
+    timings.insert(Figure::GpuHotUs, hot);
+
+    let roundtrip = sample_until_stable(rule, || {
+        let copy = rotate();
+        let t = Instant::now();
+        run.launch(copy)?;
+        run.sync("a round trip")?;
+        Ok(t.elapsed().as_secs_f64() * 1e6)
+    })?;
+    timings.insert(Figure::HostRoundtripUs, roundtrip);
+
+    // The graph rotates through the copies as the cold figure does.
+    let graph_calls = cold_batch;
+    let graph = capture(&stream, || {
+        for i in 0..graph_calls {
+            run.launch(i % copies)?;
+        }
+        Ok(())
+    })?;
+    graph
+        .upload()
+        .map_err(|e| driver_error("uploading the graph", e))?;
+    let graph_us = sample_until_stable(rule, || {
+        launch_spin(&stream, &spin, 50_000)?;
+        let start = event(&stream)?;
+        graph
+            .launch()
+            .map_err(|e| driver_error("replaying the graph", e))?;
+        let end = event(&stream)?;
+        Ok(elapsed_us(&start, &end)? / graph_calls as f64)
+    })?;
+    timings.insert(Figure::GraphUs, graph_us);
+    Ok(timings)
+}
+
+pub(super) fn ceilings(
+    backend: &mut CudaBackend,
+    helpers: &Helpers,
+    rule: &StoppingRule,
+) -> Result<Ceilings, RunError> {
+    let stream = backend.stream.clone();
+    let facts = backend.facts.clone();
+
+    // Read bandwidth over a buffer of several GiB (far past the 60 MB L2), filled with a pattern.
+    let bytes: usize = (4usize << 30).min(facts.memory_bytes as usize / 4);
+    // SAFETY: filled by the memset below before any read.
+    let buffer = unsafe { stream.alloc::<u8>(bytes) }
+        .map_err(|e| driver_error("allocating the bandwidth buffer", e))?;
+    let sink = stream
+        .alloc_zeros::<u32>(1)
+        .map_err(|e| driver_error("allocating the sink", e))?;
+    let (buf_ptr, sink_ptr) = (backend.ptr(&buffer), {
+        use cudarc::driver::DevicePtr;
+        sink.device_ptr(&stream).0
+    });
+    // SAFETY: the buffer is `bytes` long and lives on this stream.
+    unsafe { drv::memset_d8_async(buf_ptr, 0x5a, bytes, stream.cu_stream()) }
+        .map_err(|e| driver_error("filling the bandwidth buffer", e))?;
+    let vectors = (bytes / 16) as u64;
+    let config = LaunchConfig {
+        grid_dim: (facts.sm_count * 4, 1, 1),
+        block_dim: (512, 1, 1),
+        shared_mem_bytes: 0,
+    };
+    let read_once = || -> Result<f64, RunError> {
+        let start = event(&stream)?;
+        let mut launch = stream.launch_builder(&helpers.read_bandwidth);
+        launch.arg(&buf_ptr).arg(&vectors).arg(&sink_ptr);
+        // SAFETY: skinny_read_bandwidth(const uint4*, u64 vectors, u32* sink) over live buffers.
+        unsafe { launch.launch(config) }
+            .map_err(|e| driver_error("launching the bandwidth kernel", e))?;
+        let end = event(&stream)?;
+        Ok(bytes as f64 / (elapsed_us(&start, &end)? * 1e3))
+    };
+    read_once()?;
+    let read = sample_until_stable(rule, read_once)?;
+    drop(buffer);
+
+    let one = LaunchConfig {
+        grid_dim: (1, 1, 1),
+        block_dim: (1, 1, 1),
+        shared_mem_bytes: 0,
+    };
+    let roundtrip = sample_until_stable(rule, || {
+        let t = Instant::now();
+        launch_plain(&stream, &helpers.empty, one)?;
+        stream
+            .synchronize()
+            .map_err(|e| driver_error("synchronizing", e))?;
+        Ok(t.elapsed().as_secs_f64() * 1e6)
+    })?;
+
+    let graph = capture(&stream, || {
+        for _ in 0..GRAPH_NODES {
+            launch_plain(&stream, &helpers.empty, one)?;
+        }
+        Ok(())
+    })?;
+    graph
+        .upload()
+        .map_err(|e| driver_error("uploading the graph", e))?;
+    let node = sample_until_stable(rule, || {
+        launch_spin(&stream, &helpers.spin, 50_000)?;
+        let start = event(&stream)?;
+        graph
+            .launch()
+            .map_err(|e| driver_error("replaying the graph", e))?;
+        let end = event(&stream)?;
+        Ok(elapsed_us(&start, &end)? / GRAPH_NODES as f64)
+    })?;
+
+    Ok(Ceilings {
+        read_bandwidth: Some(BandwidthCeiling {
+            gbps: read.median,
+            buffer_bytes: bytes as u64,
+            stats: read,
+        }),
+        empty_roundtrip_us: Some(roundtrip),
+        graph_node_us: Some(node),
+        notes: vec![
+            format!("read_bandwidth: one kernel reading a {} MiB buffer with 16-byte loads, 4 in flight a thread, {} blocks of 512", bytes >> 20, facts.sm_count * 4),
+            "empty_roundtrip_us: launch of an empty kernel and stream synchronize, host clock".into(),
+            format!("graph_node_us: {GRAPH_NODES} empty kernels in one graph, replay time over {GRAPH_NODES}, device events"),
+        ],
+    })
+}

@@ -1,0 +1,144 @@
+//! The CUDA backend on a real GPU: every CUDA variant against the float64 reference on fresh
+//! random inputs with y poisoned first, and a short probe with all five figures and the three
+//! ceilings.
+//!
+//! These need an NVIDIA GPU and are ignored otherwise (`cargo test` lists them as ignored with
+//! the reason). On a GPU machine: `cargo test --release -p skinny --test cuda_backend -- --ignored`,
+//! or build the test binary here and run it there (README, "GPU tests").
+
+use std::time::Duration;
+
+use skinny::backend::cuda::CudaBackend;
+use skinny::backend::Backend;
+use skinny::data::ProblemData;
+use skinny::measure::{Figure, StoppingRule};
+use skinny::plan::unsupported_reasons;
+use skinny::probe::{run_probe, Disposition, ProbeSettings, Quiet};
+use skinny::problem::{Dtype, Problem};
+use skinny::reference::{compare, reference};
+use skinny::registry::{BackendKind, Registry};
+use skinny::shapes::{parse_shape_arg, resolve_set, Shape};
+
+fn backend() -> CudaBackend {
+    CudaBackend::open().unwrap_or_else(|why| panic!("no usable CUDA device: {why}"))
+}
+
+/// Smoke shapes plus edge shapes the GPU kernels must get right.
+fn shapes() -> Vec<Shape> {
+    let mut shapes = resolve_set("smoke@all").unwrap();
+    for spec in [
+        "1,1,8",
+        "1,1152,896,bias",
+        "2,300,1032",
+        "1,131080,64",
+        "16,96,4096,axpby",
+    ] {
+        shapes.push(parse_shape_arg(spec).unwrap());
+    }
+    shapes
+}
+
+#[test]
+#[ignore = "needs an NVIDIA GPU (run with --ignored on a GPU machine)"]
+fn every_cuda_variant_matches_the_reference_wherever_it_claims_to() {
+    let registry = Registry::embedded().unwrap();
+    let mut backend = backend();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for variant in registry
+        .variants
+        .iter()
+        .filter(|v| v.backend == BackendKind::Cuda)
+    {
+        for (i, shape) in shapes().iter().enumerate() {
+            for dtype in Dtype::ALL {
+                let p = shape.problem;
+                let problem =
+                    Problem::new(p.m(), p.n(), p.k(), p.layout(), dtype, p.epilogue()).unwrap();
+                if !unsupported_reasons(&problem, &variant.supports).is_empty() {
+                    continue;
+                }
+                let data = ProblemData::generate(&problem, 7000 + i as u64);
+                let expected = reference(&data);
+                let mut run = backend.prepare(variant, &data).unwrap();
+                // Twice: a result that changes between runs on the same inputs is a race.
+                let first = run.run_once().unwrap();
+                let second = run.run_once().unwrap();
+                let report = compare(&first.to_f64(), &expected, problem.n(), dtype);
+                if !report.passed {
+                    failures.push(format!("{} on {problem}: {report:?}", variant.id));
+                }
+                if first != second {
+                    failures.push(format!("{} on {problem}: two runs differ", variant.id));
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked > 50, "only {checked} combinations checked");
+}
+
+#[test]
+#[ignore = "needs an NVIDIA GPU (run with --ignored on a GPU machine)"]
+fn a_short_probe_gives_five_figures_and_three_ceilings() {
+    let registry = Registry::embedded().unwrap();
+    let mut backend = backend();
+    let shapes = vec![
+        parse_shape_arg("1,1152,896,bias").unwrap(),
+        parse_shape_arg("1,4096,4096").unwrap(),
+    ];
+    let settings = ProbeSettings {
+        rule: StoppingRule {
+            time_cap: Duration::from_millis(50),
+            ..StoppingRule::default()
+        },
+        seed: 3,
+    };
+    let out = run_probe(
+        &mut backend,
+        &shapes,
+        &registry.variants,
+        &settings,
+        &mut Quiet,
+    )
+    .unwrap();
+    let c = &out.ceilings;
+    let read = c.read_bandwidth.as_ref().unwrap();
+    assert!(read.gbps > 100.0, "read bandwidth {} GB/s", read.gbps);
+    let empty = c.empty_roundtrip_us.as_ref().unwrap().median;
+    assert!(c.graph_node_us.as_ref().unwrap().median > 0.0);
+    assert!(out.stopped_early.is_none());
+    assert!(!out.runs.is_empty());
+    for r in &out.runs {
+        assert_eq!(
+            r.disposition,
+            Disposition::Passed,
+            "{} {}: {:?}",
+            r.variant,
+            r.shape.label(),
+            r.failure
+        );
+        for f in [
+            Figure::GpuColdUs,
+            Figure::GpuHotUs,
+            Figure::HostRoundtripUs,
+            Figure::HostSubmitUs,
+            Figure::GraphUs,
+        ] {
+            let s = &r.timings[&f];
+            assert!(s.median > 0.0 && s.samples >= 3, "{} {f:?}", r.variant);
+        }
+        let roundtrip = r.timings[&Figure::HostRoundtripUs].median;
+        assert!(
+            roundtrip >= 0.9 * empty,
+            "{}: round trip {roundtrip} below empty {empty}",
+            r.variant
+        );
+        assert!(
+            r.timings[&Figure::GraphUs].median < roundtrip,
+            "{}",
+            r.variant
+        );
+    }
+}
