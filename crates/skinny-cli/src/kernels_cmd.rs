@@ -33,14 +33,18 @@ pub fn run(args: &KernelsArgs) -> Result<()> {
         "cached",
     ]);
     let mut failures = Vec::new();
-    for (label, request) in all_requests(&registry.variants, &args.arch) {
-        match compile(&request) {
+    for checked in all_requests(&registry.variants, &args.arch) {
+        let label = &checked.label;
+        match compile(&checked.request) {
             Err(e) => {
-                table.add_row(vec![Cell::new(&label), Cell::new("compile error")]);
+                table.add_row(vec![Cell::new(label), Cell::new("compile error")]);
                 failures.push(format!("{label}: {e}"));
             }
             Ok(compiled) => {
-                for r in &compiled.resources {
+                let wanted = |r: &&skinny::backend::cuda::compile::Resources| {
+                    checked.entry.is_none_or(|entry| r.function == entry)
+                };
+                for r in compiled.resources.iter().filter(wanted) {
                     if r.spills() {
                         failures.push(format!(
                             "{label}: {} spills {} bytes stored, {} loaded",
@@ -49,7 +53,7 @@ pub fn run(args: &KernelsArgs) -> Result<()> {
                     }
                     let right = |v: String| Cell::new(v).set_alignment(CellAlignment::Right);
                     table.add_row(vec![
-                        Cell::new(&label),
+                        Cell::new(label),
                         Cell::new(&r.function),
                         right(r.registers.to_string()),
                         right(r.shared_bytes.to_string()),

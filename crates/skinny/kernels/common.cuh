@@ -56,6 +56,18 @@ __device__ __forceinline__ float dot8(uint4 a, uint4 b) {
 }
 #endif
 
+#if defined(SKINNY_BF16) || defined(SKINNY_F16)
+// The eight 16-bit elements of a 16-byte vector, widened to f32.
+__device__ __forceinline__ void unpack8(uint4 v, float out[8]) {
+    const u32 words[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+        out[2 * i] = to_f32((elem_t)(words[i] & 0xffffu));
+        out[2 * i + 1] = to_f32((elem_t)(words[i] >> 16));
+    }
+}
+#endif
+
 __device__ __forceinline__ float warp_sum(float v) {
 #pragma unroll
     for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);

@@ -27,11 +27,22 @@ pub struct ParamSpec {
     pub meaning: &'static str,
 }
 
+/// How a compiled kernel is launched: its arguments and its grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Launch {
+    /// `(x, w, y, n, k)`; one warp per output element: grid (n / (THREADS / 32), m), block THREADS.
+    WarpPerOutput,
+    /// `(x, w, y, bias, m, n, k, alpha, beta)`; one block of WARPS warps per ROWS outputs, all
+    /// rows of x: grid n / ROWS, block 32·WARPS. `bias` may be null; `beta ≠ 0` reads y.
+    BlockPerRows,
+}
+
 /// Where a run-time compiled kernel lives: a file of `crates/skinny/kernels/` and its entry.
 #[derive(Clone, Copy, Debug)]
 pub struct KernelSource {
     pub file: &'static str,
     pub entry: &'static str,
+    pub launch: Launch,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -99,6 +110,43 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "gemv.cu",
             entry: "gemv_baseline",
+            launch: Launch::WarpPerOutput,
+        }),
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
+        name: "gemv_split",
+        summary: "a block per ROWS outputs for all rows of x, K split over its WARPS warps, UNROLL 16-byte loads in flight a lane, fused epilogue",
+        params: &[
+            ParamSpec {
+                name: "ROWS",
+                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                required: true,
+                meaning: "outputs (rows of W) per block",
+            },
+            ParamSpec {
+                name: "WARPS",
+                kind: ParamKind::Int { min: 1, max: 32, multiple: 1 },
+                required: true,
+                meaning: "warps per block, splitting K",
+            },
+            ParamSpec {
+                name: "UNROLL",
+                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                required: true,
+                meaning: "16-byte loads of each row in flight per lane",
+            },
+            ParamSpec {
+                name: "MAX_M",
+                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
+                required: true,
+                meaning: "most rows of x (the registry's m_max must not exceed it)",
+            },
+        ],
+        source: Some(KernelSource {
+            file: "gemv.cu",
+            entry: "gemv_split",
+            launch: Launch::BlockPerRows,
         }),
     },
     KernelFamily {

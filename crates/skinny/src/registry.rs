@@ -320,7 +320,17 @@ fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, Da
         ));
     }
 
+    let supports_line = entry.kernel.span();
     let supports = check_supports(source, &id, entry.supports)?;
+    // A kernel compiled for at most MAX_M rows must not claim more.
+    if let Some(ParamValue::Int(max_m)) = params.get("MAX_M") {
+        if supports.m_max.is_none_or(|m| m as i64 > *max_m) {
+            return Err(err(
+                supports_line,
+                format!("variant '{id}': MAX_M = {max_m} needs supports.m_max ≤ {max_m}"),
+            ));
+        }
+    }
     Ok(Variant {
         id,
         backend: entry.backend,

@@ -25,12 +25,19 @@ fn every_cuda_kernel_compiles_without_spills() {
         "the registry has CUDA kernels to compile"
     );
     let mut problems = Vec::new();
-    for (label, request) in &requests {
-        match compile(request) {
+    for checked in &requests {
+        let label = &checked.label;
+        match compile(&checked.request) {
             Err(e) => problems.push(format!("{label}: {e}")),
             Ok(compiled) => {
                 assert!(!compiled.cubin.is_empty(), "{label}: empty cubin");
                 assert!(!compiled.resources.is_empty(), "{label}: no ptxas report");
+                if let Some(entry) = checked.entry {
+                    assert!(
+                        compiled.resources.iter().any(|r| r.function == entry),
+                        "{label}: no ptxas report for its entry {entry}"
+                    );
+                }
                 for r in compiled.resources.iter().filter(|r| r.spills()) {
                     problems.push(format!("{label}: {} spills ({r:?})", r.function));
                 }

@@ -2,7 +2,7 @@
 //! the backend's helper kernels.
 
 use super::compile::CompileRequest;
-use crate::kernels::family;
+use crate::kernels::{family, KernelSource};
 use crate::problem::Dtype;
 use crate::registry::{ParamValue, Variant};
 
@@ -23,7 +23,7 @@ pub fn variant_request(
     variant: &Variant,
     dtype: Dtype,
     arch: &str,
-) -> Option<(CompileRequest, &'static str)> {
+) -> Option<(CompileRequest, KernelSource)> {
     let source = family(variant.backend, &variant.kernel)?.source?;
     let mut defines = vec![dtype_define(dtype)];
     for (name, value) in &variant.params {
@@ -39,7 +39,7 @@ pub fn variant_request(
             defines,
             arch: arch.to_string(),
         },
-        source.entry,
+        source,
     ))
 }
 
@@ -52,20 +52,33 @@ pub fn aux_request(dtype: Dtype, arch: &str) -> CompileRequest {
     }
 }
 
-/// Every compilation the registry's CUDA variants and the backend need, with a label for each:
-/// what `skinny kernels` and the CI compile check build.
-pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<(String, CompileRequest)> {
+/// One compilation to check: a label, the request, and the entry the label is about (`None`:
+/// every function of the module, as for the helpers).
+pub struct CheckedCompile {
+    pub label: String,
+    pub request: CompileRequest,
+    pub entry: Option<&'static str>,
+}
+
+/// Every compilation the registry's CUDA variants and the backend need: what `skinny kernels`
+/// and the CI compile check build.
+pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
     let mut out = Vec::new();
     for dtype in [Dtype::Bf16, Dtype::F16, Dtype::F32] {
-        out.push((
-            format!("(backend helpers) {dtype}"),
-            aux_request(dtype, arch),
-        ));
+        out.push(CheckedCompile {
+            label: format!("(backend helpers) {dtype}"),
+            request: aux_request(dtype, arch),
+            entry: None,
+        });
     }
     for variant in variants {
         for &dtype in &variant.supports.dtypes {
-            if let Some((request, _entry)) = variant_request(variant, dtype, arch) {
-                out.push((format!("{} {dtype}", variant.id), request));
+            if let Some((request, source)) = variant_request(variant, dtype, arch) {
+                out.push(CheckedCompile {
+                    label: format!("{} {dtype}", variant.id),
+                    request,
+                    entry: Some(source.entry),
+                });
             }
         }
     }

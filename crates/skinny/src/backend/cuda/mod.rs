@@ -21,6 +21,7 @@ use cudarc::nvrtc::Ptx;
 
 use super::{Backend, Ceilings, DeviceInfo, PreparedRun, RunError};
 use crate::data::{HostTensor, ProblemData};
+use crate::kernels::Launch;
 use crate::measure::{StoppingRule, Timings};
 use crate::problem::{Dtype, Epilogue, Problem};
 use crate::registry::{BackendKind, Variant};
@@ -249,10 +250,11 @@ impl CudaBackend {
 
 /// How one call of a prepared variant is issued.
 enum Op {
-    /// A skinny kernel taking (x, w, y, n, k).
+    /// A skinny kernel, launched as its family's `Launch` says.
     Kernel {
         func: CudaFunction,
         config: LaunchConfig,
+        launch: Launch,
     },
     Cublas,
     /// cuBLAS GEMM, then the bias add as a second kernel.
@@ -307,11 +309,29 @@ impl CudaRun<'_> {
                 .map_err(|e| driver_error("launching the bias add", e))
         };
         match &self.op {
-            Op::Kernel { func, config } => {
+            Op::Kernel { func, config, launch: kind } => {
                 let mut launch = b.stream.launch_builder(func);
-                launch.arg(&x).arg(&w).arg(&y).arg(&n).arg(&k);
-                // SAFETY: every skinny GEMV kernel takes (x, w, y, n, k) over live buffers of
-                // the problem's sizes; the registry's capabilities were checked by the plan.
+                let bias = self.buffers.bias.as_ref().map_or(0u64, |buf| b.ptr(buf));
+                let (alpha, beta) = match self.problem.epilogue() {
+                    Epilogue::Axpby { alpha, beta } => (alpha, beta),
+                    _ => (1.0f32, 0.0f32),
+                };
+                match kind {
+                    Launch::WarpPerOutput => launch.arg(&x).arg(&w).arg(&y).arg(&n).arg(&k),
+                    Launch::BlockPerRows => launch
+                        .arg(&x)
+                        .arg(&w)
+                        .arg(&y)
+                        .arg(&bias)
+                        .arg(&m)
+                        .arg(&n)
+                        .arg(&k)
+                        .arg(&alpha)
+                        .arg(&beta),
+                };
+                // SAFETY: the arguments follow the family's `Launch` over live buffers of the
+                // problem's sizes (bias null when there is none); the registry's capabilities,
+                // checked by the plan, keep the problem inside what the kernel handles.
                 unsafe { launch.launch(*config) }
                     .map(|_| ())
                     .map_err(|e| driver_error("launching the kernel", e))
@@ -504,23 +524,44 @@ impl Backend for CudaBackend {
                 Op::Lt(LtPlan::new(&problem, bias, workspace).map_err(RunError::new)?)
             }
             _ => {
-                let (request, entry) = kernels::variant_request(variant, dtype, &self.arch)
+                let (request, source) = kernels::variant_request(variant, dtype, &self.arch)
                     .ok_or_else(|| {
                         RunError::new(format!(
                             "the CUDA backend has no kernel family '{}'",
                             variant.kernel
                         ))
                     })?;
-                let func = self.function(&request, entry)?;
-                let threads = variant.int_param("THREADS").unwrap_or(256) as u32;
-                let warps = threads / 32;
+                let func = self.function(&request, source.entry)?;
+                let param = |name: &str, default: i64| variant.int_param(name).unwrap_or(default) as u32;
+                let n = problem.n() as u32;
+                let config = match source.launch {
+                    Launch::WarpPerOutput => {
+                        let threads = param("THREADS", 256);
+                        LaunchConfig {
+                            grid_dim: (n.div_ceil(threads / 32), problem.m() as u32, 1),
+                            block_dim: (threads, 1, 1),
+                            shared_mem_bytes: 0,
+                        }
+                    }
+                    Launch::BlockPerRows => {
+                        if problem.m() > param("MAX_M", 1) as usize {
+                            return Err(RunError::new(format!(
+                                "m = {} exceeds the kernel's MAX_M = {} (the registry claims too much)",
+                                problem.m(),
+                                param("MAX_M", 1)
+                            )));
+                        }
+                        LaunchConfig {
+                            grid_dim: (n.div_ceil(param("ROWS", 1)), 1, 1),
+                            block_dim: (32 * param("WARPS", 4), 1, 1),
+                            shared_mem_bytes: 0,
+                        }
+                    }
+                };
                 Op::Kernel {
                     func,
-                    config: LaunchConfig {
-                        grid_dim: ((problem.n() as u32).div_ceil(warps), problem.m() as u32, 1),
-                        block_dim: (threads, 1, 1),
-                        shared_mem_bytes: 0,
-                    },
+                    config,
+                    launch: source.launch,
                 }
             }
         };
