@@ -309,7 +309,11 @@ impl CudaRun<'_> {
                 .map_err(|e| driver_error("launching the bias add", e))
         };
         match &self.op {
-            Op::Kernel { func, config, launch: kind } => {
+            Op::Kernel {
+                func,
+                config,
+                launch: kind,
+            } => {
                 let mut launch = b.stream.launch_builder(func);
                 let bias = self.buffers.bias.as_ref().map_or(0u64, |buf| b.ptr(buf));
                 let (alpha, beta) = match self.problem.epilogue() {
@@ -532,7 +536,8 @@ impl Backend for CudaBackend {
                         ))
                     })?;
                 let func = self.function(&request, source.entry)?;
-                let param = |name: &str, default: i64| variant.int_param(name).unwrap_or(default) as u32;
+                let param =
+                    |name: &str, default: i64| variant.int_param(name).unwrap_or(default) as u32;
                 let n = problem.n() as u32;
                 let config = match source.launch {
                     Launch::WarpPerOutput => {
