@@ -114,12 +114,13 @@ pub fn check_writable(path: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot write results to '{shown}': {e}"))
 }
 
-/// Serialize `value` as pretty JSON to `path`, atomically.
+/// Serialize `value` as compact JSON to `path`, atomically (compact: raw samples make pretty
+/// JSON several times larger, and result files are committed).
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), String> {
     let shown = path.display();
     let fail = |e: &dyn std::fmt::Display| format!("cannot write results to '{shown}': {e}");
     let mut file = tempfile::NamedTempFile::new_in(parent_dir(path)).map_err(|e| fail(&e))?;
-    serde_json::to_writer_pretty(&mut file, value).map_err(|e| fail(&e))?;
+    serde_json::to_writer(&mut file, value).map_err(|e| fail(&e))?;
     file.write_all(b"\n").map_err(|e| fail(&e))?;
     // A temporary file is created readable by its owner only; a result file is for everyone.
     #[cfg(unix)]
