@@ -37,7 +37,7 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 //   the same kernel. Registered as dot/m1 (MAX_M = 1), gemv/splitk (more warps per row) and
 //   gemv/multirow (MAX_M = 4 or 16). Needs k % 8 == 0.
 //
-// Parameters: ROWS, WARPS, UNROLL, MAX_M.
+// Parameters: ROWS, WARPS, UNROLL, MAX_M, BLOCKS_PER_SM (0: one block per row group).
 
 #ifndef ROWS
 #define ROWS 1
@@ -51,6 +51,9 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 #ifndef MAX_M
 #define MAX_M 1
 #endif
+#ifndef BLOCKS_PER_SM
+#define BLOCKS_PER_SM 0
+#endif
 
 extern "C" __global__ void __launch_bounds__(WARPS * 32)
 gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
@@ -58,73 +61,87 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     __shared__ float partial[WARPS][MAX_M * ROWS];
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
-    const int j0 = blockIdx.x * ROWS;
-    const int vectors = k / 8;
-    const uint4* x_vec = reinterpret_cast<const uint4*>(x);
+    // Row groups are handed out grid-stride: a grid sized to the machine (BLOCKS_PER_SM on the
+    // host) keeps every SM streaming without a ragged last wave; a grid of one block per group
+    // runs the loop once.
+    // (Compiled only when the host asks for it: the loop costs registers, and at MAX_M = 4 or
+    // WARPS = 8 it made ptxas spill.)
+#if BLOCKS_PER_SM > 0
+    const int groups = (n + ROWS - 1) / ROWS;
+    for (int group = blockIdx.x; group < groups; group += gridDim.x) {
+#else
+    {
+        const int group = blockIdx.x;
+#endif
+        const int j0 = group * ROWS;
+        const int vectors = k / 8;
+        const uint4* x_vec = reinterpret_cast<const uint4*>(x);
 
-    // Rows past n repeat the last row: computed, never stored, so the loop needs no branch.
-    const uint4* w_row[ROWS];
+        // Rows past n repeat the last row: computed, never stored, so the loop needs no branch.
+        const uint4* w_row[ROWS];
 #pragma unroll
-    for (int r = 0; r < ROWS; ++r)
-        w_row[r] = reinterpret_cast<const uint4*>(w + (size_t)min(j0 + r, n - 1) * k);
+        for (int r = 0; r < ROWS; ++r)
+            w_row[r] = reinterpret_cast<const uint4*>(w + (size_t)min(j0 + r, n - 1) * k);
 
-    float acc[MAX_M][ROWS];
+        float acc[MAX_M][ROWS];
 #pragma unroll
-    for (int i = 0; i < MAX_M; ++i)
+        for (int i = 0; i < MAX_M; ++i)
 #pragma unroll
-        for (int r = 0; r < ROWS; ++r) acc[i][r] = 0.0f;
+            for (int r = 0; r < ROWS; ++r) acc[i][r] = 0.0f;
 
-    const int step = WARPS * 32;
-    for (int base = warp * 32 + lane; base < vectors; base += step * UNROLL) {
-        uint4 wv[UNROLL][ROWS];
+        const int step = WARPS * 32;
+        for (int base = warp * 32 + lane; base < vectors; base += step * UNROLL) {
+            uint4 wv[UNROLL][ROWS];
 #pragma unroll
-        for (int u = 0; u < UNROLL; ++u) {
-            const int c = base + u * step;
+            for (int u = 0; u < UNROLL; ++u) {
+                const int c = base + u * step;
 #pragma unroll
-            for (int r = 0; r < ROWS; ++r)
-                wv[u][r] = c < vectors ? __ldg(&w_row[r][c]) : make_uint4(0, 0, 0, 0);
-        }
-        // Each weight is widened once and used for every row of x.
+                for (int r = 0; r < ROWS; ++r)
+                    wv[u][r] = c < vectors ? __ldg(&w_row[r][c]) : make_uint4(0, 0, 0, 0);
+            }
+            // Each weight is widened once and used for every row of x.
 #pragma unroll
-        for (int u = 0; u < UNROLL; ++u) {
-            const int c = base + u * step;
-            if (c >= vectors) break;
-            float wf[ROWS][8];
+            for (int u = 0; u < UNROLL; ++u) {
+                const int c = base + u * step;
+                if (c >= vectors) continue;
+                float wf[ROWS][8];
 #pragma unroll
-            for (int r = 0; r < ROWS; ++r) unpack8(wv[u][r], wf[r]);
+                for (int r = 0; r < ROWS; ++r) unpack8(wv[u][r], wf[r]);
 #pragma unroll
-            for (int i = 0; i < MAX_M; ++i) {
-                if (i < m) {
-                    float xf[8];
-                    unpack8(__ldg(&x_vec[(size_t)i * vectors + c]), xf);
+                for (int i = 0; i < MAX_M; ++i) {
+                    if (i < m) {
+                        float xf[8];
+                        unpack8(__ldg(&x_vec[(size_t)i * vectors + c]), xf);
 #pragma unroll
-                    for (int r = 0; r < ROWS; ++r)
+                        for (int r = 0; r < ROWS; ++r)
 #pragma unroll
-                        for (int e = 0; e < 8; ++e) acc[i][r] = fmaf(wf[r][e], xf[e], acc[i][r]);
+                            for (int e = 0; e < 8; ++e) acc[i][r] = fmaf(wf[r][e], xf[e], acc[i][r]);
+                    }
                 }
             }
         }
-    }
 
 #pragma unroll
-    for (int i = 0; i < MAX_M; ++i)
+        for (int i = 0; i < MAX_M; ++i)
 #pragma unroll
-        for (int r = 0; r < ROWS; ++r) {
-            const float s = warp_sum(acc[i][r]);
-            if (lane == 0) partial[warp][i * ROWS + r] = s;
+            for (int r = 0; r < ROWS; ++r) {
+                const float s = warp_sum(acc[i][r]);
+                if (lane == 0) partial[warp][i * ROWS + r] = s;
+            }
+        __syncthreads();
+
+        for (int t = threadIdx.x; t < MAX_M * ROWS; t += WARPS * 32) {
+            const int i = t / ROWS, r = t % ROWS, j = j0 + r;
+            if (i >= m || j >= n) continue;
+            float s = 0.0f;
+#pragma unroll
+            for (int v = 0; v < WARPS; ++v) s += partial[v][t];
+            s *= alpha;
+            if (bias != nullptr) s += to_f32(bias[j]);
+            const size_t at = (size_t)i * n + j;
+            if (beta != 0.0f) s += beta * to_f32(y[at]);
+            y[at] = from_f32(s);
         }
-    __syncthreads();
-
-    for (int t = threadIdx.x; t < MAX_M * ROWS; t += WARPS * 32) {
-        const int i = t / ROWS, r = t % ROWS, j = j0 + r;
-        if (i >= m || j >= n) continue;
-        float s = 0.0f;
-#pragma unroll
-        for (int v = 0; v < WARPS; ++v) s += partial[v][t];
-        s *= alpha;
-        if (bias != nullptr) s += to_f32(bias[j]);
-        const size_t at = (size_t)i * n + j;
-        if (beta != 0.0f) s += beta * to_f32(y[at]);
-        y[at] = from_f32(s);
+        __syncthreads();  // `partial` is reused by the next group
     }
 }

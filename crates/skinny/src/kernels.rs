@@ -142,6 +142,12 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: true,
                 meaning: "most rows of x (the registry's m_max must not exceed it)",
             },
+            ParamSpec {
+                name: "BLOCKS_PER_SM",
+                kind: ParamKind::Int { min: 0, max: 64, multiple: 1 },
+                required: false,
+                meaning: "grid of this many blocks per SM looping over row groups; 0 (default): one block per group",
+            },
         ],
         source: Some(KernelSource {
             file: "gemv.cu",

@@ -556,8 +556,13 @@ impl Backend for CudaBackend {
                                 param("MAX_M", 1)
                             )));
                         }
+                        let groups = n.div_ceil(param("ROWS", 1));
+                        let grid = match param("BLOCKS_PER_SM", 0) {
+                            0 => groups,
+                            per_sm => groups.min(per_sm * self.facts.sm_count),
+                        };
                         LaunchConfig {
-                            grid_dim: (n.div_ceil(param("ROWS", 1)), 1, 1),
+                            grid_dim: (grid, 1, 1),
                             block_dim: (32 * param("WARPS", 4), 1, 1),
                             shared_mem_bytes: 0,
                         }
