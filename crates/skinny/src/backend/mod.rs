@@ -122,29 +122,26 @@ pub fn open(choice: BackendChoice) -> Result<(Box<dyn Backend>, BackendSelection
             },
         )
     };
-    match choice {
-        BackendChoice::Cpu => Ok(cpu("--backend cpu".into())),
-        BackendChoice::Cuda => match cuda::CudaBackend::open() {
-            Ok(backend) => Ok((
-                Box::new(backend),
+    if choice == BackendChoice::Cpu {
+        return Ok(cpu("--backend cpu".into()));
+    }
+    match (cuda::CudaBackend::open(), choice) {
+        (Ok(backend), _) => {
+            let reason = match choice {
+                BackendChoice::Auto => "auto: a CUDA device is usable",
+                _ => "--backend cuda",
+            };
+            let backend: Box<dyn Backend> = Box::new(backend);
+            Ok((
+                backend,
                 BackendSelection {
                     kind: BackendKind::Cuda,
                     requested: choice,
-                    reason: "--backend cuda".into(),
+                    reason: reason.into(),
                 },
-            )),
-            Err(why) => Err(format!("--backend cuda: {why}; use --backend cpu")),
-        },
-        BackendChoice::Auto => match cuda::CudaBackend::open() {
-            Ok(backend) => Ok((
-                Box::new(backend),
-                BackendSelection {
-                    kind: BackendKind::Cuda,
-                    requested: choice,
-                    reason: "auto: a CUDA device is usable".into(),
-                },
-            )),
-            Err(why) => Ok(cpu(format!("fell back to the CPU backend: {why}"))),
-        },
+            ))
+        }
+        (Err(why), BackendChoice::Auto) => Ok(cpu(format!("fell back to the CPU backend: {why}"))),
+        (Err(why), _) => Err(format!("--backend cuda: {why}; use --backend cpu")),
     }
 }

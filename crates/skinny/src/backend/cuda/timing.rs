@@ -57,6 +57,23 @@ fn capture(
         .ok_or_else(|| RunError::new("the graph capture recorded nothing"))
 }
 
+/// GPU time per call of a graph of `calls` calls, replayed behind a short spin so that the
+/// host's graph launch is not inside the timed region.
+fn replay_per_call_us(
+    stream: &CudaStream,
+    spin: &cudarc::driver::CudaFunction,
+    graph: &CudaGraph,
+    calls: usize,
+) -> Result<f64, RunError> {
+    launch_spin(stream, spin, 50_000)?;
+    let start = event(stream)?;
+    graph
+        .launch()
+        .map_err(|e| driver_error("replaying the graph", e))?;
+    let end = event(stream)?;
+    Ok(elapsed_us(&start, &end)? / calls as f64)
+}
+
 /// GPU time per call of `batch` calls queued behind a spin. `spin_ns` grows when it proved too
 /// short for the host to enqueue the batch.
 fn queued_gpu_us(
@@ -166,13 +183,7 @@ pub(super) fn measure_all(
         .upload()
         .map_err(|e| driver_error("uploading the graph", e))?;
     let graph_us = sample_until_stable(rule, || {
-        launch_spin(&stream, &spin, 50_000)?;
-        let start = event(&stream)?;
-        graph
-            .launch()
-            .map_err(|e| driver_error("replaying the graph", e))?;
-        let end = event(&stream)?;
-        Ok(elapsed_us(&start, &end)? / graph_calls as f64)
+        replay_per_call_us(&stream, &spin, &graph, graph_calls)
     })?;
     timings.insert(Figure::GraphUs, graph_us);
     Ok(timings)
@@ -245,13 +256,7 @@ pub(super) fn ceilings(
         .upload()
         .map_err(|e| driver_error("uploading the graph", e))?;
     let node = sample_until_stable(rule, || {
-        launch_spin(&stream, &helpers.spin, 50_000)?;
-        let start = event(&stream)?;
-        graph
-            .launch()
-            .map_err(|e| driver_error("replaying the graph", e))?;
-        let end = event(&stream)?;
-        Ok(elapsed_us(&start, &end)? / GRAPH_NODES as f64)
+        replay_per_call_us(&stream, &helpers.spin, &graph, GRAPH_NODES)
     })?;
 
     Ok(Ceilings {
