@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Result};
 use skinny::backend::{self, BackendChoice};
 use skinny::measure::StoppingRule;
 use skinny::probe::{run_probe, Disposition, ProbeSettings};
-use skinny::problem::{Dtype, Problem};
+use skinny::problem::Dtype;
 use skinny::registry::Registry;
 use skinny::results::{check_writable, write_json_atomic, Environment, ProbeReport};
 use skinny::shapes::{self, Shape};
@@ -47,15 +47,13 @@ pub fn collect_shapes(args: &ShapeArgs) -> Result<Vec<Shape>> {
         let mut retyped = Vec::with_capacity(out.len() * args.dtype.len());
         for shape in &out {
             for dtype in &args.dtype {
-                let p = shape.problem;
                 let dtype = match dtype {
                     DtypeArg::Bf16 => Dtype::Bf16,
                     DtypeArg::F16 => Dtype::F16,
                     DtypeArg::F32 => Dtype::F32,
                 };
-                let problem = Problem::new(p.m(), p.n(), p.k(), p.layout(), dtype, p.epilogue())?;
                 retyped.push(Shape {
-                    problem,
+                    problem: shape.problem.with_dtype(dtype),
                     ..shape.clone()
                 });
             }

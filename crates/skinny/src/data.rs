@@ -16,7 +16,6 @@ pub trait Element: Copy + Send + Sync + 'static {
     fn to_f32(self) -> f32;
     fn from_f32(v: f32) -> Self;
     fn slice(t: &HostTensor) -> Option<&[Self]>;
-    fn slice_mut(t: &mut HostTensor) -> Option<&mut [Self]>;
     fn wrap(v: Vec<Self>) -> HostTensor;
 }
 
@@ -33,12 +32,6 @@ macro_rules! element {
                 ($from)(v)
             }
             fn slice(t: &HostTensor) -> Option<&[Self]> {
-                match t {
-                    HostTensor::$variant(v) => Some(v),
-                    _ => None,
-                }
-            }
-            fn slice_mut(t: &mut HostTensor) -> Option<&mut [Self]> {
                 match t {
                     HostTensor::$variant(v) => Some(v),
                     _ => None,
@@ -167,10 +160,6 @@ impl HostTensor {
 
     pub fn typed<T: Element>(&self) -> Option<&[T]> {
         T::slice(self)
-    }
-
-    pub fn typed_mut<T: Element>(&mut self) -> Option<&mut [T]> {
-        T::slice_mut(self)
     }
 }
 

@@ -382,15 +382,7 @@ mod tests {
             .filter(|s| s.problem.dtype() == crate::problem::Dtype::Bf16)
             .map(|mut s| {
                 // The fake returns f32; make the problems f32 so the dtype check passes.
-                s.problem = crate::problem::Problem::new(
-                    s.problem.m(),
-                    s.problem.n(),
-                    s.problem.k(),
-                    s.problem.layout(),
-                    crate::problem::Dtype::F32,
-                    s.problem.epilogue(),
-                )
-                .unwrap();
+                s.problem = s.problem.with_dtype(crate::problem::Dtype::F32);
                 s
             })
             .collect();

@@ -252,6 +252,11 @@ impl Problem {
         Problem::new(m, self.n, self.k, self.layout, self.dtype, self.epilogue)
     }
 
+    /// The same problem in another element type (no check depends on the dtype).
+    pub fn with_dtype(&self, dtype: Dtype) -> Self {
+        Problem { dtype, ..*self }
+    }
+
     pub fn weight_bytes(&self) -> u64 {
         (self.n as u64) * (self.k as u64) * self.dtype.size_bytes()
     }

@@ -4,14 +4,10 @@
 use skinny::backend::{cpu::CpuBackend, Backend};
 use skinny::data::ProblemData;
 use skinny::plan::unsupported_reasons;
-use skinny::problem::{Dtype, Problem};
+use skinny::problem::Dtype;
 use skinny::reference::{compare, reference};
 use skinny::registry::{BackendKind, Registry};
 use skinny::shapes::resolve_set;
-
-fn with_dtype(p: &Problem, dtype: Dtype) -> Problem {
-    Problem::new(p.m(), p.n(), p.k(), p.layout(), dtype, p.epilogue()).unwrap()
-}
 
 #[test]
 fn every_cpu_variant_matches_the_reference_wherever_it_claims_to() {
@@ -26,7 +22,7 @@ fn every_cpu_variant_matches_the_reference_wherever_it_claims_to() {
     {
         for (i, shape) in shapes.iter().enumerate() {
             for dtype in Dtype::ALL {
-                let problem = with_dtype(&shape.problem, dtype);
+                let problem = shape.problem.with_dtype(dtype);
                 if !unsupported_reasons(&problem, &variant.supports).is_empty() {
                     continue;
                 }

@@ -14,7 +14,7 @@ use skinny::data::ProblemData;
 use skinny::measure::{Figure, StoppingRule};
 use skinny::plan::unsupported_reasons;
 use skinny::probe::{run_probe, Disposition, ProbeSettings, Quiet};
-use skinny::problem::{Dtype, Problem};
+use skinny::problem::Dtype;
 use skinny::reference::{compare, reference};
 use skinny::registry::{BackendKind, Registry};
 use skinny::shapes::{parse_shape_arg, resolve_set, Shape};
@@ -52,9 +52,7 @@ fn every_cuda_variant_matches_the_reference_wherever_it_claims_to() {
     {
         for (i, shape) in shapes().iter().enumerate() {
             for dtype in Dtype::ALL {
-                let p = shape.problem;
-                let problem =
-                    Problem::new(p.m(), p.n(), p.k(), p.layout(), dtype, p.epilogue()).unwrap();
+                let problem = shape.problem.with_dtype(dtype);
                 if !unsupported_reasons(&problem, &variant.supports).is_empty() {
                     continue;
                 }

@@ -276,10 +276,27 @@ struct Buffers {
     y: CudaSlice<u8>,
 }
 
+/// Kernel arguments fixed at prepare time, so that a call only picks its weight copy.
+struct CallArgs {
+    x: u64,
+    /// Weight copy `c` is at `w + c·w_stride`.
+    w: u64,
+    w_stride: u64,
+    y: u64,
+    /// 0 (a null pointer) when the problem has no bias.
+    bias: u64,
+    m: i32,
+    n: i32,
+    k: i32,
+    alpha: f32,
+    beta: f32,
+}
+
 pub struct CudaRun<'a> {
     backend: &'a mut CudaBackend,
     problem: Problem,
     op: Op,
+    args: CallArgs,
     /// The queue-holding kernel the timing uses.
     spin: CudaFunction,
     buffers: Buffers,
@@ -290,48 +307,29 @@ pub struct CudaRun<'a> {
 impl CudaRun<'_> {
     /// Issue one call on weight copy `copy`. No allocation, no synchronisation.
     fn launch(&self, copy: usize) -> Result<(), RunError> {
-        let b = &self.backend;
-        let w = b.ptr(&self.buffers.weights) + copy as u64 * self.buffers.weight_stride;
-        let (x, y) = (b.ptr(&self.buffers.x), b.ptr(&self.buffers.y));
-        let (m, n, k) = (
-            self.problem.m() as i32,
-            self.problem.n() as i32,
-            self.problem.k() as i32,
-        );
-        let bias_add = |func: &CudaFunction, config: LaunchConfig| {
-            let bias = b.ptr(self.buffers.bias.as_ref().expect("bias problem has a bias"));
-            let mut launch = b.stream.launch_builder(func);
-            launch.arg(&y).arg(&bias).arg(&m).arg(&n);
-            // SAFETY: skinny_bias_add(elem_t* y, const elem_t* bias, int m, int n) with live
-            // buffers of m·n and n elements.
-            unsafe { launch.launch(config) }
-                .map(|_| ())
-                .map_err(|e| driver_error("launching the bias add", e))
-        };
+        let stream = &self.backend.stream;
+        let a = &self.args;
+        let (x, y) = (a.x, a.y);
+        let w = a.w + copy as u64 * a.w_stride;
         match &self.op {
             Op::Kernel {
                 func,
                 config,
                 launch: kind,
             } => {
-                let mut launch = b.stream.launch_builder(func);
-                let bias = self.buffers.bias.as_ref().map_or(0u64, |buf| b.ptr(buf));
-                let (alpha, beta) = match self.problem.epilogue() {
-                    Epilogue::Axpby { alpha, beta } => (alpha, beta),
-                    _ => (1.0f32, 0.0f32),
-                };
+                let mut launch = stream.launch_builder(func);
                 match kind {
-                    Launch::WarpPerOutput => launch.arg(&x).arg(&w).arg(&y).arg(&n).arg(&k),
+                    Launch::WarpPerOutput => launch.arg(&x).arg(&w).arg(&y).arg(&a.n).arg(&a.k),
                     Launch::BlockPerRows => launch
                         .arg(&x)
                         .arg(&w)
                         .arg(&y)
-                        .arg(&bias)
-                        .arg(&m)
-                        .arg(&n)
-                        .arg(&k)
-                        .arg(&alpha)
-                        .arg(&beta),
+                        .arg(&a.bias)
+                        .arg(&a.m)
+                        .arg(&a.n)
+                        .arg(&a.k)
+                        .arg(&a.alpha)
+                        .arg(&a.beta),
                 };
                 // SAFETY: the arguments follow the family's `Launch` over live buffers of the
                 // problem's sizes (bias null when there is none); the registry's capabilities,
@@ -341,22 +339,25 @@ impl CudaRun<'_> {
                     .map_err(|e| driver_error("launching the kernel", e))
             }
             Op::Cublas => {
-                let cublas = b.cublas.as_ref().expect("created in prepare");
+                let cublas = self.backend.cublas.as_ref().expect("created in prepare");
                 // SAFETY: live buffers of the problem's sizes and dtype.
                 unsafe { cublas.gemm(&self.problem, x, w, y) }.map_err(RunError::new)
             }
-            Op::CublasThenBias {
-                bias_add: func,
-                config,
-            } => {
-                let cublas = b.cublas.as_ref().expect("created in prepare");
+            Op::CublasThenBias { bias_add, config } => {
+                let cublas = self.backend.cublas.as_ref().expect("created in prepare");
                 // SAFETY: as above.
                 unsafe { cublas.gemm(&self.problem, x, w, y) }.map_err(RunError::new)?;
-                bias_add(func, *config)
+                let mut launch = stream.launch_builder(bias_add);
+                launch.arg(&y).arg(&a.bias).arg(&a.m).arg(&a.n);
+                // SAFETY: skinny_bias_add(elem_t* y, const elem_t* bias, int m, int n) with live
+                // buffers of m·n and n elements (a bias-only variant always has a bias).
+                unsafe { launch.launch(*config) }
+                    .map(|_| ())
+                    .map_err(|e| driver_error("launching the bias add", e))
             }
             Op::Lt(plan) => {
                 // SAFETY: as above; the plan was made for this problem.
-                unsafe { plan.matmul(b.stream.cu_stream() as _, x, w, y) }.map_err(RunError::new)
+                unsafe { plan.matmul(stream.cu_stream() as _, x, w, y) }.map_err(RunError::new)
             }
         }
     }
@@ -575,10 +576,27 @@ impl Backend for CudaBackend {
                 }
             }
         };
+        let (alpha, beta) = match problem.epilogue() {
+            Epilogue::Axpby { alpha, beta } => (alpha, beta),
+            _ => (1.0, 0.0),
+        };
+        let args = CallArgs {
+            x: self.ptr(&buffers.x),
+            w: self.ptr(&buffers.weights),
+            w_stride: buffers.weight_stride,
+            y: self.ptr(&buffers.y),
+            bias: buffers.bias.as_ref().map_or(0, |b| self.ptr(b)),
+            m: problem.m() as i32,
+            n: problem.n() as i32,
+            k: problem.k() as i32,
+            alpha,
+            beta,
+        };
         Ok(Box::new(CudaRun {
             backend: self,
             problem,
             op,
+            args,
             spin: helpers.spin.clone(),
             buffers,
             y_start,
