@@ -68,6 +68,15 @@ pub struct ShapeArgs {
     /// Run every shape at these dtypes instead of its own
     #[arg(long, value_delimiter = ',', value_name = "DTYPE,...")]
     pub dtype: Vec<DtypeArg>,
+    /// Run every shape with W in these layouts instead of its own (nt: [n, k], nn: [k, n])
+    #[arg(long, value_delimiter = ',', value_name = "LAYOUT,...")]
+    pub layout: Vec<LayoutArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LayoutArg {
+    Nt,
+    Nn,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

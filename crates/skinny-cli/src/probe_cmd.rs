@@ -7,14 +7,14 @@ use anyhow::{anyhow, bail, Result};
 use skinny::backend::{self, BackendChoice};
 use skinny::measure::StoppingRule;
 use skinny::probe::{run_probe, Disposition, ProbeSettings};
-use skinny::problem::Dtype;
+use skinny::problem::{Dtype, Layout};
 use skinny::registry::Registry;
 use skinny::results::{check_writable, write_json_atomic, Environment, ProbeReport};
 use skinny::shapes::{self, Shape};
 use skinny::{host::HostInfo, model_config};
 
 use crate::progress::ProgressDisplay;
-use crate::{tables, BackendArg, DtypeArg, ProbeArgs, ShapeArgs, EXIT_STRICT};
+use crate::{tables, BackendArg, DtypeArg, LayoutArg, ProbeArgs, ShapeArgs, EXIT_STRICT};
 
 pub fn load_registry(path: Option<&std::path::Path>) -> Result<Registry> {
     Ok(match path {
@@ -59,6 +59,20 @@ pub fn collect_shapes(args: &ShapeArgs) -> Result<Vec<Shape>> {
             }
         }
         out = retyped;
+    }
+    if !args.layout.is_empty() {
+        out = out
+            .iter()
+            .flat_map(|shape| {
+                args.layout.iter().map(move |layout| Shape {
+                    problem: shape.problem.with_layout(match layout {
+                        LayoutArg::Nt => Layout::Nt,
+                        LayoutArg::Nn => Layout::Nn,
+                    }),
+                    ..shape.clone()
+                })
+            })
+            .collect();
     }
     Ok(shapes::dedup(out))
 }

@@ -229,9 +229,9 @@ fn bad_selections_and_settings_are_reported() {
     let d = dir.path();
     expect_error(
         d,
-        &["probe", "--variants", "tiled/*"],
+        &["probe", "--variants", "nosuch/*"],
         1,
-        &["--variants 'tiled/*' matches no variant", "cpu/naive"],
+        &["--variants 'nosuch/*' matches no variant", "cpu/naive"],
     );
     expect_error(
         d,

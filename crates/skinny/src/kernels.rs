@@ -35,6 +35,25 @@ pub enum Launch {
     /// `(x, w, y, bias, m, n, k, alpha, beta)`; one block of WARPS warps per ROWS outputs, all
     /// rows of x: grid n / ROWS, block 32·WARPS. `bias` may be null; `beta ≠ 0` reads y.
     BlockPerRows,
+    /// Arguments as `BlockPerRows`; a block of WARPS warps per 8·TILES outputs (tensor-core
+    /// tiles of eight rows of W): grid n / (8·TILES), block 32·WARPS.
+    RowTiles,
+    /// Arguments as `BlockPerRows`; a block of 256 threads per BM×BN tile of y (16×16 when the
+    /// family has no BM/BN): grid (n / BN, m / BM).
+    OutputTiles,
+    /// Arguments as `BlockPerRows`; one warp per row of x: grid m / WARPS, block 32·WARPS.
+    WarpPerRowOfX,
+    /// Arguments as `BlockPerRows`, then `(partial, counters, k_chunk)`: a block of 256 threads
+    /// per COLS outputs and k_chunk rows of K, grid (n / COLS, k / k_chunk). `partial` holds
+    /// splits·m·n f32 sums, `counters` one zeroed u32 per column tile (the kernel re-zeroes it).
+    SplitKColumns,
+}
+
+impl Launch {
+    /// Whether the kernel takes `(x, w, y, bias, m, n, k, alpha, beta)` first (fused epilogue).
+    pub fn has_epilogue_args(self) -> bool {
+        self != Launch::WarpPerOutput
+    }
 }
 
 /// Where a run-time compiled kernel lives: a file of `crates/skinny/kernels/` and its entry.
@@ -153,6 +172,156 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv.cu",
             entry: "gemv_split",
             launch: Launch::BlockPerRows,
+        }),
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
+        name: "gemv_mma",
+        summary: "tensor cores (mma.sync m16n8k16) for m ≤ 16: x as the 16-row tile, 8 rows of W per mma, K split over WARPS warps, fused epilogue",
+        params: &[
+            ParamSpec {
+                name: "WARPS",
+                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
+                required: true,
+                meaning: "warps per block, splitting K",
+            },
+            ParamSpec {
+                name: "TILES",
+                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                required: true,
+                meaning: "tiles of 8 rows of W per block",
+            },
+            ParamSpec {
+                name: "UNROLL",
+                kind: ParamKind::Int { min: 1, max: 4, multiple: 1 },
+                required: true,
+                meaning: "steps of 64 k in flight per warp",
+            },
+            ParamSpec {
+                name: "MAX_M",
+                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
+                required: true,
+                meaning: "most rows of x (the registry's m_max must not exceed it)",
+            },
+        ],
+        source: Some(KernelSource {
+            file: "mma.cu",
+            entry: "gemv_mma",
+            launch: Launch::RowTiles,
+        }),
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
+        name: "gemm_tiles",
+        summary: "shared-memory tiled GEMM, BM×BN tile of y per 256 threads, BK per K step, W_NT transpose override, fused epilogue",
+        params: &[
+            ParamSpec {
+                name: "BM",
+                kind: ParamKind::Int { min: 1, max: 128, multiple: 1 },
+                required: true,
+                meaning: "rows of x per tile (a multiple of 256 / BN)",
+            },
+            ParamSpec {
+                name: "BN",
+                kind: ParamKind::Int { min: 32, max: 256, multiple: 32 },
+                required: true,
+                meaning: "outputs per tile (a divisor of 256: 32, 64, 128 or 256)",
+            },
+            ParamSpec {
+                name: "BK",
+                kind: ParamKind::Int { min: 8, max: 128, multiple: 8 },
+                required: true,
+                meaning: "k per shared-memory stage",
+            },
+            ParamSpec {
+                name: "W_NT",
+                kind: ParamKind::Bool,
+                required: true,
+                meaning: "true: W is [n, k] (nt); false: W is [k, n] (nn); a variant's layouts must say the same",
+            },
+        ],
+        source: Some(KernelSource {
+            file: "tiled.cu",
+            entry: "gemm_tiles",
+            launch: Launch::OutputTiles,
+        }),
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
+        name: "gemm_tiled",
+        summary: "the plain 16×16 shared-memory tiled GEMM, one output per thread, fused epilogue",
+        params: &[
+            ParamSpec {
+                name: "W_NT",
+                kind: ParamKind::Bool,
+                required: true,
+                meaning: "true: W is [n, k] (nt); false: W is [k, n] (nn); a variant's layouts must say the same",
+            },
+        ],
+        source: Some(KernelSource {
+            file: "tiled.cu",
+            entry: "gemm_tiled",
+            launch: Launch::OutputTiles,
+        }),
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
+        name: "gemv_smalln",
+        summary: "many rows of x, tiny n: a warp per row of x streams it once against all n rows of W (from L1), fused epilogue",
+        params: &[
+            ParamSpec {
+                name: "WARPS",
+                kind: ParamKind::Int { min: 1, max: 32, multiple: 1 },
+                required: true,
+                meaning: "rows of x per block",
+            },
+            ParamSpec {
+                name: "MAX_N",
+                kind: ParamKind::Int { min: 1, max: 32, multiple: 1 },
+                required: true,
+                meaning: "most outputs per row (the registry's n_max must not exceed it)",
+            },
+            ParamSpec {
+                name: "UNROLL",
+                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                required: true,
+                meaning: "16-byte loads of x in flight a lane",
+            },
+        ],
+        source: Some(KernelSource {
+            file: "smalln.cu",
+            entry: "gemv_smalln",
+            launch: Launch::WarpPerRowOfX,
+        }),
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
+        name: "gemv_nn",
+        summary: "W stored [k, n]: 8 outputs a thread along n, K split over k lanes and over blocks, last block of a tile sums the partials in order, fused epilogue",
+        params: &[
+            ParamSpec {
+                name: "COLS",
+                kind: ParamKind::Int { min: 64, max: 256, multiple: 64 },
+                required: true,
+                meaning: "outputs per block: 64, 128 or 256",
+            },
+            ParamSpec {
+                name: "MAX_M",
+                kind: ParamKind::Int { min: 1, max: 4, multiple: 1 },
+                required: true,
+                meaning: "most rows of x (the registry's m_max must not exceed it)",
+            },
+            ParamSpec {
+                name: "UNROLL",
+                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                required: true,
+                meaning: "rows of W in flight per thread",
+            },
+        ],
+        source: Some(KernelSource {
+            file: "gemv_nn.cu",
+            entry: "gemv_nn",
+            launch: Launch::SplitKColumns,
         }),
     },
     KernelFamily {

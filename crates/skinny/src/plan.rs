@@ -53,6 +53,11 @@ pub fn unsupported_reasons(problem: &Problem, caps: &Capabilities) -> Vec<String
             reasons.push(format!("m = {m} exceeds the variant's m_max = {m_max}"));
         }
     }
+    if let Some(n_max) = caps.n_max {
+        if n > n_max {
+            reasons.push(format!("n = {n} exceeds the variant's n_max = {n_max}"));
+        }
+    }
     if k < caps.k_min {
         reasons.push(format!(
             "k = {k} is below the variant's k_min = {} (no small-K path)",
@@ -164,6 +169,7 @@ mod tests {
             any::<bool>(),
             1usize..8,
             prop::option::of(1usize..40),
+            prop::option::of(1usize..300),
             1usize..64,
             prop::sample::select(vec![1usize, 2, 8, 16, 64]),
             prop::sample::select(vec![1usize, 4, 8]),
@@ -177,6 +183,7 @@ mod tests {
                     accumulate,
                     m_min,
                     m_max,
+                    n_max,
                     k_min,
                     k_mul,
                     n_mul,
@@ -190,6 +197,7 @@ mod tests {
                         accumulate,
                         m_min,
                         m_max: m_max.map(|m| m.max(m_min)),
+                        n_max,
                         k_min,
                         k_multiple: k_mul,
                         n_multiple: if n_values.is_some() { 1 } else { n_mul },
@@ -210,6 +218,7 @@ mod tests {
             }
             && p.m() >= c.m_min
             && c.m_max.is_none_or(|mx| p.m() <= mx)
+            && c.n_max.is_none_or(|nx| p.n() <= nx)
             && p.k() >= c.k_min
             && p.k() % c.k_multiple == 0
             && p.n() % c.n_multiple == 0
@@ -268,6 +277,7 @@ mod tests {
             accumulate: false,
             m_min: 1,
             m_max: Some(8),
+            n_max: Some(4),
             k_min: 64,
             k_multiple: 64,
             n_multiple: 1,
@@ -282,6 +292,7 @@ mod tests {
                 "dtype f32 not supported (variant takes bf16)",
                 "bias epilogue not supported",
                 "m = 16 exceeds the variant's m_max = 8",
+                "n = 9 exceeds the variant's n_max = 4",
                 "k = 1000 is not a multiple of 64",
                 "n = 9 is not one of the variant's n values [8, 16]",
             ]

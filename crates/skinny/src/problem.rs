@@ -257,6 +257,11 @@ impl Problem {
         Problem { dtype, ..*self }
     }
 
+    /// The same product with W stored the other way (sizes are unchanged).
+    pub fn with_layout(&self, layout: Layout) -> Self {
+        Problem { layout, ..*self }
+    }
+
     pub fn weight_bytes(&self) -> u64 {
         (self.n as u64) * (self.k as u64) * self.dtype.size_bytes()
     }

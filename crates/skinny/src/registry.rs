@@ -76,6 +76,9 @@ pub struct Capabilities {
     pub m_min: usize,
     /// `None`: no upper bound on rows.
     pub m_max: Option<usize>,
+    /// `None`: no upper bound on n (a kernel that keeps all of a row of y in registers sets one).
+    #[serde(default)]
+    pub n_max: Option<usize>,
     /// Smallest k the kernel handles; a kernel without a small-K path sets its K tile here.
     pub k_min: usize,
     pub k_multiple: usize,
@@ -145,6 +148,7 @@ struct SupportsEntry {
     accumulate: bool,
     m_min: Option<Spanned<usize>>,
     m_max: Option<Spanned<usize>>,
+    n_max: Option<Spanned<usize>>,
     k_min: Option<Spanned<usize>>,
     k_multiple: Option<Spanned<usize>>,
     n_multiple: Option<Spanned<usize>>,
@@ -322,12 +326,27 @@ fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, Da
 
     let supports_line = entry.kernel.span();
     let supports = check_supports(source, &id, entry.supports)?;
-    // A kernel compiled for at most MAX_M rows must not claim more.
-    if let Some(ParamValue::Int(max_m)) = params.get("MAX_M") {
-        if supports.m_max.is_none_or(|m| m as i64 > *max_m) {
+    // A kernel compiled for at most MAX_M rows (MAX_N outputs) must not claim more.
+    for (param, claim, field) in [
+        ("MAX_M", supports.m_max, "m_max"),
+        ("MAX_N", supports.n_max, "n_max"),
+    ] {
+        if let Some(ParamValue::Int(most)) = params.get(param) {
+            if claim.is_none_or(|c| c as i64 > *most) {
+                return Err(err(
+                    supports_line.clone(),
+                    format!("variant '{id}': {param} = {most} needs supports.{field} ≤ {most}"),
+                ));
+            }
+        }
+    }
+    // A kernel that reads W in one layout (W_NT) must claim exactly that layout.
+    if let Some(ParamValue::Bool(w_nt)) = params.get("W_NT") {
+        let layout = if *w_nt { Layout::Nt } else { Layout::Nn };
+        if supports.layouts != [layout] {
             return Err(err(
                 supports_line,
-                format!("variant '{id}': MAX_M = {max_m} needs supports.m_max ≤ {max_m}"),
+                format!("variant '{id}': W_NT = {w_nt} reads W as {layout}, so supports.layouts must be [\"{layout}\"]"),
             ));
         }
     }
@@ -400,6 +419,16 @@ fn check_supports(
         }
         Some(v) => Some(*v.get_ref()),
     };
+    let n_max = match &s.n_max {
+        None => None,
+        Some(v) if *v.get_ref() < 1 => {
+            return Err(err(
+                v.span(),
+                "supports.n_max = 0 is impossible: a variant must accept at least one n".into(),
+            ))
+        }
+        Some(v) => Some(*v.get_ref()),
+    };
     let n_values = match s.n_values {
         None => None,
         Some(values) => {
@@ -426,6 +455,7 @@ fn check_supports(
         accumulate: s.accumulate,
         m_min,
         m_max,
+        n_max,
         k_min,
         k_multiple,
         n_multiple,
@@ -480,6 +510,46 @@ m_max = 16
 
     fn error_of(text: &str) -> String {
         parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn compiled_limits_and_layouts_must_match_the_claims() {
+        let tiled = |params: &str, supports: &str| {
+            format!(
+                "[[variant]]\nid = \"t/x\"\nbackend = \"cuda\"\nkernel = \"{}\"\nparams = {{ {params} }}\n[variant.supports]\ndtypes = [\"bf16\"]\n{supports}\n",
+                if params.contains("MAX_N") { "gemv_smalln" } else { "gemm_tiles" }
+            )
+        };
+        let ok = tiled(
+            "BM = 8, BN = 128, BK = 64, W_NT = true",
+            "layouts = [\"nt\"]",
+        );
+        assert!(parse(&ok).is_ok());
+        let err = error_of(&tiled(
+            "BM = 8, BN = 128, BK = 64, W_NT = false",
+            "layouts = [\"nt\"]",
+        ));
+        assert!(err.contains("W_NT = false reads W as nn"), "{err}");
+        let err = error_of(&tiled(
+            "BM = 8, BN = 128, BK = 64, W_NT = true",
+            "layouts = [\"nt\", \"nn\"]",
+        ));
+        assert!(err.contains("supports.layouts must be [\"nt\"]"), "{err}");
+        let smalln = "WARPS = 4, MAX_N = 16, UNROLL = 2";
+        let err = error_of(&tiled(smalln, "layouts = [\"nt\"]"));
+        assert!(
+            err.contains("MAX_N = 16 needs supports.n_max ≤ 16"),
+            "{err}"
+        );
+        let err = error_of(&tiled(smalln, "layouts = [\"nt\"]\nn_max = 17"));
+        assert!(
+            err.contains("MAX_N = 16 needs supports.n_max ≤ 16"),
+            "{err}"
+        );
+        let caps = parse(&tiled(smalln, "layouts = [\"nt\"]\nn_max = 8")).unwrap();
+        assert_eq!(caps.variants[0].supports.n_max, Some(8));
+        let err = error_of(&tiled(smalln, "layouts = [\"nt\"]\nn_max = 0"));
+        assert!(err.contains("n_max = 0 is impossible"), "{err}");
     }
 
     #[test]

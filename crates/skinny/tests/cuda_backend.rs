@@ -32,6 +32,23 @@ fn shapes() -> Vec<Shape> {
         "2,300,1032",
         "1,131080,64",
         "16,96,4096,axpby",
+        // n and k multiples of no tile (tiled kernels; the GEMV family needs k % 8 == 0).
+        "5,100,70",
+        "3,100,70,nn,bias",
+        // Tensor-core tiles: n not a multiple of 8 or 16, m on both sides of 8, a K tail
+        // that is not a whole step of 64.
+        "9,37,200,bias",
+        "8,1000,136,axpby",
+        "13,24,1032",
+        // Many rows of x, tiny n.
+        "128,8,512",
+        "33,3,40,axpby",
+        // [k, n] weights: one split and many (the last block of a tile sums the partials),
+        // every m the kernels take, n > 2^17.
+        "1,896,4864,nn",
+        "4,136,4096,nn,axpby",
+        "3,264,1000,nn,bias",
+        "1,131080,64,nn",
     ] {
         shapes.push(parse_shape_arg(spec).unwrap());
     }

@@ -21,6 +21,10 @@ const COMMON: &str = include_str!("../../../kernels/common.cuh");
 /// The kernel files, by the name the catalogue uses.
 const FILES: &[(&str, &str)] = &[
     ("gemv.cu", include_str!("../../../kernels/gemv.cu")),
+    ("mma.cu", include_str!("../../../kernels/mma.cu")),
+    ("tiled.cu", include_str!("../../../kernels/tiled.cu")),
+    ("smalln.cu", include_str!("../../../kernels/smalln.cu")),
+    ("gemv_nn.cu", include_str!("../../../kernels/gemv_nn.cu")),
     ("aux.cu", include_str!("../../../kernels/aux.cu")),
 ];
 

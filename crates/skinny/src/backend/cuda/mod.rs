@@ -274,6 +274,9 @@ struct Buffers {
     copies: usize,
     bias: Option<CudaSlice<u8>>,
     y: CudaSlice<u8>,
+    /// A split-K kernel's partial sums and tile counters (zeroed once; the kernel re-zeroes the
+    /// counters), when it has more than one split.
+    scratch: Option<CudaSlice<u8>>,
 }
 
 /// Kernel arguments fixed at prepare time, so that a call only picks its weight copy.
@@ -290,6 +293,10 @@ struct CallArgs {
     k: i32,
     alpha: f32,
     beta: f32,
+    /// Split-K workspace (`Launch::SplitKColumns`); null and 0 otherwise.
+    partial: u64,
+    counters: u64,
+    k_chunk: i32,
 }
 
 pub struct CudaRun<'a> {
@@ -318,19 +325,21 @@ impl CudaRun<'_> {
                 launch: kind,
             } => {
                 let mut launch = stream.launch_builder(func);
-                match kind {
-                    Launch::WarpPerOutput => launch.arg(&x).arg(&w).arg(&y).arg(&a.n).arg(&a.k),
-                    Launch::BlockPerRows => launch
-                        .arg(&x)
-                        .arg(&w)
-                        .arg(&y)
+                launch.arg(&x).arg(&w).arg(&y);
+                if kind.has_epilogue_args() {
+                    launch
                         .arg(&a.bias)
                         .arg(&a.m)
                         .arg(&a.n)
                         .arg(&a.k)
                         .arg(&a.alpha)
-                        .arg(&a.beta),
-                };
+                        .arg(&a.beta);
+                } else {
+                    launch.arg(&a.n).arg(&a.k);
+                }
+                if *kind == Launch::SplitKColumns {
+                    launch.arg(&a.partial).arg(&a.counters).arg(&a.k_chunk);
+                }
                 // SAFETY: the arguments follow the family's `Launch` over live buffers of the
                 // problem's sizes (bias null when there is none); the registry's capabilities,
                 // checked by the plan, keep the problem inside what the kernel handles.
@@ -487,7 +496,7 @@ impl Backend for CudaBackend {
             }
             .map_err(|e| driver_error("copying W on the device", e))?;
         }
-        let buffers = Buffers {
+        let mut buffers = Buffers {
             x: self.upload(data.x.as_bytes())?,
             weights,
             weight_stride,
@@ -501,7 +510,9 @@ impl Backend for CudaBackend {
                 0u8;
                 problem.m() * problem.n() * dtype.size_bytes() as usize
             ])?,
+            scratch: None,
         };
+        let mut split_k: Option<SplitK> = None;
         let y_start = match (&problem.epilogue(), &data.y_in) {
             (Epilogue::Axpby { .. }, Some(y)) => y.as_bytes().to_vec(),
             _ => HostTensor::filled(dtype, problem.m() * problem.n(), f32::NAN)
@@ -537,41 +548,20 @@ impl Backend for CudaBackend {
                         ))
                     })?;
                 let func = self.function(&request, source.entry)?;
-                let param =
-                    |name: &str, default: i64| variant.int_param(name).unwrap_or(default) as u32;
-                let n = problem.n() as u32;
-                let config = match source.launch {
-                    Launch::WarpPerOutput => {
-                        let threads = param("THREADS", 256);
-                        LaunchConfig {
-                            grid_dim: (n.div_ceil(threads / 32), problem.m() as u32, 1),
-                            block_dim: (threads, 1, 1),
-                            shared_mem_bytes: 0,
-                        }
+                let shape = launch_shape(source.launch, variant, &problem, self.facts.sm_count)?;
+                if let Some(split) = &shape.split {
+                    if split.splits > 1 {
+                        let scratch = self
+                            .stream
+                            .alloc_zeros::<u8>(split.scratch_bytes(&problem) as usize)
+                            .map_err(|e| driver_error("allocating the split-K workspace", e))?;
+                        buffers.scratch = Some(scratch);
                     }
-                    Launch::BlockPerRows => {
-                        if problem.m() > param("MAX_M", 1) as usize {
-                            return Err(RunError::new(format!(
-                                "m = {} exceeds the kernel's MAX_M = {} (the registry claims too much)",
-                                problem.m(),
-                                param("MAX_M", 1)
-                            )));
-                        }
-                        let groups = n.div_ceil(param("ROWS", 1));
-                        let grid = match param("BLOCKS_PER_SM", 0) {
-                            0 => groups,
-                            per_sm => groups.min(per_sm * self.facts.sm_count),
-                        };
-                        LaunchConfig {
-                            grid_dim: (grid, 1, 1),
-                            block_dim: (32 * param("WARPS", 4), 1, 1),
-                            shared_mem_bytes: 0,
-                        }
-                    }
-                };
+                }
+                split_k = shape.split;
                 Op::Kernel {
                     func,
-                    config,
+                    config: shape.config,
                     launch: source.launch,
                 }
             }
@@ -579,6 +569,13 @@ impl Backend for CudaBackend {
         let (alpha, beta) = match problem.epilogue() {
             Epilogue::Axpby { alpha, beta } => (alpha, beta),
             _ => (1.0, 0.0),
+        };
+        let (partial, counters) = match (&split_k, &buffers.scratch) {
+            (Some(split), Some(scratch)) => {
+                let base = self.ptr(scratch);
+                (base, base + split.partial_bytes(&problem))
+            }
+            _ => (0, 0),
         };
         let args = CallArgs {
             x: self.ptr(&buffers.x),
@@ -591,6 +588,9 @@ impl Backend for CudaBackend {
             k: problem.k() as i32,
             alpha,
             beta,
+            partial,
+            counters,
+            k_chunk: split_k.map_or(0, |s| s.k_chunk as i32),
         };
         Ok(Box::new(CudaRun {
             backend: self,
@@ -602,6 +602,105 @@ impl Backend for CudaBackend {
             y_start,
         }))
     }
+}
+
+/// How a split-K kernel divides K: `splits` blocks of `k_chunk` rows per column tile.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct SplitK {
+    splits: u32,
+    k_chunk: u32,
+    col_tiles: u32,
+}
+
+impl SplitK {
+    /// Split K so that the grid has about two blocks a SM, at most 32 splits, each a whole
+    /// number of the block's k lanes.
+    fn choose(n: u32, k: u32, cols: u32, sm_count: u32) -> SplitK {
+        let col_tiles = n.div_ceil(cols);
+        let k_lanes = 256 / (cols / 8);
+        let wanted = (2 * sm_count).div_ceil(col_tiles).clamp(1, 32);
+        let k_chunk = k.div_ceil(wanted).next_multiple_of(k_lanes);
+        SplitK {
+            splits: k.div_ceil(k_chunk),
+            k_chunk,
+            col_tiles,
+        }
+    }
+
+    fn partial_bytes(&self, problem: &Problem) -> u64 {
+        (self.splits as u64 * problem.m() as u64 * problem.n() as u64 * 4).next_multiple_of(256)
+    }
+
+    fn scratch_bytes(&self, problem: &Problem) -> u64 {
+        self.partial_bytes(problem) + 4 * self.col_tiles as u64
+    }
+}
+
+struct LaunchShape {
+    config: LaunchConfig,
+    split: Option<SplitK>,
+}
+
+/// The grid and block of a skinny kernel on `problem`, from its family's `Launch` and the
+/// variant's parameters (defaults as in the kernel source).
+fn launch_shape(
+    launch: Launch,
+    variant: &Variant,
+    problem: &Problem,
+    sm_count: u32,
+) -> Result<LaunchShape, RunError> {
+    let param = |name: &str, default: i64| variant.int_param(name).unwrap_or(default) as u32;
+    let (m, n, k) = (problem.m() as u32, problem.n() as u32, problem.k() as u32);
+    // A kernel built for at most MAX_M rows (MAX_N outputs) would read and write out of bounds
+    // past it; the registry check makes this unreachable, so this is a second guard.
+    for (name, value) in [("MAX_M", m), ("MAX_N", n)] {
+        if let Some(most) = variant.int_param(name) {
+            if value as i64 > most {
+                return Err(RunError::new(format!(
+                    "{} = {value} exceeds the kernel's {name} = {most} (the registry claims too much)",
+                    &name[4..].to_lowercase()
+                )));
+            }
+        }
+    }
+    let config = |grid: (u32, u32), threads: u32| LaunchConfig {
+        grid_dim: (grid.0, grid.1, 1),
+        block_dim: (threads, 1, 1),
+        shared_mem_bytes: 0,
+    };
+    let mut split = None;
+    let config = match launch {
+        Launch::WarpPerOutput => {
+            let threads = param("THREADS", 256);
+            config((n.div_ceil(threads / 32), m), threads)
+        }
+        Launch::BlockPerRows => {
+            let groups = n.div_ceil(param("ROWS", 1));
+            let grid = match param("BLOCKS_PER_SM", 0) {
+                0 => groups,
+                per_sm => groups.min(per_sm * sm_count),
+            };
+            config((grid, 1), 32 * param("WARPS", 4))
+        }
+        Launch::RowTiles => config(
+            (n.div_ceil(8 * param("TILES", 1)), 1),
+            32 * param("WARPS", 4),
+        ),
+        Launch::OutputTiles => config(
+            (n.div_ceil(param("BN", 16)), m.div_ceil(param("BM", 16))),
+            256,
+        ),
+        Launch::WarpPerRowOfX => {
+            let warps = param("WARPS", 4);
+            config((m.div_ceil(warps), 1), 32 * warps)
+        }
+        Launch::SplitKColumns => {
+            let s = SplitK::choose(n, k, param("COLS", 128), sm_count);
+            split = Some(s);
+            config((s.col_tiles, s.splits), 256)
+        }
+    };
+    Ok(LaunchShape { config, split })
 }
 
 /// Launch an argument-free helper kernel.
@@ -625,4 +724,36 @@ fn launch_spin(stream: &CudaStream, spin: &CudaFunction, ns: u64) -> Result<(), 
     unsafe { launch.launch(LaunchConfig::for_num_elems(1)) }
         .map(|_| ())
         .map_err(|e| driver_error("launching the spin kernel", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SplitK;
+
+    #[test]
+    fn split_k_fills_the_machine_and_covers_k_exactly_once() {
+        for (n, k, cols) in [
+            (896u32, 4864u32, 128u32),
+            (136, 4096, 128),
+            (264, 1000, 128),
+            (4096, 14336, 128),
+            (128_256, 4096, 256),
+            (8, 8, 64),
+            (896, 1, 128),
+        ] {
+            let s = SplitK::choose(n, k, cols, 132);
+            let k_lanes = 256 / (cols / 8);
+            assert_eq!(s.col_tiles, n.div_ceil(cols));
+            assert_eq!(s.k_chunk % k_lanes, 0, "{n}×{k}: {s:?}");
+            // Every k row in exactly one split, no empty split.
+            assert!(
+                s.splits * s.k_chunk >= k && (s.splits - 1) * s.k_chunk < k,
+                "{s:?}"
+            );
+            assert!((1..=32).contains(&s.splits), "{s:?}");
+        }
+        // Many column tiles need no split (no workspace, no second pass).
+        assert_eq!(SplitK::choose(128_256, 4096, 256, 132).splits, 1);
+        assert!(SplitK::choose(896, 4864, 128, 132).splits > 16);
+    }
 }

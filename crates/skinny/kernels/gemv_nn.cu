@@ -1,0 +1,129 @@
+// GEMV for weights stored [k, n] ("nn": y[m, n] = x[m, k] · W[k, n]), m ≤ MAX_M.
+//
+// In this layout a row of W is one k for every output, so the natural walk is along n: each
+// thread owns 8 adjacent outputs (one 16-byte load a row of W) and the k rows are the reduction.
+// A shape with few outputs and a long K (896 outputs, k = 4864) has too few column tiles to fill
+// 132 SMs, so K is also split across blocks (gridDim.y splits of k_chunk rows, chosen by the host
+// to give about two blocks a SM).
+//
+// Versions:
+// - gemv_nn: a block of 256 threads owns COLS outputs and k_chunk rows of K; its threads are
+//   COLS / 8 column lanes × the rest as k lanes, each k lane walking every (256 / (COLS / 8))-th
+//   row with UNROLL loads in flight. The k lanes meet in shared memory. With one split the block
+//   applies the epilogue and stores y. With several, each block writes its partial sums to a
+//   workspace, and the last block of a column tile to arrive (a counter per tile) adds the
+//   partials in split order (deterministic: the same inputs give the same bits), applies the
+//   epilogue and resets the counter, so the next call, or a graph replay, needs no memset.
+//   Needs n % 8 == 0 (16-byte rows).
+//
+// Parameters: COLS (64, 128 or 256), MAX_M (≤ 4: the shared-memory reduction holds MAX_M·COLS
+// sums per k lane), UNROLL.
+
+#ifndef COLS
+#define COLS 128
+#endif
+#ifndef MAX_M
+#define MAX_M 1
+#endif
+#ifndef UNROLL
+#define UNROLL 4
+#endif
+
+#if defined(SKINNY_BF16) || defined(SKINNY_F16)
+__device__ __forceinline__ float nn_epilogue(float s, const elem_t* __restrict__ bias,
+                                             const elem_t* y, size_t at, int j, float alpha,
+                                             float beta) {
+    s *= alpha;
+    if (bias != nullptr) s += to_f32(bias[j]);
+    if (beta != 0.0f) s += beta * to_f32(y[at]);
+    return s;
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+gemv_nn(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
+        const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta,
+        float* __restrict__ partial, unsigned* __restrict__ counters, int k_chunk) {
+    static_assert(COLS == 64 || COLS == 128 || COLS == 256, "COLS must be 64, 128 or 256");
+    static_assert(MAX_M >= 1 && MAX_M <= 4, "MAX_M must be in 1..=4");
+    constexpr int CT = COLS / 8;    // column lanes
+    constexpr int KT = 256 / CT;    // k lanes
+    __shared__ float red[KT][MAX_M][COLS];
+    __shared__ bool last;
+
+    const int tid = threadIdx.x;
+    const int ct = tid % CT, kt = tid / CT;
+    const int col = blockIdx.x * COLS + 8 * ct;
+    const int k_begin = blockIdx.y * k_chunk;
+    const int k_end = min(k, k_begin + k_chunk);
+
+    float acc[MAX_M][8];
+#pragma unroll
+    for (int i = 0; i < MAX_M; ++i)
+#pragma unroll
+        for (int e = 0; e < 8; ++e) acc[i][e] = 0.0f;
+
+    if (col < n) {
+        for (int r0 = k_begin + kt; r0 < k_end; r0 += KT * UNROLL) {
+            uint4 wv[UNROLL];
+#pragma unroll
+            for (int u = 0; u < UNROLL; ++u) {
+                const int r = r0 + u * KT;
+                wv[u] = r < k_end ? __ldg(reinterpret_cast<const uint4*>(w + (size_t)r * n + col))
+                                  : make_uint4(0, 0, 0, 0);
+            }
+#pragma unroll
+            for (int u = 0; u < UNROLL; ++u) {
+                const int r = r0 + u * KT;
+                if (r >= k_end) continue;
+                float wf[8];
+                unpack8(wv[u], wf);
+#pragma unroll
+                for (int i = 0; i < MAX_M; ++i) {
+                    if (i >= m) continue;
+                    const float xv = to_f32(x[(size_t)i * k + r]);
+#pragma unroll
+                    for (int e = 0; e < 8; ++e) acc[i][e] = fmaf(wf[e], xv, acc[i][e]);
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int i = 0; i < MAX_M; ++i)
+#pragma unroll
+        for (int e = 0; e < 8; ++e) red[kt][i][8 * ct + e] = acc[i][e];
+    __syncthreads();
+
+    const int splits = gridDim.y;
+    for (int o = tid; o < MAX_M * COLS; o += 256) {
+        const int i = o / COLS, c = o % COLS, j = blockIdx.x * COLS + c;
+        if (i >= m || j >= n) continue;
+        float s = 0.0f;
+#pragma unroll
+        for (int v = 0; v < KT; ++v) s += red[v][i][c];
+        const size_t at = (size_t)i * n + j;
+        if (splits == 1)
+            y[at] = from_f32(nn_epilogue(s, bias, y, at, j, alpha, beta));
+        else
+            partial[((size_t)blockIdx.y * m + i) * n + j] = s;
+    }
+    if (splits == 1) return;
+
+    // Publish this block's partials, then count it in; the last block of the tile sums them.
+    __threadfence();
+    __syncthreads();
+    if (tid == 0) last = atomicAdd(&counters[blockIdx.x], 1u) == (unsigned)splits - 1;
+    __syncthreads();
+    if (!last) return;
+    __threadfence();
+    for (int o = tid; o < MAX_M * COLS; o += 256) {
+        const int i = o / COLS, c = o % COLS, j = blockIdx.x * COLS + c;
+        if (i >= m || j >= n) continue;
+        float s = 0.0f;
+#pragma unroll 4
+        for (int sp = 0; sp < splits; ++sp) s += __ldcg(&partial[((size_t)sp * m + i) * n + j]);
+        const size_t at = (size_t)i * n + j;
+        y[at] = from_f32(nn_epilogue(s, bias, y, at, j, alpha, beta));
+    }
+    if (tid == 0) counters[blockIdx.x] = 0;
+}
+#endif

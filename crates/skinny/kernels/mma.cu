@@ -1,0 +1,153 @@
+// Tensor-core GEMV for decode batches (y[m, n] = x[m, k] · W[n, k]ᵀ, m ≤ 16, W "nt").
+//
+// Why tensor cores at M ≤ 16: on CUDA cores every weight costs m FMAs plus its widening, so at
+// m = 8 or 16 the kernel is compute-bound long before it is memory-bound. One mma.sync
+// m16n8k16 multiplies a 16×16 tile of x (A, row-major; rows past m are zero) by a 16×8 tile of
+// Wᵀ (B, "col": eight rows of W, which is how W is stored) for 4096 FMAs, so the weights cost
+// one load and a quarter of an instruction each, whatever m is.
+//
+// Fragments without shuffles or shared memory: the sum over k does not care in which order the
+// k indices come, so each lane loads whole 16-byte vectors and hands them to the mma as whatever
+// logical k positions its fragment holds. Lane (g = lane / 4, t = lane % 4) holds, for logical
+// k in {2t, 2t+1, 2t+8, 2t+9}, W row g (B) and x rows g and g+8 (A). Mapping those four logical
+// positions of sub-step q to the physical elements 4q..4q+3 of a vector depends only on t, so
+// A and B agree for every lane that shares a k; and lane t's vectors in a step of 64 k are
+// 4h + t (h = 0, 1), so one load instruction reads 64 contiguous bytes of each of 8 rows.
+//
+// Layout of the work: a block owns TILES tiles of 8 rows of W (8·TILES outputs for every row of
+// x) and its WARPS warps split K in steps of 64; each warp keeps UNROLL steps of loads in
+// flight. x is read through L1 (every block of an SM reads the same x); W is streamed past L1
+// (read once). Partial tiles meet in shared memory and the epilogue (alpha, bias, beta·y) is
+// applied in the same kernel. Needs k % 8 == 0 (16-byte rows).
+//
+// Parameters: WARPS, TILES, UNROLL, MAX_M (≤ 8 drops the x rows 8..15 at compile time).
+
+#ifndef WARPS
+#define WARPS 4
+#endif
+#ifndef TILES
+#define TILES 1
+#endif
+#ifndef UNROLL
+#define UNROLL 2
+#endif
+#ifndef MAX_M
+#define MAX_M 16
+#endif
+
+#if defined(SKINNY_BF16)
+#define MMA_AB "bf16.bf16"
+#elif defined(SKINNY_F16)
+#define MMA_AB "f16.f16"
+#endif
+
+#ifdef MMA_AB
+// d += A·B for one m16n8k16 tile, f32 accumulation.
+__device__ __forceinline__ void mma_16816(float d[4], u32 a0, u32 a1, u32 a2, u32 a3, u32 b0,
+                                          u32 b1) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32." MMA_AB ".f32 "
+                 "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+// A 16-byte load that does not allocate in L1: weights are read once and must not evict x.
+__device__ __forceinline__ uint4 load_stream(const uint4* p) {
+    uint4 v;
+    asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                 : "l"(p));
+    return v;
+}
+
+extern "C" __global__ void __launch_bounds__(WARPS * 32)
+gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
+         const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+    static_assert(MAX_M >= 1 && MAX_M <= 16, "MAX_M must be in 1..=16");
+    constexpr int ROWS = 8 * TILES;
+    // [warp][output row of the block][row of x]
+    __shared__ float partial[WARPS][ROWS][16];
+
+    const int warp = threadIdx.x / 32;
+    const int lane = threadIdx.x % 32;
+    const int g = lane >> 2, t = lane & 3;
+    const int j0 = blockIdx.x * ROWS;
+    const int vectors = k / 8;
+    const int steps = (vectors + 7) / 8;
+
+    // Rows past n repeat the last row: computed, never stored.
+    const uint4* w_row[TILES];
+#pragma unroll
+    for (int tile = 0; tile < TILES; ++tile)
+        w_row[tile] = reinterpret_cast<const uint4*>(w + (size_t)min(j0 + 8 * tile + g, n - 1) * k);
+    const bool has_lo = g < m;
+    const bool has_hi = MAX_M > 8 && g + 8 < m;
+    const uint4* x_lo = reinterpret_cast<const uint4*>(x + (size_t)min(g, m - 1) * k);
+    const uint4* x_hi = reinterpret_cast<const uint4*>(x + (size_t)min(g + 8, m - 1) * k);
+
+    float d[TILES][4];
+#pragma unroll
+    for (int tile = 0; tile < TILES; ++tile)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) d[tile][e] = 0.0f;
+
+    const uint4 zero = make_uint4(0, 0, 0, 0);
+    for (int s0 = warp; s0 < steps; s0 += WARPS * UNROLL) {
+        uint4 wv[UNROLL][TILES][2], xl[UNROLL][2], xh[UNROLL][2];
+#pragma unroll
+        for (int u = 0; u < UNROLL; ++u)
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+                const int c = 8 * (s0 + u * WARPS) + 4 * h + t;
+                const bool in = c < vectors;
+#pragma unroll
+                for (int tile = 0; tile < TILES; ++tile)
+                    wv[u][tile][h] = in ? load_stream(w_row[tile] + c) : zero;
+                xl[u][h] = in && has_lo ? __ldg(x_lo + c) : zero;
+                xh[u][h] = in && has_hi ? __ldg(x_hi + c) : zero;
+            }
+#pragma unroll
+        for (int u = 0; u < UNROLL; ++u)
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+                const u32 lo[4] = {xl[u][h].x, xl[u][h].y, xl[u][h].z, xl[u][h].w};
+                const u32 hi[4] = {xh[u][h].x, xh[u][h].y, xh[u][h].z, xh[u][h].w};
+#pragma unroll
+                for (int tile = 0; tile < TILES; ++tile) {
+                    const uint4 b = wv[u][tile][h];
+                    const u32 bw[4] = {b.x, b.y, b.z, b.w};
+#pragma unroll
+                    for (int q = 0; q < 2; ++q)
+                        mma_16816(d[tile], lo[2 * q], hi[2 * q], lo[2 * q + 1], hi[2 * q + 1],
+                                  bw[2 * q], bw[2 * q + 1]);
+                }
+            }
+    }
+
+    // d[tile] = {D[g][2t], D[g][2t+1], D[g+8][2t], D[g+8][2t+1]}: D[row of x][row of W].
+#pragma unroll
+    for (int tile = 0; tile < TILES; ++tile) {
+        const int r = 8 * tile + 2 * t;
+        partial[warp][r][g] = d[tile][0];
+        partial[warp][r + 1][g] = d[tile][1];
+        if (MAX_M > 8) {
+            partial[warp][r][g + 8] = d[tile][2];
+            partial[warp][r + 1][g + 8] = d[tile][3];
+        }
+    }
+    __syncthreads();
+
+    for (int o = threadIdx.x; o < ROWS * m; o += WARPS * 32) {
+        const int i = o / ROWS, r = o % ROWS, j = j0 + r;
+        if (j >= n) continue;
+        float s = 0.0f;
+#pragma unroll
+        for (int v = 0; v < WARPS; ++v) s += partial[v][r][i];
+        s *= alpha;
+        if (bias != nullptr) s += to_f32(bias[j]);
+        const size_t at = (size_t)i * n + j;
+        if (beta != 0.0f) s += beta * to_f32(y[at]);
+        y[at] = from_f32(s);
+    }
+}
+#endif
