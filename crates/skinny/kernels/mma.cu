@@ -15,12 +15,13 @@
 // 4h + t (h = 0, 1), so one load instruction reads 64 contiguous bytes of each of 8 rows.
 //
 // Layout of the work: a block owns TILES tiles of 8 rows of W (8·TILES outputs for every row of
-// x) and its WARPS warps split K in steps of 64; each warp keeps UNROLL steps of loads in
+// x) and its WARPS warps split K in steps of 32·SPAN k; each warp keeps UNROLL steps of loads in
 // flight. x is read through L1 (every block of an SM reads the same x); W is streamed past L1
 // (read once). Partial tiles meet in shared memory and the epilogue (alpha, bias, beta·y) is
 // applied in the same kernel. Needs k % 8 == 0 (16-byte rows).
 //
-// Parameters: WARPS, TILES, UNROLL, MAX_M (≤ 8 drops the x rows 8..15 at compile time).
+// Parameters: WARPS, TILES, UNROLL, SPAN, PIPE, MAX_M (≤ 8 drops the x rows 8..15 at compile
+// time).
 
 #ifndef WARPS
 #define WARPS 4
@@ -31,6 +32,17 @@
 #ifndef UNROLL
 #define UNROLL 2
 #endif
+// 16-byte vectors a lane loads from each row per step (a step is 4·SPAN vectors = 32·SPAN k):
+// longer runs of each row per step.
+#ifndef SPAN
+#define SPAN 2
+#endif
+// 1: double-buffer (the next batch's loads issued before this batch's mmas); 0: load a batch,
+// then use it (more loads in flight a register, none during the mmas).
+#ifndef PIPE
+#define PIPE 1
+#endif
+constexpr int STEP_VECTORS = 4 * SPAN;
 #ifndef MAX_M
 #define MAX_M 16
 #endif
@@ -74,10 +86,10 @@ __device__ __forceinline__ uint4 load_cached(const uint4* p) {
     return v;
 }
 
-// The loads of U steps of 64 k (steps s0, s0 + WARPS, ...) for one lane.
+// The loads of U steps of 32·SPAN k (steps s0, s0 + WARPS, ...) for one lane.
 template <int U>
 struct Batch {
-    uint4 w[U][TILES][2], lo[U][2], hi[U][2];
+    uint4 w[U][TILES][SPAN], lo[U][SPAN], hi[U][SPAN];
 };
 
 // CHECKED: some vectors may lie past the end of the row; they read as zero.
@@ -89,8 +101,8 @@ __device__ __forceinline__ void load_batch(Batch<U>& b, const uint4* const (&w_r
 #pragma unroll
     for (int u = 0; u < U; ++u)
 #pragma unroll
-        for (int h = 0; h < 2; ++h) {
-            const int c = 8 * (s0 + u * WARPS) + 4 * h + t;
+        for (int h = 0; h < SPAN; ++h) {
+            const int c = STEP_VECTORS * (s0 + u * WARPS) + 4 * h + t;
             const bool in = !CHECKED || c < vectors;
 #pragma unroll
             for (int tile = 0; tile < TILES; ++tile)
@@ -113,7 +125,7 @@ __device__ __forceinline__ void mma_batch(float (&d)[TILES][4], const Batch<U>& 
 #pragma unroll
     for (int u = 0; u < U; ++u)
 #pragma unroll
-        for (int h = 0; h < 2; ++h) {
+        for (int h = 0; h < SPAN; ++h) {
             const u32 lo[4] = {b.lo[u][h].x, b.lo[u][h].y, b.lo[u][h].z, b.lo[u][h].w};
             const u32 hi[4] = {b.hi[u][h].x, b.hi[u][h].y, b.hi[u][h].z, b.hi[u][h].w};
 #pragma unroll
@@ -141,7 +153,7 @@ gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __r
     const int g = lane >> 2, t = lane & 3;
     const int j0 = blockIdx.x * ROWS;
     const int vectors = k / 8;
-    const int steps = (vectors + 7) / 8;
+    const int steps = (vectors + STEP_VECTORS - 1) / STEP_VECTORS;
 
     // Rows past n repeat the last row: computed, never stored.
     const uint4* w_row[TILES];
@@ -164,9 +176,10 @@ gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __r
     // bounds check per load, or loads and mmas of one batch together, the compiler issued each
     // load next to its mma: one or two loads in flight a warp, 4-10× slower on the H200.) The
     // few steps at the end of K run one at a time with checks.
-    const int full_steps = vectors / 8;
+    const int full_steps = vectors / STEP_VECTORS;
     const int stride = WARPS * UNROLL;
     int s0 = warp;
+#if PIPE
     if (s0 + (UNROLL - 1) * WARPS < full_steps) {
         Batch<UNROLL> cur, next;
         load_batch<UNROLL, false>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
@@ -177,6 +190,13 @@ gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __r
         }
         mma_batch<UNROLL>(d, cur);
     }
+#else
+    for (; s0 + (UNROLL - 1) * WARPS < full_steps; s0 += stride) {
+        Batch<UNROLL> b;
+        load_batch<UNROLL, false>(b, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+        mma_batch<UNROLL>(d, b);
+    }
+#endif
     for (; s0 < steps; s0 += WARPS) {
         Batch<1> b;
         load_batch<1, true>(b, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);

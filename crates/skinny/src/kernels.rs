@@ -195,7 +195,19 @@ pub const FAMILIES: &[KernelFamily] = &[
                 name: "UNROLL",
                 kind: ParamKind::Int { min: 1, max: 4, multiple: 1 },
                 required: true,
-                meaning: "steps of 64 k in flight per warp",
+                meaning: "steps of 32·SPAN k loaded together per warp",
+            },
+            ParamSpec {
+                name: "SPAN",
+                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                required: false,
+                meaning: "16-byte vectors a lane loads from each row per step (default 2: 64 k a step)",
+            },
+            ParamSpec {
+                name: "PIPE",
+                kind: ParamKind::Bool,
+                required: false,
+                meaning: "double-buffer the loads (default true)",
             },
             ParamSpec {
                 name: "MAX_M",
