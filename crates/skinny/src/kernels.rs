@@ -329,6 +329,12 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: true,
                 meaning: "rows of W in flight per thread",
             },
+            ParamSpec {
+                name: "MIN_ROWS",
+                kind: ParamKind::Int { min: 1, max: 64, multiple: 1 },
+                required: false,
+                meaning: "fewest rows of W a k lane walks in one split (host side; default 1): fewer, deeper splits",
+            },
         ],
         source: Some(KernelSource {
             file: "gemv_nn.cu",

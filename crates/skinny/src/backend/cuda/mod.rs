@@ -614,12 +614,15 @@ struct SplitK {
 
 impl SplitK {
     /// Split K so that the grid has about two blocks a SM, at most 32 splits, each a whole
-    /// number of the block's k lanes.
-    fn choose(n: u32, k: u32, cols: u32, sm_count: u32) -> SplitK {
+    /// number of the block's k lanes and at least `min_rows` rows for each of them.
+    fn choose(n: u32, k: u32, cols: u32, min_rows: u32, sm_count: u32) -> SplitK {
         let col_tiles = n.div_ceil(cols);
         let k_lanes = 256 / (cols / 8);
         let wanted = (2 * sm_count).div_ceil(col_tiles).clamp(1, 32);
-        let k_chunk = k.div_ceil(wanted).next_multiple_of(k_lanes);
+        let k_chunk = k
+            .div_ceil(wanted)
+            .max(min_rows * k_lanes)
+            .next_multiple_of(k_lanes);
         SplitK {
             splits: k.div_ceil(k_chunk),
             k_chunk,
@@ -695,7 +698,7 @@ fn launch_shape(
             config((m.div_ceil(warps), 1), 32 * warps)
         }
         Launch::SplitKColumns => {
-            let s = SplitK::choose(n, k, param("COLS", 128), sm_count);
+            let s = SplitK::choose(n, k, param("COLS", 128), param("MIN_ROWS", 1), sm_count);
             split = Some(s);
             config((s.col_tiles, s.splits), 256)
         }
@@ -732,16 +735,18 @@ mod tests {
 
     #[test]
     fn split_k_fills_the_machine_and_covers_k_exactly_once() {
-        for (n, k, cols) in [
-            (896u32, 4864u32, 128u32),
-            (136, 4096, 128),
-            (264, 1000, 128),
-            (4096, 14336, 128),
-            (128_256, 4096, 256),
-            (8, 8, 64),
-            (896, 1, 128),
+        for (n, k, cols, min_rows) in [
+            (896u32, 4864u32, 128u32, 1u32),
+            (136, 4096, 128, 1),
+            (264, 1000, 128, 1),
+            (4096, 14336, 128, 1),
+            (128_256, 4096, 256, 1),
+            (8, 8, 64, 1),
+            (896, 1, 128, 1),
+            (896, 896, 128, 8),
+            (896, 4864, 128, 8),
         ] {
-            let s = SplitK::choose(n, k, cols, 132);
+            let s = SplitK::choose(n, k, cols, min_rows, 132);
             let k_lanes = 256 / (cols / 8);
             assert_eq!(s.col_tiles, n.div_ceil(cols));
             assert_eq!(s.k_chunk % k_lanes, 0, "{n}×{k}: {s:?}");
@@ -751,9 +756,12 @@ mod tests {
                 "{s:?}"
             );
             assert!((1..=32).contains(&s.splits), "{s:?}");
+            assert!(s.k_chunk >= min_rows * k_lanes, "{s:?}");
         }
         // Many column tiles need no split (no workspace, no second pass).
-        assert_eq!(SplitK::choose(128_256, 4096, 256, 132).splits, 1);
-        assert!(SplitK::choose(896, 4864, 128, 132).splits > 16);
+        assert_eq!(SplitK::choose(128_256, 4096, 256, 1, 132).splits, 1);
+        assert!(SplitK::choose(896, 4864, 128, 1, 132).splits > 16);
+        // Deeper splits: 896 rows of K at 8 rows a k lane (16 lanes) is 7 splits.
+        assert_eq!(SplitK::choose(896, 896, 128, 8, 132).splits, 7);
     }
 }
