@@ -63,10 +63,9 @@ __device__ __forceinline__ void mma_16816(float d[4], u32 a0, u32 a1, u32 a2, u3
                  : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
 }
 
-// The loads and the mma are all `asm volatile` so that the compiler keeps them in the order
-// written: every load of an iteration issued before the first mma waits on one. As plain loads
-// (or non-volatile asm) the compiler sank each load next to its mma to save registers, leaving
-// one load in flight a warp: 4-10× slower (measured on the H200, 2026-11-21).
+// Load order is set by the loop structure below (unconditional loads, double-buffered), not by
+// `volatile`: ptxas reorders SASS regardless, and with a bounds check per load it issued each
+// load next to its mma (one load in flight a warp, 4-10× slower on the H200, 2026-11-21).
 
 // A 16-byte load that does not allocate in L1: weights are read once and must not evict x.
 __device__ __forceinline__ uint4 load_stream(const uint4* p) {

@@ -80,6 +80,15 @@ impl KernelFamily {
     }
 }
 
+/// The transpose override of the tiled kernels (the registry checks it against the layouts).
+const W_NT_PARAM: ParamSpec = ParamSpec {
+    name: "W_NT",
+    kind: ParamKind::Bool,
+    required: true,
+    meaning:
+        "true: W is [n, k] (nt); false: W is [k, n] (nn); a variant's layouts must say the same",
+};
+
 pub const FAMILIES: &[KernelFamily] = &[
     KernelFamily {
         backend: BackendKind::Cpu,
@@ -245,12 +254,7 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: true,
                 meaning: "k per shared-memory stage",
             },
-            ParamSpec {
-                name: "W_NT",
-                kind: ParamKind::Bool,
-                required: true,
-                meaning: "true: W is [n, k] (nt); false: W is [k, n] (nn); a variant's layouts must say the same",
-            },
+            W_NT_PARAM,
         ],
         source: Some(KernelSource {
             file: "tiled.cu",
@@ -263,12 +267,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         name: "gemm_tiled",
         summary: "the plain 16×16 shared-memory tiled GEMM, one output per thread, fused epilogue",
         params: &[
-            ParamSpec {
-                name: "W_NT",
-                kind: ParamKind::Bool,
-                required: true,
-                meaning: "true: W is [n, k] (nt); false: W is [k, n] (nn); a variant's layouts must say the same",
-            },
+            W_NT_PARAM,
         ],
         source: Some(KernelSource {
             file: "tiled.cu",
