@@ -150,7 +150,7 @@ pub fn run(args: &ProbeArgs) -> Result<ExitCode> {
     .map_err(|e| anyhow!("measuring the {} ceilings: {e}", selection.kind))?;
     display.finish();
 
-    let report = ProbeReport::new(
+    let mut report = ProbeReport::new(
         selection,
         Environment {
             host: HostInfo::detect(),
@@ -161,6 +161,9 @@ pub fn run(args: &ProbeArgs) -> Result<ExitCode> {
         shapes,
         outcome,
     );
+    report.sources_digest = Some(skinny::backend::cuda::kernel_sources_digest(
+        &registry.variants,
+    ));
     tables::print_report(&report);
     write_json_atomic(&args.json, &report).map_err(|e| anyhow!(e))?;
     println!("results written to {}", args.json.display());

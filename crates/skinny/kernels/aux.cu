@@ -46,3 +46,19 @@ extern "C" __global__ void skinny_bias_add(elem_t* __restrict__ y, const elem_t*
     const int j = (int)(idx % n);
     y[idx] = from_f32(to_f32(y[idx]) + to_f32(bias[j]));
 }
+
+// out[i] = uniform in [-scale, scale), from a hash of (seed, i): how `skinny decode` fills
+// gigabytes of weights without generating them on the host.
+extern "C" __global__ void skinny_fill_uniform(elem_t* __restrict__ out, u64 count, u64 seed,
+                                               float scale) {
+    const u64 stride = (u64)gridDim.x * blockDim.x;
+    for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += stride) {
+        // SplitMix64 finaliser of seed + i.
+        u64 z = seed + i * 0x9E3779B97F4A7C15ull;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        const float unit = (float)(z >> 40) * (1.0f / 16777216.0f);  // [0, 1), 24 bits
+        out[i] = from_f32((2.0f * unit - 1.0f) * scale);
+    }
+}

@@ -73,3 +73,15 @@ __device__ __forceinline__ float warp_sum(float v) {
     for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
     return v;
 }
+
+// Programmatic dependent launch (sm_90 and later). Every skinny kernel calls this before it
+// touches x, y, the bias or a workspace: it waits until the kernel before it in the stream has
+// finished and its writes are visible (a no-op when the launch did not ask for PDL), then lets
+// the next kernel be scheduled, so that its blocks are resident and past their prologue by the
+// time this one drains. Waiting first keeps the chain at most one kernel ahead.
+__device__ __forceinline__ void pdl_begin() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}

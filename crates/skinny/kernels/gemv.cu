@@ -15,6 +15,7 @@
 extern "C" __global__ void __launch_bounds__(THREADS)
 gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
               elem_t* __restrict__ y, int n, int k) {
+    pdl_begin();
     const int warps_per_block = THREADS / 32;
     const int lane = threadIdx.x % 32;
     const int j = blockIdx.x * warps_per_block + threadIdx.x / 32;
@@ -58,6 +59,7 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 extern "C" __global__ void __launch_bounds__(WARPS * 32)
 gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
            const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+    pdl_begin();
     __shared__ float partial[WARPS][MAX_M * ROWS];
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;

@@ -43,6 +43,7 @@ extern "C" __global__ void __launch_bounds__(256)
 gemv_nn(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
         const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta,
         float* __restrict__ partial, unsigned* __restrict__ counters, int k_chunk) {
+    pdl_begin();
     static_assert(COLS == 64 || COLS == 128 || COLS == 256, "COLS must be 64, 128 or 256");
     static_assert(MAX_M >= 1 && MAX_M <= 4, "MAX_M must be in 1..=4");
     constexpr int CT = COLS / 8;    // column lanes

@@ -24,6 +24,7 @@
 extern "C" __global__ void __launch_bounds__(WARPS * 32)
 gemv_smalln(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
             const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+    pdl_begin();
     const int lane = threadIdx.x % 32;
     const int i = blockIdx.x * WARPS + threadIdx.x / 32;
     if (i >= m) return;

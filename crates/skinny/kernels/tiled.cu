@@ -49,6 +49,7 @@ __device__ __forceinline__ void store_out(elem_t* __restrict__ y, const elem_t* 
 extern "C" __global__ void __launch_bounds__(256)
 gemm_tiles(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
            const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+    pdl_begin();
     static_assert(256 % BN == 0, "BN must divide the 256 threads of a block");
     constexpr int ROW_STEP = 256 / BN;
     static_assert(BM % ROW_STEP == 0, "BM must be a multiple of 256 / BN");
@@ -99,6 +100,7 @@ gemm_tiles(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 extern "C" __global__ void __launch_bounds__(256)
 gemm_tiled(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
            const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+    pdl_begin();
     constexpr int TILE = 16;
     __shared__ float xs[TILE][TILE + 1];
     __shared__ float ws[TILE][TILE + 1];

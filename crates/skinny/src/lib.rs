@@ -26,6 +26,7 @@
 
 pub mod backend;
 pub mod data;
+pub mod dispatch;
 pub mod host;
 mod json;
 pub mod kernels;

@@ -34,6 +34,10 @@ pub struct ProbeReport {
     pub environment: Environment,
     pub settings: ProbeSettings,
     pub registry: String,
+    /// Digest of the kernel sources and the registry's variants (`dispatch::sources_digest`):
+    /// a dispatch table built from this file is valid only where the digest matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources_digest: Option<String>,
     pub shapes: Vec<Shape>,
     #[serde(flatten)]
     pub outcome: ProbeOutcome,
@@ -58,6 +62,7 @@ impl ProbeReport {
             environment,
             settings,
             registry,
+            sources_digest: None,
             shapes,
             outcome,
         }

@@ -28,6 +28,12 @@ const FILES: &[(&str, &str)] = &[
     ("aux.cu", include_str!("../../../kernels/aux.cu")),
 ];
 
+/// Every kernel source the backend compiles, by file name, the shared header first: what a
+/// dispatch table's sources digest covers.
+pub fn kernel_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
+    std::iter::once(("common.cuh", COMMON)).chain(FILES.iter().copied())
+}
+
 pub fn source_text(file: &str) -> Option<&'static str> {
     FILES
         .iter()

@@ -5,12 +5,15 @@
 //! cudarc's event tracking off: every launch is then exactly one driver call, which is what the
 //! host-side figures should measure.
 
+mod call;
 pub mod compile;
+pub mod dispatcher;
 pub mod kernels;
 mod timing;
 mod vendor;
 
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use cudarc::driver::{
@@ -25,8 +28,15 @@ use crate::kernels::Launch;
 use crate::measure::{StoppingRule, Timings};
 use crate::problem::{Dtype, Epilogue, Problem};
 use crate::registry::{BackendKind, Variant};
+pub use call::Operands;
+use call::{Call, FixedArgs, Op};
 use compile::{compile, nvrtc_unavailable, nvrtc_version, CompileRequest};
 use vendor::{Cublas, LtPlan, WORKSPACE_BYTES};
+
+/// The digest a dispatch table's validators hold for this build's kernels and `variants`.
+pub fn kernel_sources_digest(variants: &[Variant]) -> String {
+    crate::dispatch::sources_digest(compile::kernel_sources(), variants)
+}
 
 /// Errors after which the context can run nothing more (CUDA's "sticky" errors).
 fn is_sticky(code: drv_sys::CUresult) -> bool {
@@ -106,9 +116,11 @@ pub struct CudaBackend {
     /// Loaded modules by the compile request's options and file: compile and load once.
     modules: HashMap<String, Arc<CudaModule>>,
     helpers: HashMap<Dtype, Helpers>,
-    cublas: Option<Cublas>,
-    /// Shared by cuBLAS and cuBLASLt; they never run concurrently on the one stream.
-    workspace: CudaSlice<u8>,
+    /// Shared with dispatch plans, which may outlive the backend.
+    cublas: Option<Rc<Cublas>>,
+    /// Shared by cuBLAS and cuBLASLt; they never run concurrently on the one stream. Plans that
+    /// use it hold a reference, so it outlives every handle that points at it.
+    workspace: Arc<CudaSlice<u8>>,
     cublas_version: Option<i32>,
     /// Set after a sticky error: nothing more can run in this context.
     poisoned: Option<String>,
@@ -126,6 +138,16 @@ impl CudaBackend {
         let stream = ctx
             .new_stream()
             .map_err(|e| format!("creating a stream: {e}"))?;
+        CudaBackend::on_stream(stream)
+    }
+
+    /// A backend on the caller's stream (and its context): how the dispatcher lives inside an
+    /// application that owns its CUDA state.
+    pub fn on_stream(stream: Arc<CudaStream>) -> Result<CudaBackend, String> {
+        if let Some(why) = nvrtc_unavailable() {
+            return Err(why);
+        }
+        let ctx = stream.context().clone();
         let attr = |a| {
             ctx.attribute(a)
                 .map_err(|e| format!("reading a device attribute: {e}"))
@@ -165,7 +187,7 @@ impl CudaBackend {
             modules: HashMap::new(),
             helpers: HashMap::new(),
             cublas: None,
-            workspace,
+            workspace: Arc::new(workspace),
             cublas_version: None,
             poisoned: None,
         })
@@ -224,15 +246,15 @@ impl CudaBackend {
         buffer.device_ptr(&self.stream).0
     }
 
-    fn cublas(&mut self) -> Result<&Cublas, RunError> {
+    fn cublas(&mut self) -> Result<Rc<Cublas>, RunError> {
         if self.cublas.is_none() {
             let workspace = self.ptr(&self.workspace);
             let cublas =
                 Cublas::new(self.stream.cu_stream() as _, workspace).map_err(RunError::new)?;
             self.cublas_version = Some(cublas.version());
-            self.cublas = Some(cublas);
+            self.cublas = Some(Rc::new(cublas));
         }
-        Ok(self.cublas.as_ref().expect("created above"))
+        Ok(self.cublas.clone().expect("created above"))
     }
 
     fn upload(&self, bytes: &[u8]) -> Result<CudaSlice<u8>, RunError> {
@@ -248,23 +270,6 @@ impl CudaBackend {
     }
 }
 
-/// How one call of a prepared variant is issued.
-enum Op {
-    /// A skinny kernel, launched as its family's `Launch` says.
-    Kernel {
-        func: CudaFunction,
-        config: LaunchConfig,
-        launch: Launch,
-    },
-    Cublas,
-    /// cuBLAS GEMM, then the bias add as a second kernel.
-    CublasThenBias {
-        bias_add: CudaFunction,
-        config: LaunchConfig,
-    },
-    Lt(LtPlan),
-}
-
 /// Device buffers of one prepared run. The weight copies live in one allocation, each at a
 /// 256-byte aligned offset.
 struct Buffers {
@@ -275,35 +280,14 @@ struct Buffers {
     bias: Option<CudaSlice<u8>>,
     y: CudaSlice<u8>,
     /// A split-K kernel's partial sums and tile counters (zeroed once; the kernel re-zeroes the
-    /// counters), when it has more than one split.
-    scratch: Option<CudaSlice<u8>>,
-}
-
-/// Kernel arguments fixed at prepare time, so that a call only picks its weight copy.
-struct CallArgs {
-    x: u64,
-    /// Weight copy `c` is at `w + c·w_stride`.
-    w: u64,
-    w_stride: u64,
-    y: u64,
-    /// 0 (a null pointer) when the problem has no bias.
-    bias: u64,
-    m: i32,
-    n: i32,
-    k: i32,
-    alpha: f32,
-    beta: f32,
-    /// Split-K workspace (`Launch::SplitKColumns`); null and 0 otherwise.
-    partial: u64,
-    counters: u64,
-    k_chunk: i32,
+    /// counters), when it has more than one split. Only held: the call has its address.
+    _scratch: Option<CudaSlice<u8>>,
 }
 
 pub struct CudaRun<'a> {
     backend: &'a mut CudaBackend,
     problem: Problem,
-    op: Op,
-    args: CallArgs,
+    call: Call,
     /// The queue-holding kernel the timing uses.
     spin: CudaFunction,
     buffers: Buffers,
@@ -314,60 +298,22 @@ pub struct CudaRun<'a> {
 impl CudaRun<'_> {
     /// Issue one call on weight copy `copy`. No allocation, no synchronisation.
     fn launch(&self, copy: usize) -> Result<(), RunError> {
-        let stream = &self.backend.stream;
-        let a = &self.args;
-        let (x, y) = (a.x, a.y);
-        let w = a.w + copy as u64 * a.w_stride;
-        match &self.op {
-            Op::Kernel {
-                func,
-                config,
-                launch: kind,
-            } => {
-                let mut launch = stream.launch_builder(func);
-                launch.arg(&x).arg(&w).arg(&y);
-                if kind.has_epilogue_args() {
-                    launch
-                        .arg(&a.bias)
-                        .arg(&a.m)
-                        .arg(&a.n)
-                        .arg(&a.k)
-                        .arg(&a.alpha)
-                        .arg(&a.beta);
-                } else {
-                    launch.arg(&a.n).arg(&a.k);
-                }
-                if *kind == Launch::SplitKColumns {
-                    launch.arg(&a.partial).arg(&a.counters).arg(&a.k_chunk);
-                }
-                // SAFETY: the arguments follow the family's `Launch` over live buffers of the
-                // problem's sizes (bias null when there is none); the registry's capabilities,
-                // checked by the plan, keep the problem inside what the kernel handles.
-                unsafe { launch.launch(*config) }
-                    .map(|_| ())
-                    .map_err(|e| driver_error("launching the kernel", e))
-            }
-            Op::Cublas => {
-                let cublas = self.backend.cublas.as_ref().expect("created in prepare");
-                // SAFETY: live buffers of the problem's sizes and dtype.
-                unsafe { cublas.gemm(&self.problem, x, w, y) }.map_err(RunError::new)
-            }
-            Op::CublasThenBias { bias_add, config } => {
-                let cublas = self.backend.cublas.as_ref().expect("created in prepare");
-                // SAFETY: as above.
-                unsafe { cublas.gemm(&self.problem, x, w, y) }.map_err(RunError::new)?;
-                let mut launch = stream.launch_builder(bias_add);
-                launch.arg(&y).arg(&a.bias).arg(&a.m).arg(&a.n);
-                // SAFETY: skinny_bias_add(elem_t* y, const elem_t* bias, int m, int n) with live
-                // buffers of m·n and n elements (a bias-only variant always has a bias).
-                unsafe { launch.launch(*config) }
-                    .map(|_| ())
-                    .map_err(|e| driver_error("launching the bias add", e))
-            }
-            Op::Lt(plan) => {
-                // SAFETY: as above; the plan was made for this problem.
-                unsafe { plan.matmul(stream.cu_stream() as _, x, w, y) }.map_err(RunError::new)
-            }
+        let b = &self.buffers;
+        let ptr = |buffer: &CudaSlice<u8>| self.backend.ptr(buffer);
+        let operands = Operands {
+            x: ptr(&b.x),
+            w: ptr(&b.weights) + copy as u64 * b.weight_stride,
+            y: ptr(&b.y),
+            bias: b.bias.as_ref().map_or(0, ptr),
+        };
+        // SAFETY: the buffers were made for this problem in `prepare`, with the call.
+        unsafe {
+            self.call.launch(
+                &self.backend.stream,
+                self.backend.cublas.as_deref(),
+                operands,
+                false,
+            )
         }
     }
 
@@ -466,14 +412,8 @@ impl Backend for CudaBackend {
         let problem = data.problem;
         let dtype = problem.dtype();
         let helpers = self.helpers(dtype)?;
-        let elementwise = LaunchConfig {
-            grid_dim: (((problem.m() * problem.n()).div_ceil(256)) as u32, 1, 1),
-            block_dim: (256, 1, 1),
-            shared_mem_bytes: 0,
-        };
-        let workspace = self.ptr(&self.workspace);
 
-        // Buffers first: cuBLASLt's plan needs the bias pointer.
+        // Buffers first: cuBLASLt's plan starts from the bias pointer.
         let w = data.w.as_bytes();
         let copies = self.weight_copies(w.len() as u64);
         let weight_stride = (w.len() as u64).next_multiple_of(256);
@@ -496,30 +436,58 @@ impl Backend for CudaBackend {
             }
             .map_err(|e| driver_error("copying W on the device", e))?;
         }
-        let mut buffers = Buffers {
+        let bias = data
+            .bias
+            .as_ref()
+            .map(|b| self.upload(b.as_bytes()))
+            .transpose()?;
+        let prepared = self.prepare_call(variant, &problem)?;
+        let buffers = Buffers {
             x: self.upload(data.x.as_bytes())?,
             weights,
             weight_stride,
             copies,
-            bias: data
-                .bias
-                .as_ref()
-                .map(|b| self.upload(b.as_bytes()))
-                .transpose()?,
+            bias,
             y: self.upload(&vec![
                 0u8;
                 problem.m() * problem.n() * dtype.size_bytes() as usize
             ])?,
-            scratch: None,
+            _scratch: prepared.scratch,
         };
-        let mut split_k: Option<SplitK> = None;
         let y_start = match (&problem.epilogue(), &data.y_in) {
             (Epilogue::Axpby { .. }, Some(y)) => y.as_bytes().to_vec(),
             _ => HostTensor::filled(dtype, problem.m() * problem.n(), f32::NAN)
                 .as_bytes()
                 .to_vec(),
         };
+        Ok(Box::new(CudaRun {
+            backend: self,
+            problem,
+            call: prepared.call,
+            spin: helpers.spin.clone(),
+            buffers,
+            y_start,
+        }))
+    }
+}
 
+/// A call made ready for one problem, with the split-K workspace it owns (if any).
+pub(crate) struct PreparedCall {
+    pub call: Call,
+    pub scratch: Option<CudaSlice<u8>>,
+}
+
+impl CudaBackend {
+    /// Everything one call of `variant` on `problem` needs that is not the operands: the compiled
+    /// kernel and its grid, a cuBLAS handle or a cuBLASLt plan, and the split-K workspace.
+    pub(crate) fn prepare_call(
+        &mut self,
+        variant: &Variant,
+        problem: &Problem,
+    ) -> Result<PreparedCall, RunError> {
+        self.check_alive()?;
+        let mut args = FixedArgs::new(problem);
+        let mut scratch = None;
         let op = match variant.kernel.as_str() {
             "cublas_gemm" => {
                 self.cublas()?;
@@ -531,34 +499,42 @@ impl Backend for CudaBackend {
                     return Err(RunError::new("cublas/gemm+bias runs bias problems only"));
                 }
                 Op::CublasThenBias {
-                    bias_add: helpers.bias_add.clone(),
-                    config: elementwise,
+                    bias_add: self.helpers(problem.dtype())?.bias_add,
+                    config: LaunchConfig {
+                        grid_dim: (((problem.m() * problem.n()).div_ceil(256)) as u32, 1, 1),
+                        block_dim: (256, 1, 1),
+                        shared_mem_bytes: 0,
+                    },
                 }
             }
             "cublaslt_matmul" => {
-                let bias = buffers.bias.as_ref().map(|b| self.ptr(b));
-                Op::Lt(LtPlan::new(&problem, bias, workspace).map_err(RunError::new)?)
+                let workspace = self.ptr(&self.workspace);
+                let bias = problem.epilogue() == Epilogue::Bias;
+                Op::Lt(LtPlan::new(problem, bias, workspace).map_err(RunError::new)?)
             }
             _ => {
-                let (request, source) = kernels::variant_request(variant, dtype, &self.arch)
-                    .ok_or_else(|| {
-                        RunError::new(format!(
-                            "the CUDA backend has no kernel family '{}'",
-                            variant.kernel
-                        ))
-                    })?;
+                let (request, source) =
+                    kernels::variant_request(variant, problem.dtype(), &self.arch).ok_or_else(
+                        || {
+                            RunError::new(format!(
+                                "the CUDA backend has no kernel family '{}'",
+                                variant.kernel
+                            ))
+                        },
+                    )?;
                 let func = self.function(&request, source.entry)?;
-                let shape = launch_shape(source.launch, variant, &problem, self.facts.sm_count)?;
-                if let Some(split) = &shape.split {
-                    if split.splits > 1 {
-                        let scratch = self
-                            .stream
-                            .alloc_zeros::<u8>(split.scratch_bytes(&problem) as usize)
-                            .map_err(|e| driver_error("allocating the split-K workspace", e))?;
-                        buffers.scratch = Some(scratch);
-                    }
+                let shape = launch_shape(source.launch, variant, problem, self.facts.sm_count)?;
+                if let Some(split) = shape.split.filter(|s| s.splits > 1) {
+                    let buffer = self
+                        .stream
+                        .alloc_zeros::<u8>(split.scratch_bytes(problem) as usize)
+                        .map_err(|e| driver_error("allocating the split-K workspace", e))?;
+                    let base = self.ptr(&buffer);
+                    args.partial = base;
+                    args.counters = base + split.partial_bytes(problem);
+                    args.k_chunk = split.k_chunk as i32;
+                    scratch = Some(buffer);
                 }
-                split_k = shape.split;
                 Op::Kernel {
                     func,
                     config: shape.config,
@@ -566,41 +542,10 @@ impl Backend for CudaBackend {
                 }
             }
         };
-        let (alpha, beta) = match problem.epilogue() {
-            Epilogue::Axpby { alpha, beta } => (alpha, beta),
-            _ => (1.0, 0.0),
-        };
-        let (partial, counters) = match (&split_k, &buffers.scratch) {
-            (Some(split), Some(scratch)) => {
-                let base = self.ptr(scratch);
-                (base, base + split.partial_bytes(&problem))
-            }
-            _ => (0, 0),
-        };
-        let args = CallArgs {
-            x: self.ptr(&buffers.x),
-            w: self.ptr(&buffers.weights),
-            w_stride: buffers.weight_stride,
-            y: self.ptr(&buffers.y),
-            bias: buffers.bias.as_ref().map_or(0, |b| self.ptr(b)),
-            m: problem.m() as i32,
-            n: problem.n() as i32,
-            k: problem.k() as i32,
-            alpha,
-            beta,
-            partial,
-            counters,
-            k_chunk: split_k.map_or(0, |s| s.k_chunk as i32),
-        };
-        Ok(Box::new(CudaRun {
-            backend: self,
-            problem,
-            op,
-            args,
-            spin: helpers.spin.clone(),
-            buffers,
-            y_start,
-        }))
+        Ok(PreparedCall {
+            call: Call::new(*problem, op, args),
+            scratch,
+        })
     }
 }
 

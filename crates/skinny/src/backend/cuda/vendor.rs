@@ -32,22 +32,30 @@ fn scales(problem: &Problem) -> (f32, f32) {
 
 pub struct Cublas {
     handle: blas_sys::cublasHandle_t,
+    workspace: u64,
 }
 
 impl Cublas {
     /// A handle bound to `stream`, with a workspace at `workspace` (device pointer).
     pub fn new(stream: blas_sys::cudaStream_t, workspace: u64) -> Result<Cublas, String> {
         let handle = blas::create_handle().map_err(|e| status("cublasCreate", e))?;
-        let cublas = Cublas { handle };
-        // SAFETY: a live handle; the workspace pointer covers WORKSPACE_BYTES and outlives it
-        // (the backend frees it after dropping the handle).
-        unsafe {
-            blas::set_stream(handle, stream).map_err(|e| status("cublasSetStream", e))?;
-            blas_sys::cublasSetWorkspace_v2(handle, workspace as *mut c_void, WORKSPACE_BYTES)
-                .result()
-                .map_err(|e| status("cublasSetWorkspace", e))?;
-        }
+        let cublas = Cublas { handle, workspace };
+        // SAFETY: a live handle and stream; the workspace outlives the handle (the backend
+        // frees it after dropping the handle).
+        unsafe { cublas.bind(stream)? };
         Ok(cublas)
+    }
+
+    /// Bind the handle to `stream`, then give it the workspace again (binding a stream resets
+    /// a handle's workspace to cuBLAS's own pool, which would allocate inside a graph capture).
+    ///
+    /// # Safety
+    /// `stream` must be a live stream of the handle's context.
+    pub unsafe fn bind(&self, stream: blas_sys::cudaStream_t) -> Result<(), String> {
+        blas::set_stream(self.handle, stream).map_err(|e| status("cublasSetStream", e))?;
+        blas_sys::cublasSetWorkspace_v2(self.handle, self.workspace as *mut c_void, WORKSPACE_BYTES)
+            .result()
+            .map_err(|e| status("cublasSetWorkspace", e))
     }
 
     pub fn version(&self) -> i32 {
@@ -117,12 +125,16 @@ pub struct LtPlan {
     alpha: f32,
     beta: f32,
     workspace: u64,
+    /// Whether the descriptor has the bias epilogue, and the bias pointer it holds (0: none
+    /// given yet).
+    has_bias: bool,
+    bias: std::cell::Cell<u64>,
 }
 
 impl LtPlan {
-    /// Plan `problem`; with a bias epilogue the bias pointer is fixed into the descriptor.
-    /// cuBLASLt may refuse a problem (no algorithm): that is an error carrying its status.
-    pub fn new(problem: &Problem, bias: Option<u64>, workspace: u64) -> Result<LtPlan, String> {
+    /// Plan `problem`, with cuBLASLt's bias epilogue when `bias` (the pointer comes with each
+    /// call). cuBLASLt may refuse a problem (no algorithm): that is an error carrying its status.
+    pub fn new(problem: &Problem, bias: bool, workspace: u64) -> Result<LtPlan, String> {
         let (m, n, k) = (problem.m() as u64, problem.n() as u64, problem.k() as u64);
         let data_type = match problem.dtype() {
             Dtype::Bf16 => lt_sys::cudaDataType_t::CUDA_R_16BF,
@@ -141,6 +153,8 @@ impl LtPlan {
             alpha: scales(problem).0,
             beta: scales(problem).1,
             workspace,
+            has_bias: bias,
+            bias: std::cell::Cell::new(0),
         };
         let (a_rows, a_cols, lda, transa) = match problem.layout() {
             Layout::Nt => (k, n, k as i64, 1i32),
@@ -174,17 +188,12 @@ impl LtPlan {
             &no as *const i32 as *const c_void,
             size_of::<i32>(),
         )?;
-        if let Some(bias) = bias {
+        if bias {
             let epilogue = lt_sys::cublasLtEpilogue_t::CUBLASLT_EPILOGUE_BIAS;
             set(
                 Attr::CUBLASLT_MATMUL_DESC_EPILOGUE,
                 &epilogue as *const _ as *const c_void,
                 size_of::<lt_sys::cublasLtEpilogue_t>(),
-            )?;
-            set(
-                Attr::CUBLASLT_MATMUL_DESC_BIAS_POINTER,
-                &bias as *const u64 as *const c_void,
-                size_of::<u64>(),
             )?;
         }
         let pref =
@@ -211,7 +220,8 @@ impl LtPlan {
         Ok(plan)
     }
 
-    /// One `cublasLtMatmul` (D = C = y).
+    /// One `cublasLtMatmul` (D = C = y). A plan made with a bias takes the call's bias pointer
+    /// (written into the descriptor only when it changed: a host-side attribute, no allocation).
     ///
     /// # Safety
     /// The pointers must be live device buffers of the planned problem's sizes and dtype.
@@ -221,7 +231,21 @@ impl LtPlan {
         x: u64,
         w: u64,
         y: u64,
+        bias: u64,
     ) -> Result<(), String> {
+        if self.has_bias && bias != self.bias.get() {
+            if bias == 0 {
+                return Err("this cuBLASLt plan has a bias epilogue; the call gave no bias".into());
+            }
+            lt::set_matmul_desc_attribute(
+                self.desc,
+                lt_sys::cublasLtMatmulDescAttributes_t::CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                &bias as *const u64 as *const c_void,
+                size_of::<u64>(),
+            )
+            .map_err(|e| status("cublasLtMatmulDescSetAttribute", e))?;
+            self.bias.set(bias);
+        }
         lt::matmul(
             self.handle,
             self.desc,

@@ -1,0 +1,231 @@
+//! One call of a prepared operation: what the probe times and what a dispatch plan launches.
+//!
+//! Everything that can be worked out before the first call (the kernel, its grid, the fixed
+//! integer and scalar arguments, a cuBLASLt plan) is held here, so a call is one driver or library
+//! call with the caller's buffers: no allocation, no synchronisation, no compilation. That is
+//! what makes a call safe to capture into a CUDA graph.
+//!
+//! Skinny kernels are launched with `cuLaunchKernelEx` so that programmatic dependent launch
+//! (PDL) is only a launch attribute: with it, the next kernel in the stream may be scheduled while
+//! this one drains; every skinny kernel waits (`griddepcontrol.wait`) before it reads x or y or
+//! writes anything, so the result is the same with or without it.
+
+use std::cell::Cell;
+use std::ffi::c_void;
+
+use cudarc::driver::{sys as drv_sys, CudaFunction, CudaStream, LaunchConfig};
+
+use super::driver_error;
+use super::vendor::{Cublas, LtPlan};
+use crate::backend::RunError;
+use crate::kernels::Launch;
+use crate::problem::{Epilogue, Problem};
+
+/// The device buffers of one call (device pointers). `bias` is 0 when the problem has none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Operands {
+    pub x: u64,
+    pub w: u64,
+    pub y: u64,
+    pub bias: u64,
+}
+
+/// How a call is issued.
+pub(crate) enum Op {
+    /// A skinny kernel, launched as its family's `Launch` says.
+    Kernel {
+        func: CudaFunction,
+        config: LaunchConfig,
+        launch: Launch,
+    },
+    Cublas,
+    /// cuBLAS GEMM, then the bias add as a second kernel.
+    CublasThenBias {
+        bias_add: CudaFunction,
+        config: LaunchConfig,
+    },
+    Lt(LtPlan),
+}
+
+/// Kernel arguments fixed at prepare time.
+pub(crate) struct FixedArgs {
+    pub m: i32,
+    pub n: i32,
+    pub k: i32,
+    pub alpha: f32,
+    pub beta: f32,
+    /// Split-K workspace (`Launch::SplitKColumns`); null and 0 otherwise.
+    pub partial: u64,
+    pub counters: u64,
+    pub k_chunk: i32,
+}
+
+impl FixedArgs {
+    pub(crate) fn new(problem: &Problem) -> FixedArgs {
+        let (alpha, beta) = match problem.epilogue() {
+            Epilogue::Axpby { alpha, beta } => (alpha, beta),
+            _ => (1.0, 0.0),
+        };
+        FixedArgs {
+            m: problem.m() as i32,
+            n: problem.n() as i32,
+            k: problem.k() as i32,
+            alpha,
+            beta,
+            partial: 0,
+            counters: 0,
+            k_chunk: 0,
+        }
+    }
+}
+
+/// A prepared call: the op, its fixed arguments and the problem it was made for.
+pub(crate) struct Call {
+    pub problem: Problem,
+    pub op: Op,
+    pub args: FixedArgs,
+    /// The stream the cuBLAS handle was last bound to (cuBLAS keeps one per handle).
+    pub cublas_stream: Cell<drv_sys::CUstream>,
+}
+
+impl Call {
+    pub(crate) fn new(problem: Problem, op: Op, args: FixedArgs) -> Call {
+        Call {
+            problem,
+            op,
+            args,
+            cublas_stream: Cell::new(std::ptr::null_mut()),
+        }
+    }
+
+    /// Issue the call on `stream`; `pdl` launches a skinny kernel with programmatic stream
+    /// serialisation (vendor calls ignore it).
+    ///
+    /// # Safety
+    /// The operands must be live device buffers of the problem's sizes and dtype (bias when the
+    /// problem has one), and `cublas` the handle the op was prepared with when it uses cuBLAS.
+    pub(crate) unsafe fn launch(
+        &self,
+        stream: &CudaStream,
+        cublas: Option<&Cublas>,
+        o: Operands,
+        pdl: bool,
+    ) -> Result<(), RunError> {
+        let a = &self.args;
+        match &self.op {
+            Op::Kernel {
+                func,
+                config,
+                launch,
+            } => {
+                // Every argument as a local, and a pointer to each in the kernel's order.
+                let (x, w, y, bias) = (o.x, o.w, o.y, o.bias);
+                let mut list: [*mut c_void; 14] = [std::ptr::null_mut(); 14];
+                let mut count = 0;
+                let mut push = |p: *mut c_void| {
+                    list[count] = p;
+                    count += 1;
+                };
+                push(&x as *const u64 as *mut c_void);
+                push(&w as *const u64 as *mut c_void);
+                push(&y as *const u64 as *mut c_void);
+                if launch.has_epilogue_args() {
+                    push(&bias as *const u64 as *mut c_void);
+                    push(&a.m as *const i32 as *mut c_void);
+                    push(&a.n as *const i32 as *mut c_void);
+                    push(&a.k as *const i32 as *mut c_void);
+                    push(&a.alpha as *const f32 as *mut c_void);
+                    push(&a.beta as *const f32 as *mut c_void);
+                } else {
+                    push(&a.n as *const i32 as *mut c_void);
+                    push(&a.k as *const i32 as *mut c_void);
+                }
+                if *launch == Launch::SplitKColumns {
+                    push(&a.partial as *const u64 as *mut c_void);
+                    push(&a.counters as *const u64 as *mut c_void);
+                    push(&a.k_chunk as *const i32 as *mut c_void);
+                }
+                launch_ex(stream, func, *config, &mut list[..count], pdl)
+            }
+            Op::Cublas => {
+                let cublas = self.cublas_on(stream, cublas)?;
+                cublas
+                    .gemm(&self.problem, o.x, o.w, o.y)
+                    .map_err(RunError::new)
+            }
+            Op::CublasThenBias { bias_add, config } => {
+                let cublas = self.cublas_on(stream, cublas)?;
+                cublas
+                    .gemm(&self.problem, o.x, o.w, o.y)
+                    .map_err(RunError::new)?;
+                let (y, bias) = (o.y, o.bias);
+                let mut list = [
+                    &y as *const u64 as *mut c_void,
+                    &bias as *const u64 as *mut c_void,
+                    &a.m as *const i32 as *mut c_void,
+                    &a.n as *const i32 as *mut c_void,
+                ];
+                // skinny_bias_add(elem_t* y, const elem_t* bias, int m, int n).
+                launch_ex(stream, bias_add, *config, &mut list, false)
+            }
+            Op::Lt(plan) => plan
+                .matmul(stream.cu_stream() as _, o.x, o.w, o.y, o.bias)
+                .map_err(RunError::new),
+        }
+    }
+
+    /// The cuBLAS handle, bound to `stream` (rebinding only when the stream changed: binding
+    /// also resets the handle's workspace, which is then set again).
+    fn cublas_on<'c>(
+        &self,
+        stream: &CudaStream,
+        cublas: Option<&'c Cublas>,
+    ) -> Result<&'c Cublas, RunError> {
+        let cublas =
+            cublas.ok_or_else(|| RunError::new("a cuBLAS call was prepared without a handle"))?;
+        let raw = stream.cu_stream();
+        if self.cublas_stream.get() != raw {
+            // SAFETY: a live handle and a live stream of its context.
+            unsafe { cublas.bind(raw as _) }.map_err(RunError::new)?;
+            self.cublas_stream.set(raw);
+        }
+        Ok(cublas)
+    }
+}
+
+/// `cuLaunchKernelEx` with, when `pdl`, the programmatic stream serialisation attribute.
+///
+/// # Safety
+/// `params` must point at the kernel's arguments, in order and of the right types.
+pub(crate) unsafe fn launch_ex(
+    stream: &CudaStream,
+    func: &CudaFunction,
+    config: LaunchConfig,
+    params: &mut [*mut c_void],
+    pdl: bool,
+) -> Result<(), RunError> {
+    // SAFETY: a plain C struct; the union member set below is the one the id names.
+    let mut attr: drv_sys::CUlaunchAttribute = std::mem::zeroed();
+    attr.id = drv_sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    attr.value.programmaticStreamSerializationAllowed = 1;
+    let launch_config = drv_sys::CUlaunchConfig {
+        gridDimX: config.grid_dim.0,
+        gridDimY: config.grid_dim.1,
+        gridDimZ: config.grid_dim.2,
+        blockDimX: config.block_dim.0,
+        blockDimY: config.block_dim.1,
+        blockDimZ: config.block_dim.2,
+        sharedMemBytes: config.shared_mem_bytes,
+        hStream: stream.cu_stream(),
+        attrs: &mut attr,
+        numAttrs: pdl as u32,
+    };
+    drv_sys::cuLaunchKernelEx(
+        &launch_config,
+        func.cu_function(),
+        params.as_mut_ptr(),
+        std::ptr::null_mut(),
+    )
+    .result()
+    .map_err(|e| driver_error("launching the kernel", e))
+}

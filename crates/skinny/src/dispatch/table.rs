@@ -1,0 +1,338 @@
+//! The dispatch table: what `skinny tune` writes and the dispatcher reads.
+//!
+//! A table is only as good as the system it was measured on, so it carries validators: the
+//! device and its compute capability, the driver's CUDA version, NVRTC's version, and a digest of
+//! the kernel sources and the registry. A table whose validators differ from the running system
+//! is refused with a message naming the first one that differs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::measure::Figure;
+use crate::probe::Disposition;
+use crate::problem::{Dtype, Layout, Problem};
+use crate::registry::Variant;
+use crate::results::ProbeReport;
+
+pub const TABLE_SCHEMA: &str = "skinny.dispatch";
+pub const TABLE_SCHEMA_VERSION: u32 = 1;
+
+/// The figure a table ranks candidates by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Weights from HBM, calls back to back (what one layer of a decode step sees).
+    #[default]
+    GpuCold,
+    /// Per call inside a CUDA graph.
+    Graph,
+    /// One isolated call, host launch to completed synchronise.
+    Roundtrip,
+}
+
+impl Metric {
+    pub fn figure(self) -> Figure {
+        match self {
+            Metric::GpuCold => Figure::GpuColdUs,
+            Metric::Graph => Figure::GraphUs,
+            Metric::Roundtrip => Figure::HostRoundtripUs,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::GpuCold => "gpu_cold",
+            Metric::Graph => "graph",
+            Metric::Roundtrip => "roundtrip",
+        }
+    }
+}
+
+/// What ties a table to a system. Compared field by field, in this order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validators {
+    pub device: String,
+    pub compute_capability: String,
+    pub driver_cuda_version: String,
+    pub nvrtc_version: String,
+    /// SHA-256 of the kernel sources and the registry's variants (see [`sources_digest`]).
+    pub sources_digest: String,
+}
+
+impl Validators {
+    /// `None` when `running` matches; otherwise which validator differs, with both values.
+    pub fn mismatch(&self, running: &Validators) -> Option<String> {
+        let pairs = [
+            ("device", &self.device, &running.device),
+            (
+                "compute capability",
+                &self.compute_capability,
+                &running.compute_capability,
+            ),
+            (
+                "driver CUDA version",
+                &self.driver_cuda_version,
+                &running.driver_cuda_version,
+            ),
+            ("NVRTC version", &self.nvrtc_version, &running.nvrtc_version),
+            (
+                "kernel sources and registry digest",
+                &self.sources_digest,
+                &running.sources_digest,
+            ),
+        ];
+        pairs
+            .into_iter()
+            .find(|(_, table, now)| table != now)
+            .map(|(what, table, now)| {
+                format!("{what} differs: the table has '{table}', this system has '{now}'")
+            })
+    }
+
+    /// The validators of the system a probe report was measured on.
+    pub fn of_report(report: &ProbeReport) -> Result<Validators, String> {
+        let details = &report.environment.device.details;
+        let detail = |key: &str| {
+            details.get(key).cloned().ok_or_else(|| {
+                format!("the result file's device has no '{key}' (not a CUDA probe?)")
+            })
+        };
+        Ok(Validators {
+            device: report.environment.device.name.clone(),
+            compute_capability: detail("compute_capability")?,
+            driver_cuda_version: detail("driver_cuda_version")?,
+            nvrtc_version: detail("nvrtc_version")?,
+            sources_digest: report.sources_digest.clone().ok_or_else(|| {
+                "the result file records no sources digest (written by an older skinny); \
+                 probe again"
+                    .to_string()
+            })?,
+        })
+    }
+}
+
+/// SHA-256 over the kernel sources (name and text, in the given order) and the variants as
+/// JSON: a change to either can change which variant wins, so it invalidates a table.
+pub fn sources_digest<'a>(
+    sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+    variants: &[Variant],
+) -> String {
+    let mut hash = Sha256::new();
+    for (name, text) in sources {
+        hash.update(name.as_bytes());
+        hash.update([0]);
+        hash.update(text.as_bytes());
+        hash.update([0]);
+    }
+    hash.update(serde_json::to_vec(variants).unwrap_or_default());
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The problem a table entry is for, on the device it was measured on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ProblemKey {
+    pub device: String,
+    pub compute_capability: String,
+    pub dtype: Dtype,
+    pub layout: Layout,
+    /// `none`, `bias` or `axpby` (α and β do not change which kernel wins).
+    pub epilogue: String,
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+}
+
+impl ProblemKey {
+    pub fn of(problem: &Problem, validators: &Validators) -> ProblemKey {
+        ProblemKey {
+            device: validators.device.clone(),
+            compute_capability: validators.compute_capability.clone(),
+            dtype: problem.dtype(),
+            layout: problem.layout(),
+            epilogue: problem.epilogue().name().into(),
+            m: problem.m(),
+            n: problem.n(),
+            k: problem.k(),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        format!(
+            "{}×{}×{} {} {} {}",
+            self.m, self.n, self.k, self.layout, self.dtype, self.epilogue
+        )
+    }
+}
+
+/// One variant's outcome on one problem.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub variant: String,
+    pub disposition: Disposition,
+    /// Median of every figure measured, µs, by figure name.
+    pub figures: BTreeMap<String, f64>,
+}
+
+impl Candidate {
+    /// The candidate's time under `metric`, if it passed and that figure was measured.
+    pub fn time_us(&self, metric: Metric) -> Option<f64> {
+        (self.disposition == Disposition::Passed)
+            .then(|| self.figures.get(metric.figure().name()).copied())
+            .flatten()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableEntry {
+    pub key: ProblemKey,
+    /// The shapes this problem was measured as (`qwen2.5-0.5b/qkv`).
+    pub shapes: Vec<String>,
+    /// Passed candidates fastest first under the table's metric, then the others.
+    pub candidates: Vec<Candidate>,
+    /// The fastest passed candidate, if any passed.
+    pub winner: Option<String>,
+    pub winner_us: Option<f64>,
+}
+
+impl TableEntry {
+    /// A candidate's time relative to the winner's (1.0 for the winner).
+    pub fn relative_time(&self, variant: &str, metric: Metric) -> Option<f64> {
+        let best = self.winner_us?;
+        self.candidates
+            .iter()
+            .find(|c| c.variant == variant)?
+            .time_us(metric)
+            .map(|t| t / best)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DispatchTable {
+    pub schema: String,
+    pub schema_version: u32,
+    pub skinny_version: String,
+    /// RFC 3339, UTC.
+    pub created: String,
+    pub metric: Metric,
+    pub validators: Validators,
+    /// The probe result files it was built from.
+    pub sources: Vec<String>,
+    pub entries: Vec<TableEntry>,
+}
+
+impl DispatchTable {
+    /// Build a table from probe reports of one system. Reports from different systems (their
+    /// validators differ) cannot be mixed. A problem measured in several reports keeps the
+    /// candidates of the last report that ran it.
+    pub fn from_reports(
+        reports: &[(String, ProbeReport)],
+        metric: Metric,
+    ) -> Result<DispatchTable, String> {
+        let Some((first_name, first)) = reports.first() else {
+            return Err("no probe results to build a dispatch table from".into());
+        };
+        let validators = Validators::of_report(first).map_err(|e| format!("{first_name}: {e}"))?;
+        let mut entries: BTreeMap<ProblemKey, TableEntry> = BTreeMap::new();
+        for (name, report) in reports {
+            let theirs = Validators::of_report(report).map_err(|e| format!("{name}: {e}"))?;
+            if let Some(why) = validators.mismatch(&theirs) {
+                return Err(format!(
+                    "{name} was measured on another system than {first_name}: {why}"
+                ));
+            }
+            let mut fresh: BTreeMap<ProblemKey, TableEntry> = BTreeMap::new();
+            for run in &report.outcome.runs {
+                let key = ProblemKey::of(&run.shape.problem, &validators);
+                let entry = fresh.entry(key.clone()).or_insert_with(|| TableEntry {
+                    key,
+                    shapes: Vec::new(),
+                    candidates: Vec::new(),
+                    winner: None,
+                    winner_us: None,
+                });
+                let label = format!("{}/{}", run.shape.set, run.shape.name);
+                if !entry.shapes.contains(&label) {
+                    entry.shapes.push(label);
+                }
+                if entry.candidates.iter().any(|c| c.variant == run.variant) {
+                    continue;
+                }
+                entry.candidates.push(Candidate {
+                    variant: run.variant.clone(),
+                    disposition: run.disposition,
+                    figures: run
+                        .timings
+                        .iter()
+                        .map(|(figure, stats)| (figure.name().to_string(), stats.median))
+                        .collect(),
+                });
+            }
+            entries.extend(fresh);
+        }
+        let mut entries: Vec<TableEntry> = entries.into_values().collect();
+        for entry in &mut entries {
+            rank(entry, metric);
+        }
+        Ok(DispatchTable {
+            schema: TABLE_SCHEMA.into(),
+            schema_version: TABLE_SCHEMA_VERSION,
+            skinny_version: env!("CARGO_PKG_VERSION").into(),
+            created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            metric,
+            validators,
+            sources: reports.iter().map(|(name, _)| name.clone()).collect(),
+            entries,
+        })
+    }
+
+    pub fn read(path: &Path) -> Result<DispatchTable, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the dispatch table {}: {e}", path.display()))?;
+        DispatchTable::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<DispatchTable, String> {
+        #[derive(Deserialize)]
+        struct Header {
+            schema: String,
+            schema_version: u32,
+        }
+        let header: Header =
+            serde_json::from_str(text).map_err(|e| format!("not a skinny dispatch table: {e}"))?;
+        if header.schema != TABLE_SCHEMA || header.schema_version != TABLE_SCHEMA_VERSION {
+            return Err(format!(
+                "schema {} version {}, this skinny reads {TABLE_SCHEMA} version {TABLE_SCHEMA_VERSION}",
+                header.schema, header.schema_version
+            ));
+        }
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// The entry for exactly this problem, if the table has one.
+    pub fn entry(&self, problem: &Problem) -> Option<&TableEntry> {
+        let key = ProblemKey::of(problem, &self.validators);
+        self.entries.iter().find(|e| e.key == key)
+    }
+}
+
+/// Sort the candidates fastest first under `metric` (unranked ones after, in their order) and
+/// record the winner.
+fn rank(entry: &mut TableEntry, metric: Metric) {
+    entry
+        .candidates
+        .sort_by(|a, b| match (a.time_us(metric), b.time_us(metric)) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+    let best = entry
+        .candidates
+        .first()
+        .and_then(|c| Some((c, c.time_us(metric)?)));
+    entry.winner = best.map(|(c, _)| c.variant.clone());
+    entry.winner_us = best.map(|(_, t)| t);
+}
