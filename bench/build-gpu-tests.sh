@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Build the GPU test binary in release mode and copy it to target/gpu/cuda_backend, a stable path
-# to carry to the GPU machine (which has no cargo).
+# Build the GPU test binaries in release mode and copy them to target/gpu/<test name>, stable
+# paths to carry to the GPU machine (which has no cargo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exe=$(cargo test --release -p skinny --test cuda_backend --no-run --message-format=json 2>/dev/null \
-  | python3 -c 'import json,sys
+mkdir -p target/gpu
+for test in cuda_backend cuda_dispatch; do
+  exe=$(cargo test --release -p skinny --test "$test" --no-run --message-format=json 2>/dev/null \
+    | python3 -c 'import json,sys
+name = sys.argv[1]
 for line in sys.stdin:
     m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "cuda_backend":
-        print(m["executable"])')
-mkdir -p target/gpu
-cp "$exe" target/gpu/cuda_backend
-ls -la target/gpu/cuda_backend
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == name:
+        print(m["executable"])' "$test")
+  cp "$exe" "target/gpu/$test"
+done
+ls -la target/gpu

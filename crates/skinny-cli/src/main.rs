@@ -1,10 +1,13 @@
 //! `skinny`: a thin command line over the skinny library.
 
+mod decode_cmd;
+mod dispatch_cmd;
 mod kernels_cmd;
 mod list;
 mod probe_cmd;
 mod progress;
 mod tables;
+mod tune_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +35,88 @@ enum Command {
     /// Compile every CUDA kernel with NVRTC and show registers, shared and local memory and
     /// spills (needs libnvrtc, not a GPU); fails on a compile error or a spill.
     Kernels(KernelsArgs),
+    /// Probe on the GPU (or read probe results) and write a dispatch table: per problem every
+    /// candidate's figures and the winner, with validators tying it to this system.
+    Tune(TuneArgs),
+    /// Show which variant dispatch picks for each shape and why; with --measure, time the
+    /// choice beside cublas/gemm.
+    Dispatch(DispatchArgs),
+    /// Run one decode step's matmul chain of a model in four ways (cuBLAS and skinny dispatch,
+    /// eager and in a CUDA graph; skinny also with programmatic dependent launch) against the
+    /// floor of its weight bytes over the read bandwidth.
+    Decode(DecodeArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum MetricArg {
+    /// Weights from HBM, calls back to back
+    GpuCold,
+    /// Per call in a CUDA graph
+    Graph,
+    /// One isolated call, launch to synchronize
+    Roundtrip,
+}
+
+#[derive(Args)]
+pub struct TuneArgs {
+    /// Build the table from these probe result files instead of probing now
+    #[arg(long, num_args = 1.., value_name = "RESULT.json")]
+    pub from: Vec<PathBuf>,
+    /// The figure that ranks the candidates
+    #[arg(long, value_enum, default_value = "gpu-cold")]
+    pub metric: MetricArg,
+    /// Where to write the dispatch table (written atomically)
+    #[arg(long, value_name = "PATH", default_value = "skinny-dispatch.json")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+}
+
+#[derive(Args)]
+pub struct DispatchArgs {
+    /// The dispatch table from `skinny tune` (without one, everything falls back to cuBLAS)
+    #[arg(long, value_name = "PATH")]
+    pub table: Option<PathBuf>,
+    #[command(flatten)]
+    pub shapes: ShapeArgs,
+    /// Time each choice beside cublas/gemm (the probe on just those pairs)
+    #[arg(long)]
+    pub measure: bool,
+    /// Where --measure writes its result file
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "skinny-dispatch-check.json"
+    )]
+    pub json: PathBuf,
+    /// Time cap per timing figure, milliseconds (--measure)
+    #[arg(long, value_name = "MS", default_value_t = 300)]
+    pub time_cap_ms: u64,
+}
+
+#[derive(Args)]
+pub struct DecodeArgs {
+    /// Embedded shape sets or set files that name their layer count
+    #[arg(long, num_args = 1.., value_name = "SET|FILE")]
+    pub model: Vec<String>,
+    /// Hugging Face config.json files (num_hidden_layers gives the layers)
+    #[arg(long, num_args = 1.., value_name = "CONFIG.JSON")]
+    pub model_config: Vec<PathBuf>,
+    /// Tokens decoded together (rows of x)
+    #[arg(long, default_value_t = 1)]
+    pub m: usize,
+    /// Run the chain at this dtype instead of the model's own
+    #[arg(long, value_enum)]
+    pub dtype: Option<DtypeArg>,
+    /// The dispatch table from `skinny tune` (without one, skinny's modes run cuBLAS)
+    #[arg(long, value_name = "PATH")]
+    pub table: Option<PathBuf>,
+    /// Where to write the result file (written atomically)
+    #[arg(long, value_name = "PATH", default_value = "skinny-decode.json")]
+    pub json: PathBuf,
+    /// Time cap per mode, milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub time_cap_ms: u64,
 }
 
 #[derive(Args)]
@@ -141,6 +226,9 @@ fn main() -> ExitCode {
         Command::Probe(args) => probe_cmd::run(&args),
         Command::List(args) => list::run(&args.what).map(|()| ExitCode::SUCCESS),
         Command::Kernels(args) => kernels_cmd::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Tune(args) => tune_cmd::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Dispatch(args) => dispatch_cmd::run(&args),
+        Command::Decode(args) => decode_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -77,7 +77,7 @@ pub fn collect_shapes(args: &ShapeArgs) -> Result<Vec<Shape>> {
     Ok(shapes::dedup(out))
 }
 
-fn settings(args: &ProbeArgs) -> Result<ProbeSettings> {
+pub fn settings(args: &ProbeArgs) -> Result<ProbeSettings> {
     if args.time_cap_ms == 0 {
         bail!("--time-cap-ms 0: the time cap must be at least 1 ms");
     }
@@ -102,6 +102,34 @@ fn settings(args: &ProbeArgs) -> Result<ProbeSettings> {
 }
 
 pub fn run(args: &ProbeArgs) -> Result<ExitCode> {
+    let report = probe(args, false)?;
+    let bad = report
+        .outcome
+        .runs
+        .iter()
+        .filter(|r| matches!(r.disposition, Disposition::Incorrect | Disposition::Failed))
+        .count();
+    if let Some(why) = &report.outcome.stopped_early {
+        eprintln!("warning: runs stopped early: {why}");
+    }
+    if args.strict && (bad > 0 || report.outcome.stopped_early.is_some()) {
+        eprintln!("error: {bad} runs were incorrect or failed (--strict)");
+        return Ok(ExitCode::from(EXIT_STRICT));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn backend_choice(arg: BackendArg) -> BackendChoice {
+    match arg {
+        BackendArg::Auto => BackendChoice::Auto,
+        BackendArg::Cpu => BackendChoice::Cpu,
+        BackendArg::Cuda => BackendChoice::Cuda,
+    }
+}
+
+/// Run the probe as the arguments say, print it and write the result file. `cuda_only`: refuse
+/// to fall back to the CPU (what tuning needs).
+pub fn probe(args: &ProbeArgs, cuda_only: bool) -> Result<ProbeReport> {
     // Everything that can be wrong with the input is found before any measuring starts.
     let settings = settings(args)?;
     let registry = load_registry(args.registry.as_deref())?;
@@ -109,10 +137,10 @@ pub fn run(args: &ProbeArgs) -> Result<ExitCode> {
     let shapes = collect_shapes(&args.shapes)?;
     check_writable(&args.json).map_err(|e| anyhow!(e))?;
 
-    let choice = match args.backend {
-        BackendArg::Auto => BackendChoice::Auto,
-        BackendArg::Cpu => BackendChoice::Cpu,
-        BackendArg::Cuda => BackendChoice::Cuda,
+    let choice = if cuda_only {
+        BackendChoice::Cuda
+    } else {
+        backend_choice(args.backend)
     };
     let (mut backend, selection) = backend::open(choice).map_err(|e| anyhow!(e))?;
     if !variants.iter().any(|v| v.backend == selection.kind) {
@@ -167,19 +195,5 @@ pub fn run(args: &ProbeArgs) -> Result<ExitCode> {
     tables::print_report(&report);
     write_json_atomic(&args.json, &report).map_err(|e| anyhow!(e))?;
     println!("results written to {}", args.json.display());
-
-    let bad = report
-        .outcome
-        .runs
-        .iter()
-        .filter(|r| matches!(r.disposition, Disposition::Incorrect | Disposition::Failed))
-        .count();
-    if let Some(why) = &report.outcome.stopped_early {
-        eprintln!("warning: runs stopped early: {why}");
-    }
-    if args.strict && (bad > 0 || report.outcome.stopped_early.is_some()) {
-        eprintln!("error: {bad} runs were incorrect or failed (--strict)");
-        return Ok(ExitCode::from(EXIT_STRICT));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(report)
 }

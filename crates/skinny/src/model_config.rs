@@ -23,6 +23,7 @@ struct HfConfig {
     num_key_value_heads: Option<usize>,
     head_dim: Option<usize>,
     vocab_size: usize,
+    num_hidden_layers: Option<usize>,
     attention_bias: Option<bool>,
     mlp_bias: Option<bool>,
     torch_dtype: Option<String>,
@@ -144,6 +145,7 @@ pub fn parse(source: &SourceFile, name: &str) -> Result<ShapeSet, DataError> {
             source.name
         ),
         batch_m: vec![2, 4, 8, 16],
+        layers: config.num_hidden_layers.filter(|&l| l > 0),
         shapes,
     })
 }

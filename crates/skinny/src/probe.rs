@@ -123,6 +123,30 @@ pub fn run_probe(
     settings: &ProbeSettings,
     observer: &mut dyn ProbeObserver,
 ) -> Result<ProbeOutcome, RunError> {
+    run_probe_on(backend, shapes, variants, None, settings, observer)
+}
+
+/// The probe over chosen (shape, variant) pairs only (indices into `shapes` and `variants`):
+/// what `skinny dispatch --measure` runs.
+pub fn run_probe_pairs(
+    backend: &mut dyn Backend,
+    shapes: &[Shape],
+    variants: &[Variant],
+    pairs: &[(usize, usize)],
+    settings: &ProbeSettings,
+    observer: &mut dyn ProbeObserver,
+) -> Result<ProbeOutcome, RunError> {
+    run_probe_on(backend, shapes, variants, Some(pairs), settings, observer)
+}
+
+fn run_probe_on(
+    backend: &mut dyn Backend,
+    shapes: &[Shape],
+    variants: &[Variant],
+    pairs: Option<&[(usize, usize)]>,
+    settings: &ProbeSettings,
+    observer: &mut dyn ProbeObserver,
+) -> Result<ProbeOutcome, RunError> {
     let kind = backend.kind();
     let (mine, others): (Vec<Variant>, Vec<Variant>) =
         variants.iter().cloned().partition(|v| v.backend == kind);
@@ -141,7 +165,18 @@ pub fn run_probe(
     let ceilings = backend.measure_ceilings(&settings.rule)?;
     let read_gbps = ceilings.read_bandwidth.as_ref().map(|c| c.gbps);
 
-    let plan = Plan::build(shapes, &mine);
+    let mut plan = Plan::build(shapes, &mine);
+    if let Some(pairs) = pairs {
+        // Keep only the pairs asked for (by id: `mine` is a subset of `variants`).
+        plan.items.retain(|item| {
+            pairs.iter().any(|&(s, v)| {
+                s == item.shape
+                    && variants
+                        .get(v)
+                        .is_some_and(|v| v.id == mine[item.variant].id)
+            })
+        });
+    }
     observer.runs_planned(plan.runs().count());
     let mut runs = Vec::new();
     let mut gaps = Vec::new();

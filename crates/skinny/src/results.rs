@@ -41,6 +41,12 @@ pub struct ProbeReport {
     pub shapes: Vec<Shape>,
     #[serde(flatten)]
     pub outcome: ProbeOutcome,
+    /// `skinny decode`: the whole decode step's chain in each mode.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decode: Vec<crate::decode::DecodeOutcome>,
+    /// `skinny dispatch --measure`: what dispatch chose per shape, against cuBLAS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatch: Option<Vec<crate::dispatch::DispatchCheck>>,
 }
 
 impl ProbeReport {
@@ -65,6 +71,8 @@ impl ProbeReport {
             sources_digest: None,
             shapes,
             outcome,
+            decode: Vec::new(),
+            dispatch: None,
         }
     }
 

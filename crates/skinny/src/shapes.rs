@@ -52,6 +52,8 @@ pub struct ShapeSet {
     pub description: String,
     /// Row counts that `@batch` and `@all` select, besides each shape's own.
     pub batch_m: Vec<usize>,
+    /// Transformer layers of the model (what `skinny decode` repeats the per-layer shapes for).
+    pub layers: Option<usize>,
     pub shapes: Vec<Shape>,
 }
 
@@ -88,6 +90,7 @@ struct SetFile {
     dtype: Dtype,
     #[serde(default)]
     batch_m: Vec<usize>,
+    layers: Option<usize>,
     #[serde(default)]
     shape: Vec<Spanned<ShapeEntry>>,
 }
@@ -181,10 +184,14 @@ impl ShapeSet {
                 problem,
             });
         }
+        if file.layers == Some(0) {
+            return Err(source.error_at(None, "layers = 0: a model has at least one layer"));
+        }
         Ok(ShapeSet {
             name: file.name,
             description: file.description,
             batch_m: file.batch_m,
+            layers: file.layers,
             shapes,
         })
     }
@@ -286,22 +293,32 @@ pub fn split_row_suffix(spec: &str) -> (&str, &str) {
 /// suffix.
 pub fn resolve_set(spec: &str) -> Result<Vec<Shape>, ShapeError> {
     let (base, suffix) = split_row_suffix(spec);
+    Ok(load_set(base)?.at_rows(suffix)?)
+}
+
+/// A whole set by embedded name or TOML path (no row suffix).
+pub fn load_set(base: &str) -> Result<ShapeSet, ShapeError> {
     let path = Path::new(base);
-    let set = if path.is_file() {
-        ShapeSet::parse(&SourceFile::read(path)?)?
+    if path.is_file() {
+        Ok(ShapeSet::parse(&SourceFile::read(path)?)?)
     } else if base.ends_with(".toml") || base.contains('/') {
-        return Err(format!("shape file '{base}' does not exist").into());
+        Err(format!("shape file '{base}' does not exist").into())
     } else {
-        let sets = embedded_sets()?;
-        let names: Vec<String> = sets.iter().map(|s| s.name.clone()).collect();
-        sets.into_iter().find(|s| s.name == base).ok_or_else(|| {
-            format!(
-                "unknown shape set '{base}' (embedded sets: {}; or give the path of a .toml file)",
-                names.join(", ")
-            )
-        })?
-    };
-    Ok(set.at_rows(suffix)?)
+        embedded_set(base)
+    }
+}
+
+/// An embedded set by name.
+pub fn embedded_set(name: &str) -> Result<ShapeSet, ShapeError> {
+    let sets = embedded_sets()?;
+    let names: Vec<String> = sets.iter().map(|s| s.name.clone()).collect();
+    sets.into_iter().find(|s| s.name == name).ok_or_else(|| {
+        format!(
+            "unknown shape set '{name}' (embedded sets: {}; or give the path of a .toml file)",
+            names.join(", ")
+        )
+        .into()
+    })
 }
 
 /// Drop repeated shapes (the same set, name and problem), keeping the first of each.

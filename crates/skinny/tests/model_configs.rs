@@ -17,6 +17,9 @@ fn check(config_dir: &str, set: &str) {
         shapes.iter().map(|s| (s.name.clone(), s.problem)).collect()
     };
     assert_eq!(dims(&derived.shapes), dims(&embedded));
+    let embedded_set = skinny::shapes::embedded_set(set).unwrap();
+    assert_eq!(derived.layers, embedded_set.layers, "layer count");
+    assert!(derived.layers.is_some());
 }
 
 #[test]

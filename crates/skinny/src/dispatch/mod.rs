@@ -17,3 +17,21 @@ pub use table::{
     sources_digest, Candidate, DispatchTable, Metric, ProblemKey, TableEntry, Validators,
     TABLE_SCHEMA, TABLE_SCHEMA_VERSION,
 };
+
+use serde::{Deserialize, Serialize};
+
+/// One shape's dispatch choice measured beside cuBLAS GEMM (`skinny dispatch --measure`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DispatchCheck {
+    pub shape: crate::shapes::Shape,
+    pub choice: Choice,
+    /// The figure compared (the table's metric).
+    pub figure: String,
+    pub dispatched_us: Option<f64>,
+    pub cublas_us: Option<f64>,
+    /// dispatched / cuBLAS; at most 1.05 is the bar.
+    pub ratio: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests;

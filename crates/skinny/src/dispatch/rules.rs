@@ -1,12 +1,14 @@
 //! Which variant runs a problem: the tuned winner, a rule from the nearest tuned shapes, or the
 //! vendor library.
 //!
-//! The rule for a shape the table does not hold: take the tuned problems of the same dtype and
-//! layout nearest to it (distance in log space over m, n and k, with m counted twice because the
-//! row count changes which kernel family wins, and a step for a different epilogue), and pick
-//! the variant that can run the problem with the smallest mean time relative to each
-//! neighbour's winner. A variant a neighbour did not run counts as [`MISSING_PENALTY`] times
-//! slower there. cuBLAS is among the candidates, so where it won nearby it is chosen.
+//! The rule for a shape the table does not hold works by shape class. Among the tuned problems
+//! of the same dtype and layout, take those whose row count m is nearest (in log space: the row
+//! count decides which kernel family wins, so M = 4 learns from M = 8 rather than from M = 1),
+//! then the [`NEIGHBOURS`] nearest of them in n and k (log space, plus a step for a different
+//! epilogue). Pick the variant that can run the problem with the smallest mean time relative to
+//! each neighbour's winner, nearer neighbours weighing more. A variant a neighbour has no time
+//! for counts as [`MISSING_PENALTY`] times slower there. cuBLAS is among the candidates, so where
+//! it won nearby it is chosen.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +23,9 @@ pub const NEIGHBOURS: usize = 3;
 pub const MISSING_PENALTY: f64 = 4.0;
 /// Distance added when a neighbour's epilogue differs.
 const EPILOGUE_STEP: f64 = 0.5;
+/// Added to every distance before weighting by its inverse: an exact match does not drown the
+/// others, and shapes within ~10 % in n and k count about alike.
+const NEAR: f64 = 0.1;
 
 /// Why a variant was chosen.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -88,14 +93,16 @@ pub fn choose(
         .iter()
         .filter(|v| runnable(&v.id).is_some())
     {
-        let mean = neighbours
-            .iter()
-            .map(|e| {
-                e.relative_time(&variant.id, table.metric)
-                    .unwrap_or(MISSING_PENALTY)
-            })
-            .sum::<f64>()
-            / neighbours.len() as f64;
+        let (mut sum, mut weights) = (0.0, 0.0);
+        for (d, e) in &neighbours {
+            let weight = 1.0 / (d + NEAR);
+            let relative = e
+                .relative_time(&variant.id, table.metric)
+                .unwrap_or(MISSING_PENALTY);
+            sum += weight * relative;
+            weights += weight;
+        }
+        let mean = sum / weights;
         if best.is_none_or(|(_, b)| mean < b) {
             best = Some((&variant.id, mean));
         }
@@ -104,7 +111,7 @@ pub fn choose(
         Some((id, mean)) if mean < MISSING_PENALTY => Ok(Choice {
             variant: id.to_string(),
             reason: Reason::Nearest {
-                neighbours: neighbours.iter().map(|e| e.key.label()).collect(),
+                neighbours: neighbours.iter().map(|(_, e)| e.key.label()).collect(),
                 mean_relative: mean,
             },
         }),
@@ -116,40 +123,42 @@ pub fn choose(
     }
 }
 
-/// Distance between two problems' shapes; `None` when they cannot inform each other (dtype or
-/// layout differs).
-fn distance(a: &Problem, key: &super::ProblemKey) -> Option<f64> {
-    if a.dtype() != key.dtype || a.layout() != key.layout {
-        return None;
-    }
+/// Distance in n, k and epilogue between a problem and a tuned one (m is matched before).
+fn distance(a: &Problem, key: &super::ProblemKey) -> f64 {
     let log = |v: usize| (v as f64).ln();
     let epilogue = if a.epilogue().name() == key.epilogue {
         0.0
     } else {
         EPILOGUE_STEP
     };
-    Some(
-        2.0 * (log(a.m()) - log(key.m)).abs()
-            + (log(a.n()) - log(key.n)).abs()
-            + (log(a.k()) - log(key.k)).abs()
-            + epilogue,
-    )
+    (log(a.n()) - log(key.n)).abs() + (log(a.k()) - log(key.k)).abs() + epilogue
 }
 
-/// Up to [`NEIGHBOURS`] tuned entries nearest to `problem` that have a winner.
-fn nearest<'t>(problem: &Problem, table: &'t DispatchTable) -> Vec<&'t TableEntry> {
-    let mut scored: Vec<(f64, &TableEntry)> = table
+/// Up to [`NEIGHBOURS`] tuned entries with a winner, of `problem`'s dtype and layout and the
+/// nearest row count, nearest first, with their distances.
+fn nearest<'t>(problem: &Problem, table: &'t DispatchTable) -> Vec<(f64, &'t TableEntry)> {
+    let same_kind: Vec<&TableEntry> = table
         .entries
         .iter()
         .filter(|e| e.winner_us.is_some())
-        .filter_map(|e| Some((distance(problem, &e.key)?, e)))
+        .filter(|e| e.key.dtype == problem.dtype() && e.key.layout == problem.layout())
+        .collect();
+    let m_gap = |m: usize| ((m as f64).ln() - (problem.m() as f64).ln()).abs();
+    let Some(m) = same_kind
+        .iter()
+        .map(|e| e.key.m)
+        .min_by(|a, b| m_gap(*a).total_cmp(&m_gap(*b)).then(a.cmp(b)))
+    else {
+        return Vec::new();
+    };
+    let mut scored: Vec<(f64, &TableEntry)> = same_kind
+        .into_iter()
+        .filter(|e| e.key.m == m)
+        .map(|e| (distance(problem, &e.key), e))
         .collect();
     scored.sort_by(|a, b| a.0.total_cmp(&b.0));
+    scored.truncate(NEIGHBOURS);
     scored
-        .into_iter()
-        .take(NEIGHBOURS)
-        .map(|(_, e)| e)
-        .collect()
 }
 
 /// The vendor variant for `problem`: cuBLASLt where there is a bias (its epilogue fuses it),

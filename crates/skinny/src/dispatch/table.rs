@@ -11,6 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::backend::DeviceInfo;
 use crate::measure::Figure;
 use crate::probe::Disposition;
 use crate::problem::{Dtype, Layout, Problem};
@@ -94,22 +95,29 @@ impl Validators {
 
     /// The validators of the system a probe report was measured on.
     pub fn of_report(report: &ProbeReport) -> Result<Validators, String> {
-        let details = &report.environment.device.details;
+        let digest = report.sources_digest.clone().ok_or_else(|| {
+            "the result file records no sources digest (written by an older skinny); probe again"
+                .to_string()
+        })?;
+        Validators::of_device(&report.environment.device, digest)
+            .map_err(|e| format!("the result file's {e}"))
+    }
+
+    /// The validators of a CUDA device as the backend describes it, with the sources digest.
+    pub fn of_device(device: &DeviceInfo, sources_digest: String) -> Result<Validators, String> {
         let detail = |key: &str| {
-            details.get(key).cloned().ok_or_else(|| {
-                format!("the result file's device has no '{key}' (not a CUDA probe?)")
-            })
+            device
+                .details
+                .get(key)
+                .cloned()
+                .ok_or_else(|| format!("device has no '{key}' (not a CUDA device?)"))
         };
         Ok(Validators {
-            device: report.environment.device.name.clone(),
+            device: device.name.clone(),
             compute_capability: detail("compute_capability")?,
             driver_cuda_version: detail("driver_cuda_version")?,
             nvrtc_version: detail("nvrtc_version")?,
-            sources_digest: report.sources_digest.clone().ok_or_else(|| {
-                "the result file records no sources digest (written by an older skinny); \
-                 probe again"
-                    .to_string()
-            })?,
+            sources_digest,
         })
     }
 }

@@ -45,8 +45,9 @@ use cudarc::driver::{CudaSlice, CudaStream, DevicePtr, DevicePtrMut, DeviceRepr}
 use super::call::{Call, Operands};
 use super::vendor::Cublas;
 use super::{kernel_sources_digest, CudaBackend};
-use crate::backend::RunError;
+use crate::backend::{Backend, Ceilings, DeviceInfo, RunError};
 use crate::dispatch::{choose, Choice, DispatchTable, Validators};
+use crate::measure::StoppingRule;
 use crate::problem::{Epilogue, Problem};
 use crate::registry::Registry;
 
@@ -116,6 +117,25 @@ impl Dispatcher {
 
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// The stream the dispatcher was made with (plans may launch on any stream of its context).
+    pub fn stream(&self) -> &Arc<CudaStream> {
+        &self.backend.stream
+    }
+
+    /// The device's ceilings (read bandwidth, empty round trip, graph node), measured now.
+    pub fn measure_ceilings(&mut self, rule: &StoppingRule) -> Result<Ceilings, RunError> {
+        self.backend.measure_ceilings(rule)
+    }
+
+    /// The device as the probe's result file describes it.
+    pub fn device(&self) -> DeviceInfo {
+        self.backend.device()
+    }
+
+    pub(crate) fn backend_mut(&mut self) -> &mut CudaBackend {
+        &mut self.backend
     }
 
     /// Which variant `problem` would run, and why, without preparing it.
@@ -188,6 +208,11 @@ impl MatmulPlan {
 
     pub fn choice(&self) -> &Choice {
         &self.choice
+    }
+
+    /// Launch with programmatic dependent launch (or not) from now on; vendor calls ignore it.
+    pub fn set_pdl(&mut self, on: bool) {
+        self.pdl = on;
     }
 
     /// Launch on `stream` with raw device pointers: one kernel launch or library call.

@@ -7,6 +7,7 @@
 
 mod call;
 pub mod compile;
+pub mod decode;
 pub mod dispatcher;
 pub mod kernels;
 mod timing;
@@ -106,6 +107,7 @@ struct Helpers {
     spin: CudaFunction,
     read_bandwidth: CudaFunction,
     bias_add: CudaFunction,
+    fill_uniform: CudaFunction,
 }
 
 pub struct CudaBackend {
@@ -237,9 +239,34 @@ impl CudaBackend {
             spin: self.function(&request, "skinny_spin")?,
             read_bandwidth: self.function(&request, "skinny_read_bandwidth")?,
             bias_add: self.function(&request, "skinny_bias_add")?,
+            fill_uniform: self.function(&request, "skinny_fill_uniform")?,
         };
         self.helpers.insert(dtype, helpers.clone());
         Ok(helpers)
+    }
+
+    /// Fill `count` elements at `ptr` with values uniform on ±`scale` from a hash of `seed`.
+    pub(crate) fn fill_uniform(
+        &mut self,
+        dtype: Dtype,
+        ptr: u64,
+        count: u64,
+        seed: u64,
+        scale: f32,
+    ) -> Result<(), RunError> {
+        let func = self.helpers(dtype)?.fill_uniform;
+        let config = LaunchConfig {
+            grid_dim: (4 * self.facts.sm_count, 1, 1),
+            block_dim: (256, 1, 1),
+            shared_mem_bytes: 0,
+        };
+        let mut launch = self.stream.launch_builder(&func);
+        launch.arg(&ptr).arg(&count).arg(&seed).arg(&scale);
+        // SAFETY: skinny_fill_uniform(elem_t*, u64, u64, float) over `count` elements of a live
+        // allocation (the caller's promise).
+        unsafe { launch.launch(config) }
+            .map(|_| ())
+            .map_err(|e| driver_error("launching the fill kernel", e))
     }
 
     fn ptr(&self, buffer: &CudaSlice<u8>) -> u64 {

@@ -28,13 +28,13 @@ const MAX_SPIN_RETRIES: u32 = 6;
 /// Empty kernels in the graph that measures the per-node cost.
 const GRAPH_NODES: usize = 256;
 
-fn event(stream: &CudaStream) -> Result<CudaEvent, RunError> {
+pub(super) fn event(stream: &CudaStream) -> Result<CudaEvent, RunError> {
     stream
         .record_event(Some(drv_sys::CUevent_flags::CU_EVENT_DEFAULT))
         .map_err(|e| driver_error("recording an event", e))
 }
 
-fn elapsed_us(start: &CudaEvent, end: &CudaEvent) -> Result<f64, RunError> {
+pub(super) fn elapsed_us(start: &CudaEvent, end: &CudaEvent) -> Result<f64, RunError> {
     start
         .elapsed_ms(end)
         .map(|ms| ms as f64 * 1e3)
@@ -42,7 +42,7 @@ fn elapsed_us(start: &CudaEvent, end: &CudaEvent) -> Result<f64, RunError> {
 }
 
 /// Capture `calls` into a graph on `stream`, ending the capture even when a call fails.
-fn capture(
+pub(super) fn capture(
     stream: &std::sync::Arc<CudaStream>,
     mut calls: impl FnMut() -> Result<(), RunError>,
 ) -> Result<CudaGraph, RunError> {

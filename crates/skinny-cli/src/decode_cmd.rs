@@ -1,0 +1,240 @@
+//! `skinny decode`: one decode step's matmul chain in every mode, against the weight-bytes floor.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Result};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use skinny::backend::cuda::decode::{run_decode, DecodeSettings};
+use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
+use skinny::backend::{BackendChoice, BackendSelection};
+use skinny::cudarc::driver::CudaContext;
+use skinny::decode::{Chain, DecodeOutcome};
+use skinny::dispatch::DispatchTable;
+use skinny::measure::StoppingRule;
+use skinny::probe::{ProbeOutcome, ProbeSettings};
+use skinny::problem::Dtype;
+use skinny::registry::BackendKind;
+use skinny::results::{check_writable, write_json_atomic, Environment, ProbeReport};
+use skinny::shapes::{self, ShapeSet};
+use skinny::{host::HostInfo, model_config};
+
+use crate::{DecodeArgs, DtypeArg, EXIT_STRICT};
+
+fn load_models(args: &DecodeArgs) -> Result<Vec<ShapeSet>> {
+    let mut sets = Vec::new();
+    for spec in &args.model {
+        sets.push(shapes::load_set(spec).map_err(|e| anyhow!("--model {spec}: {e}"))?);
+    }
+    for path in &args.model_config {
+        sets.push(
+            model_config::load(path)
+                .map_err(|e| anyhow!("--model-config {}: {e}", path.display()))?,
+        );
+    }
+    if sets.is_empty() {
+        bail!(
+            "name a model: --model qwen2.5-0.5b, --model llama-3-8b, or --model-config config.json"
+        );
+    }
+    if let Some(dtype) = args.dtype {
+        let dtype = match dtype {
+            DtypeArg::Bf16 => Dtype::Bf16,
+            DtypeArg::F16 => Dtype::F16,
+            DtypeArg::F32 => Dtype::F32,
+        };
+        for set in &mut sets {
+            for shape in &mut set.shapes {
+                shape.problem = shape.problem.with_dtype(dtype);
+            }
+        }
+    }
+    Ok(sets)
+}
+
+fn print_outcome(outcome: &DecodeOutcome) {
+    let chain = &outcome.chain;
+    println!(
+        "\n{} at m = {}: {} layers, {} products, {:.3} GB of weights; floor {:.1} µs at {:.0} GB/s",
+        chain.model,
+        chain.m,
+        chain.layers,
+        chain.steps.len(),
+        outcome.weight_bytes as f64 / 1e9,
+        outcome.floor_us,
+        outcome.read_gbps
+    );
+    let mut choices = Table::new();
+    choices.load_preset(UTF8_FULL_CONDENSED);
+    choices.set_header(["product", "problem", "dispatched", "alone vs cuBLAS"]);
+    for c in &outcome.choices {
+        choices.add_row([
+            c.role.clone(),
+            c.problem.to_string(),
+            c.variant.clone(),
+            format!(
+                "{} (rel. err {:.1e})",
+                if c.check.passed { "pass" } else { "FAIL" },
+                c.check.rel_frobenius
+            ),
+        ]);
+    }
+    println!("{choices}");
+    let mut modes = Table::new();
+    modes.load_preset(UTF8_FULL_CONDENSED);
+    modes.set_header([
+        "mode",
+        "µs / token",
+        "spread",
+        "× floor",
+        "% of floor",
+        "chain vs cuBLAS eager",
+    ]);
+    for m in &outcome.modes {
+        let check = &m.chain_check;
+        modes.add_row([
+            m.mode.clone(),
+            format!("{:.1}", m.per_token_us.median),
+            format!("{:.1} %", 100.0 * m.per_token_us.rel_spread),
+            format!("{:.2}", m.times_floor),
+            format!("{:.1}", m.pct_of_floor),
+            format!(
+                "{} (worst {:.1e} at step {}, bound {:.1e})",
+                if check.passed { "pass" } else { "FAIL" },
+                check.worst_error,
+                check.worst_step,
+                check.bound
+            ),
+        ]);
+    }
+    println!("{modes}");
+    let median = |name: &str| {
+        outcome
+            .modes
+            .iter()
+            .find(|m| m.mode == name)
+            .map(|m| m.per_token_us.median)
+    };
+    if let (Some(ce), Some(cg)) = (median("cublas-eager"), median("cublas-graph")) {
+        for mode in ["skinny-graph", "skinny-graph-pdl"] {
+            if let Some(s) = median(mode) {
+                println!(
+                    "{mode}: {:.2}× faster than cublas-eager, {:.2}× faster than cublas-graph",
+                    ce / s,
+                    cg / s
+                );
+            }
+        }
+    }
+}
+
+pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
+    if args.m == 0 {
+        bail!("--m 0: decode at least one token");
+    }
+    if args.time_cap_ms == 0 {
+        bail!("--time-cap-ms 0: the time cap must be at least 1 ms");
+    }
+    let sets = load_models(args)?;
+    let chains: Vec<Chain> = sets
+        .iter()
+        .map(|set| Chain::from_set(set, args.m).map_err(|e| anyhow!(e)))
+        .collect::<Result<_>>()?;
+    let table = args
+        .table
+        .as_deref()
+        .map(DispatchTable::read)
+        .transpose()
+        .map_err(|e| anyhow!(e))?;
+    check_writable(&args.json).map_err(|e| anyhow!(e))?;
+
+    if let Some(why) = skinny::backend::cuda::unavailable() {
+        bail!("skinny decode needs a CUDA device: {why}");
+    }
+    let ctx = CudaContext::new(0).map_err(|e| anyhow!("creating a CUDA context: {e}"))?;
+    // SAFETY: before any stream or buffer exists; every launch orders itself on the one stream.
+    unsafe { ctx.disable_event_tracking() };
+    let stream = ctx
+        .new_stream()
+        .map_err(|e| anyhow!("creating a stream: {e}"))?;
+    let mut dispatcher = Dispatcher::new(
+        stream,
+        DispatchOptions {
+            table,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| anyhow!(e))?;
+    match dispatcher.table_status() {
+        TableStatus::Used => println!("dispatch table: in use"),
+        TableStatus::NoTable => {
+            eprintln!("warning: no dispatch table (--table): skinny's modes run cuBLAS")
+        }
+        TableStatus::Refused(why) => {
+            eprintln!("warning: dispatch table refused: {why}; skinny's modes fall back to cuBLAS")
+        }
+    }
+
+    let rule = StoppingRule {
+        time_cap: Duration::from_millis(args.time_cap_ms),
+        ..StoppingRule::default()
+    };
+    let ceilings = dispatcher
+        .measure_ceilings(&StoppingRule::default())
+        .map_err(|e| anyhow!("measuring the ceilings: {e}"))?;
+    let read_gbps = ceilings
+        .read_bandwidth
+        .as_ref()
+        .map(|c| c.gbps)
+        .ok_or_else(|| anyhow!("no read bandwidth was measured"))?;
+    let settings = DecodeSettings {
+        rule,
+        seed: ProbeSettings::default().seed,
+    };
+    let mut outcomes = Vec::new();
+    for chain in &chains {
+        let outcome = run_decode(&mut dispatcher, chain, read_gbps, &settings, |what| {
+            eprintln!("{} m = {}: {what}", chain.model, chain.m)
+        })
+        .map_err(|e| anyhow!("{}: {e}", chain.model))?;
+        print_outcome(&outcome);
+        outcomes.push(outcome);
+    }
+    let failed = outcomes.iter().any(|o| {
+        o.choices.iter().any(|c| !c.check.passed) || o.modes.iter().any(|m| !m.chain_check.passed)
+    });
+
+    let mut report = ProbeReport::new(
+        BackendSelection {
+            kind: BackendKind::Cuda,
+            requested: BackendChoice::Cuda,
+            reason: "skinny decode runs on CUDA".into(),
+        },
+        Environment {
+            host: HostInfo::detect(),
+            device: dispatcher.device(),
+        },
+        ProbeSettings {
+            rule,
+            ..ProbeSettings::default()
+        },
+        dispatcher.registry().source.clone(),
+        sets.iter().flat_map(|s| s.shapes.clone()).collect(),
+        ProbeOutcome {
+            ceilings,
+            runs: Vec::new(),
+            gaps: Vec::new(),
+            skipped_variants: Vec::new(),
+            stopped_early: None,
+        },
+    );
+    report.sources_digest = Some(dispatcher.validators().sources_digest.clone());
+    report.decode = outcomes;
+    write_json_atomic(&args.json, &report).map_err(|e| anyhow!(e))?;
+    println!("results written to {}", args.json.display());
+    if failed {
+        eprintln!("error: a chain or product did not match cuBLAS (see the tables above)");
+        return Ok(ExitCode::from(EXIT_STRICT));
+    }
+    Ok(ExitCode::SUCCESS)
+}

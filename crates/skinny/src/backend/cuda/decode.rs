@@ -1,0 +1,412 @@
+//! `skinny decode` on the GPU: one decode step's matmul chain, run by cuBLAS and by skinny's
+//! dispatch, eagerly and as a CUDA graph, with and without programmatic dependent launch.
+//!
+//! Weights are filled on the device (a hash of the index, uniform with variance 1/k so that the
+//! activations keep their scale along the chain); every layer has its own. Each mode has its own
+//! output buffers, poisoned with NaN before the run that is checked. The reference is the cuBLAS
+//! eager chain: every mode's whole chain is compared with it step by step, and each product
+//! dispatch chose is also run alone on the cuBLAS chain's input and compared with its output.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cudarc::driver::{result as drv, CudaSlice, CudaStream};
+
+use super::call::Operands;
+use super::dispatcher::{Dispatcher, MatmulPlan};
+use super::driver_error;
+use super::timing::{capture, elapsed_us, event};
+use crate::backend::RunError;
+use crate::data::HostTensor;
+use crate::decode::{Chain, ChainCheck, DecodeOutcome, Input, Issue, ModeResult, StepChoice};
+use crate::measure::{sample_until_stable, StoppingRule};
+use crate::problem::{Epilogue, Problem};
+use crate::reference::{compare, Tolerance};
+
+/// The vendor baseline of a product: cuBLASLt with its bias epilogue where there is a bias,
+/// cuBLAS GEMM otherwise (what a framework's Linear calls).
+fn vendor_variant(problem: &Problem) -> &'static str {
+    match problem.epilogue() {
+        Epilogue::Bias => "cublaslt/matmul",
+        _ => "cublas/gemm",
+    }
+}
+
+/// The chain's weights, biases and token input, on the device.
+struct Weights {
+    w: Vec<CudaSlice<u8>>,
+    bias: Vec<Option<CudaSlice<u8>>>,
+    tokens: CudaSlice<u8>,
+}
+
+/// One set of plans for the chain: a plan per distinct problem, and which one each step uses.
+struct PlanSet {
+    plans: Vec<MatmulPlan>,
+    step_plan: Vec<usize>,
+}
+
+pub struct DecodeSettings {
+    pub rule: StoppingRule,
+    pub seed: u64,
+}
+
+fn ptr(stream: &CudaStream, buffer: &CudaSlice<u8>) -> u64 {
+    use cudarc::driver::DevicePtr;
+    buffer.device_ptr(stream).0
+}
+
+fn alloc(stream: &Arc<CudaStream>, bytes: u64, what: &str) -> Result<CudaSlice<u8>, String> {
+    // SAFETY: every buffer is filled (weights, poison) before a kernel reads it.
+    unsafe { stream.alloc::<u8>(bytes as usize) }
+        .map_err(|e| format!("allocating {what} ({bytes} bytes): {e}"))
+}
+
+/// Run the chain in every mode and check each against the cuBLAS eager chain.
+pub fn run_decode(
+    dispatcher: &mut Dispatcher,
+    chain: &Chain,
+    read_gbps: f64,
+    settings: &DecodeSettings,
+    mut progress: impl FnMut(&str),
+) -> Result<DecodeOutcome, String> {
+    let stream = dispatcher.stream().clone();
+
+    progress(&format!(
+        "filling {:.2} GB of weights",
+        chain.weight_bytes() as f64 / 1e9
+    ));
+    let weights = fill_weights(dispatcher, chain, settings.seed)?;
+
+    progress("planning");
+    let vendor = plan_set(dispatcher, chain, |d, p| {
+        d.plan_variant(p, vendor_variant(p))
+    })?;
+    let skinny = plan_set(dispatcher, chain, |d, p| d.plan(p))?;
+    let mut skinny_pdl = plan_set(dispatcher, chain, |d, p| d.plan(p))?;
+    for plan in &mut skinny_pdl.plans {
+        plan.set_pdl(true);
+    }
+
+    // The reference chain.
+    let reference_out = outputs(&stream, chain)?;
+    poison(&stream, &reference_out)?;
+    issue(&stream, chain, &vendor, &weights, &reference_out)?;
+    let reference = read_outputs(&stream, chain, &reference_out)?;
+
+    progress("checking each chosen product alone");
+    let choices = check_products(
+        &stream,
+        chain,
+        &skinny,
+        &weights,
+        &reference_out,
+        &reference,
+    )?;
+
+    let floor_us = chain.floor_us(read_gbps);
+    let mut modes = Vec::new();
+    let runs: [(&str, &PlanSet, bool); 3] = [
+        ("cublas", &vendor, false),
+        ("skinny", &skinny, false),
+        ("skinny", &skinny_pdl, true),
+    ];
+    for (library, set, pdl) in runs {
+        let out = outputs(&stream, chain)?;
+        for issue_kind in [Issue::Eager, Issue::Graph] {
+            let mode = format!(
+                "{library}-{}{}",
+                match issue_kind {
+                    Issue::Eager => "eager",
+                    Issue::Graph => "graph",
+                },
+                if pdl { "-pdl" } else { "" }
+            );
+            progress(&format!("timing {mode}"));
+            let graph = match issue_kind {
+                Issue::Eager => None,
+                Issue::Graph => {
+                    let graph = capture(&stream, || {
+                        issue(&stream, chain, set, &weights, &out).map_err(RunError::new)
+                    })
+                    .map_err(|e| format!("{mode}: capturing the step: {e}"))?;
+                    graph
+                        .upload()
+                        .map_err(|e| format!("{mode}: uploading the graph: {e}"))?;
+                    Some(graph)
+                }
+            };
+            let once = || -> Result<(), String> {
+                match &graph {
+                    None => issue(&stream, chain, set, &weights, &out),
+                    Some(g) => g.launch().map_err(|e| format!("replaying the graph: {e}")),
+                }
+            };
+            // The checked run: poisoned outputs, one step, compared step by step.
+            poison(&stream, &out)?;
+            once()?;
+            let got = read_outputs(&stream, chain, &out)?;
+            let chain_check = check_chain(chain, &got, &reference);
+            let per_token_us = sample_until_stable(&settings.rule, || -> Result<f64, String> {
+                let start = event(&stream).map_err(|e| e.message)?;
+                once()?;
+                let end = event(&stream).map_err(|e| e.message)?;
+                end.synchronize()
+                    .map_err(|e| format!("waiting for the step: {e}"))?;
+                elapsed_us(&start, &end).map_err(|e| e.message)
+            })?;
+            let median = per_token_us.median;
+            modes.push(ModeResult {
+                mode,
+                issue: issue_kind,
+                library: library.into(),
+                pdl,
+                per_token_us,
+                times_floor: median / floor_us,
+                pct_of_floor: 100.0 * floor_us / median,
+                chain_check,
+            });
+        }
+    }
+    Ok(DecodeOutcome {
+        chain: chain.clone(),
+        weight_bytes: chain.weight_bytes(),
+        read_gbps,
+        floor_us,
+        table_status: format!("{:?}", dispatcher.table_status()),
+        choices,
+        modes,
+    })
+}
+
+fn fill_weights(dispatcher: &mut Dispatcher, chain: &Chain, seed: u64) -> Result<Weights, String> {
+    let stream = dispatcher.stream().clone();
+    let dtype = chain.steps[0].problem.dtype();
+    let elem = dtype.size_bytes();
+    let mut fill = |buffer: &CudaSlice<u8>, count: u64, salt: u64, scale: f32| {
+        let p = ptr(&stream, buffer);
+        dispatcher
+            .backend_mut()
+            .fill_uniform(
+                dtype,
+                p,
+                count,
+                seed ^ salt.wrapping_mul(0x9E37_79B9),
+                scale,
+            )
+            .map_err(|e| format!("filling weights: {e}"))
+    };
+    let mut w = Vec::with_capacity(chain.steps.len());
+    let mut bias = Vec::with_capacity(chain.steps.len());
+    for (i, step) in chain.steps.iter().enumerate() {
+        let p = &step.problem;
+        let count = (p.n() * p.k()) as u64;
+        let buffer = alloc(&stream, count * elem, "a weight matrix")?;
+        // Uniform on ±√(3/k): variance 1/k, so y keeps x's scale.
+        fill(
+            &buffer,
+            count,
+            2 * i as u64 + 1,
+            (3.0 / p.k() as f32).sqrt(),
+        )?;
+        w.push(buffer);
+        bias.push(if p.epilogue() == Epilogue::Bias {
+            let b = alloc(&stream, p.n() as u64 * elem, "a bias")?;
+            fill(&b, p.n() as u64, 2 * i as u64 + 2, 0.5)?;
+            Some(b)
+        } else {
+            None
+        });
+    }
+    let first = &chain.steps[0].problem;
+    let count = (first.m() * first.k()) as u64;
+    let tokens = alloc(&stream, count * elem, "the token input")?;
+    fill(&tokens, count, 0, 1.0)?;
+    Ok(Weights { w, bias, tokens })
+}
+
+fn plan_set(
+    dispatcher: &mut Dispatcher,
+    chain: &Chain,
+    mut make: impl FnMut(&mut Dispatcher, &Problem) -> Result<MatmulPlan, String>,
+) -> Result<PlanSet, String> {
+    let problems = chain.problems();
+    let mut plans = Vec::with_capacity(problems.len());
+    for p in &problems {
+        plans.push(make(dispatcher, p)?);
+    }
+    let index: HashMap<String, usize> = problems
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("{p:?}"), i))
+        .collect();
+    let step_plan = chain
+        .steps
+        .iter()
+        .map(|s| index[&format!("{:?}", s.problem)])
+        .collect();
+    Ok(PlanSet { plans, step_plan })
+}
+
+fn outputs(stream: &Arc<CudaStream>, chain: &Chain) -> Result<Vec<CudaSlice<u8>>, String> {
+    chain
+        .steps
+        .iter()
+        .map(|s| {
+            let p = &s.problem;
+            alloc(
+                stream,
+                (p.m() * p.n()) as u64 * p.dtype().size_bytes(),
+                "an output",
+            )
+        })
+        .collect()
+}
+
+/// All-ones bytes: NaN in bf16, f16 and f32 alike.
+fn poison(stream: &CudaStream, buffers: &[CudaSlice<u8>]) -> Result<(), String> {
+    for b in buffers {
+        // SAFETY: the whole of a live allocation of this stream's context.
+        unsafe { drv::memset_d8_async(ptr(stream, b), 0xFF, b.len(), stream.cu_stream()) }
+            .map_err(|e| format!("poisoning an output: {e}"))?;
+    }
+    Ok(())
+}
+
+fn input_ptr(
+    stream: &CudaStream,
+    step: usize,
+    chain: &Chain,
+    weights: &Weights,
+    out: &[CudaSlice<u8>],
+) -> u64 {
+    match chain.steps[step].input {
+        Input::Tokens => ptr(stream, &weights.tokens),
+        Input::Output { step } => ptr(stream, &out[step]),
+    }
+}
+
+/// Launch every product of the step, in order, on `stream`.
+fn issue(
+    stream: &CudaStream,
+    chain: &Chain,
+    set: &PlanSet,
+    weights: &Weights,
+    out: &[CudaSlice<u8>],
+) -> Result<(), String> {
+    for (i, step) in chain.steps.iter().enumerate() {
+        let operands = Operands {
+            x: input_ptr(stream, i, chain, weights, out),
+            w: ptr(stream, &weights.w[i]),
+            y: ptr(stream, &out[i]),
+            bias: weights.bias[i].as_ref().map_or(0, |b| ptr(stream, b)),
+        };
+        // SAFETY: x is at least m·k elements (the chain's rules), w n·k, y m·n and the bias n,
+        // all of the chain's dtype; nothing else runs on these buffers.
+        unsafe { set.plans[set.step_plan[i]].launch(stream, operands) }
+            .map_err(|e| format!("step {i} ({}): {e}", step.role))?;
+    }
+    Ok(())
+}
+
+fn read_outputs(
+    stream: &Arc<CudaStream>,
+    chain: &Chain,
+    out: &[CudaSlice<u8>],
+) -> Result<Vec<Vec<f64>>, String> {
+    let dtype = chain.steps[0].problem.dtype();
+    stream
+        .synchronize()
+        .map_err(|e| driver_error("running the chain", e).message)?;
+    out.iter()
+        .map(|b| {
+            let bytes = stream
+                .clone_dtoh(b)
+                .map_err(|e| format!("copying an output back: {e}"))?;
+            Ok(HostTensor::from_bytes(dtype, &bytes).to_f64())
+        })
+        .collect()
+}
+
+fn check_chain(chain: &Chain, got: &[Vec<f64>], reference: &[Vec<f64>]) -> ChainCheck {
+    let tolerance = Tolerance::for_dtype(chain.steps[0].problem.dtype());
+    let step_errors: Vec<f64> = got
+        .iter()
+        .zip(reference)
+        .map(|(g, r)| {
+            let (mut err, mut norm) = (0.0f64, 0.0f64);
+            for (a, b) in g.iter().zip(r) {
+                err += (a - b) * (a - b);
+                norm += b * b;
+            }
+            if g.iter().any(|v| !v.is_finite()) {
+                f64::NAN
+            } else {
+                (err / norm.max(f64::MIN_POSITIVE)).sqrt()
+            }
+        })
+        .collect();
+    let (worst_step, worst_error) =
+        step_errors
+            .iter()
+            .copied()
+            .enumerate()
+            .fold((0, 0.0f64), |(wi, we), (i, e)| {
+                if e.is_nan() || (!we.is_nan() && e > we) {
+                    (i, e)
+                } else {
+                    (wi, we)
+                }
+            });
+    let bound = tolerance.rel_frobenius * (chain.steps.len() as f64).sqrt();
+    ChainCheck {
+        passed: worst_error <= bound,
+        step_errors,
+        worst_step,
+        worst_error,
+        bound,
+    }
+}
+
+/// Each distinct product of the skinny set alone, on the reference chain's input for its first
+/// step, against the reference chain's output of that step.
+fn check_products(
+    stream: &Arc<CudaStream>,
+    chain: &Chain,
+    set: &PlanSet,
+    weights: &Weights,
+    reference_out: &[CudaSlice<u8>],
+    reference: &[Vec<f64>],
+) -> Result<Vec<StepChoice>, String> {
+    let mut choices = Vec::new();
+    for (index, plan) in set.plans.iter().enumerate() {
+        let step = set
+            .step_plan
+            .iter()
+            .position(|&p| p == index)
+            .expect("every plan is used by a step");
+        let p = plan.problem();
+        let y = alloc(
+            stream,
+            (p.m() * p.n()) as u64 * p.dtype().size_bytes(),
+            "a check output",
+        )?;
+        poison(stream, std::slice::from_ref(&y))?;
+        let operands = Operands {
+            x: input_ptr(stream, step, chain, weights, reference_out),
+            w: ptr(stream, &weights.w[step]),
+            y: ptr(stream, &y),
+            bias: weights.bias[step].as_ref().map_or(0, |b| ptr(stream, b)),
+        };
+        // SAFETY: as in `issue`.
+        unsafe { plan.launch(stream, operands) }.map_err(|e| e.message)?;
+        let got = read_outputs(stream, chain, std::slice::from_ref(&y))?;
+        choices.push(StepChoice {
+            role: chain.steps[step].role.clone(),
+            problem: *p,
+            variant: plan.choice().variant.clone(),
+            reason: plan.choice().reason.clone(),
+            check: compare(&got[0], &reference[step], p.n(), p.dtype()),
+        });
+    }
+    Ok(choices)
+}

@@ -1,0 +1,254 @@
+//! The matmul chain of one decode step, and what `skinny decode` reports about it.
+//!
+//! Per layer: qkv (+ bias where the model has it), o, fused gate+up, down; then lm_head once.
+//! Each layer's weights are distinct, so a step reads every weight byte from HBM as a real decode
+//! step does. The products are chained through their outputs so that each waits on the one
+//! before, as in a model: o reads the first m·k values of qkv's output (standing in for
+//! attention), gate_up reads o's output, down reads the first m·k values of gate_up's output
+//! (standing in for the activation), the next layer's qkv reads down's output, and lm_head reads
+//! the last layer's. Attention, norms and residuals are not matmuls and are left out.
+
+use serde::{Deserialize, Serialize};
+
+use crate::measure::Stats;
+use crate::problem::Problem;
+use crate::reference::ErrorReport;
+use crate::shapes::ShapeSet;
+
+/// The per-layer roles in the order a layer runs them, then the once-per-step role.
+pub const LAYER_ROLES: [&str; 4] = ["qkv", "o", "gate_up", "down"];
+pub const HEAD_ROLE: &str = "lm_head";
+
+/// Where a step's x comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Input {
+    /// The step's token activations (the chain's input).
+    Tokens,
+    /// The first m·k values of an earlier step's output.
+    Output { step: usize },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChainStep {
+    /// `None` for lm_head.
+    pub layer: Option<usize>,
+    pub role: String,
+    pub problem: Problem,
+    pub input: Input,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Chain {
+    pub model: String,
+    pub layers: usize,
+    pub m: usize,
+    pub steps: Vec<ChainStep>,
+}
+
+impl Chain {
+    /// The chain of `set` at `m` rows. The set must name its layer count and have the five
+    /// roles with sizes that chain (o's k at most qkv's n, gate_up's k equal to o's n, down's k
+    /// at most gate_up's n, qkv's and lm_head's k equal to down's n).
+    pub fn from_set(set: &ShapeSet, m: usize) -> Result<Chain, String> {
+        let layers = set.layers.ok_or_else(|| {
+            format!(
+                "shape set '{}' does not say how many layers the model has (layers = N in the \
+                 set file, num_hidden_layers in a config.json)",
+                set.name
+            )
+        })?;
+        let role = |name: &str| -> Result<Problem, String> {
+            let shape = set
+                .shapes
+                .iter()
+                .find(|s| s.name == name)
+                .ok_or_else(|| format!("shape set '{}' has no '{name}' shape", set.name))?;
+            shape
+                .problem
+                .with_m(m)
+                .map_err(|e| format!("{}/{name} at m = {m}: {e}", set.name))
+        };
+        let [qkv, o, gate_up, down] = [role("qkv")?, role("o")?, role("gate_up")?, role("down")?];
+        let lm_head = role(HEAD_ROLE)?;
+        let hidden = down.n();
+        let rules = [
+            (o.k() <= qkv.n(), "o's k must be at most qkv's n"),
+            (gate_up.k() == o.n(), "gate_up's k must equal o's n"),
+            (
+                down.k() <= gate_up.n(),
+                "down's k must be at most gate_up's n",
+            ),
+            (
+                qkv.k() == hidden,
+                "qkv's k must equal down's n (the hidden size)",
+            ),
+            (
+                lm_head.k() == hidden,
+                "lm_head's k must equal down's n (the hidden size)",
+            ),
+        ];
+        if let Some((_, rule)) = rules.iter().find(|(ok, _)| !ok) {
+            return Err(format!(
+                "shape set '{}' does not chain as a decode step: {rule}",
+                set.name
+            ));
+        }
+        let mut steps = Vec::with_capacity(4 * layers + 1);
+        for layer in 0..layers {
+            for (name, problem) in LAYER_ROLES.iter().zip([qkv, o, gate_up, down]) {
+                let input = match steps.len() {
+                    0 => Input::Tokens,
+                    previous => Input::Output { step: previous - 1 },
+                };
+                steps.push(ChainStep {
+                    layer: Some(layer),
+                    role: name.to_string(),
+                    problem,
+                    input,
+                });
+            }
+        }
+        steps.push(ChainStep {
+            layer: None,
+            role: HEAD_ROLE.into(),
+            problem: lm_head,
+            input: Input::Output {
+                step: steps.len() - 1,
+            },
+        });
+        Ok(Chain {
+            model: set.name.clone(),
+            layers,
+            m,
+            steps,
+        })
+    }
+
+    /// Every weight byte of the step (each layer's own copy).
+    pub fn weight_bytes(&self) -> u64 {
+        self.steps.iter().map(|s| s.problem.weight_bytes()).sum()
+    }
+
+    /// The time floor of one step: its weight bytes over the read bandwidth.
+    pub fn floor_us(&self, read_gbps: f64) -> f64 {
+        self.weight_bytes() as f64 / (read_gbps * 1e3)
+    }
+
+    /// The distinct problems of the chain, in first-use order.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out: Vec<Problem> = Vec::new();
+        for step in &self.steps {
+            if !out.contains(&step.problem) {
+                out.push(step.problem);
+            }
+        }
+        out
+    }
+}
+
+/// How the chain was issued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issue {
+    /// The host launches every product of the step.
+    Eager,
+    /// The step is captured once into a CUDA graph and replayed.
+    Graph,
+}
+
+/// One way of running the chain and its time per token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModeResult {
+    /// `cublas-eager`, `skinny-graph-pdl`, ...
+    pub mode: String,
+    pub issue: Issue,
+    /// `cublas` (cuBLAS GEMM, cuBLASLt where there is a bias) or `skinny` (dispatch).
+    pub library: String,
+    pub pdl: bool,
+    /// Device time per token (events around the step), µs.
+    pub per_token_us: Stats,
+    /// The median over the floor (1.0 = at the floor).
+    pub times_floor: f64,
+    /// The floor over the median, percent: the read bandwidth reached over the whole chain.
+    pub pct_of_floor: f64,
+    /// The whole chain's output against the cuBLAS eager chain's, step by step.
+    pub chain_check: ChainCheck,
+}
+
+/// A whole chain compared with the cuBLAS eager chain. Both round each product to the dtype,
+/// so differences grow along the chain; `bound` allows for that (the per-product bound times
+/// the square root of the number of products), and a race or a missed wait is far outside it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChainCheck {
+    /// Relative Frobenius error of each step's output.
+    pub step_errors: Vec<f64>,
+    pub worst_step: usize,
+    pub worst_error: f64,
+    pub bound: f64,
+    pub passed: bool,
+}
+
+/// Which variant dispatch chose for one product of the chain, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepChoice {
+    pub role: String,
+    pub problem: Problem,
+    pub variant: String,
+    pub reason: crate::dispatch::Reason,
+    /// The product alone on the cuBLAS chain's input, against the cuBLAS chain's output.
+    pub check: ErrorReport,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DecodeOutcome {
+    pub chain: Chain,
+    pub weight_bytes: u64,
+    pub read_gbps: f64,
+    pub floor_us: f64,
+    pub table_status: String,
+    pub choices: Vec<StepChoice>,
+    pub modes: Vec<ModeResult>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shapes::embedded_set;
+
+    #[test]
+    fn qwen_chain_has_every_layer_and_chains_through_outputs() {
+        let set = embedded_set("qwen2.5-0.5b").unwrap();
+        let chain = Chain::from_set(&set, 1).unwrap();
+        assert_eq!(chain.layers, 24);
+        assert_eq!(chain.steps.len(), 24 * 4 + 1);
+        assert_eq!(chain.steps[0].input, Input::Tokens);
+        for (i, step) in chain.steps.iter().enumerate().skip(1) {
+            assert_eq!(step.input, Input::Output { step: i - 1 });
+        }
+        assert_eq!(chain.steps.last().unwrap().role, "lm_head");
+        // 24 layers of (1152 + 896 + 9728)·896 + 896·4864 weights, plus 151936·896, in bf16.
+        let per_layer = (1152 + 896 + 9728) * 896 + 896 * 4864;
+        assert_eq!(
+            chain.weight_bytes(),
+            2 * (24 * per_layer + 151_936 * 896) as u64
+        );
+        // About 218 µs at 4.53 TB/s.
+        let floor = chain.floor_us(4533.0);
+        assert!((floor - 218.0).abs() < 1.0, "{floor}");
+        assert_eq!(chain.problems().len(), 5);
+        let at8 = Chain::from_set(&set, 8).unwrap();
+        assert!(at8.steps.iter().all(|s| s.problem.m() == 8));
+    }
+
+    #[test]
+    fn sets_without_layers_or_roles_are_refused_with_the_reason() {
+        let smoke = embedded_set("smoke").unwrap();
+        let err = Chain::from_set(&smoke, 1).unwrap_err();
+        assert!(err.contains("layers"), "{err}");
+        let mut set = embedded_set("llama-3-8b").unwrap();
+        set.shapes.retain(|s| s.name != "down");
+        let err = Chain::from_set(&set, 1).unwrap_err();
+        assert!(err.contains("no 'down' shape"), "{err}");
+    }
+}

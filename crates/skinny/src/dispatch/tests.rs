@@ -1,0 +1,333 @@
+//! Tables built from synthetic probe results, refused when stale or foreign, and the choices
+//! they lead to.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::backend::{BackendChoice, BackendSelection, Ceilings, DeviceInfo};
+use crate::host::HostInfo;
+use crate::measure::{Figure, Stats, Timings};
+use crate::probe::{Disposition, ProbeOutcome, ProbeSettings, RunRecord};
+use crate::problem::{Dtype, Epilogue, Layout, Problem};
+use crate::registry::{BackendKind, Registry};
+use crate::results::{Environment, ProbeReport};
+use crate::shapes::Shape;
+
+const DIGEST: &str = "digest-of-these-sources";
+
+fn device(name: &str) -> DeviceInfo {
+    let mut details = BTreeMap::new();
+    details.insert("compute_capability".into(), "9.0".into());
+    details.insert("driver_cuda_version".into(), "13.0".into());
+    details.insert("nvrtc_version".into(), "13.0".into());
+    DeviceInfo {
+        backend: BackendKind::Cuda,
+        name: name.into(),
+        details,
+    }
+}
+
+fn problem(m: usize, n: usize, k: usize, epilogue: Epilogue) -> Problem {
+    Problem::new(m, n, k, Layout::Nt, Dtype::Bf16, epilogue).unwrap()
+}
+
+fn timings(cold_us: f64) -> Timings {
+    let mut t = Timings::new();
+    t.insert(
+        Figure::GpuColdUs,
+        Stats::from_samples(vec![cold_us; 3], false),
+    );
+    t.insert(
+        Figure::GraphUs,
+        Stats::from_samples(vec![cold_us * 0.8; 3], false),
+    );
+    t
+}
+
+fn run(problem: Problem, variant: &str, time: Option<f64>) -> RunRecord {
+    RunRecord {
+        shape: Shape {
+            set: "test".into(),
+            name: format!("{}x{}", problem.n(), problem.k()),
+            problem,
+        },
+        variant: variant.into(),
+        kernel: String::new(),
+        params: BTreeMap::new(),
+        disposition: if time.is_some() {
+            Disposition::Passed
+        } else {
+            Disposition::Incorrect
+        },
+        seed: 0,
+        error: None,
+        failure: None,
+        bytes_moved: problem.bytes_moved(),
+        flops: problem.flops(),
+        timings: time.map(timings).unwrap_or_default(),
+        gbps: None,
+        pct_roofline: None,
+    }
+}
+
+fn report(device_name: &str, runs: Vec<RunRecord>) -> ProbeReport {
+    let mut report = ProbeReport::new(
+        BackendSelection {
+            kind: BackendKind::Cuda,
+            requested: BackendChoice::Cuda,
+            reason: "test".into(),
+        },
+        Environment {
+            host: HostInfo::detect(),
+            device: device(device_name),
+        },
+        ProbeSettings::default(),
+        "test".into(),
+        Vec::new(),
+        ProbeOutcome {
+            ceilings: Ceilings::default(),
+            runs,
+            gaps: Vec::new(),
+            skipped_variants: Vec::new(),
+            stopped_early: None,
+        },
+    );
+    report.sources_digest = Some(DIGEST.into());
+    report
+}
+
+/// Two M = 1 shapes and one M = 8 shape, timed as the H200 timed them (roughly).
+fn h200_table() -> DispatchTable {
+    let small = problem(1, 896, 896, Epilogue::None);
+    let big = problem(1, 9728, 896, Epilogue::None);
+    let batch = problem(8, 896, 896, Epilogue::None);
+    let runs = vec![
+        run(small, "dot/m1", Some(3.3)),
+        run(small, "mma/m8", Some(3.6)),
+        run(small, "cublas/gemm", Some(5.5)),
+        run(small, "gemv/baseline", None),
+        run(big, "mma/m8_u4", Some(7.5)),
+        run(big, "dot/m1", Some(8.0)),
+        run(big, "cublas/gemm", Some(8.1)),
+        run(batch, "mma/m8", Some(3.6)),
+        run(batch, "cublas/gemm", Some(4.9)),
+    ];
+    DispatchTable::from_reports(
+        &[("h200.json".into(), report("NVIDIA H200", runs))],
+        Metric::GpuCold,
+    )
+    .unwrap()
+}
+
+fn registry() -> Registry {
+    Registry::embedded().unwrap()
+}
+
+#[test]
+fn the_table_ranks_candidates_and_names_winners() {
+    let table = h200_table();
+    assert_eq!(table.entries.len(), 3);
+    let small = table.entry(&problem(1, 896, 896, Epilogue::None)).unwrap();
+    assert_eq!(small.winner.as_deref(), Some("dot/m1"));
+    assert_eq!(small.winner_us, Some(3.3));
+    let order: Vec<&str> = small
+        .candidates
+        .iter()
+        .map(|c| c.variant.as_str())
+        .collect();
+    // Passed fastest first, the incorrect one last.
+    assert_eq!(order, ["dot/m1", "mma/m8", "cublas/gemm", "gemv/baseline"]);
+    assert_eq!(small.key.device, "NVIDIA H200");
+    assert_eq!(small.key.compute_capability, "9.0");
+    // Every figure is kept, not only the metric's.
+    assert!(small.candidates[0].figures.contains_key("graph_us"));
+    // The graph metric ranks by graph_us.
+    let by_graph = DispatchTable::from_reports(
+        &[(
+            "h200.json".into(),
+            report(
+                "NVIDIA H200",
+                vec![run(
+                    problem(1, 896, 896, Epilogue::None),
+                    "dot/m1",
+                    Some(3.3),
+                )],
+            ),
+        )],
+        Metric::Graph,
+    )
+    .unwrap();
+    assert!((by_graph.entries[0].winner_us.unwrap() - 3.3 * 0.8).abs() < 1e-9);
+}
+
+#[test]
+fn tables_survive_a_round_trip_and_other_files_are_refused() {
+    let table = h200_table();
+    let text = serde_json::to_string(&table).unwrap();
+    assert_eq!(DispatchTable::parse(&text).unwrap(), table);
+    let err =
+        DispatchTable::parse(r#"{"schema": "skinny.probe", "schema_version": 1}"#).unwrap_err();
+    assert!(err.contains("skinny.dispatch"), "{err}");
+    let err = DispatchTable::parse("[1, 2").unwrap_err();
+    assert!(err.contains("not a skinny dispatch table"), "{err}");
+}
+
+#[test]
+fn stale_and_foreign_tables_are_refused_naming_what_differs() {
+    let table = h200_table();
+    let same = table.validators.clone();
+    assert_eq!(table.validators.mismatch(&same), None);
+    type Change = fn(&mut Validators);
+    let cases: [(&str, Change); 5] = [
+        ("device differs", |v| {
+            v.device = "NVIDIA A100-SXM4-80GB".into()
+        }),
+        ("compute capability differs", |v| {
+            v.compute_capability = "8.0".into()
+        }),
+        ("driver CUDA version differs", |v| {
+            v.driver_cuda_version = "12.8".into()
+        }),
+        ("NVRTC version differs", |v| v.nvrtc_version = "13.1".into()),
+        ("kernel sources and registry digest differs", |v| {
+            v.sources_digest = "another".into()
+        }),
+    ];
+    for (expected, change) in cases {
+        let mut running = same.clone();
+        change(&mut running);
+        let why = table.validators.mismatch(&running).expect(expected);
+        assert!(why.contains(expected), "{why}");
+    }
+    // Results of two systems cannot make one table.
+    let err = DispatchTable::from_reports(
+        &[
+            ("a.json".into(), report("NVIDIA H200", vec![])),
+            ("b.json".into(), report("NVIDIA H100", vec![])),
+        ],
+        Metric::GpuCold,
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("b.json") && err.contains("device differs"),
+        "{err}"
+    );
+    // A result file without a sources digest cannot make a table.
+    let mut old = report("NVIDIA H200", vec![]);
+    old.sources_digest = None;
+    let err =
+        DispatchTable::from_reports(&[("old.json".into(), old)], Metric::GpuCold).unwrap_err();
+    assert!(err.contains("sources digest"), "{err}");
+}
+
+#[test]
+fn the_digest_follows_sources_and_variants() {
+    let variants = registry().variants;
+    let a = sources_digest([("a.cu", "x")], &variants);
+    assert_eq!(a, sources_digest([("a.cu", "x")], &variants));
+    assert_ne!(a, sources_digest([("a.cu", "y")], &variants));
+    assert_ne!(a, sources_digest([("a.cu", "x")], &variants[1..]));
+    assert_eq!(a.len(), 64);
+}
+
+#[test]
+fn tuned_problems_get_their_winner() {
+    let table = h200_table();
+    let choice = choose(
+        &problem(1, 896, 896, Epilogue::None),
+        Some(&table),
+        &registry(),
+    )
+    .unwrap();
+    assert_eq!(choice.variant, "dot/m1");
+    assert!(matches!(choice.reason, Reason::Tuned { time_us } if time_us == 3.3));
+}
+
+#[test]
+fn untuned_problems_follow_their_nearest_tuned_shapes() {
+    let table = h200_table();
+    let reg = registry();
+    // Close to the 896×896 and 9728×896 shapes at M = 1.
+    let choice = choose(&problem(1, 1024, 1024, Epilogue::None), Some(&table), &reg).unwrap();
+    let Reason::Nearest {
+        neighbours,
+        mean_relative,
+    } = &choice.reason
+    else {
+        panic!("{choice:?}")
+    };
+    assert_eq!(neighbours.len(), 2, "only the M = 1 class: {neighbours:?}");
+    assert!(neighbours[0].starts_with("1×896×896"), "{neighbours:?}");
+    assert!(*mean_relative >= 1.0);
+    assert_eq!(choice.variant, "dot/m1", "{choice:?}");
+    // M = 4: dot/m1 cannot run it (m_max = 1); the M = 8 neighbour's winner can.
+    let choice = choose(&problem(4, 896, 896, Epilogue::None), Some(&table), &reg).unwrap();
+    assert_eq!(choice.variant, "mma/m8", "{choice:?}");
+    // Where cuBLAS won nearby, cuBLAS is chosen.
+    let p = problem(1, 896, 896, Epilogue::None);
+    let runs = vec![
+        run(p, "dot/m1", Some(9.0)),
+        run(p, "cublas/gemm", Some(5.0)),
+    ];
+    let cublas_wins = DispatchTable::from_reports(
+        &[("t.json".into(), report("NVIDIA H200", runs))],
+        Metric::GpuCold,
+    )
+    .unwrap();
+    let choice = choose(
+        &problem(1, 1000, 1000, Epilogue::None),
+        Some(&cublas_wins),
+        &reg,
+    )
+    .unwrap();
+    assert_eq!(choice.variant, "cublas/gemm");
+}
+
+#[test]
+fn without_a_usable_table_dispatch_falls_back_to_cublas() {
+    let reg = registry();
+    let choice = choose(&problem(1, 896, 896, Epilogue::None), None, &reg).unwrap();
+    assert_eq!(choice.variant, "cublas/gemm");
+    assert!(matches!(choice.reason, Reason::Fallback { .. }));
+    // A bias goes to cuBLASLt's bias epilogue.
+    let choice = choose(&problem(1, 1152, 896, Epilogue::Bias), None, &reg).unwrap();
+    assert_eq!(choice.variant, "cublaslt/matmul");
+    // A dtype the table never saw: no neighbour, so cuBLAS.
+    let table = h200_table();
+    let f16 = Problem::new(1, 896, 896, Layout::Nt, Dtype::F16, Epilogue::None).unwrap();
+    let choice = choose(&f16, Some(&table), &reg).unwrap();
+    assert_eq!(choice.variant, "cublas/gemm");
+    let Reason::Fallback { why } = choice.reason else {
+        panic!()
+    };
+    assert!(why.contains("f16"), "{why}");
+}
+
+#[test]
+fn every_valid_problem_gets_a_runnable_choice() {
+    let table = h200_table();
+    let reg = registry();
+    for m in [1, 2, 3, 8, 16, 33] {
+        for (n, k) in [(1, 8), (896, 896), (151_936, 896), (7, 13)] {
+            for epilogue in [
+                Epilogue::None,
+                Epilogue::Bias,
+                Epilogue::Axpby {
+                    alpha: 1.0,
+                    beta: 1.0,
+                },
+            ] {
+                for layout in [Layout::Nt, Layout::Nn] {
+                    let p = Problem::new(m, n, k, layout, Dtype::Bf16, epilogue).unwrap();
+                    let choice = choose(&p, Some(&table), &reg).unwrap();
+                    let variant = reg.get(&choice.variant).unwrap();
+                    assert_eq!(variant.backend, BackendKind::Cuda);
+                    assert!(
+                        crate::plan::unsupported_reasons(&p, &variant.supports).is_empty(),
+                        "{p}: {choice:?}"
+                    );
+                }
+            }
+        }
+    }
+}
