@@ -142,6 +142,7 @@ __device__ __forceinline__ void mma_batch(float (&d)[TILES][4], const Batch<U>& 
 extern "C" __global__ void __launch_bounds__(WARPS * 32)
 gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
          const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+    prefetch_rows_l2(w, blockIdx.x * 8 * TILES, 8 * TILES, n, k);
     pdl_begin();
     static_assert(MAX_M >= 1 && MAX_M <= 16, "MAX_M must be in 1..=16");
     constexpr int ROWS = 8 * TILES;

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# GPU calls for the dispatch issue. Build first, here:
+#   cargo build --release && bench/build-gpu-tests.sh
+# then run with carry ["target/release/skinny", "target/gpu"]:
+#   bash bench/dispatch-run.sh tune            GPU tests, then `skinny tune` (M = 1 and 8)
+#   bash bench/dispatch-run.sh decode TABLE    `skinny decode` both models, dispatch check on
+#                                              four other models' configs
+# Everything lands in $OUT (and $OUT/all.tgz).
+set -uo pipefail
+OUT=${OUT:-$(mktemp -d)}
+skinny=./target/release/skinny
+stage=${1:?tune or decode}
+cap=${CAP_MS:-100}
+
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
+  --format=csv >"$OUT/nvidia-smi-$stage.csv" 2>&1
+
+case $stage in
+tune)
+  for t in cuda_dispatch cuda_backend; do
+    ./target/gpu/$t --ignored --test-threads=1 >"$OUT/gpu-tests-$t.log" 2>&1
+    echo "GPU tests $t: exit $?"; grep -E "test result|panicked" "$OUT/gpu-tests-$t.log" | head -5
+  done
+  $skinny tune --backend cuda --shapes qwen2.5-0.5b@m1,8 llama-3-8b@m1,8 \
+    --variants 'cublas*' gemv/baseline 'dot/*' gemv/splitk 'gemv/multirow*' 'mma/*' \
+    --time-cap-ms "$cap" --json "$OUT/tune-probe.json" --out "$OUT/dispatch.json" >"$OUT/tune.log" 2>&1
+  echo "tune: exit $?"; tail -25 "$OUT/tune.log"
+  ;;
+decode)
+  table=${2:?the dispatch table}
+  $skinny decode --model qwen2.5-0.5b llama-3-8b --table "$table" --json "$OUT/decode.json" \
+    >"$OUT/decode.log" 2>&1
+  echo "decode: exit $?"; grep -vE "^(qwen|llama).*: (filling|planning|timing|checking)" "$OUT/decode.log" | tail -60
+  configs=()
+  for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do
+    configs+=("crates/skinny/tests/data/$m/config.json@m1,8")
+  done
+  $skinny dispatch --table "$table" --model-config "${configs[@]}" --dtype bf16 --measure \
+    --json "$OUT/dispatch-check.json" >"$OUT/dispatch-check.log" 2>&1
+  echo "dispatch check: exit $?"; tail -45 "$OUT/dispatch-check.log"
+  ;;
+esac
+(cd "$OUT" && tar czf all.tgz --exclude all.tgz .)
