@@ -31,9 +31,9 @@ all)
   echo "decode: exit $?"; grep -vE ": (filling|planning|timing|checking|measuring)" "$OUT/decode.log" | tail -60
   configs=()
   for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do
-    configs+=("crates/skinny/tests/data/$m/config.json@m1,8")
+    configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m1,8")
   done
-  timeout 90 $skinny dispatch --table "$OUT/dispatch.json" --model-config "${configs[@]}" \
+  timeout 90 $skinny dispatch --table "$OUT/dispatch.json" "${configs[@]}" \
     --dtype bf16 --measure --time-cap-ms 100 --json "$OUT/dispatch-check.json" >"$OUT/dispatch-check.log" 2>&1
   echo "dispatch check: exit $?"; grep -A45 "^shape " "$OUT/dispatch-check.log"
   timeout "${TESTS_S:-60}" ./target/gpu/cuda_backend --ignored --test-threads=1 >"$OUT/gpu-tests-cuda_backend.log" 2>&1
@@ -56,11 +56,11 @@ decode)
   echo "decode: exit $?"; grep -vE "^(qwen|llama).*: (filling|planning|timing|checking)" "$OUT/decode.log" | tail -60
   configs=()
   for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do
-    configs+=("crates/skinny/tests/data/$m/config.json@m1,8")
+    configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m1,8")
   done
-  $skinny dispatch --table "$table" --model-config "${configs[@]}" --dtype bf16 --measure \
+  $skinny dispatch --table "$table" "${configs[@]}" --dtype bf16 --measure \
     --json "$OUT/dispatch-check.json" >"$OUT/dispatch-check.log" 2>&1
   echo "dispatch check: exit $?"; tail -45 "$OUT/dispatch-check.log"
   ;;
 esac
-(cd "$OUT" && tar czf all.tgz --exclude all.tgz .)
+(cd "$OUT" && tar czf /tmp/all.tgz --exclude all.tgz . && mv /tmp/all.tgz all.tgz)

@@ -47,6 +47,9 @@ pub fn run(args: &DispatchArgs) -> Result<ExitCode> {
     if args.measure {
         check_writable(&args.json).map_err(|e| anyhow!(e))?;
     }
+    if let Some(why) = skinny::backend::cuda::unavailable() {
+        anyhow::bail!("skinny dispatch needs a CUDA device (the table's validators are checked against it): {why}");
+    }
     let (mut backend, selection) = backend::open(BackendChoice::Cuda).map_err(|e| anyhow!(e))?;
     let device = backend.device();
     let running = Validators::of_device(&device, kernel_sources_digest(&registry.variants))

@@ -317,3 +317,76 @@ fn list_shows_variants_and_shapes() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn tune_decode_and_dispatch_refuse_what_they_cannot_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A CPU result file cannot make a dispatch table: it names no CUDA device.
+    let out = skinny(
+        &[
+            "probe",
+            "--backend",
+            "cpu",
+            "--shapes",
+            "smoke",
+            "--variants",
+            "cpu/rayon",
+            "--json",
+            "cpu.json",
+            "--time-cap-ms",
+            "2",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    expect_error(
+        d,
+        &["tune", "--from", "cpu.json", "--out", "never.json"],
+        1,
+        &["cpu.json", "compute_capability", "not a CUDA device"],
+    );
+    expect_error(
+        d,
+        &["tune", "--from", "missing.json", "--out", "never.json"],
+        1,
+        &["missing.json"],
+    );
+    // A probe file is not a dispatch table.
+    expect_error(
+        d,
+        &[
+            "decode",
+            "--model",
+            "qwen2.5-0.5b",
+            "--table",
+            "cpu.json",
+            "--json",
+            "never.json",
+        ],
+        1,
+        &["cpu.json", "skinny.dispatch"],
+    );
+    // A chain needs the layer count and the five roles (checked before any device is opened).
+    expect_error(
+        d,
+        &["decode", "--model", "smoke", "--json", "never.json"],
+        1,
+        &["smoke", "layers"],
+    );
+    expect_error(d, &["decode", "--json", "never.json"], 1, &["name a model"]);
+    expect_error(
+        d,
+        &[
+            "decode",
+            "--model",
+            "qwen2.5-0.5b",
+            "--m",
+            "0",
+            "--json",
+            "never.json",
+        ],
+        1,
+        &["--m 0"],
+    );
+}

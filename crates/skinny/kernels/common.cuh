@@ -85,30 +85,3 @@ __device__ __forceinline__ void pdl_begin() {
     asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
 }
-
-// Ask L2 to fetch rows [first, first + rows) of a row-major n×k W (clamped to n), from one
-// thread of the block. Called before `pdl_begin`: weights never depend on the kernel before,
-// so under programmatic dependent launch this block's weights stream into L2 while that kernel
-// drains, and the main loop starts on L2 hits instead of a cold DRAM round trip. Without PDL it
-// is a hint issued just ahead of the block's own loads of the same lines.
-// (cp.async.bulk.prefetch takes a 16-byte aligned address and a size in whole 16-byte units,
-// 32 bits wide: sent in chunks of at most 1 MiB. Every caller has k % 8 == 0 and W 16-byte
-// aligned, which its 16-byte vector loads need anyway.)
-__device__ __forceinline__ void prefetch_rows_l2(const elem_t* w, int first, int rows, int n,
-                                                 int k) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    if (threadIdx.x == 0 && first < n) {
-        const int count = min(rows, n - first);
-        const char* p = reinterpret_cast<const char*>(w + (size_t)first * k);
-        const u64 bytes = (u64)count * k * sizeof(elem_t);
-        for (u64 offset = 0; offset < bytes; offset += (1ull << 20)) {
-            const u64 left = bytes - offset;
-            const u32 chunk = (u32)(left < (1ull << 20) ? left : (1ull << 20)) & ~15u;
-            if (chunk != 0)
-                asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(p + offset),
-                             "r"(chunk)
-                             : "memory");
-        }
-    }
-#endif
-}

@@ -6,9 +6,10 @@
 //   Rows of x are blockIdx.y, so at m > 1 each row re-reads W (from L2 if it fits). The
 //   yardstick the kernel family must beat. Needs k % 8 == 0 (16-byte aligned rows).
 //
-// Every kernel here asks L2 for its block's rows of W, then waits for the kernel before it
-// (programmatic dependent launch; common.cuh), so in a PDL chain its weights arrive while that
-// kernel drains.
+// Every kernel here waits for the kernel before it in the stream before touching memory
+// (programmatic dependent launch; `pdl_begin` in common.cuh). Requesting the first batch of W
+// before the wait (as gemv_mma does) was tried in gemv_split: the compiler placed the wait
+// ahead of those loads in the SASS whatever the source order, so it is not done here.
 //
 // Parameters: THREADS (block size, a multiple of 32).
 
@@ -19,7 +20,6 @@
 extern "C" __global__ void __launch_bounds__(THREADS)
 gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
               elem_t* __restrict__ y, int n, int k) {
-    if (blockIdx.y == 0) prefetch_rows_l2(w, blockIdx.x * (THREADS / 32), THREADS / 32, n, k);
     pdl_begin();
     const int warps_per_block = THREADS / 32;
     const int lane = threadIdx.x % 32;
@@ -64,7 +64,6 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 extern "C" __global__ void __launch_bounds__(WARPS * 32)
 gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
            const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
-    prefetch_rows_l2(w, blockIdx.x * ROWS, ROWS, n, k);  // (the first group of a grid-stride loop)
     pdl_begin();
     __shared__ float partial[WARPS][MAX_M * ROWS];
     const int warp = threadIdx.x / 32;

@@ -91,8 +91,11 @@ struct Batch {
     uint4 w[U][TILES][SPAN], lo[U][SPAN], hi[U][SPAN];
 };
 
+// What a load_batch call loads: W, x, or both.
+enum Parts { LOAD_W = 1, LOAD_X = 2, LOAD_ALL = 3 };
+
 // CHECKED: some vectors may lie past the end of the row; they read as zero.
-template <int U, bool CHECKED>
+template <int U, bool CHECKED, int PARTS = LOAD_ALL>
 __device__ __forceinline__ void load_batch(Batch<U>& b, const uint4* const (&w_row)[TILES],
                                            const uint4* x_lo, const uint4* x_hi, bool has_lo,
                                            bool has_hi, int s0, int t, int vectors) {
@@ -103,9 +106,12 @@ __device__ __forceinline__ void load_batch(Batch<U>& b, const uint4* const (&w_r
         for (int h = 0; h < SPAN; ++h) {
             const int c = STEP_VECTORS * (s0 + u * WARPS) + 4 * h + t;
             const bool in = !CHECKED || c < vectors;
+            if (PARTS & LOAD_W) {
 #pragma unroll
-            for (int tile = 0; tile < TILES; ++tile)
-                b.w[u][tile][h] = in ? load_stream(w_row[tile] + c) : zero;
+                for (int tile = 0; tile < TILES; ++tile)
+                    b.w[u][tile][h] = in ? load_stream(w_row[tile] + c) : zero;
+            }
+            if (!(PARTS & LOAD_X)) continue;
             // x rows past m are clamped to a real row, loaded, and zeroed here (a select, not a
             // branch around the load).
             const uint4 lo = in ? load_cached(x_lo + c) : zero;
@@ -142,8 +148,6 @@ __device__ __forceinline__ void mma_batch(float (&d)[TILES][4], const Batch<U>& 
 extern "C" __global__ void __launch_bounds__(WARPS * 32)
 gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
          const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
-    prefetch_rows_l2(w, blockIdx.x * 8 * TILES, 8 * TILES, n, k);
-    pdl_begin();
     static_assert(MAX_M >= 1 && MAX_M <= 16, "MAX_M must be in 1..=16");
     constexpr int ROWS = 8 * TILES;
     // [warp][output row of the block][row of x]
@@ -181,9 +185,15 @@ gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __r
     const int stride = WARPS * UNROLL;
     int s0 = warp;
 #if PIPE
-    if (s0 + (UNROLL - 1) * WARPS < full_steps) {
-        Batch<UNROLL> cur, next;
-        load_batch<UNROLL, false>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+    // The first batch's W is requested before waiting on the kernel before (weights never
+    // depend on it; x may): under programmatic dependent launch its DRAM round trip overlaps
+    // that kernel's tail.
+    const bool piped = s0 + (UNROLL - 1) * WARPS < full_steps;
+    Batch<UNROLL> cur, next;
+    if (piped) load_batch<UNROLL, false, LOAD_W>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+    pdl_begin();
+    if (piped) {
+        load_batch<UNROLL, false, LOAD_X>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
         for (s0 += stride; s0 + (UNROLL - 1) * WARPS < full_steps; s0 += stride) {
             load_batch<UNROLL, false>(next, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
             mma_batch<UNROLL>(d, cur);
@@ -192,6 +202,7 @@ gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __r
         mma_batch<UNROLL>(d, cur);
     }
 #else
+    pdl_begin();
     for (; s0 + (UNROLL - 1) * WARPS < full_steps; s0 += stride) {
         Batch<UNROLL> b;
         load_batch<UNROLL, false>(b, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);

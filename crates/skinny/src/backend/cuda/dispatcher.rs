@@ -227,6 +227,10 @@ impl MatmulPlan {
     }
 
     /// Launch on `stream` with cudarc buffers, checked against the problem's sizes and dtype.
+    ///
+    /// Inside a graph capture, prefer [`MatmulPlan::launch`] with pointers taken before the
+    /// capture, or turn cudarc's event tracking off: with it on, taking a buffer's pointer
+    /// records and waits on events, which a capture does not allow.
     pub fn run<T: DeviceRepr>(
         &self,
         stream: &CudaStream,

@@ -551,16 +551,20 @@ impl CudaBackend {
                     )?;
                 let func = self.function(&request, source.entry)?;
                 let shape = launch_shape(source.launch, variant, problem, self.facts.sm_count)?;
-                if let Some(split) = shape.split.filter(|s| s.splits > 1) {
-                    let buffer = self
-                        .stream
-                        .alloc_zeros::<u8>(split.scratch_bytes(problem) as usize)
-                        .map_err(|e| driver_error("allocating the split-K workspace", e))?;
-                    let base = self.ptr(&buffer);
-                    args.partial = base;
-                    args.counters = base + split.partial_bytes(problem);
+                if let Some(split) = shape.split {
+                    // Every split-K launch needs its chunk, one split or many; only several
+                    // splits need the workspace (partials and tile counters).
                     args.k_chunk = split.k_chunk as i32;
-                    scratch = Some(buffer);
+                    if split.splits > 1 {
+                        let buffer = self
+                            .stream
+                            .alloc_zeros::<u8>(split.scratch_bytes(problem) as usize)
+                            .map_err(|e| driver_error("allocating the split-K workspace", e))?;
+                        let base = self.ptr(&buffer);
+                        args.partial = base;
+                        args.counters = base + split.partial_bytes(problem);
+                        scratch = Some(buffer);
+                    }
                 }
                 Op::Kernel {
                     func,
