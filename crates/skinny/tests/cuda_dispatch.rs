@@ -16,6 +16,8 @@ use skinny::reference::{compare, reference};
 
 fn stream() -> Arc<CudaStream> {
     let ctx = CudaContext::new(0).expect("a CUDA device");
+    // SAFETY: before any stream or buffer exists; everything runs on the one stream.
+    unsafe { ctx.disable_event_tracking() };
     ctx.new_stream().unwrap()
 }
 
@@ -92,12 +94,17 @@ fn plans_chain_with_pdl_and_replay_from_a_graph() {
             let d2_data = ProblemData::generate(&second, 12);
             let d1 = upload(&stream, &d1_data);
             let d2 = upload(&stream, &d2_data);
+            // Pointers taken before any capture: cudarc's buffer bookkeeping must not run inside
+            // one (its event waits would invalidate the capture).
+            let (o1, o2) = (
+                operands(&stream, &d1, None),
+                operands(&stream, &d2, Some(&d1.y)),
+            );
             let issue = || {
                 // SAFETY: buffers of the plans' problems; y1 is the second product's x.
                 unsafe {
-                    p1.launch(&stream, operands(&stream, &d1, None)).unwrap();
-                    p2.launch(&stream, operands(&stream, &d2, Some(&d1.y)))
-                        .unwrap();
+                    p1.launch(&stream, o1).unwrap();
+                    p2.launch(&stream, o2).unwrap();
                 }
             };
             // Many times in a row, so that a kernel running ahead of its input would show.

@@ -331,3 +331,50 @@ fn every_valid_problem_gets_a_runnable_choice() {
         }
     }
 }
+
+#[test]
+fn a_rule_leaves_cublas_only_for_a_clear_margin() {
+    let reg = registry();
+    let p = problem(8, 4096, 4096, Epilogue::None);
+    // 3 % ahead of cuBLAS on the neighbour: not enough for a shape nobody timed.
+    let narrow = DispatchTable::from_reports(
+        &[(
+            "t.json".into(),
+            report(
+                "NVIDIA H200",
+                vec![
+                    run(p, "mma/m8", Some(12.9)),
+                    run(p, "cublas/gemm", Some(13.3)),
+                ],
+            ),
+        )],
+        Metric::GpuCold,
+    )
+    .unwrap();
+    let untuned = problem(8, 4096, 2304, Epilogue::None);
+    assert_eq!(
+        choose(&untuned, Some(&narrow), &reg).unwrap().variant,
+        "cublas/gemm"
+    );
+    // The tuned shape itself still gets its winner.
+    assert_eq!(choose(&p, Some(&narrow), &reg).unwrap().variant, "mma/m8");
+    // 20 % ahead: the rule takes the skinny kernel.
+    let clear = DispatchTable::from_reports(
+        &[(
+            "t.json".into(),
+            report(
+                "NVIDIA H200",
+                vec![
+                    run(p, "mma/m8", Some(10.0)),
+                    run(p, "cublas/gemm", Some(12.0)),
+                ],
+            ),
+        )],
+        Metric::GpuCold,
+    )
+    .unwrap();
+    assert_eq!(
+        choose(&untuned, Some(&clear), &reg).unwrap().variant,
+        "mma/m8"
+    );
+}

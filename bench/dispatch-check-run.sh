@@ -1,0 +1,6 @@
+set -uo pipefail
+./target/gpu/cuda_dispatch --ignored --test-threads=1 > $OUT/gpu-tests-cuda_dispatch.log 2>&1; echo "dispatch tests exit $?"; grep -E "test result|panicked" -A2 $OUT/gpu-tests-cuda_dispatch.log | head
+configs=()
+for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m1,8"); done
+./target/release/skinny dispatch --table bench/results/h200-2026-11-21-dispatch.json "${configs[@]}" --dtype bf16 --measure --time-cap-ms 100 --json $OUT/dispatch-check.json > $OUT/dispatch-check.log 2>&1; echo "check exit $?"; grep -A45 "^shape " $OUT/dispatch-check.log
+grep -i "warning" $OUT/dispatch-check.log | head -3
