@@ -1,3 +1,7 @@
+#!/usr/bin/env bash
+# One short GPU call: the dispatch GPU tests, then `skinny dispatch --measure` with the committed
+# H200 table on four other models' configs (M = 1 and 8). Build and carry as for dispatch-run.sh.
+OUT=${OUT:-$(mktemp -d)}
 set -uo pipefail
 ./target/gpu/cuda_dispatch --ignored --test-threads=1 > $OUT/gpu-tests-cuda_dispatch.log 2>&1; echo "dispatch tests exit $?"; grep -E "test result|panicked" -A2 $OUT/gpu-tests-cuda_dispatch.log | head
 configs=()
