@@ -6,15 +6,18 @@
 //! stream: no allocation, no host synchronisation, no compilation, so it can be captured into a
 //! CUDA graph.
 //!
-//! ```no_run
-//! use std::sync::Arc;
-//! use cudarc::driver::CudaContext;
+//! ```
+//! use skinny::cudarc::driver::CudaContext;
 //! use half::bf16;
 //! use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher};
 //! use skinny::dispatch::DispatchTable;
 //! use skinny::problem::{Dtype, Epilogue, Layout, Problem};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! if let Some(why) = skinny::backend::cuda::unavailable() {
+//!     eprintln!("no CUDA here ({why}): nothing to dispatch");
+//!     return Ok(());
+//! }
 //! let ctx = CudaContext::new(0)?;
 //! let stream = ctx.new_stream()?;
 //! // A table from `skinny tune`; without one (or if it was tuned on another system) every plan
