@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::measure::Stats;
-use crate::problem::Problem;
+use crate::problem::{Epilogue, Problem};
 use crate::reference::ErrorReport;
 use crate::shapes::ShapeSet;
 
@@ -71,6 +71,23 @@ impl Chain {
         };
         let [qkv, o, gate_up, down] = [role("qkv")?, role("o")?, role("gate_up")?, role("down")?];
         let lm_head = role(HEAD_ROLE)?;
+        let all = [qkv, o, gate_up, down, lm_head];
+        if all.iter().any(|p| p.dtype() != qkv.dtype()) {
+            return Err(format!(
+                "shape set '{}' mixes dtypes; a chain runs at one (--dtype re-types it)",
+                set.name
+            ));
+        }
+        if let Some(p) = all
+            .iter()
+            .find(|p| matches!(p.epilogue(), Epilogue::Axpby { .. }))
+        {
+            return Err(format!(
+                "shape set '{}' has an accumulating (axpby) product ({p}); a decode chain's \
+                 products write fresh outputs (none or bias)",
+                set.name
+            ));
+        }
         let hidden = down.n();
         let rules = [
             (o.k() <= qkv.n(), "o's k must be at most qkv's n"),
@@ -250,5 +267,11 @@ mod tests {
         set.shapes.retain(|s| s.name != "down");
         let err = Chain::from_set(&set, 1).unwrap_err();
         assert!(err.contains("no 'down' shape"), "{err}");
+        let mut mixed = embedded_set("llama-3-8b").unwrap();
+        mixed.shapes[1].problem = mixed.shapes[1]
+            .problem
+            .with_dtype(crate::problem::Dtype::F16);
+        let err = Chain::from_set(&mixed, 1).unwrap_err();
+        assert!(err.contains("mixes dtypes"), "{err}");
     }
 }

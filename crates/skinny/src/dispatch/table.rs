@@ -233,8 +233,8 @@ pub struct DispatchTable {
 
 impl DispatchTable {
     /// Build a table from probe reports of one system. Reports from different systems (their
-    /// validators differ) cannot be mixed. A problem measured in several reports keeps the
-    /// candidates of the last report that ran it.
+    /// validators differ) cannot be mixed. A variant measured on the same problem in several
+    /// reports keeps the figures of the last; the candidates of all reports are ranked together.
     pub fn from_reports(
         reports: &[(String, ProbeReport)],
         metric: Metric,
@@ -251,10 +251,9 @@ impl DispatchTable {
                     "{name} was measured on another system than {first_name}: {why}"
                 ));
             }
-            let mut fresh: BTreeMap<ProblemKey, TableEntry> = BTreeMap::new();
             for run in &report.outcome.runs {
                 let key = ProblemKey::of(&run.shape.problem, &validators);
-                let entry = fresh.entry(key.clone()).or_insert_with(|| TableEntry {
+                let entry = entries.entry(key.clone()).or_insert_with(|| TableEntry {
                     key,
                     shapes: Vec::new(),
                     candidates: Vec::new(),
@@ -265,10 +264,7 @@ impl DispatchTable {
                 if !entry.shapes.contains(&label) {
                     entry.shapes.push(label);
                 }
-                if entry.candidates.iter().any(|c| c.variant == run.variant) {
-                    continue;
-                }
-                entry.candidates.push(Candidate {
+                let candidate = Candidate {
                     variant: run.variant.clone(),
                     disposition: run.disposition,
                     figures: run
@@ -276,9 +272,18 @@ impl DispatchTable {
                         .iter()
                         .map(|(figure, stats)| (figure.name().to_string(), stats.median))
                         .collect(),
-                });
+                };
+                // A variant measured again (a later report, or the same problem under another
+                // shape name) keeps its latest figures; the others stay.
+                match entry
+                    .candidates
+                    .iter_mut()
+                    .find(|c| c.variant == run.variant)
+                {
+                    Some(old) => *old = candidate,
+                    None => entry.candidates.push(candidate),
+                }
             }
-            entries.extend(fresh);
         }
         let mut entries: Vec<TableEntry> = entries.into_values().collect();
         for entry in &mut entries {

@@ -378,3 +378,28 @@ fn a_rule_leaves_cublas_only_for_a_clear_margin() {
         "mma/m8"
     );
 }
+
+#[test]
+fn later_reports_update_their_variants_and_keep_the_others() {
+    let p = problem(1, 896, 896, Epilogue::None);
+    let first = report(
+        "NVIDIA H200",
+        vec![
+            run(p, "dot/m1", Some(3.3)),
+            run(p, "cublas/gemm", Some(5.5)),
+        ],
+    );
+    let second = report("NVIDIA H200", vec![run(p, "dot/m1", Some(6.0))]);
+    let table = DispatchTable::from_reports(
+        &[("a.json".into(), first), ("b.json".into(), second)],
+        Metric::GpuCold,
+    )
+    .unwrap();
+    let entry = &table.entries[0];
+    assert_eq!(entry.candidates.len(), 2);
+    assert_eq!(entry.winner.as_deref(), Some("cublas/gemm"));
+    assert_eq!(
+        entry.relative_time("dot/m1", Metric::GpuCold),
+        Some(6.0 / 5.5)
+    );
+}

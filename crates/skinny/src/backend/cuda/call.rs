@@ -7,10 +7,12 @@
 //!
 //! Skinny kernels are launched with `cuLaunchKernelEx` so that programmatic dependent launch
 //! (PDL) is only a launch attribute: with it, the next kernel in the stream may be scheduled while
-//! this one drains; every skinny kernel waits (`griddepcontrol.wait`) before it reads x or y or
-//! writes anything, so the result is the same with or without it.
+//! this one drains; every skinny kernel waits (`griddepcontrol.wait`) before it reads x, y or the
+//! bias or writes anything, so the result is the same with or without it. W is the exception:
+//! gemv_mma requests its first batch of weights before waiting, so under PDL the kernel just
+//! before it in the stream must not write W (a dequantising kernel, say); weights written earlier
+//! than that are fine.
 
-use std::cell::Cell;
 use std::ffi::c_void;
 
 use cudarc::driver::{sys as drv_sys, CudaFunction, CudaStream, LaunchConfig};
@@ -84,18 +86,11 @@ pub(crate) struct Call {
     pub problem: Problem,
     pub op: Op,
     pub args: FixedArgs,
-    /// The stream the cuBLAS handle was last bound to (cuBLAS keeps one per handle).
-    pub cublas_stream: Cell<drv_sys::CUstream>,
 }
 
 impl Call {
     pub(crate) fn new(problem: Problem, op: Op, args: FixedArgs) -> Call {
-        Call {
-            problem,
-            op,
-            args,
-            cublas_stream: Cell::new(std::ptr::null_mut()),
-        }
+        Call { problem, op, args }
     }
 
     /// Issue the call on `stream`; `pdl` launches a skinny kernel with programmatic stream
@@ -112,6 +107,12 @@ impl Call {
         pdl: bool,
     ) -> Result<(), RunError> {
         let a = &self.args;
+        if self.problem.epilogue() == Epilogue::Bias && o.bias == 0 {
+            return Err(RunError::new(format!(
+                "{} has a bias epilogue; the call gave no bias",
+                self.problem
+            )));
+        }
         match &self.op {
             Op::Kernel {
                 func,
@@ -174,8 +175,7 @@ impl Call {
         }
     }
 
-    /// The cuBLAS handle, bound to `stream` (rebinding only when the stream changed: binding
-    /// also resets the handle's workspace, which is then set again).
+    /// The cuBLAS handle, bound to `stream`.
     fn cublas_on<'c>(
         &self,
         stream: &CudaStream,
@@ -183,12 +183,8 @@ impl Call {
     ) -> Result<&'c Cublas, RunError> {
         let cublas =
             cublas.ok_or_else(|| RunError::new("a cuBLAS call was prepared without a handle"))?;
-        let raw = stream.cu_stream();
-        if self.cublas_stream.get() != raw {
-            // SAFETY: a live handle and a live stream of its context.
-            unsafe { cublas.bind(raw as _) }.map_err(RunError::new)?;
-            self.cublas_stream.set(raw);
-        }
+        // SAFETY: a live handle and a live stream of its context.
+        unsafe { cublas.bind(stream.cu_stream() as _) }.map_err(RunError::new)?;
         Ok(cublas)
     }
 }

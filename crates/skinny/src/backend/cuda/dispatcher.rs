@@ -122,7 +122,8 @@ impl Dispatcher {
         &self.registry
     }
 
-    /// The stream the dispatcher was made with (plans may launch on any stream of its context).
+    /// The stream the dispatcher was made with (plans may launch on other streams of its
+    /// context, one at a time; see [`MatmulPlan`]).
     pub fn stream(&self) -> &Arc<CudaStream> {
         &self.backend.stream
     }
@@ -150,7 +151,26 @@ impl Dispatcher {
     /// problem, or when the device refuses (out of memory, a sticky error).
     pub fn plan(&mut self, problem: &Problem) -> Result<MatmulPlan, String> {
         let choice = self.choose(problem)?;
-        self.plan_choice(problem, choice)
+        match self.plan_choice(problem, choice.clone()) {
+            Ok(plan) => Ok(plan),
+            // The choice could not be prepared (a compile error, cuBLASLt finding no
+            // algorithm): the vendor fallback, unless the device itself is gone.
+            Err(e) if self.backend.poisoned.is_none() => {
+                let fallback = crate::dispatch::choose(problem, None, &self.registry)?;
+                if fallback.variant == choice.variant {
+                    return Err(e);
+                }
+                let why = format!("preparing {} failed: {e}", choice.variant);
+                self.plan_choice(
+                    problem,
+                    Choice {
+                        variant: fallback.variant,
+                        reason: crate::dispatch::Reason::Fallback { why },
+                    },
+                )
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Prepare a named variant (as a baseline, or to pin a choice).
@@ -193,8 +213,11 @@ impl Dispatcher {
     }
 }
 
-/// One problem, ready to launch. A plan with a split-K workspace must not run on two streams
-/// at once (the calls would share the workspace).
+/// One problem, ready to launch.
+///
+/// Plans of one dispatcher share its cuBLAS handle and workspace, and a split-K plan owns a
+/// workspace of its own: launch a dispatcher's plans on one stream at a time (any stream of its
+/// context, switching between them in order), and let that work finish before dropping a plan.
 pub struct MatmulPlan {
     call: Call,
     choice: Choice,

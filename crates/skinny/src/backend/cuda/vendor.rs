@@ -33,29 +33,45 @@ fn scales(problem: &Problem) -> (f32, f32) {
 pub struct Cublas {
     handle: blas_sys::cublasHandle_t,
     workspace: u64,
+    /// The stream the handle is bound to (one per handle, shared by every plan that uses it).
+    bound: std::cell::Cell<blas_sys::cudaStream_t>,
 }
 
 impl Cublas {
     /// A handle bound to `stream`, with a workspace at `workspace` (device pointer).
     pub fn new(stream: blas_sys::cudaStream_t, workspace: u64) -> Result<Cublas, String> {
         let handle = blas::create_handle().map_err(|e| status("cublasCreate", e))?;
-        let cublas = Cublas { handle, workspace };
+        let cublas = Cublas {
+            handle,
+            workspace,
+            bound: std::cell::Cell::new(std::ptr::null_mut()),
+        };
         // SAFETY: a live handle and stream; the workspace outlives the handle (the backend
         // frees it after dropping the handle).
         unsafe { cublas.bind(stream)? };
         Ok(cublas)
     }
 
-    /// Bind the handle to `stream`, then give it the workspace again (binding a stream resets
-    /// a handle's workspace to cuBLAS's own pool, which would allocate inside a graph capture).
+    /// Bind the handle to `stream` (if it is not bound to it already), then give it the
+    /// workspace again (binding a stream resets a handle's workspace to cuBLAS's own pool,
+    /// which would allocate inside a graph capture).
     ///
     /// # Safety
     /// `stream` must be a live stream of the handle's context.
     pub unsafe fn bind(&self, stream: blas_sys::cudaStream_t) -> Result<(), String> {
+        if self.bound.get() == stream {
+            return Ok(());
+        }
         blas::set_stream(self.handle, stream).map_err(|e| status("cublasSetStream", e))?;
-        blas_sys::cublasSetWorkspace_v2(self.handle, self.workspace as *mut c_void, WORKSPACE_BYTES)
-            .result()
-            .map_err(|e| status("cublasSetWorkspace", e))
+        blas_sys::cublasSetWorkspace_v2(
+            self.handle,
+            self.workspace as *mut c_void,
+            WORKSPACE_BYTES,
+        )
+        .result()
+        .map_err(|e| status("cublasSetWorkspace", e))?;
+        self.bound.set(stream);
+        Ok(())
     }
 
     pub fn version(&self) -> i32 {
@@ -233,10 +249,10 @@ impl LtPlan {
         y: u64,
         bias: u64,
     ) -> Result<(), String> {
+        if self.has_bias && bias == 0 {
+            return Err("this cuBLASLt plan has a bias epilogue; the call gave no bias".into());
+        }
         if self.has_bias && bias != self.bias.get() {
-            if bias == 0 {
-                return Err("this cuBLASLt plan has a bias epilogue; the call gave no bias".into());
-            }
             lt::set_matmul_desc_attribute(
                 self.desc,
                 lt_sys::cublasLtMatmulDescAttributes_t::CUBLASLT_MATMUL_DESC_BIAS_POINTER,
