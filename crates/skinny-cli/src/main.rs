@@ -1,11 +1,13 @@
 //! `skinny`: a thin command line over the skinny library.
 
+mod compare_cmd;
 mod decode_cmd;
 mod dispatch_cmd;
 mod kernels_cmd;
 mod list;
 mod probe_cmd;
 mod progress;
+mod report;
 mod tables;
 mod tune_cmd;
 
@@ -45,6 +47,54 @@ enum Command {
     /// eager and in a CUDA graph; skinny also with programmatic dependent launch) against the
     /// floor of its weight bytes over the read bandwidth.
     Decode(DecodeArgs),
+    /// Turn result files into one self-contained HTML page (inline SVG charts) and/or Markdown.
+    Report(ReportArgs),
+    /// Compare two result files: ratio of medians per (shape, variant), flagged only beyond
+    /// both runs' spread; exit status 4 on a regression past the threshold.
+    Compare(CompareArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FigureArg {
+    GpuCold,
+    GpuHot,
+    Roundtrip,
+    Submit,
+    Graph,
+    CpuCold,
+    CpuHot,
+}
+
+#[derive(Args)]
+pub struct CompareArgs {
+    /// The result file to compare against
+    #[arg(value_name = "BASE.json")]
+    pub base: PathBuf,
+    /// The result file under test
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// The figure compared [default: each file's cold figure]
+    #[arg(long, value_enum)]
+    pub figure: Option<FigureArg>,
+    /// A slowdown beyond both runs' spread is a regression past this fraction
+    #[arg(long, default_value_t = 0.05)]
+    pub threshold: f64,
+    /// Show every pair, not only those beyond the spread
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Result files of `probe`, `decode`, `dispatch --measure` or a peer script (.json or .json.gz)
+    #[arg(required = true, value_name = "RESULT.json")]
+    pub results: Vec<PathBuf>,
+    /// Write the HTML page here
+    #[arg(long, value_name = "OUT.html")]
+    pub html: Option<PathBuf>,
+    /// Write the Markdown page here
+    #[arg(long, value_name = "OUT.md")]
+    pub markdown: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -229,6 +279,8 @@ fn main() -> ExitCode {
         Command::Tune(args) => tune_cmd::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Dispatch(args) => dispatch_cmd::run(&args),
         Command::Decode(args) => decode_cmd::run(&args),
+        Command::Report(args) => report::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Compare(args) => compare_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

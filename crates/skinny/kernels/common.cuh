@@ -74,13 +74,18 @@ __device__ __forceinline__ float warp_sum(float v) {
     return v;
 }
 
-// Programmatic dependent launch (sm_90 and later). Every skinny kernel calls this before it
-// touches x, y, the bias or a workspace: it waits until the kernel before it in the stream has
-// finished and its writes are visible (a no-op when the launch did not ask for PDL), then lets
-// the next kernel be scheduled, so that its blocks are resident and past their prologue by the
-// time this one drains. Waiting first keeps the chain at most one kernel ahead.
+// Programmatic dependent launch (sm_90 and later), compiled in only for plans that launch with
+// it (-DSKINNY_PDL=1): every skinny kernel calls this before it touches x, y, the bias or a
+// workspace. It waits until the kernel before it in the stream has finished and its writes are
+// visible, then lets the next kernel be scheduled, so that its blocks are resident and past
+// their prologue by the time this one drains. Waiting first keeps the chain at most one kernel
+// ahead. (Not compiled in otherwise: the wait costs every block, and on grids of 10^5 one-row
+// blocks that was up to 1.5× the kernel's time on the H200, 2026-11-21.)
+#ifndef SKINNY_PDL
+#define SKINNY_PDL 0
+#endif
 __device__ __forceinline__ void pdl_begin() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+#if SKINNY_PDL && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     asm volatile("griddepcontrol.wait;" ::: "memory");
     asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif

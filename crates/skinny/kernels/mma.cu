@@ -185,15 +185,19 @@ gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __r
     const int stride = WARPS * UNROLL;
     int s0 = warp;
 #if PIPE
-    // The first batch's W is requested before waiting on the kernel before (weights never
-    // depend on it; x may): under programmatic dependent launch its DRAM round trip overlaps
-    // that kernel's tail.
     const bool piped = s0 + (UNROLL - 1) * WARPS < full_steps;
     Batch<UNROLL> cur, next;
+#if SKINNY_PDL
+    // Under programmatic dependent launch the first batch's W is requested before waiting on
+    // the kernel before (weights never depend on it; x may), so that its DRAM round trip
+    // overlaps that kernel's tail. Every thread waits, piped or not.
     if (piped) load_batch<UNROLL, false, LOAD_W>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
     pdl_begin();
+    if (piped) load_batch<UNROLL, false, LOAD_X>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+#else
+    if (piped) load_batch<UNROLL, false>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+#endif
     if (piped) {
-        load_batch<UNROLL, false, LOAD_X>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
         for (s0 += stride; s0 + (UNROLL - 1) * WARPS < full_steps; s0 += stride) {
             load_batch<UNROLL, false>(next, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
             mma_batch<UNROLL>(d, cur);

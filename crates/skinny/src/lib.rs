@@ -28,6 +28,7 @@ pub mod backend;
 /// The cudarc the CUDA backend is built on: use it for the context, stream and buffers that
 /// dispatch plans launch on, so that the types match.
 pub use cudarc;
+pub mod compare;
 pub mod data;
 pub mod decode;
 pub mod dispatch;

@@ -76,9 +76,9 @@ impl ProbeReport {
         }
     }
 
+    /// Read a result file, plain or gzipped (`.gz`, as committed result files are).
     pub fn read(path: &Path) -> Result<ProbeReport, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = read_text(path)?;
         #[derive(Deserialize)]
         struct Header {
             schema: String,
@@ -95,6 +95,22 @@ impl ProbeReport {
             ));
         }
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// A file's text; a `.gz` name is decompressed.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let fail = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    if path.extension().is_some_and(|e| e == "gz") {
+        use std::io::Read;
+        let file = std::fs::File::open(path).map_err(fail)?;
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(file)
+            .read_to_string(&mut text)
+            .map_err(fail)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path).map_err(fail)
     }
 }
 

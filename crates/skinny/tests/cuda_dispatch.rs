@@ -86,10 +86,9 @@ fn plans_chain_with_pdl_and_replay_from_a_graph() {
         ("dot/m1", "cublas/gemm"),
     ] {
         for pdl in [false, true] {
-            let mut p1 = skinny.plan_variant(&first, a).unwrap();
-            let mut p2 = skinny.plan_variant(&second, b).unwrap();
-            p1.set_pdl(pdl);
-            p2.set_pdl(pdl);
+            skinny.set_pdl(pdl);
+            let p1 = skinny.plan_variant(&first, a).unwrap();
+            let p2 = skinny.plan_variant(&second, b).unwrap();
             let d1_data = ProblemData::generate(&first, 11);
             let d2_data = ProblemData::generate(&second, 12);
             let d1 = upload(&stream, &d1_data);

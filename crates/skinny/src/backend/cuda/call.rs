@@ -6,12 +6,12 @@
 //! what makes a call safe to capture into a CUDA graph.
 //!
 //! Skinny kernels are launched with `cuLaunchKernelEx` so that programmatic dependent launch
-//! (PDL) is only a launch attribute: with it, the next kernel in the stream may be scheduled while
-//! this one drains; every skinny kernel waits (`griddepcontrol.wait`) before it reads x, y or the
-//! bias or writes anything, so the result is the same with or without it. W is the exception:
-//! gemv_mma requests its first batch of weights before waiting, so under PDL the kernel just
-//! before it in the stream must not write W (a dequantising kernel, say); weights written earlier
-//! than that are fine.
+//! (PDL) is only a launch attribute. A plan made for PDL compiles its kernel with
+//! `-DSKINNY_PDL=1`: the kernel then waits (`griddepcontrol.wait`) before it reads x, y or the
+//! bias or writes anything, and the next kernel in the stream may be scheduled while it drains;
+//! the result is the same with or without it. W is the exception: gemv_mma requests its first
+//! batch of weights before waiting, so under PDL the kernel just before it in the stream must not
+//! write W (a dequantising kernel, say); weights written earlier than that are fine.
 
 use std::ffi::c_void;
 

@@ -82,10 +82,10 @@ pub fn run_decode(
         d.plan_variant(p, vendor_variant(p))
     })?;
     let skinny = plan_set(dispatcher, chain, |d, p| d.plan(p))?;
-    let mut skinny_pdl = plan_set(dispatcher, chain, |d, p| d.plan(p))?;
-    for plan in &mut skinny_pdl.plans {
-        plan.set_pdl(true);
-    }
+    dispatcher.set_pdl(true);
+    let skinny_pdl = plan_set(dispatcher, chain, |d, p| d.plan(p));
+    dispatcher.set_pdl(false);
+    let skinny_pdl = skinny_pdl?;
 
     // The reference chain.
     let reference_out = outputs(&stream, chain)?;

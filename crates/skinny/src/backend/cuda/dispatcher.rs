@@ -60,8 +60,9 @@ pub struct DispatchOptions {
     pub table: Option<DispatchTable>,
     /// The registry to choose from (the embedded one when `None`).
     pub registry: Option<Registry>,
-    /// Launch skinny kernels with programmatic dependent launch, so that each may be scheduled
-    /// while the previous kernel in the stream drains.
+    /// Plan skinny kernels for programmatic dependent launch: compiled with the wait on the
+    /// kernel before, launched with the attribute, so that each may be scheduled while the
+    /// previous kernel in the stream drains (see [`Dispatcher::set_pdl`]).
     pub pdl: bool,
 }
 
@@ -106,6 +107,12 @@ impl Dispatcher {
             validators,
             pdl: options.pdl,
         })
+    }
+
+    /// Plan the following problems with programmatic dependent launch, or without. Plans made
+    /// before keep what they were made with.
+    pub fn set_pdl(&mut self, on: bool) {
+        self.pdl = on;
     }
 
     /// Whether the table is in use, and if it was refused, which validator differed.
@@ -200,7 +207,7 @@ impl Dispatcher {
         }
         let prepared = self
             .backend
-            .prepare_call(&variant, problem)
+            .prepare_call(&variant, problem, self.pdl)
             .map_err(|e| format!("preparing {} for {problem}: {e}", variant.id))?;
         Ok(MatmulPlan {
             call: prepared.call,
@@ -236,9 +243,9 @@ impl MatmulPlan {
         &self.choice
     }
 
-    /// Launch with programmatic dependent launch (or not) from now on; vendor calls ignore it.
-    pub fn set_pdl(&mut self, on: bool) {
-        self.pdl = on;
+    /// Whether skinny kernels of this plan launch with programmatic dependent launch.
+    pub fn pdl(&self) -> bool {
+        self.pdl
     }
 
     /// Launch on `stream` with raw device pointers: one kernel launch or library call.

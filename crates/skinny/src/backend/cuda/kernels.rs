@@ -18,14 +18,19 @@ fn dtype_define(dtype: Dtype) -> (String, String) {
     (name.to_string(), "1".to_string())
 }
 
-/// The compilation a variant needs at `dtype`, or `None` for vendor-library variants.
+/// The compilation a variant needs at `dtype`, or `None` for vendor-library variants. `pdl`
+/// compiles in the programmatic-dependent-launch wait (`SKINNY_PDL`), for plans launched with it.
 pub fn variant_request(
     variant: &Variant,
     dtype: Dtype,
     arch: &str,
+    pdl: bool,
 ) -> Option<(CompileRequest, KernelSource)> {
     let source = family(variant.backend, &variant.kernel)?.source?;
     let mut defines = vec![dtype_define(dtype)];
+    if pdl {
+        defines.push(("SKINNY_PDL".to_string(), "1".to_string()));
+    }
     for (name, value) in &variant.params {
         let value = match value {
             ParamValue::Int(v) => v.to_string(),
@@ -73,9 +78,19 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
     }
     for variant in variants {
         for &dtype in &variant.supports.dtypes {
-            if let Some((request, source)) = variant_request(variant, dtype, arch) {
+            if let Some((request, source)) = variant_request(variant, dtype, arch, false) {
                 out.push(CheckedCompile {
                     label: format!("{} {dtype}", variant.id),
+                    request,
+                    entry: Some(source.entry),
+                });
+            }
+        }
+        // The PDL build (what dispatch plans with PDL compile), at the variant's first dtype.
+        if let Some(&dtype) = variant.supports.dtypes.first() {
+            if let Some((request, source)) = variant_request(variant, dtype, arch, true) {
+                out.push(CheckedCompile {
+                    label: format!("{} {dtype} pdl", variant.id),
                     request,
                     entry: Some(source.entry),
                 });

@@ -468,7 +468,7 @@ impl Backend for CudaBackend {
             .as_ref()
             .map(|b| self.upload(b.as_bytes()))
             .transpose()?;
-        let prepared = self.prepare_call(variant, &problem)?;
+        let prepared = self.prepare_call(variant, &problem, false)?;
         let buffers = Buffers {
             x: self.upload(data.x.as_bytes())?,
             weights,
@@ -507,10 +507,13 @@ pub(crate) struct PreparedCall {
 impl CudaBackend {
     /// Everything one call of `variant` on `problem` needs that is not the operands: the compiled
     /// kernel and its grid, a cuBLAS handle or a cuBLASLt plan, and the split-K workspace.
+    /// `pdl`: compile the kernel with its programmatic-dependent-launch wait (launch it with
+    /// the attribute then).
     pub(crate) fn prepare_call(
         &mut self,
         variant: &Variant,
         problem: &Problem,
+        pdl: bool,
     ) -> Result<PreparedCall, RunError> {
         self.check_alive()?;
         let mut args = FixedArgs::new(problem);
@@ -541,14 +544,13 @@ impl CudaBackend {
             }
             _ => {
                 let (request, source) =
-                    kernels::variant_request(variant, problem.dtype(), &self.arch).ok_or_else(
-                        || {
+                    kernels::variant_request(variant, problem.dtype(), &self.arch, pdl)
+                        .ok_or_else(|| {
                             RunError::new(format!(
                                 "the CUDA backend has no kernel family '{}'",
                                 variant.kernel
                             ))
-                        },
-                    )?;
+                        })?;
                 let func = self.function(&request, source.entry)?;
                 let shape = launch_shape(source.launch, variant, problem, self.facts.sm_count)?;
                 if let Some(split) = shape.split {

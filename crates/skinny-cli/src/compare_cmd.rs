@@ -1,0 +1,100 @@
+//! `skinny compare BASE NEW`: ratios of medians per (shape, variant); exit status 4 on a
+//! regression, so that it can gate a change.
+
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Result};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use skinny::compare::{compare, Verdict};
+use skinny::measure::Figure;
+use skinny::results::ProbeReport;
+
+use crate::{CompareArgs, FigureArg};
+
+/// Exit status when a regression is found.
+pub const EXIT_REGRESSION: u8 = 4;
+
+pub fn run(args: &CompareArgs) -> Result<ExitCode> {
+    if !(args.threshold >= 0.0 && args.threshold < 10.0) {
+        bail!(
+            "--threshold {}: a fraction such as 0.05 (5 %)",
+            args.threshold
+        );
+    }
+    let base = ProbeReport::read(&args.base).map_err(|e| anyhow!(e))?;
+    let new = ProbeReport::read(&args.new).map_err(|e| anyhow!(e))?;
+    let figure = args.figure.map(|f| match f {
+        FigureArg::GpuCold => Figure::GpuColdUs,
+        FigureArg::GpuHot => Figure::GpuHotUs,
+        FigureArg::Roundtrip => Figure::HostRoundtripUs,
+        FigureArg::Submit => Figure::HostSubmitUs,
+        FigureArg::Graph => Figure::GraphUs,
+        FigureArg::CpuCold => Figure::CpuColdUs,
+        FigureArg::CpuHot => Figure::CpuHotUs,
+    });
+    let outcome = compare(&base, &new, figure, args.threshold);
+    if outcome.compared.is_empty() {
+        bail!(
+            "{} and {} have no passed (shape, variant) in common on {}",
+            args.base.display(),
+            args.new.display(),
+            outcome.figure.name()
+        );
+    }
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header([
+        "shape",
+        "variant",
+        "base µs",
+        "new µs",
+        "new / base",
+        "verdict",
+    ]);
+    let mut flagged = 0;
+    for c in &outcome.compared {
+        if c.verdict == Verdict::Same && !args.all {
+            continue;
+        }
+        flagged += (c.verdict != Verdict::Same) as usize;
+        table.add_row([
+            c.shape.clone(),
+            c.variant.clone(),
+            format!("{:.2}", c.base_us),
+            format!("{:.2}", c.new_us),
+            format!("{:.3}", c.ratio),
+            match c.verdict {
+                Verdict::Same => "same (within spread)".into(),
+                Verdict::Faster => "faster".into(),
+                Verdict::Slower => "slower (under threshold)".into(),
+                Verdict::Regression => format!("REGRESSION (> {:.0} %)", 100.0 * args.threshold),
+            },
+        ]);
+    }
+    println!(
+        "{} pairs compared on {}; {} beyond both runs' spread",
+        outcome.compared.len(),
+        outcome.figure.name(),
+        flagged
+    );
+    if table.row_count() > 0 {
+        println!("{table}");
+    }
+    for (what, list) in [
+        ("only in base", &outcome.only_base),
+        ("only in new", &outcome.only_new),
+    ] {
+        if !list.is_empty() {
+            println!("{what}: {}", list.join(", "));
+        }
+    }
+    let regressions = outcome.regressions();
+    if regressions > 0 {
+        eprintln!(
+            "error: {regressions} regressions past {:.0} %",
+            100.0 * args.threshold
+        );
+        return Ok(ExitCode::from(EXIT_REGRESSION));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,173 @@
+//! Regression comparison of two result files: per (shape, variant) the ratio of medians, flagged
+//! only when the two runs' interquartile ranges do not overlap (the change is larger than what
+//! either run measured as noise), and a regression only past a threshold as well.
+
+use serde::Serialize;
+
+use crate::measure::{Figure, Stats};
+use crate::probe::Disposition;
+use crate::results::ProbeReport;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Within either run's spread.
+    Same,
+    /// Faster beyond both runs' spread.
+    Faster,
+    /// Slower beyond both runs' spread, but not past the threshold.
+    Slower,
+    /// Slower beyond both runs' spread and past the threshold: a regression.
+    Regression,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    pub shape: String,
+    pub variant: String,
+    pub base_us: f64,
+    pub new_us: f64,
+    /// new / base.
+    pub ratio: f64,
+    pub verdict: Verdict,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CompareOutcome {
+    pub figure: Figure,
+    pub threshold: f64,
+    pub compared: Vec<Comparison>,
+    /// (shape, variant) passed in one file only.
+    pub only_base: Vec<String>,
+    pub only_new: Vec<String>,
+}
+
+impl CompareOutcome {
+    pub fn regressions(&self) -> usize {
+        self.compared
+            .iter()
+            .filter(|c| c.verdict == Verdict::Regression)
+            .count()
+    }
+}
+
+/// How two samples of one figure relate.
+pub fn judge(base: &Stats, new: &Stats, threshold: f64) -> Verdict {
+    let ratio = new.median / base.median;
+    if new.p25 > base.p75 {
+        if ratio > 1.0 + threshold {
+            Verdict::Regression
+        } else {
+            Verdict::Slower
+        }
+    } else if new.p75 < base.p25 {
+        Verdict::Faster
+    } else {
+        Verdict::Same
+    }
+}
+
+/// Compare every (shape, variant) that passed in both files on `figure` (each file's cold
+/// figure when `None`).
+pub fn compare(
+    base: &ProbeReport,
+    new: &ProbeReport,
+    figure: Option<Figure>,
+    threshold: f64,
+) -> CompareOutcome {
+    let pick = |r: &crate::probe::RunRecord| -> Option<(Figure, Stats)> {
+        if r.disposition != Disposition::Passed {
+            return None;
+        }
+        r.timings
+            .iter()
+            .find(|(f, _)| figure.map_or(f.is_cold(), |want| **f == want))
+            .map(|(f, s)| (*f, s.clone()))
+    };
+    let key = |r: &crate::probe::RunRecord| format!("{} {}", r.shape.label(), r.variant);
+    let mut compared = Vec::new();
+    let mut only_base = Vec::new();
+    let mut used_figure = figure.unwrap_or(Figure::GpuColdUs);
+    for b in &base.outcome.runs {
+        let Some((f, bs)) = pick(b) else { continue };
+        used_figure = f;
+        let partner = new
+            .outcome
+            .runs
+            .iter()
+            .find(|n| n.shape == b.shape && n.variant == b.variant)
+            .and_then(|n| pick(n).filter(|(nf, _)| *nf == f));
+        match partner {
+            Some((_, ns)) => compared.push(Comparison {
+                shape: b.shape.label(),
+                variant: b.variant.clone(),
+                base_us: bs.median,
+                new_us: ns.median,
+                ratio: ns.median / bs.median,
+                verdict: judge(&bs, &ns, threshold),
+            }),
+            None => only_base.push(key(b)),
+        }
+    }
+    let only_new = new
+        .outcome
+        .runs
+        .iter()
+        .filter(|n| pick(n).is_some())
+        .filter(|n| {
+            !base
+                .outcome
+                .runs
+                .iter()
+                .any(|b| b.shape == n.shape && b.variant == n.variant && pick(b).is_some())
+        })
+        .map(key)
+        .collect();
+    CompareOutcome {
+        figure: used_figure,
+        threshold,
+        compared,
+        only_base,
+        only_new,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(values: &[f64]) -> Stats {
+        Stats::from_samples(values.to_vec(), false)
+    }
+
+    #[test]
+    fn a_planted_slowdown_is_a_regression_and_noise_is_not() {
+        let base = stats(&[10.0, 10.1, 9.9, 10.05, 9.95, 10.02, 9.98]);
+        // Two runs of the same build: overlapping spreads.
+        let again = stats(&[10.08, 9.97, 10.12, 10.0, 9.93, 10.04, 10.01]);
+        assert_eq!(judge(&base, &again, 0.05), Verdict::Same);
+        // 20 % slower.
+        let slow: Vec<f64> = [10.0, 10.1, 9.9, 10.05, 9.95, 10.02, 9.98]
+            .iter()
+            .map(|v| v * 1.2)
+            .collect();
+        assert_eq!(judge(&base, &stats(&slow), 0.05), Verdict::Regression);
+        // 3 % slower beyond the noise but under the threshold.
+        let bit: Vec<f64> = [10.0, 10.01, 9.99, 10.0, 10.0]
+            .iter()
+            .map(|v| v * 1.03)
+            .collect();
+        let tight = stats(&[10.0, 10.01, 9.99, 10.0, 10.0]);
+        assert_eq!(judge(&tight, &stats(&bit), 0.05), Verdict::Slower);
+        // 20 % faster.
+        let fast: Vec<f64> = [10.0, 10.1, 9.9].iter().map(|v| v * 0.8).collect();
+        assert_eq!(judge(&base, &stats(&fast), 0.05), Verdict::Faster);
+        // A noisy run hides a 10 % change: not flagged.
+        let noisy = stats(&[8.0, 12.0, 9.0, 13.0, 10.0, 11.5, 9.5]);
+        let noisy_slow: Vec<f64> = [8.0, 12.0, 9.0, 13.0, 10.0, 11.5, 9.5]
+            .iter()
+            .map(|v| v * 1.1)
+            .collect();
+        assert_eq!(judge(&noisy, &stats(&noisy_slow), 0.05), Verdict::Same);
+    }
+}
