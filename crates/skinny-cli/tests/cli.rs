@@ -390,3 +390,79 @@ fn tune_decode_and_dispatch_refuse_what_they_cannot_use() {
         &["--m 0"],
     );
 }
+
+#[test]
+fn compare_flags_a_planted_slowdown_and_is_quiet_on_the_same_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = skinny(
+        &[
+            "probe",
+            "--backend",
+            "cpu",
+            "--shapes",
+            "smoke",
+            "--variants",
+            "cpu/rayon",
+            "--json",
+            "base.json",
+            "--time-cap-ms",
+            "3",
+        ],
+        d,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The same file twice: nothing beyond the spread.
+    let out = skinny(&["compare", "base.json", "base.json"], d);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("0 beyond both runs' spread"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Plant a 20 % slowdown in one run's cold figure.
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("base.json")).unwrap()).unwrap();
+    let run = &mut doc["runs"][0];
+    let variant = run["variant"].as_str().unwrap().to_string();
+    let stats = &mut run["timings"]["cpu_cold_us"];
+    for key in ["median", "min", "max", "mean", "p25", "p75"] {
+        stats[key] = serde_json::json!(stats[key].as_f64().unwrap() * 1.2);
+    }
+    let values: Vec<f64> = stats["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() * 1.2)
+        .collect();
+    stats["values"] = serde_json::json!(values);
+    std::fs::write(d.join("slow.json"), doc.to_string()).unwrap();
+    let out = skinny(&["compare", "base.json", "slow.json"], d);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stdout));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("REGRESSION") && stdout.contains(&variant),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1.200"), "{stdout}");
+    assert!(
+        text(&out.stderr).contains("1 regressions"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Bad input: a missing file, a bad threshold.
+    expect_error(
+        d,
+        &["compare", "base.json", "missing.json"],
+        1,
+        &["missing.json"],
+    );
+    expect_error(
+        d,
+        &["compare", "base.json", "base.json", "--threshold", "20"],
+        1,
+        &["--threshold"],
+    );
+}
