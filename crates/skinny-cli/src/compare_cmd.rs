@@ -64,18 +64,18 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
             format!("{:.2}", c.new_us),
             format!("{:.3}", c.ratio),
             match c.verdict {
-                Verdict::Same => "same (within spread)".into(),
-                Verdict::Faster => "faster".into(),
-                Verdict::Slower => "slower (under threshold)".into(),
+                Verdict::Same => "same".into(),
+                Verdict::Faster => format!("faster (> {:.0} %)", 100.0 * args.threshold),
                 Verdict::Regression => format!("REGRESSION (> {:.0} %)", 100.0 * args.threshold),
             },
         ]);
     }
     println!(
-        "{} pairs compared on {}; {} beyond both runs' spread",
+        "{} pairs compared on {}; {} changed beyond both runs' spread and {:.0} %",
         outcome.compared.len(),
         outcome.figure.name(),
-        flagged
+        flagged,
+        100.0 * args.threshold
     );
     if table.row_count() > 0 {
         println!("{table}");
@@ -85,7 +85,18 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         ("only in new", &outcome.only_new),
     ] {
         if !list.is_empty() {
-            println!("{what}: {}", list.join(", "));
+            let shown: Vec<&str> = list.iter().take(5).map(String::as_str).collect();
+            let more = list.len().saturating_sub(shown.len());
+            println!(
+                "{} {what}: {}{}",
+                list.len(),
+                shown.join(", "),
+                if more > 0 {
+                    format!(", and {more} more")
+                } else {
+                    String::new()
+                }
+            );
         }
     }
     let regressions = outcome.regressions();

@@ -162,7 +162,24 @@ impl Summary {
             decode.extend(report.decode.iter().cloned());
             dispatch.extend(report.dispatch.iter().flatten().cloned());
         }
+        // Percentages against the best read ceiling measured on the same device by any file:
+        // a peer script's own ceiling (PyTorch's reduction) reads lower than skinny's kernel.
+        let ceiling = |source: usize| {
+            let device = &sources[source].device;
+            sources
+                .iter()
+                .filter(|s| &s.device == device)
+                .filter_map(|s| s.read_gbps)
+                .fold(None, |best: Option<f64>, v| {
+                    Some(best.map_or(v, |b| b.max(v)))
+                })
+        };
         for shape in &mut shapes {
+            for row in &mut shape.rows {
+                if let (Some(gbps), Some(read)) = (row.gbps, ceiling(row.source)) {
+                    row.pct_roofline = Some(100.0 * gbps / read);
+                }
+            }
             shape.rows.sort_by(|a, b| match (a.cold_us, b.cold_us) {
                 (Some(x), Some(y)) => x.total_cmp(&y),
                 (Some(_), None) => std::cmp::Ordering::Less,
@@ -170,7 +187,7 @@ impl Summary {
                 (None, None) => a.variant.cmp(&b.variant),
             });
             if let Some(best) = shape.best() {
-                shape.read_gbps = sources[best.source].read_gbps;
+                shape.read_gbps = ceiling(best.source);
             }
         }
         Summary {
