@@ -58,13 +58,18 @@ def read_json(path):
 
 
 def percentile(sorted_values, p):
-    """Linear interpolation between closest ranks."""
-    if len(sorted_values) == 1:
+    """The estimate skinny's statistics crate (statrs) uses, R-8: rank (n + 1/3)·p + 1/3, so that
+    quartiles, the stopping rule and `skinny compare` agree across the two tools."""
+    n = len(sorted_values)
+    if n == 1:
         return sorted_values[0]
-    pos = (len(sorted_values) - 1) * p / 100.0
-    lo = math.floor(pos)
-    hi = math.ceil(pos)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+    h = (n + 1.0 / 3.0) * (p / 100.0) + 1.0 / 3.0
+    if h <= 1:
+        return sorted_values[0]
+    if h >= n:
+        return sorted_values[-1]
+    lo = math.floor(h)
+    return sorted_values[lo - 1] + (h - lo) * (sorted_values[lo] - sorted_values[lo - 1])
 
 
 def stats(values, cap_hit):
@@ -315,6 +320,16 @@ def measure_shape(shape, rule, l2_bytes, seed, read_gbps):
     return record, None
 
 
+def failed_record(shape, seed, message):
+    bytes_moved, flops = problem_bytes(shape["problem"])
+    return {
+        "shape": shape, "variant": VARIANT, "kernel": "torch.nn.functional.linear",
+        "params": {}, "disposition": "failed", "seed": seed, "error": None,
+        "failure": message, "bytes_moved": bytes_moved, "flops": flops,
+        "timings": {}, "gbps": None, "pct_roofline": None,
+    }
+
+
 def read_bandwidth(rule):
     """Read bandwidth as PyTorch reaches it: a sum over a 4 GiB float32 tensor reads every byte
     once. (A sum of int32 into int64 measured 771 GB/s on the H200, 2026-11-21: not a ceiling.
@@ -342,6 +357,12 @@ def main():
     ap.add_argument("--time-cap-ms", type=float, default=100.0)
     ap.add_argument("--seed", type=int, default=0x5EED0F5C1D)
     args = ap.parse_args()
+    if args.seed < 0 or args.time_cap_ms <= 0:
+        ap.error("--seed must be at least 0 and --time-cap-ms positive")
+    # The output is checked before any measuring, as `skinny probe` does.
+    target = os.path.abspath(args.json)
+    if os.path.isdir(target) or not os.access(os.path.dirname(target), os.W_OK):
+        ap.error(f"cannot write results to {args.json}")
 
     source = read_json(args.shapes_from)
     shapes = source["shapes"]
@@ -358,7 +379,10 @@ def main():
 
     runs, gaps = [], []
     for i, shape in enumerate(shapes):
-        record, reason = measure_shape(shape, rule, l2_bytes, args.seed + i, bandwidth["gbps"])
+        try:
+            record, reason = measure_shape(shape, rule, l2_bytes, args.seed + i, bandwidth["gbps"])
+        except Exception as e:  # one shape's failure is that run's `failed` row, as in skinny
+            record, reason = failed_record(shape, args.seed + i, f"{type(e).__name__}: {e}"), None
         if record is None:
             gaps.append({"shape": shape, "variant": VARIANT, "disposition": "not_supported", "reasons": [reason]})
         else:
@@ -411,14 +435,21 @@ def main():
         "skipped_variants": [],
         "stopped_early": None,
     }
-    # Atomically: a temporary file beside the target, then a rename.
-    target = os.path.abspath(args.json)
+    # Atomically: a temporary file beside the target, then a rename; NaN refused (skinny's
+    # reader would refuse the file).
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(report, f)
-        f.write("\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(report, f, allow_nan=False)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
     print(f"results written to {args.json}")
 
 

@@ -32,6 +32,22 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         FigureArg::CpuCold => Figure::CpuColdUs,
         FigureArg::CpuHot => Figure::CpuHotUs,
     });
+    for (what, a, b) in [
+        (
+            "backend",
+            base.backend.kind.to_string(),
+            new.backend.kind.to_string(),
+        ),
+        (
+            "device",
+            base.environment.device.name.clone(),
+            new.environment.device.name.clone(),
+        ),
+    ] {
+        if a != b {
+            eprintln!("warning: the files were measured on different {what}s ({a} and {b})");
+        }
+    }
     let outcome = compare(&base, &new, figure, args.threshold);
     if outcome.compared.is_empty() {
         bail!(
@@ -65,13 +81,13 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
             format!("{:.3}", c.ratio),
             match c.verdict {
                 Verdict::Same => "same".into(),
-                Verdict::Faster => format!("faster (> {:.0} %)", 100.0 * args.threshold),
-                Verdict::Regression => format!("REGRESSION (> {:.0} %)", 100.0 * args.threshold),
+                Verdict::Faster => format!("faster (past {:.1} %)", 100.0 * args.threshold),
+                Verdict::Regression => format!("REGRESSION (past {:.1} %)", 100.0 * args.threshold),
             },
         ]);
     }
     println!(
-        "{} pairs compared on {}; {} changed beyond both runs' spread and {:.0} %",
+        "{} pairs compared on {}; {} changed beyond both runs' spread and {:.1} %",
         outcome.compared.len(),
         outcome.figure.name(),
         flagged,
@@ -98,6 +114,10 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
                 }
             );
         }
+    }
+    if let Some(why) = &new.outcome.stopped_early {
+        eprintln!("error: the new run stopped early: {why}");
+        return Ok(ExitCode::from(EXIT_REGRESSION));
     }
     let regressions = outcome.regressions();
     if regressions > 0 {

@@ -454,6 +454,7 @@ fn compare_flags_a_planted_slowdown_and_is_quiet_on_the_same_run() {
         "{stdout}"
     );
     assert!(stdout.contains("1.200"), "{stdout}");
+    assert!(stdout.contains("past 5.0 %"), "{stdout}");
     assert!(
         text(&out.stderr).contains("1 regressions"),
         "{}",

@@ -40,14 +40,21 @@ pub struct CompareOutcome {
     /// (shape, variant) passed in one file only.
     pub only_base: Vec<String>,
     pub only_new: Vec<String>,
+    /// Passed in BASE, ran in NEW and did not pass there (incorrect or failed): a regression
+    /// of correctness, whatever the times.
+    pub broken: Vec<String>,
+    /// A median of zero or less, or not finite, in either file: nothing to compare.
+    pub incomparable: Vec<String>,
 }
 
 impl CompareOutcome {
+    /// Slower past the threshold, or no longer passing.
     pub fn regressions(&self) -> usize {
         self.compared
             .iter()
             .filter(|c| c.verdict == Verdict::Regression)
             .count()
+            + self.broken.len()
     }
 }
 
@@ -83,33 +90,50 @@ pub fn compare(
     let key = |r: &crate::probe::RunRecord| format!("{} {}", r.shape.label(), r.variant);
     let mut compared = Vec::new();
     let mut only_base = Vec::new();
+    let mut broken = Vec::new();
+    let mut incomparable = Vec::new();
     let mut used_figure = figure.unwrap_or(Figure::GpuColdUs);
+    let mut seen: Vec<(&crate::shapes::Shape, &str)> = Vec::new();
     for b in &base.outcome.runs {
         let Some((f, bs)) = pick(b) else { continue };
+        if seen.contains(&(&b.shape, b.variant.as_str())) {
+            continue;
+        }
+        seen.push((&b.shape, b.variant.as_str()));
         used_figure = f;
-        let partner = new
+        let partner_run = new
             .outcome
             .runs
             .iter()
-            .find(|n| n.shape == b.shape && n.variant == b.variant)
-            .and_then(|n| pick(n).filter(|(nf, _)| *nf == f));
-        match partner {
-            Some((_, ns)) => compared.push(Comparison {
-                shape: b.shape.label(),
-                variant: b.variant.clone(),
-                base_us: bs.median,
-                new_us: ns.median,
-                ratio: ns.median / bs.median,
-                verdict: judge(&bs, &ns, threshold),
-            }),
-            None => only_base.push(key(b)),
+            .find(|n| n.shape == b.shape && n.variant == b.variant);
+        let partner = partner_run.and_then(|n| pick(n).filter(|(nf, _)| *nf == f));
+        match (partner_run, partner) {
+            (_, Some((_, ns))) => {
+                let usable = |s: &Stats| s.median.is_finite() && s.median > 0.0;
+                if !usable(&bs) || !usable(&ns) {
+                    incomparable.push(key(b));
+                    continue;
+                }
+                compared.push(Comparison {
+                    shape: b.shape.label(),
+                    variant: b.variant.clone(),
+                    base_us: bs.median,
+                    new_us: ns.median,
+                    ratio: ns.median / bs.median,
+                    verdict: judge(&bs, &ns, threshold),
+                })
+            }
+            (Some(n), None) if n.disposition != Disposition::Passed => {
+                broken.push(format!("{} ({})", key(b), n.disposition.name()))
+            }
+            _ => only_base.push(key(b)),
         }
     }
     let only_new = new
         .outcome
         .runs
         .iter()
-        .filter(|n| pick(n).is_some())
+        .filter(|n| pick(n).is_some_and(|(f, _)| f == used_figure))
         .filter(|n| {
             !base
                 .outcome
@@ -125,6 +149,8 @@ pub fn compare(
         compared,
         only_base,
         only_new,
+        broken,
+        incomparable,
     }
 }
 

@@ -104,15 +104,18 @@ fn human_bytes(v: f64) -> String {
     }
 }
 
-/// Every passed run as (bytes moved, achieved TB/s), log scale in bytes, with the read ceiling:
-/// small products sit far below it (launch and latency), large ones should touch it.
+/// Every passed run as (bytes moved, achieved TB/s), log scale in bytes, with the read ceiling
+/// (the highest measured by any file; one device per report is the usual case): small products
+/// sit far below it (launch and latency), large ones should touch it.
 pub fn roofline(summary: &Summary) -> Result<String, String> {
     let points: Vec<(f64, f64, RGBColor)> = summary
         .shapes
         .iter()
         .flat_map(|s| {
             s.rows.iter().enumerate().filter_map(move |(i, r)| {
-                let gbps = r.gbps.filter(|_| r.cold_us.is_some())?;
+                let gbps = r
+                    .gbps
+                    .filter(|_| r.cold_us.is_some() && s.bytes_moved > 0)?;
                 Some((s.bytes_moved as f64, gbps / 1e3, colour(r, i == 0)))
             })
         })

@@ -3,8 +3,14 @@
 use super::model::Summary;
 use super::tables::{self, TableData};
 
+/// A table cell: pipes escaped, HTML-significant characters as entities (GitHub would take
+/// `Vec<f32>` for a tag), line breaks as spaces.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], " ")
 }
 
 fn table(out: &mut String, t: &TableData) {

@@ -28,6 +28,7 @@ fn write_atomic(path: &std::path::Path, text: &str) -> Result<()> {
         file.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
+    file.as_file().sync_all()?;
     file.persist(path)
         .map_err(|e| anyhow!("cannot write {}: {}", path.display(), e.error))?;
     Ok(())

@@ -51,6 +51,8 @@ pub struct VariantRow {
 
 pub struct ShapeSummary {
     pub shape: Shape,
+    /// The device its runs were measured on: shapes are ranked per device.
+    pub device: String,
     pub label: String,
     pub bytes_moved: u64,
     /// Fastest passed first, then the rest.
@@ -64,10 +66,20 @@ impl ShapeSummary {
         self.rows.first().filter(|r| r.cold_us.is_some())
     }
 
+    /// `cublas/gemm`, or where it cannot run the shape (a bias), the fastest vendor call
+    /// (cuBLASLt's bias epilogue, or GEMM then a bias kernel).
     pub fn baseline(&self) -> Option<&VariantRow> {
+        let passed = |r: &&VariantRow| r.cold_us.is_some();
         self.rows
             .iter()
-            .find(|r| r.variant == BASELINE && r.cold_us.is_some())
+            .filter(passed)
+            .find(|r| r.variant == BASELINE)
+            .or_else(|| {
+                self.rows
+                    .iter()
+                    .filter(passed)
+                    .find(|r| r.variant.starts_with("cublas"))
+            })
     }
 
     /// Baseline time over the best time.
@@ -121,13 +133,18 @@ impl Summary {
                 graph_node_us: median(&c.graph_node_us),
             });
             for run in &report.outcome.runs {
-                let at = match shapes.iter().position(|s| s.shape == run.shape) {
+                let at = match shapes
+                    .iter()
+                    .position(|s| s.shape == run.shape && s.device == device.name)
+                {
                     Some(at) => at,
                     None => {
                         shapes.push(ShapeSummary {
                             label: run.shape.label(),
                             shape: run.shape.clone(),
-                            bytes_moved: run.bytes_moved,
+                            device: device.name.clone(),
+                            // From the problem, not the file: the chart's log scale needs it > 0.
+                            bytes_moved: run.shape.problem.bytes_moved(),
                             rows: Vec::new(),
                             read_gbps,
                         });
@@ -188,6 +205,14 @@ impl Summary {
             });
             if let Some(best) = shape.best() {
                 shape.read_gbps = ceiling(best.source);
+            }
+        }
+        // With more than one device, every label says which.
+        let devices: std::collections::BTreeSet<&str> =
+            shapes.iter().map(|s| s.device.as_str()).collect();
+        if devices.len() > 1 {
+            for shape in &mut shapes {
+                shape.label = format!("{} on {}", shape.label, shape.device);
             }
         }
         Summary {

@@ -55,8 +55,9 @@ pub fn best(s: &Summary) -> TableData {
             "best variant".into(),
             "cold µs".into(),
             "% of read bandwidth".into(),
-            format!("{BASELINE} µs"),
-            format!("speed-up over {BASELINE}"),
+            format!("baseline ({BASELINE}; the best vendor call where it has no bias)"),
+            "baseline µs".into(),
+            "speed-up".into(),
         ],
         rows: s
             .shapes
@@ -68,6 +69,7 @@ pub fn best(s: &Summary) -> TableData {
                     best.map_or("(none passed)".into(), |b| b.variant.clone()),
                     opt(best.and_then(|b| b.cold_us), 2),
                     opt(best.and_then(|b| b.pct_roofline), 1),
+                    shape.baseline().map_or("–".into(), |b| b.variant.clone()),
                     opt(shape.baseline().and_then(|b| b.cold_us), 2),
                     shape.speedup().map_or("–".into(), |x| format!("{x:.2}×")),
                 ]
@@ -83,7 +85,11 @@ pub fn figures(s: &Summary, shape_index: usize) -> TableData {
         .into_iter()
         .filter(|f| shape.rows.iter().any(|r| r.figures.contains_key(f)))
         .collect();
-    let mut header = vec!["variant".to_string(), "result".to_string()];
+    let mut header = vec![
+        "variant".to_string(),
+        "result file".to_string(),
+        "result".to_string(),
+    ];
     header.extend(present.iter().map(|f| f.name().to_string()));
     header.push("GB/s".into());
     TableData {
@@ -94,6 +100,7 @@ pub fn figures(s: &Summary, shape_index: usize) -> TableData {
             .map(|r| {
                 let mut row = vec![
                     r.variant.clone(),
+                    s.sources[r.source].file.clone(),
                     match &r.failure {
                         Some(why) => format!("{}: {why}", r.disposition.name()),
                         None => r.disposition.name().into(),
