@@ -8,17 +8,17 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use skinny::backend::cuda::decode::{run_decode, DecodeSettings};
 use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
 use skinny::backend::{BackendChoice, BackendSelection};
-use skinny::cudarc::driver::CudaContext;
 use skinny::decode::{Chain, DecodeOutcome};
-use skinny::dispatch::DispatchTable;
 use skinny::measure::StoppingRule;
+use skinny::model_config;
 use skinny::probe::{ProbeOutcome, ProbeSettings};
 use skinny::problem::Dtype;
 use skinny::registry::BackendKind;
-use skinny::results::{check_writable, write_json_atomic, Environment, ProbeReport};
+use skinny::results::{check_writable, write_json_atomic};
 use skinny::shapes::{self, ShapeSet};
-use skinny::{host::HostInfo, model_config};
 
+use crate::dispatch_cmd::read_table;
+use crate::probe_cmd::new_report;
 use crate::{DecodeArgs, DtypeArg, EXIT_STRICT};
 
 fn load_models(args: &DecodeArgs) -> Result<Vec<ShapeSet>> {
@@ -140,23 +140,11 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         .iter()
         .map(|set| Chain::from_set(set, args.m).map_err(|e| anyhow!(e)))
         .collect::<Result<_>>()?;
-    let table = args
-        .table
-        .as_deref()
-        .map(DispatchTable::read)
-        .transpose()
-        .map_err(|e| anyhow!(e))?;
+    let table = read_table(args.table.as_deref())?;
     check_writable(&args.json).map_err(|e| anyhow!(e))?;
 
-    if let Some(why) = skinny::backend::cuda::unavailable() {
-        bail!("skinny decode needs a CUDA device: {why}");
-    }
-    let ctx = CudaContext::new(0).map_err(|e| anyhow!("creating a CUDA context: {e}"))?;
-    // SAFETY: before any stream or buffer exists; every launch orders itself on the one stream.
-    unsafe { ctx.disable_event_tracking() };
-    let stream = ctx
-        .new_stream()
-        .map_err(|e| anyhow!("creating a stream: {e}"))?;
+    let stream = skinny::backend::cuda::new_stream()
+        .map_err(|why| anyhow!("skinny decode needs a CUDA device: {why}"))?;
     let mut dispatcher = Dispatcher::new(
         stream,
         DispatchOptions {
@@ -204,21 +192,18 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         o.choices.iter().any(|c| !c.check.passed) || o.modes.iter().any(|m| !m.chain_check.passed)
     });
 
-    let mut report = ProbeReport::new(
+    let mut report = new_report(
         BackendSelection {
             kind: BackendKind::Cuda,
             requested: BackendChoice::Cuda,
             reason: "skinny decode runs on CUDA".into(),
         },
-        Environment {
-            host: HostInfo::detect(),
-            device: dispatcher.device(),
-        },
+        dispatcher.device(),
         ProbeSettings {
             rule,
             ..ProbeSettings::default()
         },
-        dispatcher.registry().source.clone(),
+        dispatcher.registry(),
         sets.iter().flat_map(|s| s.shapes.clone()).collect(),
         ProbeOutcome {
             ceilings,
@@ -228,7 +213,6 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
             stopped_early: None,
         },
     );
-    report.sources_digest = Some(dispatcher.validators().sources_digest.clone());
     report.decode = outcomes;
     write_json_atomic(&args.json, &report).map_err(|e| anyhow!(e))?;
     println!("results written to {}", args.json.display());

@@ -5,16 +5,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{anyhow, Result};
-use skinny::backend::{self, BackendChoice};
-use skinny::dispatch::{choose, Choice, DispatchCheck, DispatchTable, Metric, Reason, Validators};
+use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
+use skinny::backend::{BackendChoice, BackendSelection};
+use skinny::dispatch::{vendor_baseline, Choice, DispatchCheck, DispatchTable, Metric, Reason};
 use skinny::measure::StoppingRule;
 use skinny::probe::{run_probe_pairs, Disposition, ProbeSettings};
-use skinny::problem::Epilogue;
-use skinny::registry::Registry;
-use skinny::results::{check_writable, write_json_atomic, Environment, ProbeReport};
-use skinny::{backend::cuda::kernel_sources_digest, host::HostInfo};
+use skinny::registry::{BackendKind, Registry};
+use skinny::results::{check_writable, write_json_atomic};
 
-use crate::probe_cmd::collect_shapes;
+use crate::probe_cmd::{collect_shapes, new_report};
 use crate::progress::ProgressDisplay;
 use crate::DispatchArgs;
 
@@ -35,43 +34,45 @@ fn describe(reason: &Reason) -> String {
     }
 }
 
+/// The dispatch table at `path`, if one was named.
+pub fn read_table(path: Option<&std::path::Path>) -> Result<Option<DispatchTable>> {
+    path.map(DispatchTable::read)
+        .transpose()
+        .map_err(|e| anyhow!(e))
+}
+
 pub fn run(args: &DispatchArgs) -> Result<ExitCode> {
     let registry = Registry::embedded()?;
     let shapes = collect_shapes(&args.shapes)?;
-    let table = args
-        .table
-        .as_deref()
-        .map(DispatchTable::read)
-        .transpose()
-        .map_err(|e| anyhow!(e))?;
+    let table = read_table(args.table.as_deref())?;
     if args.measure {
         check_writable(&args.json).map_err(|e| anyhow!(e))?;
     }
-    if let Some(why) = skinny::backend::cuda::unavailable() {
-        anyhow::bail!("skinny dispatch needs a CUDA device (the table's validators are checked against it): {why}");
-    }
-    let (mut backend, selection) = backend::open(BackendChoice::Cuda).map_err(|e| anyhow!(e))?;
-    let device = backend.device();
-    let running = Validators::of_device(&device, kernel_sources_digest(&registry.variants))
-        .map_err(|e| anyhow!(e))?;
+    let stream = skinny::backend::cuda::new_stream().map_err(|why| {
+        anyhow!(
+            "skinny dispatch needs a CUDA device (the table's validators are checked against it): {why}"
+        )
+    })?;
     let metric = table.as_ref().map_or(Metric::GpuCold, |t| t.metric);
-    let table = match (table, &args.table) {
-        (Some(t), Some(path)) => match t.validators.mismatch(&running) {
-            None => Some(t),
-            Some(why) => {
-                eprintln!(
-                    "warning: dispatch table {} refused: {why}; dispatch falls back to cuBLAS",
-                    path.display()
-                );
-                None
-            }
+    let mut dispatcher = Dispatcher::new(
+        stream,
+        DispatchOptions {
+            table,
+            registry: Some(registry.clone()),
+            ..Default::default()
         },
-        _ => None,
-    };
+    )
+    .map_err(|e| anyhow!(e))?;
+    if let (TableStatus::Refused(why), Some(path)) = (dispatcher.table_status(), &args.table) {
+        eprintln!(
+            "warning: dispatch table {} refused: {why}; dispatch falls back to cuBLAS",
+            path.display()
+        );
+    }
 
     let mut choices: Vec<Choice> = Vec::with_capacity(shapes.len());
     for shape in &shapes {
-        let choice = choose(&shape.problem, table.as_ref(), &registry).map_err(|e| anyhow!(e))?;
+        let choice = dispatcher.choose(&shape.problem).map_err(|e| anyhow!(e))?;
         println!(
             "{:<44} {:<22} {}",
             shape.label(),
@@ -84,11 +85,6 @@ pub fn run(args: &DispatchArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    // The baseline: cuBLAS GEMM, or cuBLASLt with its bias epilogue where GEMM has no bias.
-    let baseline = |e: Epilogue| match e {
-        Epilogue::Bias => "cublaslt/matmul",
-        _ => "cublas/gemm",
-    };
     let index = |id: &str| {
         registry
             .variants
@@ -99,7 +95,7 @@ pub fn run(args: &DispatchArgs) -> Result<ExitCode> {
     let mut pairs = Vec::new();
     for (s, (shape, choice)) in shapes.iter().zip(&choices).enumerate() {
         pairs.push((s, index(&choice.variant)?));
-        pairs.push((s, index(baseline(shape.problem.epilogue()))?));
+        pairs.push((s, index(vendor_baseline(&shape.problem))?));
     }
     let settings = ProbeSettings {
         rule: StoppingRule {
@@ -110,7 +106,7 @@ pub fn run(args: &DispatchArgs) -> Result<ExitCode> {
     };
     let mut display = ProgressDisplay::new();
     let outcome = run_probe_pairs(
-        backend.as_mut(),
+        dispatcher.probe_backend(),
         &shapes,
         &registry.variants,
         &pairs,
@@ -141,7 +137,7 @@ pub fn run(args: &DispatchArgs) -> Result<ExitCode> {
         "ratio"
     );
     for (s, (shape, choice)) in shapes.iter().zip(&choices).enumerate() {
-        let base_id = baseline(shape.problem.epilogue());
+        let base_id = vendor_baseline(&shape.problem);
         let (dispatched_us, cublas_us) = (time(s, &choice.variant), time(s, base_id));
         let ratio = dispatched_us.zip(cublas_us).map(|(d, c)| d / c);
         if ratio.is_none_or(|r| r > MOST_SLOWER) {
@@ -169,18 +165,13 @@ pub fn run(args: &DispatchArgs) -> Result<ExitCode> {
         shapes.len() - slower,
         shapes.len()
     );
-    let mut report = ProbeReport::new(
-        selection,
-        Environment {
-            host: HostInfo::detect(),
-            device,
-        },
-        settings,
-        registry.source.clone(),
-        shapes,
-        outcome,
-    );
-    report.sources_digest = Some(running.sources_digest.clone());
+    let selection = BackendSelection {
+        kind: BackendKind::Cuda,
+        requested: BackendChoice::Cuda,
+        reason: "skinny dispatch runs on CUDA".into(),
+    };
+    let device = dispatcher.device();
+    let mut report = new_report(selection, device, settings, &registry, shapes, outcome);
     report.dispatch = Some(checks);
     write_json_atomic(&args.json, &report).map_err(|e| anyhow!(e))?;
     println!("results written to {}", args.json.display());

@@ -119,6 +119,33 @@ pub fn run(args: &ProbeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A result file's report of an outcome: this host, `device`, and the digest of the kernel
+/// sources and `registry` (what a dispatch table built from it is tied to).
+pub fn new_report(
+    selection: skinny::backend::BackendSelection,
+    device: skinny::backend::DeviceInfo,
+    settings: ProbeSettings,
+    registry: &Registry,
+    shapes: Vec<Shape>,
+    outcome: skinny::probe::ProbeOutcome,
+) -> ProbeReport {
+    let mut report = ProbeReport::new(
+        selection,
+        Environment {
+            host: HostInfo::detect(),
+            device,
+        },
+        settings,
+        registry.source.clone(),
+        shapes,
+        outcome,
+    );
+    report.sources_digest = Some(skinny::backend::cuda::kernel_sources_digest(
+        &registry.variants,
+    ));
+    report
+}
+
 pub fn backend_choice(arg: BackendArg) -> BackendChoice {
     match arg {
         BackendArg::Auto => BackendChoice::Auto,
@@ -178,20 +205,7 @@ pub fn probe(args: &ProbeArgs, cuda_only: bool) -> Result<ProbeReport> {
     .map_err(|e| anyhow!("measuring the {} ceilings: {e}", selection.kind))?;
     display.finish();
 
-    let mut report = ProbeReport::new(
-        selection,
-        Environment {
-            host: HostInfo::detect(),
-            device,
-        },
-        settings,
-        registry.source.clone(),
-        shapes,
-        outcome,
-    );
-    report.sources_digest = Some(skinny::backend::cuda::kernel_sources_digest(
-        &registry.variants,
-    ));
+    let report = new_report(selection, device, settings, &registry, shapes, outcome);
     tables::print_report(&report);
     write_json_atomic(&args.json, &report).map_err(|e| anyhow!(e))?;
     println!("results written to {}", args.json.display());

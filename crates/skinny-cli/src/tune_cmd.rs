@@ -2,7 +2,7 @@
 
 use anyhow::{anyhow, bail, Result};
 use skinny::dispatch::{DispatchTable, Metric};
-use skinny::results::{check_writable, write_json_atomic, ProbeReport};
+use skinny::results::{check_writable, read_reports, write_json_atomic, ProbeReport};
 
 use crate::{probe_cmd, MetricArg, TuneArgs};
 
@@ -17,15 +17,7 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         let report = probe_cmd::probe(&args.probe, true)?;
         vec![(args.probe.json.display().to_string(), report)]
     } else {
-        args.from
-            .iter()
-            .map(|p| {
-                Ok((
-                    p.display().to_string(),
-                    ProbeReport::read(p).map_err(|e| anyhow!(e))?,
-                ))
-            })
-            .collect::<Result<_>>()?
+        read_reports(&args.from).map_err(|e| anyhow!(e))?
     };
     let table = DispatchTable::from_reports(&reports, metric).map_err(|e| anyhow!(e))?;
     if table.entries.iter().all(|e| e.winner.is_none()) {

@@ -72,20 +72,20 @@ pub fn judge(base: &Stats, new: &Stats, threshold: f64) -> Verdict {
 
 /// Compare every (shape, variant) that passed in both files on `figure` (each file's cold
 /// figure when `None`).
-pub fn compare(
-    base: &ProbeReport,
-    new: &ProbeReport,
+pub fn compare<'a>(
+    base: &'a ProbeReport,
+    new: &'a ProbeReport,
     figure: Option<Figure>,
     threshold: f64,
 ) -> CompareOutcome {
-    let pick = |r: &crate::probe::RunRecord| -> Option<(Figure, Stats)> {
+    let pick = |r: &'a crate::probe::RunRecord| -> Option<(Figure, &'a Stats)> {
         if r.disposition != Disposition::Passed {
             return None;
         }
         r.timings
             .iter()
             .find(|(f, _)| figure.map_or(f.is_cold(), |want| **f == want))
-            .map(|(f, s)| (*f, s.clone()))
+            .map(|(f, s)| (*f, s))
     };
     let key = |r: &crate::probe::RunRecord| format!("{} {}", r.shape.label(), r.variant);
     let mut compared = Vec::new();
@@ -110,7 +110,7 @@ pub fn compare(
         match (partner_run, partner) {
             (_, Some((_, ns))) => {
                 let usable = |s: &Stats| s.median.is_finite() && s.median > 0.0;
-                if !usable(&bs) || !usable(&ns) {
+                if !usable(bs) || !usable(ns) {
                     incomparable.push(key(b));
                     continue;
                 }
@@ -120,7 +120,7 @@ pub fn compare(
                     base_us: bs.median,
                     new_us: ns.median,
                     ratio: ns.median / bs.median,
-                    verdict: judge(&bs, &ns, threshold),
+                    verdict: judge(bs, ns, threshold),
                 })
             }
             (Some(n), None) if n.disposition != Disposition::Passed => {

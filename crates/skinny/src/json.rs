@@ -4,6 +4,35 @@
 
 use serde::{Deserialize, Deserializer, Serializer};
 
+/// Check a versioned skinny document's header before reading the rest: `what` names the kind
+/// of file in the message ("result file", "dispatch table").
+pub(crate) fn check_header(
+    text: &str,
+    what: &str,
+    schema: &str,
+    version: u32,
+) -> Result<(), String> {
+    #[derive(Deserialize)]
+    struct Header {
+        schema: String,
+        schema_version: u32,
+    }
+    let header: Header =
+        serde_json::from_str(text).map_err(|e| format!("not a skinny {what}: {e}"))?;
+    if header.schema != schema || header.schema_version != version {
+        return Err(format!(
+            "schema {} version {}, this skinny reads {schema} version {version}",
+            header.schema, header.schema_version
+        ));
+    }
+    Ok(())
+}
+
+/// Now, as RFC 3339 in UTC to the second: the `created` field of skinny's documents.
+pub(crate) fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
 pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
     if v.is_finite() {
         s.serialize_f64(*v)

@@ -62,7 +62,7 @@ impl ProbeReport {
             schema: SCHEMA.into(),
             schema_version: SCHEMA_VERSION,
             skinny_version: env!("CARGO_PKG_VERSION").into(),
-            created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            created: crate::json::now_rfc3339(),
             command_line: std::env::args().collect(),
             backend,
             environment,
@@ -79,23 +79,18 @@ impl ProbeReport {
     /// Read a result file, plain or gzipped (`.gz`, as committed result files are).
     pub fn read(path: &Path) -> Result<ProbeReport, String> {
         let text = read_text(path)?;
-        #[derive(Deserialize)]
-        struct Header {
-            schema: String,
-            schema_version: u32,
-        }
-        let header: Header = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a skinny result file: {e}", path.display()))?;
-        if header.schema != SCHEMA || header.schema_version != SCHEMA_VERSION {
-            return Err(format!(
-                "{}: schema {} version {}, this skinny reads {SCHEMA} version {SCHEMA_VERSION}",
-                path.display(),
-                header.schema,
-                header.schema_version
-            ));
-        }
+        crate::json::check_header(&text, "result file", SCHEMA, SCHEMA_VERSION)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
+}
+
+/// Several result files, each with the name it was given by.
+pub fn read_reports(paths: &[PathBuf]) -> Result<Vec<(String, ProbeReport)>, String> {
+    paths
+        .iter()
+        .map(|p| Ok((p.display().to_string(), ProbeReport::read(p)?)))
+        .collect()
 }
 
 /// A file's text; a `.gz` name is decompressed.
@@ -146,11 +141,29 @@ pub fn check_writable(path: &Path) -> Result<(), String> {
 /// Serialize `value` as compact JSON to `path`, atomically (compact: raw samples make pretty
 /// JSON several times larger, and result files are committed).
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), String> {
+    write_atomic(path, |file| {
+        serde_json::to_writer(&mut *file, value).map_err(|e| e.to_string())?;
+        file.write_all(b"\n").map_err(|e| e.to_string())
+    })
+}
+
+/// Write `text` to `path`, atomically (what `skinny report` writes its pages with).
+pub fn write_text_atomic(path: &Path, text: &str) -> Result<(), String> {
+    write_atomic(path, |file| {
+        file.write_all(text.as_bytes()).map_err(|e| e.to_string())
+    })
+}
+
+/// Write through `fill` to a temporary file beside `path`, readable by all, synced, then renamed
+/// over `path`: a reader never sees half a file, and a failure leaves nothing behind.
+fn write_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> Result<(), String>,
+) -> Result<(), String> {
     let shown = path.display();
     let fail = |e: &dyn std::fmt::Display| format!("cannot write results to '{shown}': {e}");
     let mut file = tempfile::NamedTempFile::new_in(parent_dir(path)).map_err(|e| fail(&e))?;
-    serde_json::to_writer(&mut file, value).map_err(|e| fail(&e))?;
-    file.write_all(b"\n").map_err(|e| fail(&e))?;
+    fill(file.as_file_mut()).map_err(|e| fail(&e))?;
     // A temporary file is created readable by its owner only; a result file is for everyone.
     #[cfg(unix)]
     {

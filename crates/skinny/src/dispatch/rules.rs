@@ -142,6 +142,15 @@ pub fn choose(
     }
 }
 
+/// The vendor call a product is measured against: cuBLASLt with its bias epilogue where there
+/// is a bias (cuBLAS GEMM has none), cuBLAS GEMM otherwise: what a framework's Linear calls.
+pub fn vendor_baseline(problem: &Problem) -> &'static str {
+    match problem.epilogue() {
+        Epilogue::Bias => "cublaslt/matmul",
+        _ => "cublas/gemm",
+    }
+}
+
 /// The vendor library's variants (the fallback family).
 fn is_vendor(variant: &Variant) -> bool {
     VENDOR_KERNELS.contains(&variant.kernel.as_str())

@@ -293,7 +293,7 @@ impl DispatchTable {
             schema: TABLE_SCHEMA.into(),
             schema_version: TABLE_SCHEMA_VERSION,
             skinny_version: env!("CARGO_PKG_VERSION").into(),
-            created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            created: crate::json::now_rfc3339(),
             metric,
             validators,
             sources: reports.iter().map(|(name, _)| name.clone()).collect(),
@@ -302,25 +302,12 @@ impl DispatchTable {
     }
 
     pub fn read(path: &Path) -> Result<DispatchTable, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the dispatch table {}: {e}", path.display()))?;
+        let text = crate::results::read_text(path)?;
         DispatchTable::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     pub fn parse(text: &str) -> Result<DispatchTable, String> {
-        #[derive(Deserialize)]
-        struct Header {
-            schema: String,
-            schema_version: u32,
-        }
-        let header: Header =
-            serde_json::from_str(text).map_err(|e| format!("not a skinny dispatch table: {e}"))?;
-        if header.schema != TABLE_SCHEMA || header.schema_version != TABLE_SCHEMA_VERSION {
-            return Err(format!(
-                "schema {} version {}, this skinny reads {TABLE_SCHEMA} version {TABLE_SCHEMA_VERSION}",
-                header.schema, header.schema_version
-            ));
-        }
+        crate::json::check_header(text, "dispatch table", TABLE_SCHEMA, TABLE_SCHEMA_VERSION)?;
         serde_json::from_str(text).map_err(|e| e.to_string())
     }
 

@@ -86,15 +86,13 @@ pub(crate) struct Call {
     pub problem: Problem,
     pub op: Op,
     pub args: FixedArgs,
+    /// A skinny kernel compiled with the programmatic-dependent-launch wait, and so launched
+    /// with the attribute (vendor calls ignore it).
+    pub pdl: bool,
 }
 
 impl Call {
-    pub(crate) fn new(problem: Problem, op: Op, args: FixedArgs) -> Call {
-        Call { problem, op, args }
-    }
-
-    /// Issue the call on `stream`; `pdl` launches a skinny kernel with programmatic stream
-    /// serialisation (vendor calls ignore it).
+    /// Issue the call on `stream`.
     ///
     /// # Safety
     /// The operands must be live device buffers of the problem's sizes and dtype (bias when the
@@ -104,7 +102,6 @@ impl Call {
         stream: &CudaStream,
         cublas: Option<&Cublas>,
         o: Operands,
-        pdl: bool,
     ) -> Result<(), RunError> {
         let a = &self.args;
         if self.problem.epilogue() == Epilogue::Bias && o.bias == 0 {
@@ -146,16 +143,16 @@ impl Call {
                     push(&a.counters as *const u64 as *mut c_void);
                     push(&a.k_chunk as *const i32 as *mut c_void);
                 }
-                launch_ex(stream, func, *config, &mut list[..count], pdl)
+                launch_ex(stream, func, *config, &mut list[..count], self.pdl)
             }
             Op::Cublas => {
-                let cublas = self.cublas_on(stream, cublas)?;
+                let cublas = cublas_on(stream, cublas)?;
                 cublas
                     .gemm(&self.problem, o.x, o.w, o.y)
                     .map_err(RunError::new)
             }
             Op::CublasThenBias { bias_add, config } => {
-                let cublas = self.cublas_on(stream, cublas)?;
+                let cublas = cublas_on(stream, cublas)?;
                 cublas
                     .gemm(&self.problem, o.x, o.w, o.y)
                     .map_err(RunError::new)?;
@@ -174,19 +171,15 @@ impl Call {
                 .map_err(RunError::new),
         }
     }
+}
 
-    /// The cuBLAS handle, bound to `stream`.
-    fn cublas_on<'c>(
-        &self,
-        stream: &CudaStream,
-        cublas: Option<&'c Cublas>,
-    ) -> Result<&'c Cublas, RunError> {
-        let cublas =
-            cublas.ok_or_else(|| RunError::new("a cuBLAS call was prepared without a handle"))?;
-        // SAFETY: a live handle and a live stream of its context.
-        unsafe { cublas.bind(stream.cu_stream() as _) }.map_err(RunError::new)?;
-        Ok(cublas)
-    }
+/// The cuBLAS handle, bound to `stream`.
+fn cublas_on<'c>(stream: &CudaStream, cublas: Option<&'c Cublas>) -> Result<&'c Cublas, RunError> {
+    let cublas =
+        cublas.ok_or_else(|| RunError::new("a cuBLAS call was prepared without a handle"))?;
+    // SAFETY: a live handle and a live stream of its context.
+    unsafe { cublas.bind(stream.cu_stream() as _) }.map_err(RunError::new)?;
+    Ok(cublas)
 }
 
 /// `cuLaunchKernelEx` with, when `pdl`, the programmatic stream serialisation attribute.

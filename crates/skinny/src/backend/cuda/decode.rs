@@ -7,7 +7,6 @@
 //! eager chain: every mode's whole chain is compared with it step by step, and each product
 //! dispatch chose is also run alone on the cuBLAS chain's input and compared with its output.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use cudarc::driver::{result as drv, CudaSlice, CudaStream};
@@ -19,18 +18,10 @@ use super::timing::{capture, elapsed_us, event};
 use crate::backend::RunError;
 use crate::data::HostTensor;
 use crate::decode::{Chain, ChainCheck, DecodeOutcome, Input, Issue, ModeResult, StepChoice};
+use crate::dispatch::vendor_baseline;
 use crate::measure::{sample_until_stable, StoppingRule};
 use crate::problem::{Epilogue, Problem};
 use crate::reference::{compare, Tolerance};
-
-/// The vendor baseline of a product: cuBLASLt with its bias epilogue where there is a bias,
-/// cuBLAS GEMM otherwise (what a framework's Linear calls).
-fn vendor_variant(problem: &Problem) -> &'static str {
-    match problem.epilogue() {
-        Epilogue::Bias => "cublaslt/matmul",
-        _ => "cublas/gemm",
-    }
-}
 
 /// The chain's weights, biases and token input, on the device.
 struct Weights {
@@ -79,7 +70,7 @@ pub fn run_decode(
 
     progress("planning");
     let vendor = plan_set(dispatcher, chain, |d, p| {
-        d.plan_variant(p, vendor_variant(p))
+        d.plan_variant(p, vendor_baseline(p))
     })?;
     let skinny = plan_set(dispatcher, chain, |d, p| d.plan(p))?;
     dispatcher.set_pdl(true);
@@ -89,19 +80,13 @@ pub fn run_decode(
 
     // The reference chain.
     let reference_out = outputs(&stream, chain)?;
+    let reference_ops = chain_operands(&stream, chain, &weights, &reference_out);
     poison(&stream, &reference_out)?;
-    issue(&stream, chain, &vendor, &weights, &reference_out)?;
+    issue(&stream, chain, &vendor, &reference_ops)?;
     let reference = read_outputs(&stream, chain, &reference_out)?;
 
     progress("checking each chosen product alone");
-    let choices = check_products(
-        &stream,
-        chain,
-        &skinny,
-        &weights,
-        &reference_out,
-        &reference,
-    )?;
+    let choices = check_products(&stream, chain, &skinny, &reference_ops, &reference)?;
 
     let floor_us = chain.floor_us(read_gbps);
     let mut modes = Vec::new();
@@ -112,6 +97,7 @@ pub fn run_decode(
     ];
     for (library, set, pdl) in runs {
         let out = outputs(&stream, chain)?;
+        let ops = chain_operands(&stream, chain, &weights, &out);
         for issue_kind in [Issue::Eager, Issue::Graph] {
             let mode = format!(
                 "{library}-{}{}",
@@ -126,7 +112,7 @@ pub fn run_decode(
                 Issue::Eager => None,
                 Issue::Graph => {
                     let graph = capture(&stream, || {
-                        issue(&stream, chain, set, &weights, &out).map_err(RunError::new)
+                        issue(&stream, chain, set, &ops).map_err(RunError::new)
                     })
                     .map_err(|e| format!("{mode}: capturing the step: {e}"))?;
                     graph
@@ -137,7 +123,7 @@ pub fn run_decode(
             };
             let once = || -> Result<(), String> {
                 match &graph {
-                    None => issue(&stream, chain, set, &weights, &out),
+                    None => issue(&stream, chain, set, &ops),
                     Some(g) => g.launch().map_err(|e| format!("replaying the graph: {e}")),
                 }
             };
@@ -234,15 +220,15 @@ fn plan_set(
     for p in &problems {
         plans.push(make(dispatcher, p)?);
     }
-    let index: HashMap<String, usize> = problems
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (format!("{p:?}"), i))
-        .collect();
     let step_plan = chain
         .steps
         .iter()
-        .map(|s| index[&format!("{:?}", s.problem)])
+        .map(|s| {
+            problems
+                .iter()
+                .position(|p| *p == s.problem)
+                .expect("every step's problem is among the chain's problems")
+        })
         .collect();
     Ok(PlanSet { plans, step_plan })
 }
@@ -272,17 +258,28 @@ fn poison(stream: &CudaStream, buffers: &[CudaSlice<u8>]) -> Result<(), String> 
     Ok(())
 }
 
-fn input_ptr(
+/// Every step's operands when its outputs go to `out`: x is the tokens or an earlier step's
+/// output in `out`. Worked out once per set of outputs, so that issuing the step only launches.
+fn chain_operands(
     stream: &CudaStream,
-    step: usize,
     chain: &Chain,
     weights: &Weights,
     out: &[CudaSlice<u8>],
-) -> u64 {
-    match chain.steps[step].input {
-        Input::Tokens => ptr(stream, &weights.tokens),
-        Input::Output { step } => ptr(stream, &out[step]),
-    }
+) -> Vec<Operands> {
+    chain
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| Operands {
+            x: match step.input {
+                Input::Tokens => ptr(stream, &weights.tokens),
+                Input::Output { step } => ptr(stream, &out[step]),
+            },
+            w: ptr(stream, &weights.w[i]),
+            y: ptr(stream, &out[i]),
+            bias: weights.bias[i].as_ref().map_or(0, |b| ptr(stream, b)),
+        })
+        .collect()
 }
 
 /// Launch every product of the step, in order, on `stream`.
@@ -290,19 +287,12 @@ fn issue(
     stream: &CudaStream,
     chain: &Chain,
     set: &PlanSet,
-    weights: &Weights,
-    out: &[CudaSlice<u8>],
+    ops: &[Operands],
 ) -> Result<(), String> {
-    for (i, step) in chain.steps.iter().enumerate() {
-        let operands = Operands {
-            x: input_ptr(stream, i, chain, weights, out),
-            w: ptr(stream, &weights.w[i]),
-            y: ptr(stream, &out[i]),
-            bias: weights.bias[i].as_ref().map_or(0, |b| ptr(stream, b)),
-        };
+    for (i, (step, operands)) in chain.steps.iter().zip(ops).enumerate() {
         // SAFETY: x is at least m·k elements (the chain's rules), w n·k, y m·n and the bias n,
         // all of the chain's dtype; nothing else runs on these buffers.
-        unsafe { set.plans[set.step_plan[i]].launch(stream, operands) }
+        unsafe { set.plans[set.step_plan[i]].launch(stream, *operands) }
             .map_err(|e| format!("step {i} ({}): {e}", step.role))?;
     }
     Ok(())
@@ -328,36 +318,27 @@ fn read_outputs(
 }
 
 fn check_chain(chain: &Chain, got: &[Vec<f64>], reference: &[Vec<f64>]) -> ChainCheck {
-    let tolerance = Tolerance::for_dtype(chain.steps[0].problem.dtype());
-    let step_errors: Vec<f64> = got
+    let step_errors: Vec<f64> = chain
+        .steps
         .iter()
-        .zip(reference)
-        .map(|(g, r)| {
-            let (mut err, mut norm) = (0.0f64, 0.0f64);
-            for (a, b) in g.iter().zip(r) {
-                err += (a - b) * (a - b);
-                norm += b * b;
-            }
-            if g.iter().any(|v| !v.is_finite()) {
-                f64::NAN
-            } else {
-                (err / norm.max(f64::MIN_POSITIVE)).sqrt()
-            }
+        .zip(got.iter().zip(reference))
+        .map(|(step, (g, r))| {
+            let p = &step.problem;
+            compare(g, r, p.n(), p.dtype()).rel_frobenius
         })
         .collect();
-    let (worst_step, worst_error) =
-        step_errors
-            .iter()
-            .copied()
-            .enumerate()
-            .fold((0, 0.0f64), |(wi, we), (i, e)| {
-                if e.is_nan() || (!we.is_nan() && e > we) {
-                    (i, e)
-                } else {
-                    (wi, we)
-                }
-            });
-    let bound = tolerance.rel_frobenius * (chain.steps.len() as f64).sqrt();
+    // The first step with a NaN (poison that showed through), else the largest error.
+    let worst_step = step_errors
+        .iter()
+        .position(|e| e.is_nan())
+        .unwrap_or_else(|| {
+            (0..step_errors.len())
+                .max_by(|&a, &b| step_errors[a].total_cmp(&step_errors[b]))
+                .unwrap_or(0)
+        });
+    let worst_error = step_errors.get(worst_step).copied().unwrap_or(0.0);
+    let bound = Tolerance::for_dtype(chain.steps[0].problem.dtype()).rel_frobenius
+        * (chain.steps.len() as f64).sqrt();
     ChainCheck {
         passed: worst_error <= bound,
         step_errors,
@@ -373,8 +354,7 @@ fn check_products(
     stream: &Arc<CudaStream>,
     chain: &Chain,
     set: &PlanSet,
-    weights: &Weights,
-    reference_out: &[CudaSlice<u8>],
+    reference_ops: &[Operands],
     reference: &[Vec<f64>],
 ) -> Result<Vec<StepChoice>, String> {
     let mut choices = Vec::new();
@@ -392,10 +372,8 @@ fn check_products(
         )?;
         poison(stream, std::slice::from_ref(&y))?;
         let operands = Operands {
-            x: input_ptr(stream, step, chain, weights, reference_out),
-            w: ptr(stream, &weights.w[step]),
             y: ptr(stream, &y),
-            bias: weights.bias[step].as_ref().map_or(0, |b| ptr(stream, b)),
+            ..reference_ops[step]
         };
         // SAFETY: as in `issue`.
         unsafe { plan.launch(stream, operands) }.map_err(|e| e.message)?;

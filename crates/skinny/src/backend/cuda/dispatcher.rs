@@ -91,7 +91,7 @@ impl Dispatcher {
             Some(r) => r,
             None => Registry::embedded().map_err(|e| e.to_string())?,
         };
-        let validators = backend.validators(&registry);
+        let validators = backend.validators(&registry)?;
         let (table, status) = match options.table {
             None => (None, TableStatus::NoTable),
             Some(table) => match table.validators.mismatch(&validators) {
@@ -143,6 +143,11 @@ impl Dispatcher {
     /// The device as the probe's result file describes it.
     pub fn device(&self) -> DeviceInfo {
         self.backend.device()
+    }
+
+    /// The dispatcher's backend, to probe its choices on the same context and stream.
+    pub fn probe_backend(&mut self) -> &mut dyn Backend {
+        &mut self.backend
     }
 
     pub(crate) fn backend_mut(&mut self) -> &mut CudaBackend {
@@ -212,7 +217,6 @@ impl Dispatcher {
         Ok(MatmulPlan {
             call: prepared.call,
             choice,
-            pdl: self.pdl,
             _scratch: prepared.scratch,
             cublas: self.backend.cublas.clone(),
             _workspace: self.backend.workspace.clone(),
@@ -228,7 +232,6 @@ impl Dispatcher {
 pub struct MatmulPlan {
     call: Call,
     choice: Choice,
-    pdl: bool,
     _scratch: Option<CudaSlice<u8>>,
     cublas: Option<std::rc::Rc<Cublas>>,
     _workspace: Arc<CudaSlice<u8>>,
@@ -245,7 +248,7 @@ impl MatmulPlan {
 
     /// Whether skinny kernels of this plan launch with programmatic dependent launch.
     pub fn pdl(&self) -> bool {
-        self.pdl
+        self.call.pdl
     }
 
     /// Launch on `stream` with raw device pointers: one kernel launch or library call.
@@ -255,8 +258,7 @@ impl MatmulPlan {
     /// sizes and dtype (`x` m·k, `w` n·k, `y` m·n elements, `bias` n elements or 0 when the
     /// problem has no bias), and nothing else may write them while the call runs.
     pub unsafe fn launch(&self, stream: &CudaStream, operands: Operands) -> Result<(), RunError> {
-        self.call
-            .launch(stream, self.cublas.as_deref(), operands, self.pdl)
+        self.call.launch(stream, self.cublas.as_deref(), operands)
     }
 
     /// Launch on `stream` with cudarc buffers, checked against the problem's sizes and dtype.
@@ -313,19 +315,9 @@ impl MatmulPlan {
 }
 
 impl CudaBackend {
-    /// The validators of this system for a table over `registry`.
-    pub(crate) fn validators(&self, registry: &Registry) -> Validators {
-        let f = &self.facts;
-        Validators {
-            device: f.name.clone(),
-            compute_capability: format!("{}.{}", f.compute_capability.0, f.compute_capability.1),
-            driver_cuda_version: format!(
-                "{}.{}",
-                f.driver_version / 1000,
-                (f.driver_version % 1000) / 10
-            ),
-            nvrtc_version: format!("{}.{}", f.nvrtc_version.0, f.nvrtc_version.1),
-            sources_digest: kernel_sources_digest(&registry.variants),
-        }
+    /// The validators of this system for a table over `registry`: read off the device as the
+    /// result files describe it, so a table built from them compares like with like.
+    pub(crate) fn validators(&self, registry: &Registry) -> Result<Validators, String> {
+        Validators::of_device(&self.device(), kernel_sources_digest(&registry.variants))
     }
 }

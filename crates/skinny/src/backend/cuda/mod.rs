@@ -88,6 +88,21 @@ pub fn unavailable() -> Option<String> {
     nvrtc_unavailable()
 }
 
+/// A fresh context on device 0 and a stream of it (not the legacy stream, which cannot be
+/// captured into a graph), with cudarc's event tracking off: skinny orders its work on the one
+/// stream itself, so every launch is one driver call and buffer pointers can be taken inside a
+/// capture.
+pub fn new_stream() -> Result<Arc<CudaStream>, String> {
+    if let Some(why) = unavailable() {
+        return Err(why);
+    }
+    let ctx = CudaContext::new(0).map_err(|e| format!("creating a CUDA context: {e}"))?;
+    // SAFETY: called before any stream or buffer of the context exists.
+    unsafe { ctx.disable_event_tracking() };
+    ctx.new_stream()
+        .map_err(|e| format!("creating a stream: {e}"))
+}
+
 /// Facts read off the device once.
 #[derive(Clone, Debug)]
 struct DeviceFacts {
@@ -130,17 +145,7 @@ pub struct CudaBackend {
 
 impl CudaBackend {
     pub fn open() -> Result<CudaBackend, String> {
-        if let Some(why) = unavailable() {
-            return Err(why);
-        }
-        let ctx = CudaContext::new(0).map_err(|e| format!("creating a CUDA context: {e}"))?;
-        // SAFETY: called before any stream or buffer exists; skinny orders its work on one
-        // stream itself, so the per-argument event bookkeeping is not needed.
-        unsafe { ctx.disable_event_tracking() };
-        let stream = ctx
-            .new_stream()
-            .map_err(|e| format!("creating a stream: {e}"))?;
-        CudaBackend::on_stream(stream)
+        CudaBackend::on_stream(new_stream()?)
     }
 
     /// A backend on the caller's stream (and its context): how the dispatcher lives inside an
@@ -313,8 +318,10 @@ struct Buffers {
 
 pub struct CudaRun<'a> {
     backend: &'a mut CudaBackend,
-    problem: Problem,
     call: Call,
+    /// The operands of a call on weight copy 0, fixed at prepare time (copy `c` adds
+    /// `c · weight_stride` to `w`).
+    operands: Operands,
     /// The queue-holding kernel the timing uses.
     spin: CudaFunction,
     buffers: Buffers,
@@ -325,13 +332,9 @@ pub struct CudaRun<'a> {
 impl CudaRun<'_> {
     /// Issue one call on weight copy `copy`. No allocation, no synchronisation.
     fn launch(&self, copy: usize) -> Result<(), RunError> {
-        let b = &self.buffers;
-        let ptr = |buffer: &CudaSlice<u8>| self.backend.ptr(buffer);
         let operands = Operands {
-            x: ptr(&b.x),
-            w: ptr(&b.weights) + copy as u64 * b.weight_stride,
-            y: ptr(&b.y),
-            bias: b.bias.as_ref().map_or(0, ptr),
+            w: self.operands.w + copy as u64 * self.buffers.weight_stride,
+            ..self.operands
         };
         // SAFETY: the buffers were made for this problem in `prepare`, with the call.
         unsafe {
@@ -339,7 +342,6 @@ impl CudaRun<'_> {
                 &self.backend.stream,
                 self.backend.cublas.as_deref(),
                 operands,
-                false,
             )
         }
     }
@@ -374,7 +376,7 @@ impl PreparedRun for CudaRun<'_> {
             let bytes = stream
                 .clone_dtoh(&self.buffers.y)
                 .map_err(|e| driver_error("copying y back", e))?;
-            Ok(HostTensor::from_bytes(self.problem.dtype(), &bytes))
+            Ok(HostTensor::from_bytes(self.call.problem.dtype(), &bytes))
         })();
         self.watch(result)
     }
@@ -440,7 +442,6 @@ impl Backend for CudaBackend {
         let dtype = problem.dtype();
         let helpers = self.helpers(dtype)?;
 
-        // Buffers first: cuBLASLt's plan starts from the bias pointer.
         let w = data.w.as_bytes();
         let copies = self.weight_copies(w.len() as u64);
         let weight_stride = (w.len() as u64).next_multiple_of(256);
@@ -487,10 +488,17 @@ impl Backend for CudaBackend {
                 .as_bytes()
                 .to_vec(),
         };
+        let b = &buffers;
+        let operands = Operands {
+            x: self.ptr(&b.x),
+            w: self.ptr(&b.weights),
+            y: self.ptr(&b.y),
+            bias: b.bias.as_ref().map_or(0, |bias| self.ptr(bias)),
+        };
         Ok(Box::new(CudaRun {
             backend: self,
-            problem,
             call: prepared.call,
+            operands,
             spin: helpers.spin.clone(),
             buffers,
             y_start,
@@ -576,7 +584,12 @@ impl CudaBackend {
             }
         };
         Ok(PreparedCall {
-            call: Call::new(*problem, op, args),
+            call: Call {
+                problem: *problem,
+                op,
+                args,
+                pdl,
+            },
             scratch,
         })
     }
