@@ -332,8 +332,15 @@ fn check_chain(chain: &Chain, got: &[Vec<f64>], reference: &[Vec<f64>]) -> Chain
         .iter()
         .position(|e| e.is_nan())
         .unwrap_or_else(|| {
+            // The first of equal largest errors.
             (0..step_errors.len())
-                .max_by(|&a, &b| step_errors[a].total_cmp(&step_errors[b]))
+                .reduce(|a, b| {
+                    if step_errors[b] > step_errors[a] {
+                        b
+                    } else {
+                        a
+                    }
+                })
                 .unwrap_or(0)
         });
     let worst_error = step_errors.get(worst_step).copied().unwrap_or(0.0);
