@@ -41,6 +41,9 @@ fn describe_capabilities(c: &Capabilities) -> String {
     if c.k_min > 1 {
         parts.push(format!("k ≥ {}", c.k_min));
     }
+    if let Some(max) = c.k_max {
+        parts.push(format!("k ≤ {max}"));
+    }
     if c.k_multiple > 1 {
         parts.push(format!("k % {} = 0", c.k_multiple));
     }

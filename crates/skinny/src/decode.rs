@@ -183,6 +183,10 @@ pub struct ModeResult {
     /// `cublas` (cuBLAS GEMM, cuBLASLt where there is a bias) or `skinny` (dispatch).
     pub library: String,
     pub pdl: bool,
+    /// Bytes of weights per step that a second graph branch asks L2 for while the product
+    /// before them runs (0: no prefetch; see `prefetch_plan`).
+    #[serde(default)]
+    pub prefetch_bytes: u64,
     /// Device time per token (events around the step), µs.
     pub per_token_us: Stats,
     /// The median over the floor (1.0 = at the floor).

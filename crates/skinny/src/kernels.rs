@@ -47,6 +47,10 @@ pub enum Launch {
     /// per COLS outputs and k_chunk rows of K, grid (n / COLS, k / k_chunk). `partial` holds
     /// splits·m·n f32 sums, `counters` one zeroed u32 per column tile (the kernel re-zeroes it).
     SplitKColumns,
+    /// Arguments as `BlockPerRows`; BLOCKS_PER_SM blocks a SM (at most n), each streaming an
+    /// even share of W's rows through STAGES shared-memory buffers of STAGE_BYTES (dynamic
+    /// shared memory): grid min(n, BLOCKS_PER_SM · SMs), block 32·WARPS.
+    MachineRows,
 }
 
 impl Launch {
@@ -339,6 +343,48 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv_nn.cu",
             entry: "gemv_nn",
             launch: Launch::SplitKColumns,
+        }),
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
+        name: "gemv_bulk",
+        summary: "a block per SM streams its share of W's rows through a ring of shared-memory stages with bulk copies (cp.async.bulk, mbarriers), K split over warps for short stages, fused epilogue",
+        params: &[
+            ParamSpec {
+                name: "WARPS",
+                kind: ParamKind::Int { min: 1, max: 32, multiple: 1 },
+                required: true,
+                meaning: "warps per block",
+            },
+            ParamSpec {
+                name: "STAGES",
+                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
+                required: true,
+                meaning: "shared-memory buffers in the ring (copies in flight a block)",
+            },
+            ParamSpec {
+                name: "STAGE_BYTES",
+                kind: ParamKind::Int { min: 1024, max: 1 << 17, multiple: 16 },
+                required: true,
+                meaning: "bytes a buffer holds: whole rows, so k·(dtype size) must not exceed it (the registry's k_max says so)",
+            },
+            ParamSpec {
+                name: "MAX_M",
+                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
+                required: true,
+                meaning: "most rows of x (the registry's m_max must not exceed it)",
+            },
+            ParamSpec {
+                name: "BLOCKS_PER_SM",
+                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                required: false,
+                meaning: "blocks per SM (host side; default 1): STAGES·STAGE_BYTES each must fit",
+            },
+        ],
+        source: Some(KernelSource {
+            file: "bulk.cu",
+            entry: "gemv_bulk",
+            launch: Launch::MachineRows,
         }),
     },
     KernelFamily {

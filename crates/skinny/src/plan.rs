@@ -64,6 +64,13 @@ pub fn unsupported_reasons(problem: &Problem, caps: &Capabilities) -> Vec<String
             caps.k_min
         ));
     }
+    if let Some(k_max) = caps.k_max {
+        if k > k_max {
+            reasons.push(format!(
+                "k = {k} exceeds the variant's k_max = {k_max} (a row of W must fit its buffer)"
+            ));
+        }
+    }
     if k % caps.k_multiple != 0 {
         reasons.push(format!("k = {k} is not a multiple of {}", caps.k_multiple));
     }
@@ -170,7 +177,7 @@ mod tests {
             1usize..8,
             prop::option::of(1usize..40),
             prop::option::of(1usize..300),
-            1usize..64,
+            (1usize..64, prop::option::of(1usize..300)),
             prop::sample::select(vec![1usize, 2, 8, 16, 64]),
             prop::sample::select(vec![1usize, 4, 8]),
             prop::option::of(prop::collection::vec(1usize..300, 1..4)),
@@ -184,7 +191,7 @@ mod tests {
                     m_min,
                     m_max,
                     n_max,
-                    k_min,
+                    (k_min, k_max),
                     k_mul,
                     n_mul,
                     n_values,
@@ -199,6 +206,7 @@ mod tests {
                         m_max: m_max.map(|m| m.max(m_min)),
                         n_max,
                         k_min,
+                        k_max: k_max.map(|k| k.max(k_min)),
                         k_multiple: k_mul,
                         n_multiple: if n_values.is_some() { 1 } else { n_mul },
                         n_values,
@@ -220,6 +228,7 @@ mod tests {
             && c.m_max.is_none_or(|mx| p.m() <= mx)
             && c.n_max.is_none_or(|nx| p.n() <= nx)
             && p.k() >= c.k_min
+            && c.k_max.is_none_or(|kx| p.k() <= kx)
             && p.k() % c.k_multiple == 0
             && p.n() % c.n_multiple == 0
             && c.n_values.as_ref().is_none_or(|v| v.contains(&p.n()))
@@ -279,6 +288,7 @@ mod tests {
             m_max: Some(8),
             n_max: Some(4),
             k_min: 64,
+            k_max: Some(512),
             k_multiple: 64,
             n_multiple: 1,
             n_values: Some(vec![8, 16]),
@@ -293,6 +303,7 @@ mod tests {
                 "bias epilogue not supported",
                 "m = 16 exceeds the variant's m_max = 8",
                 "n = 9 exceeds the variant's n_max = 4",
+                "k = 1000 exceeds the variant's k_max = 512 (a row of W must fit its buffer)",
                 "k = 1000 is not a multiple of 64",
                 "n = 9 is not one of the variant's n values [8, 16]",
             ]

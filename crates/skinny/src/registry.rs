@@ -81,6 +81,9 @@ pub struct Capabilities {
     pub n_max: Option<usize>,
     /// Smallest k the kernel handles; a kernel without a small-K path sets its K tile here.
     pub k_min: usize,
+    /// `None`: no upper bound on k (a kernel that holds whole rows of W in a buffer sets one).
+    #[serde(default)]
+    pub k_max: Option<usize>,
     pub k_multiple: usize,
     pub n_multiple: usize,
     /// When present, the only n values the kernel was built for.
@@ -150,6 +153,7 @@ struct SupportsEntry {
     m_max: Option<Spanned<usize>>,
     n_max: Option<Spanned<usize>>,
     k_min: Option<Spanned<usize>>,
+    k_max: Option<Spanned<usize>>,
     k_multiple: Option<Spanned<usize>>,
     n_multiple: Option<Spanned<usize>>,
     n_values: Option<Spanned<Vec<usize>>>,
@@ -340,6 +344,22 @@ fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, Da
             }
         }
     }
+    // A kernel that holds whole rows of W in a STAGE_BYTES buffer must not claim longer rows.
+    if let Some(ParamValue::Int(stage)) = params.get("STAGE_BYTES") {
+        let widest = supports
+            .dtypes
+            .iter()
+            .map(|d| d.size_bytes())
+            .max()
+            .unwrap_or(1) as i64;
+        let most = stage / widest;
+        if supports.k_max.is_none_or(|k| k as i64 > most) {
+            return Err(err(
+                supports_line.clone(),
+                format!("variant '{id}': STAGE_BYTES = {stage} holds rows of at most {most} elements of its widest dtype, so it needs supports.k_max ≤ {most}"),
+            ));
+        }
+    }
     // A kernel that reads W in one layout (W_NT) must claim exactly that layout.
     if let Some(ParamValue::Bool(w_nt)) = params.get("W_NT") {
         let layout = if *w_nt { Layout::Nt } else { Layout::Nn };
@@ -429,6 +449,19 @@ fn check_supports(
         }
         Some(v) => Some(*v.get_ref()),
     };
+    let k_max = match &s.k_max {
+        None => None,
+        Some(v) if *v.get_ref() < k_min => {
+            return Err(err(
+                v.span(),
+                format!(
+                    "supports.k_max = {} is below supports.k_min = {k_min}: no k is accepted",
+                    v.get_ref()
+                ),
+            ))
+        }
+        Some(v) => Some(*v.get_ref()),
+    };
     let n_values = match s.n_values {
         None => None,
         Some(values) => {
@@ -457,6 +490,7 @@ fn check_supports(
         m_max,
         n_max,
         k_min,
+        k_max,
         k_multiple,
         n_multiple,
         n_values,

@@ -25,6 +25,7 @@ const FILES: &[(&str, &str)] = &[
     ("tiled.cu", include_str!("../../../kernels/tiled.cu")),
     ("smalln.cu", include_str!("../../../kernels/smalln.cu")),
     ("gemv_nn.cu", include_str!("../../../kernels/gemv_nn.cu")),
+    ("bulk.cu", include_str!("../../../kernels/bulk.cu")),
     ("aux.cu", include_str!("../../../kernels/aux.cu")),
 ];
 

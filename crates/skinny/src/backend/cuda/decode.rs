@@ -95,24 +95,50 @@ pub fn run_decode(
         ("skinny", &skinny, false),
         ("skinny", &skinny_pdl, true),
     ];
+    let prefetch_bytes = prefetch_plan(chain, dispatcher.backend_mut().l2_bytes());
+    let no_prefetch = vec![0; chain.steps.len()];
+    let side = stream
+        .context()
+        .new_stream()
+        .map_err(|e| format!("creating the prefetch stream: {e}"))?;
     for (library, set, pdl) in runs {
         let out = outputs(&stream, chain)?;
         let ops = chain_operands(&stream, chain, &weights, &out);
-        for issue_kind in [Issue::Eager, Issue::Graph] {
+        for (issue_kind, prefetch) in [
+            (Issue::Eager, false),
+            (Issue::Graph, false),
+            (Issue::Graph, true),
+        ] {
             let mode = format!(
-                "{library}-{}{}",
+                "{library}-{}{}{}",
                 match issue_kind {
                     Issue::Eager => "eager",
                     Issue::Graph => "graph",
                 },
-                if pdl { "-pdl" } else { "" }
+                if pdl { "-pdl" } else { "" },
+                if prefetch { "-prefetch" } else { "" }
             );
             progress(&format!("timing {mode}"));
+            let prefetch_plan = if prefetch {
+                &prefetch_bytes
+            } else {
+                &no_prefetch
+            };
             let graph = match issue_kind {
                 Issue::Eager => None,
                 Issue::Graph => {
                     let graph = capture(&stream, || {
-                        issue(&stream, chain, set, &ops).map_err(RunError::new)
+                        let backend = dispatcher.backend_mut();
+                        issue_with_prefetch(
+                            &stream,
+                            &side,
+                            backend,
+                            chain,
+                            set,
+                            &ops,
+                            prefetch_plan,
+                        )
+                        .map_err(RunError::new)
                     })
                     .map_err(|e| format!("{mode}: capturing the step: {e}"))?;
                     graph
@@ -146,6 +172,7 @@ pub fn run_decode(
                 issue: issue_kind,
                 library: library.into(),
                 pdl,
+                prefetch_bytes: prefetch_plan.iter().sum(),
                 per_token_us,
                 times_floor: median / floor_us,
                 pct_of_floor: 100.0 * floor_us / median,
@@ -296,6 +323,74 @@ fn issue(
             .map_err(|e| format!("step {i} ({}): {e}", step.role))?;
     }
     Ok(())
+}
+
+/// How many bytes of each step's weights to ask L2 for while the step before it runs: as much
+/// as a third of L2 holds, and nothing where the step before reads so much that the prefetched
+/// lines would be evicted before use (its weights and the prefetch together over 3/4 of L2).
+/// The first step has no step before it in the graph.
+pub fn prefetch_plan(chain: &Chain, l2_bytes: u64) -> Vec<u64> {
+    let bytes: Vec<u64> = chain
+        .steps
+        .iter()
+        .map(|s| s.problem.weight_bytes())
+        .collect();
+    (0..bytes.len())
+        .map(|i| {
+            if i == 0 {
+                return 0;
+            }
+            let wanted = bytes[i].min(l2_bytes / 3) / 16 * 16;
+            if bytes[i - 1] + wanted <= l2_bytes / 4 * 3 {
+                wanted
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
+/// `issue`, with a second branch that asks L2 for `prefetch[i]` bytes of step i's weights as
+/// soon as step i − 1 may start (its prefetch waits for step i − 2), so that they stream in while
+/// step i − 1 runs. Meant for capture: the branch forks from and joins `stream` through events.
+fn issue_with_prefetch(
+    stream: &CudaStream,
+    side: &CudaStream,
+    backend: &mut super::CudaBackend,
+    chain: &Chain,
+    set: &PlanSet,
+    ops: &[Operands],
+    prefetch: &[u64],
+) -> Result<(), String> {
+    if prefetch.iter().all(|&b| b == 0) {
+        return issue(stream, chain, set, ops);
+    }
+    let fork = |from: &CudaStream, to: &CudaStream| {
+        to.join(from)
+            .map_err(|e| format!("ordering the prefetch branch: {e}"))
+    };
+    fork(stream, side)?;
+    for (i, (step, operands)) in chain.steps.iter().zip(ops).enumerate() {
+        if let Some(&bytes) = prefetch.get(i + 1).filter(|&&b| b > 0) {
+            if i > 0 {
+                // Step i − 1 has been issued: the prefetch runs beside step i.
+                fork(stream, side)?;
+            }
+            backend
+                .prefetch_l2(side, ops[i + 1].w, bytes)
+                .map_err(|e| {
+                    format!(
+                        "step {} ({}): prefetch: {e}",
+                        i + 1,
+                        chain.steps[i + 1].role
+                    )
+                })?;
+        }
+        // SAFETY: as in `issue`.
+        unsafe { set.plans[set.step_plan[i]].launch(stream, *operands) }
+            .map_err(|e| format!("step {i} ({}): {e}", step.role))?;
+    }
+    fork(side, stream)
 }
 
 fn read_outputs(

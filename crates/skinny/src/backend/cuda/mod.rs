@@ -123,6 +123,7 @@ struct Helpers {
     read_bandwidth: CudaFunction,
     bias_add: CudaFunction,
     fill_uniform: CudaFunction,
+    prefetch_l2: CudaFunction,
 }
 
 pub struct CudaBackend {
@@ -245,6 +246,7 @@ impl CudaBackend {
             read_bandwidth: self.function(&request, "skinny_read_bandwidth")?,
             bias_add: self.function(&request, "skinny_bias_add")?,
             fill_uniform: self.function(&request, "skinny_fill_uniform")?,
+            prefetch_l2: self.function(&request, "skinny_prefetch_l2")?,
         };
         self.helpers.insert(dtype, helpers.clone());
         Ok(helpers)
@@ -272,6 +274,38 @@ impl CudaBackend {
         unsafe { launch.launch(config) }
             .map(|_| ())
             .map_err(|e| driver_error("launching the fill kernel", e))
+    }
+
+    /// The L2 size of the device, bytes.
+    pub(crate) fn l2_bytes(&self) -> u64 {
+        self.facts.l2_bytes
+    }
+
+    /// Ask L2 for `bytes` at `ptr` on `stream`, without waiting for them (`skinny_prefetch_l2`):
+    /// one bulk prefetch of 16 KB a thread, 32 threads a block, at most one block a SM.
+    pub(crate) fn prefetch_l2(
+        &mut self,
+        stream: &CudaStream,
+        ptr: u64,
+        bytes: u64,
+    ) -> Result<(), RunError> {
+        const CHUNK: u32 = 16 * 1024;
+        let func = self.helpers(Dtype::Bf16)?.prefetch_l2;
+        let blocks = bytes
+            .div_ceil(32 * CHUNK as u64)
+            .clamp(1, self.facts.sm_count as u64);
+        let config = LaunchConfig {
+            grid_dim: (blocks as u32, 1, 1),
+            block_dim: (32, 1, 1),
+            shared_mem_bytes: 0,
+        };
+        let mut launch = stream.launch_builder(&func);
+        launch.arg(&ptr).arg(&bytes).arg(&CHUNK);
+        // SAFETY: skinny_prefetch_l2(const u8*, u64, u32) over `bytes` of a live allocation
+        // (the caller's promise); a prefetch reads nothing into the program.
+        unsafe { launch.launch(config) }
+            .map(|_| ())
+            .map_err(|e| driver_error("launching the L2 prefetch", e))
     }
 
     fn ptr(&self, buffer: &CudaSlice<u8>) -> u64 {
@@ -561,6 +595,23 @@ impl CudaBackend {
                         })?;
                 let func = self.function(&request, source.entry)?;
                 let shape = launch_shape(source.launch, variant, problem, self.facts.sm_count)?;
+                let dynamic_shared = shape.config.shared_mem_bytes;
+                if dynamic_shared > DEFAULT_DYNAMIC_SHARED {
+                    // Above 48 KB a kernel must opt in to its dynamic shared memory.
+                    func.set_attribute(
+                        drv_sys::CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                        dynamic_shared as i32,
+                    )
+                    .map_err(|e| {
+                        driver_error(
+                            &format!(
+                                "allowing {} {dynamic_shared} bytes of dynamic shared memory",
+                                variant.id
+                            ),
+                            e,
+                        )
+                    })?;
+                }
                 if let Some(split) = shape.split {
                     // Every split-K launch needs its chunk, one split or many; only several
                     // splits need the workspace (partials and tile counters).
@@ -630,6 +681,12 @@ impl SplitK {
     }
 }
 
+/// Dynamic shared memory a kernel may use without opting in.
+const DEFAULT_DYNAMIC_SHARED: u32 = 48 * 1024;
+/// Shared memory an sm_90 SM gives its blocks (228 KB, of which 1 KB a block is reserved), less
+/// room for a ring kernel's static barriers and sums.
+const MAX_DYNAMIC_SHARED_PER_SM: u32 = 227 * 1024 - 9 * 1024;
+
 struct LaunchShape {
     config: LaunchConfig,
     split: Option<SplitK>,
@@ -692,6 +749,20 @@ fn launch_shape(
             let s = SplitK::choose(n, k, param("COLS", 128), param("MIN_ROWS", 1), sm_count);
             split = Some(s);
             config((s.col_tiles, s.splits), 256)
+        }
+        Launch::MachineRows => {
+            let per_sm = param("BLOCKS_PER_SM", 1);
+            let ring = param("STAGES", 6) * param("STAGE_BYTES", 32768);
+            // What one SM offers a block (H100/H200: 227 KB), less the kernel's static part.
+            if ring * per_sm > MAX_DYNAMIC_SHARED_PER_SM {
+                return Err(RunError::new(format!(
+                    "{}: {per_sm} block(s) a SM of {ring} bytes of stages exceed the {} bytes of shared memory an SM offers",
+                    variant.id, MAX_DYNAMIC_SHARED_PER_SM
+                )));
+            }
+            let mut c = config((n.min(per_sm * sm_count), 1), 32 * param("WARPS", 8));
+            c.shared_mem_bytes = ring;
+            c
         }
     };
     Ok(LaunchShape { config, split })

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# GPU call for the bulk-copy GEMV and the decode prefetch branch. Build first, here:
+#   cargo build --release && bash bench/build-gpu-tests.sh
+# then run with carry ["target/release/skinny", "target/gpu"]:
+#   bash bench/bulk-prefetch-run.sh
+# GPU tests of every kernel (incl. gemv_bulk), a tune over the M = 1 shapes of qwen2.5-0.5b and
+# llama-3-8b (its probe file is the M = 1 comparison), then `skinny decode` on both models with
+# the fresh table (every mode, incl. the prefetch ones). Each stage under a timeout so that the
+# call fits 600 s. Everything lands in $OUT (and $OUT/all.tgz).
+set -uo pipefail
+OUT=${OUT:-$(mktemp -d)}
+skinny=./target/release/skinny
+cap=${CAP_MS:-100}
+shapes=${SHAPES:-qwen2.5-0.5b@m1 llama-3-8b@m1}
+
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
+  --format=csv >"$OUT/nvidia-smi.csv" 2>&1
+if [ -z "${SKIP_TESTS:-}" ]; then
+  timeout "${TESTS_S:-150}" ./target/gpu/cuda_backend --ignored --test-threads=1 >"$OUT/gpu-tests-cuda_backend.log" 2>&1
+  echo "GPU tests cuda_backend: exit $?"; grep -E "test result|panicked|FAIL|incorrect" "$OUT/gpu-tests-cuda_backend.log" | head -12
+fi
+# shellcheck disable=SC2086
+timeout "${TUNE_S:-240}" $skinny tune --backend cuda --shapes $shapes \
+  --variants 'cublas*' gemv/baseline 'dot/*' 'mma/m8*' 'gemv/bulk*' \
+  --time-cap-ms "$cap" --json "$OUT/tune-probe.json" --out "$OUT/dispatch.json" >"$OUT/tune.log" 2>&1
+echo "tune: exit $?"; grep -A30 "^dispatch table" "$OUT/tune.log" | head -32
+timeout "${DECODE_S:-180}" $skinny decode --model qwen2.5-0.5b llama-3-8b --table "$OUT/dispatch.json" \
+  --json "$OUT/decode.json" >"$OUT/decode.log" 2>&1
+echo "decode: exit $?"; grep -vE ": (filling|planning|timing|checking|measuring)" "$OUT/decode.log" | tail -50
+(cd "$OUT" && tar czf /tmp/all.tgz --exclude all.tgz . && mv /tmp/all.tgz all.tgz)
