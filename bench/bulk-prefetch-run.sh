@@ -21,10 +21,22 @@ if [ -z "${SKIP_TESTS:-}" ]; then
 fi
 # shellcheck disable=SC2086
 timeout "${TUNE_S:-240}" $skinny tune --backend cuda --shapes $shapes \
-  --variants 'cublas*' gemv/baseline 'dot/*' 'mma/m8*' 'gemv/bulk*' \
+  --variants ${VARIANTS:-'cublas*' gemv/baseline 'dot/*' 'mma/m8*' 'gemv/bulk*'} \
   --time-cap-ms "$cap" --json "$OUT/tune-probe.json" --out "$OUT/dispatch.json" >"$OUT/tune.log" 2>&1
 echo "tune: exit $?"; grep -A30 "^dispatch table" "$OUT/tune.log" | head -32
 timeout "${DECODE_S:-180}" $skinny decode --model qwen2.5-0.5b llama-3-8b --table "$OUT/dispatch.json" \
   --json "$OUT/decode.json" >"$OUT/decode.log" 2>&1
 echo "decode: exit $?"; grep -vE ": (filling|planning|timing|checking|measuring)" "$OUT/decode.log" | tail -50
+# Nsight Compute on the bulk kernels (NCU_VARIANTS, on NCU_SHAPE): stall reasons and memory.
+for v in ${NCU_VARIANTS:-}; do
+  tag=$(echo "$v" | tr '/' '_')
+  timeout 90 ncu --clock-control none --cache-control all --launch-skip 5 --launch-count 2 \
+    --kernel-name regex:'^gemv' --section SpeedOfLight --section WarpStateStats \
+    --section MemoryWorkloadAnalysis --csv \
+    $skinny probe --backend cuda --shape "${NCU_SHAPE:-1,4096,4096}" --variants "$v" --time-cap-ms 2 \
+    >"$OUT/ncu-$tag.csv" 2>"$OUT/ncu-$tag.err"
+  echo "ncu $v: exit $?"
+  grep -E "Duration|DRAM Throughput|Stall|Warp Cycles Per Issued|Mem Busy|Max Bandwidth" "$OUT/ncu-$tag.csv" \
+    | awk -F'","' '{print $(NF-2), $(NF-1), $NF}' | head -30
+done
 (cd "$OUT" && tar czf /tmp/all.tgz --exclude all.tgz . && mv /tmp/all.tgz all.tgz)

@@ -63,23 +63,14 @@ extern "C" __global__ void skinny_fill_uniform(elem_t* __restrict__ out, u64 cou
     }
 }
 
-// Asks L2 to fetch `bytes` at `p` (16-byte aligned, a multiple of 16 bytes) and returns without
+// Asks L2 to fetch `bytes` at `p` (a multiple of 128 bytes is not needed) and returns without
 // waiting for the data: how `skinny decode`'s prefetch branch pulls the next product's weights
-// into L2 while the current product runs. One bulk prefetch of CHUNK bytes a thread, grid-stride
-// (sm_90); older GPUs ask line by line.
-extern "C" __global__ void skinny_prefetch_l2(const unsigned char* __restrict__ p, u64 bytes,
-                                              u32 chunk) {
-    const u64 chunks = (bytes + chunk - 1) / chunk;
+// into L2 while the current product runs. One `prefetch.global.L2` per 128-byte line, grid-stride
+// over many threads. (A first version issued `cp.async.bulk.prefetch.L2` of 16 KB a thread from
+// 32-thread blocks: the chain got slower; see docs/PERF.md, fifth session.)
+extern "C" __global__ void skinny_prefetch_l2(const unsigned char* __restrict__ p, u64 bytes) {
+    const u64 lines = (bytes + 127) / 128;
     const u64 stride = (u64)gridDim.x * blockDim.x;
-    for (u64 c = (u64)blockIdx.x * blockDim.x + threadIdx.x; c < chunks; c += stride) {
-        const u64 at = c * chunk;
-        const u32 size = (u32)min((u64)chunk, bytes - at);
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-        asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(p + at), "r"(size)
-                     : "memory");
-#else
-        for (u32 line = 0; line < size; line += 128)
-            asm volatile("prefetch.global.L2 [%0];" ::"l"(p + at + line) : "memory");
-#endif
-    }
+    for (u64 line = (u64)blockIdx.x * blockDim.x + threadIdx.x; line < lines; line += stride)
+        asm volatile("prefetch.global.L2 [%0];" ::"l"(p + line * 128) : "memory");
 }

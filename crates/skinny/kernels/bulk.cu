@@ -19,7 +19,8 @@
 // Needs k % 8 == 0 (16-byte rows) and k · sizeof(elem) ≤ STAGE_BYTES (a row fits a stage; the
 // registry's k_max says so).
 //
-// Parameters: WARPS, STAGES, STAGE_BYTES (a multiple of 16), MAX_M.
+// Parameters: WARPS, STAGES, STAGE_BYTES (a multiple of 16), MAX_M, COPY (0: one bulk copy a
+// stage by the copy engine; 1: 16-byte cp.async by every thread, the Ampere way).
 
 #ifndef WARPS
 #define WARPS 8
@@ -32,6 +33,9 @@
 #endif
 #ifndef MAX_M
 #define MAX_M 1
+#endif
+#ifndef COPY
+#define COPY 0
 #endif
 // Rows a stage holds at most: bounds the partial-sum buffer.
 #define ROWS_CAP 64
@@ -94,18 +98,49 @@ __device__ __forceinline__ void accumulate(uint4 wv, const uint4* __restrict__ x
 }
 
 // Request stage `s` of the block's rows (whole rows, contiguous bytes) into its ring slot.
-__device__ __forceinline__ void issue_stage(int s, unsigned char* ring, u64* full,
-                                            const elem_t* w, int k, int row_begin, int row_end,
-                                            int rows_per_stage) {
+// COPY 0: thread 0 issues one bulk copy, counted on the slot's mbarrier. COPY 1: every thread
+// issues 16-byte cp.async copies and commits a group, an empty one for a stage past the last, so
+// that stage s is always the s-th group.
+__device__ __forceinline__ void request_stage(int s, int stages, unsigned char* ring, u64* full,
+                                              const elem_t* w, int k, int row_begin,
+                                              int row_end, int rows_per_stage) {
     const int first = row_begin + s * rows_per_stage;
     const int rows = min(rows_per_stage, row_end - first);
-    const u32 bytes = (u32)rows * (u32)k * (u32)sizeof(elem_t);
-    u64* bar = &full[s % STAGES];
-    barrier_expect_bytes(bar, bytes);
-    bulk_copy(ring + (size_t)(s % STAGES) * STAGE_BYTES, w + (size_t)first * k, bytes, bar);
+    unsigned char* slot = ring + (size_t)(s % STAGES) * STAGE_BYTES;
+    const elem_t* src = w + (size_t)first * k;
+#if COPY == 0
+    if (threadIdx.x == 0 && s < stages) {
+        const u32 bytes = (u32)rows * (u32)k * (u32)sizeof(elem_t);
+        u64* bar = &full[s % STAGES];
+        barrier_expect_bytes(bar, bytes);
+        bulk_copy(slot, src, bytes, bar);
+    }
+#else
+    if (s < stages) {
+        const int count = rows * (k / 8);
+        const uint4* from = reinterpret_cast<const uint4*>(src);
+        for (int v = threadIdx.x; v < count; v += WARPS * 32)
+            asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(
+                             shared_address(slot + (size_t)v * 16)),
+                         "l"(from + v)
+                         : "memory");
+    }
+    asm volatile("cp.async.commit_group;" ::: "memory");
+#endif
 }
 
-extern "C" __global__ void __launch_bounds__(WARPS * 32)
+// Wait until stage `s` has landed and is visible to every thread of the block.
+__device__ __forceinline__ void wait_stage(int s, u64* full) {
+#if COPY == 0
+    barrier_wait(&full[s % STAGES], (u32)((s / STAGES) & 1));
+#else
+    // Groups are committed in stage order, STAGES ahead of use.
+    asm volatile("cp.async.wait_group %0;" ::"n"(STAGES - 1) : "memory");
+    __syncthreads();
+#endif
+}
+
+extern "C" __global__ void __launch_bounds__(WARPS * 32, 1)
 gemv_bulk(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
           const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
     extern __shared__ __align__(128) unsigned char ring[];
@@ -123,14 +158,16 @@ gemv_bulk(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __
     const int row_end = (int)((long long)n * (blockIdx.x + 1) / gridDim.x);
     const int stages = (row_end - row_begin + rows_per_stage - 1) / rows_per_stage;
 
+#if COPY == 0
     if (threadIdx.x == 0) {
         for (int s = 0; s < STAGES; ++s) barrier_init(&full[s], 1);
         // Make the initialised barriers visible to the copy engine before it signals them.
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
         asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
-        for (int s = 0; s < min(STAGES, stages); ++s)
-            issue_stage(s, ring, full, w, k, row_begin, row_end, rows_per_stage);
     }
+#endif
+    for (int s = 0; s < STAGES; ++s)
+        request_stage(s, stages, ring, full, w, k, row_begin, row_end, rows_per_stage);
     // W is requested; x, y and the bias may still be written by the kernel before (PDL).
     pdl_begin();
     __syncthreads();
@@ -144,7 +181,7 @@ gemv_bulk(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __
         const int items = rows * parts;
         float* sums = partial[s & 1];
 
-        barrier_wait(&full[s % STAGES], (u32)((s / STAGES) & 1));
+        wait_stage(s, full);
         const uint4* stage = reinterpret_cast<const uint4*>(ring + (size_t)(s % STAGES) * STAGE_BYTES);
         for (int item = warp; item < items; item += WARPS) {
             const int r = item / parts, part = item % parts;
@@ -174,12 +211,12 @@ gemv_bulk(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __
         }
         // Every warp is done with this slot and has written its sums.
         __syncthreads();
-        if (threadIdx.x == 0 && s + STAGES < stages) {
-            // The slot was read through the generic proxy; order that before the copy engine
-            // overwrites it.
-            asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
-            issue_stage(s + STAGES, ring, full, w, k, row_begin, row_end, rows_per_stage);
-        }
+#if COPY == 0
+        // The slot was read through the generic proxy; order that before the copy engine
+        // overwrites it.
+        if (threadIdx.x == 0) asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+#endif
+        request_stage(s + STAGES, stages, ring, full, w, k, row_begin, row_end, rows_per_stage);
         // The sums of stage s are not overwritten before stage s + 2, which every thread enters
         // only after the barrier of stage s + 1.
         for (int t = threadIdx.x; t < rows * m; t += WARPS * 32) {

@@ -380,6 +380,12 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "blocks per SM (host side; default 1): STAGES·STAGE_BYTES each must fit",
             },
+            ParamSpec {
+                name: "COPY",
+                kind: ParamKind::Int { min: 0, max: 1, multiple: 1 },
+                required: false,
+                meaning: "0 (default): one bulk copy a stage (copy engine, mbarrier); 1: 16-byte cp.async by every thread",
+            },
         ],
         source: Some(KernelSource {
             file: "bulk.cu",

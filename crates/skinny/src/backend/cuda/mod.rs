@@ -282,27 +282,25 @@ impl CudaBackend {
     }
 
     /// Ask L2 for `bytes` at `ptr` on `stream`, without waiting for them (`skinny_prefetch_l2`):
-    /// one bulk prefetch of 16 KB a thread, 32 threads a block, at most one block a SM.
+    /// one line prefetch a thread, eight lines a thread at most, 256 threads a block.
     pub(crate) fn prefetch_l2(
         &mut self,
         stream: &CudaStream,
         ptr: u64,
         bytes: u64,
     ) -> Result<(), RunError> {
-        const CHUNK: u32 = 16 * 1024;
         let func = self.helpers(Dtype::Bf16)?.prefetch_l2;
-        let blocks = bytes
-            .div_ceil(32 * CHUNK as u64)
-            .clamp(1, self.facts.sm_count as u64);
+        let lines = bytes.div_ceil(128);
+        let blocks = lines.div_ceil(256 * 8).clamp(1, 2 * self.facts.sm_count as u64);
         let config = LaunchConfig {
             grid_dim: (blocks as u32, 1, 1),
-            block_dim: (32, 1, 1),
+            block_dim: (256, 1, 1),
             shared_mem_bytes: 0,
         };
         let mut launch = stream.launch_builder(&func);
-        launch.arg(&ptr).arg(&bytes).arg(&CHUNK);
-        // SAFETY: skinny_prefetch_l2(const u8*, u64, u32) over `bytes` of a live allocation
-        // (the caller's promise); a prefetch reads nothing into the program.
+        launch.arg(&ptr).arg(&bytes);
+        // SAFETY: skinny_prefetch_l2(const u8*, u64) over `bytes` of a live allocation (the
+        // caller's promise); a prefetch reads nothing into the program.
         unsafe { launch.launch(config) }
             .map(|_| ())
             .map_err(|e| driver_error("launching the L2 prefetch", e))
