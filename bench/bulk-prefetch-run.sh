@@ -8,6 +8,7 @@
 # the fresh table (every mode, incl. the prefetch ones). Each stage under a timeout so that the
 # call fits 600 s. Everything lands in $OUT (and $OUT/all.tgz).
 set -uo pipefail
+set -f  # variant globs are for skinny, not the shell
 OUT=${OUT:-$(mktemp -d)}
 skinny=./target/release/skinny
 cap=${CAP_MS:-100}
