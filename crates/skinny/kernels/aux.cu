@@ -62,15 +62,3 @@ extern "C" __global__ void skinny_fill_uniform(elem_t* __restrict__ out, u64 cou
         out[i] = from_f32((2.0f * unit - 1.0f) * scale);
     }
 }
-
-// Asks L2 to fetch `bytes` at `p` (a multiple of 128 bytes is not needed) and returns without
-// waiting for the data: how `skinny decode`'s prefetch branch pulls the next product's weights
-// into L2 while the current product runs. One `prefetch.global.L2` per 128-byte line, grid-stride
-// over many threads. (A first version issued `cp.async.bulk.prefetch.L2` of 16 KB a thread from
-// 32-thread blocks: the chain got slower; see docs/PERF.md, fifth session.)
-extern "C" __global__ void skinny_prefetch_l2(const unsigned char* __restrict__ p, u64 bytes) {
-    const u64 lines = (bytes + 127) / 128;
-    const u64 stride = (u64)gridDim.x * blockDim.x;
-    for (u64 line = (u64)blockIdx.x * blockDim.x + threadIdx.x; line < lines; line += stride)
-        asm volatile("prefetch.global.L2 [%0];" ::"l"(p + line * 128) : "memory");
-}

@@ -24,12 +24,19 @@ use crate::kernels::Launch;
 use crate::problem::{Epilogue, Problem};
 
 /// The device buffers of one call (device pointers). `bias` is 0 when the problem has none.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// `next_w` and `next_w_bytes` are a hint, not an operand: the weights of the product that will
+/// run after this one, which a kernel that takes them (`Launch::takes_next_weights`) asks L2 for
+/// while it runs, so that the next product reads them hot. 0 for none; vendor calls ignore it.
+/// The bytes must lie in one live allocation and must not be written by this call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Operands {
     pub x: u64,
     pub w: u64,
     pub y: u64,
     pub bias: u64,
+    pub next_w: u64,
+    pub next_w_bytes: u64,
 }
 
 /// How a call is issued.
@@ -118,7 +125,8 @@ impl Call {
             } => {
                 // Every argument as a local, and a pointer to each in the kernel's order.
                 let (x, w, y, bias) = (o.x, o.w, o.y, o.bias);
-                let mut list: [*mut c_void; 14] = [std::ptr::null_mut(); 14];
+                let (next_w, next_w_bytes) = (o.next_w, o.next_w_bytes);
+                let mut list: [*mut c_void; 16] = [std::ptr::null_mut(); 16];
                 let mut count = 0;
                 let mut push = |p: *mut c_void| {
                     list[count] = p;
@@ -137,6 +145,10 @@ impl Call {
                 } else {
                     push(&a.n as *const i32 as *mut c_void);
                     push(&a.k as *const i32 as *mut c_void);
+                }
+                if launch.takes_next_weights() {
+                    push(&next_w as *const u64 as *mut c_void);
+                    push(&next_w_bytes as *const u64 as *mut c_void);
                 }
                 if *launch == Launch::SplitKColumns {
                     push(&a.partial as *const u64 as *mut c_void);

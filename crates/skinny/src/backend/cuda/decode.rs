@@ -1,5 +1,6 @@
 //! `skinny decode` on the GPU: one decode step's matmul chain, run by cuBLAS and by skinny's
-//! dispatch, eagerly and as a CUDA graph, with and without programmatic dependent launch.
+//! dispatch, eagerly and as a CUDA graph, with and without programmatic dependent launch, and
+//! (skinny, in a graph) with each product asking L2 for the next product's weights.
 //!
 //! Weights are filled on the device (a hash of the index, uniform with variance 1/k so that the
 //! activations keep their scale along the chain); every layer has its own. Each mode has its own
@@ -96,19 +97,22 @@ pub fn run_decode(
         ("skinny", &skinny_pdl, true),
     ];
     let prefetch_bytes = prefetch_plan(chain, dispatcher.backend_mut().l2_bytes());
-    let no_prefetch = vec![0; chain.steps.len()];
-    let side = stream
-        .context()
-        .new_stream()
-        .map_err(|e| format!("creating the prefetch stream: {e}"))?;
     for (library, set, pdl) in runs {
         let out = outputs(&stream, chain)?;
-        let ops = chain_operands(&stream, chain, &weights, &out);
-        for (issue_kind, prefetch) in [
-            (Issue::Eager, false),
-            (Issue::Graph, false),
-            (Issue::Graph, true),
-        ] {
+        let plain_ops = chain_operands(&stream, chain, &weights, &out);
+        let hinted_ops = with_next_weights(&plain_ops, &prefetch_bytes);
+        // The hint only reaches skinny kernels: cuBLAS gets no prefetch mode.
+        let kinds: &[(Issue, bool)] = if library == "cublas" {
+            &[(Issue::Eager, false), (Issue::Graph, false)]
+        } else {
+            &[
+                (Issue::Eager, false),
+                (Issue::Graph, false),
+                (Issue::Graph, true),
+            ]
+        };
+        for &(issue_kind, prefetch) in kinds {
+            let ops = if prefetch { &hinted_ops } else { &plain_ops };
             let mode = format!(
                 "{library}-{}{}{}",
                 match issue_kind {
@@ -119,26 +123,11 @@ pub fn run_decode(
                 if prefetch { "-prefetch" } else { "" }
             );
             progress(&format!("timing {mode}"));
-            let prefetch_plan = if prefetch {
-                &prefetch_bytes
-            } else {
-                &no_prefetch
-            };
             let graph = match issue_kind {
                 Issue::Eager => None,
                 Issue::Graph => {
                     let graph = capture(&stream, || {
-                        let backend = dispatcher.backend_mut();
-                        issue_with_prefetch(
-                            &stream,
-                            &side,
-                            backend,
-                            chain,
-                            set,
-                            &ops,
-                            prefetch_plan,
-                        )
-                        .map_err(RunError::new)
+                        issue(&stream, chain, set, ops).map_err(RunError::new)
                     })
                     .map_err(|e| format!("{mode}: capturing the step: {e}"))?;
                     graph
@@ -149,7 +138,7 @@ pub fn run_decode(
             };
             let once = || -> Result<(), String> {
                 match &graph {
-                    None => issue(&stream, chain, set, &ops),
+                    None => issue(&stream, chain, set, ops),
                     Some(g) => g.launch().map_err(|e| format!("replaying the graph: {e}")),
                 }
             };
@@ -172,7 +161,7 @@ pub fn run_decode(
                 issue: issue_kind,
                 library: library.into(),
                 pdl,
-                prefetch_bytes: prefetch_plan.iter().sum(),
+                prefetch_bytes: ops.iter().map(|o| o.next_w_bytes).sum(),
                 per_token_us,
                 times_floor: median / floor_us,
                 pct_of_floor: 100.0 * floor_us / median,
@@ -305,6 +294,7 @@ fn chain_operands(
             w: ptr(stream, &weights.w[i]),
             y: ptr(stream, &out[i]),
             bias: weights.bias[i].as_ref().map_or(0, |b| ptr(stream, b)),
+            ..Operands::default()
         })
         .collect()
 }
@@ -323,6 +313,21 @@ fn issue(
             .map_err(|e| format!("step {i} ({}): {e}", step.role))?;
     }
     Ok(())
+}
+
+/// `ops` with each step's hint set to the next step's weights, `prefetch[i + 1]` bytes of them.
+fn with_next_weights(ops: &[Operands], prefetch: &[u64]) -> Vec<Operands> {
+    ops.iter()
+        .enumerate()
+        .map(|(i, o)| match (ops.get(i + 1), prefetch.get(i + 1)) {
+            (Some(next), Some(&bytes)) if bytes > 0 => Operands {
+                next_w: next.w,
+                next_w_bytes: bytes,
+                ..*o
+            },
+            _ => *o,
+        })
+        .collect()
 }
 
 /// How many bytes of each step's weights to ask L2 for while the step before it runs: as much
@@ -348,49 +353,6 @@ pub fn prefetch_plan(chain: &Chain, l2_bytes: u64) -> Vec<u64> {
             }
         })
         .collect()
-}
-
-/// `issue`, with a second branch that asks L2 for `prefetch[i]` bytes of step i's weights as
-/// soon as step i − 1 may start (its prefetch waits for step i − 2), so that they stream in while
-/// step i − 1 runs. Meant for capture: the branch forks from and joins `stream` through events.
-fn issue_with_prefetch(
-    stream: &CudaStream,
-    side: &CudaStream,
-    backend: &mut super::CudaBackend,
-    chain: &Chain,
-    set: &PlanSet,
-    ops: &[Operands],
-    prefetch: &[u64],
-) -> Result<(), String> {
-    if prefetch.iter().all(|&b| b == 0) {
-        return issue(stream, chain, set, ops);
-    }
-    let fork = |from: &CudaStream, to: &CudaStream| {
-        to.join(from)
-            .map_err(|e| format!("ordering the prefetch branch: {e}"))
-    };
-    fork(stream, side)?;
-    for (i, (step, operands)) in chain.steps.iter().zip(ops).enumerate() {
-        if let Some(&bytes) = prefetch.get(i + 1).filter(|&&b| b > 0) {
-            if i > 0 {
-                // Step i − 1 has been issued: the prefetch runs beside step i.
-                fork(stream, side)?;
-            }
-            backend
-                .prefetch_l2(side, ops[i + 1].w, bytes)
-                .map_err(|e| {
-                    format!(
-                        "step {} ({}): prefetch: {e}",
-                        i + 1,
-                        chain.steps[i + 1].role
-                    )
-                })?;
-        }
-        // SAFETY: as in `issue`.
-        unsafe { set.plans[set.step_plan[i]].launch(stream, *operands) }
-            .map_err(|e| format!("step {i} ({}): {e}", step.role))?;
-    }
-    fork(side, stream)
 }
 
 fn read_outputs(

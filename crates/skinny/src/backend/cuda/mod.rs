@@ -123,7 +123,6 @@ struct Helpers {
     read_bandwidth: CudaFunction,
     bias_add: CudaFunction,
     fill_uniform: CudaFunction,
-    prefetch_l2: CudaFunction,
 }
 
 pub struct CudaBackend {
@@ -246,7 +245,6 @@ impl CudaBackend {
             read_bandwidth: self.function(&request, "skinny_read_bandwidth")?,
             bias_add: self.function(&request, "skinny_bias_add")?,
             fill_uniform: self.function(&request, "skinny_fill_uniform")?,
-            prefetch_l2: self.function(&request, "skinny_prefetch_l2")?,
         };
         self.helpers.insert(dtype, helpers.clone());
         Ok(helpers)
@@ -279,31 +277,6 @@ impl CudaBackend {
     /// The L2 size of the device, bytes.
     pub(crate) fn l2_bytes(&self) -> u64 {
         self.facts.l2_bytes
-    }
-
-    /// Ask L2 for `bytes` at `ptr` on `stream`, without waiting for them (`skinny_prefetch_l2`):
-    /// one line prefetch a thread, eight lines a thread at most, 256 threads a block.
-    pub(crate) fn prefetch_l2(
-        &mut self,
-        stream: &CudaStream,
-        ptr: u64,
-        bytes: u64,
-    ) -> Result<(), RunError> {
-        let func = self.helpers(Dtype::Bf16)?.prefetch_l2;
-        let lines = bytes.div_ceil(128);
-        let blocks = lines.div_ceil(256 * 8).clamp(1, 2 * self.facts.sm_count as u64);
-        let config = LaunchConfig {
-            grid_dim: (blocks as u32, 1, 1),
-            block_dim: (256, 1, 1),
-            shared_mem_bytes: 0,
-        };
-        let mut launch = stream.launch_builder(&func);
-        launch.arg(&ptr).arg(&bytes);
-        // SAFETY: skinny_prefetch_l2(const u8*, u64) over `bytes` of a live allocation (the
-        // caller's promise); a prefetch reads nothing into the program.
-        unsafe { launch.launch(config) }
-            .map(|_| ())
-            .map_err(|e| driver_error("launching the L2 prefetch", e))
     }
 
     fn ptr(&self, buffer: &CudaSlice<u8>) -> u64 {
@@ -526,6 +499,7 @@ impl Backend for CudaBackend {
             w: self.ptr(&b.weights),
             y: self.ptr(&b.y),
             bias: b.bias.as_ref().map_or(0, |bias| self.ptr(bias)),
+            ..Operands::default()
         };
         Ok(Box::new(CudaRun {
             backend: self,
