@@ -17,8 +17,10 @@ shapes=${SHAPES:-qwen2.5-0.5b@m1 llama-3-8b@m1}
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
   --format=csv >"$OUT/nvidia-smi.csv" 2>&1
 if [ -z "${SKIP_TESTS:-}" ]; then
-  timeout "${TESTS_S:-150}" ./target/gpu/cuda_backend --ignored --test-threads=1 >"$OUT/gpu-tests-cuda_backend.log" 2>&1
-  echo "GPU tests cuda_backend: exit $?"; grep -E "test result|panicked|FAIL|incorrect" "$OUT/gpu-tests-cuda_backend.log" | head -12
+  for t in cuda_backend cuda_dispatch; do
+    timeout "${TESTS_S:-150}" ./target/gpu/$t --ignored --test-threads=1 >"$OUT/gpu-tests-$t.log" 2>&1
+    echo "GPU tests $t: exit $?"; grep -E "test result|panicked|FAIL|incorrect" "$OUT/gpu-tests-$t.log" | head -12
+  done
 fi
 # shellcheck disable=SC2086
 timeout "${TUNE_S:-240}" $skinny tune --backend cuda --shapes $shapes \
