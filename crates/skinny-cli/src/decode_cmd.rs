@@ -175,9 +175,21 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         .as_ref()
         .map(|c| c.gbps)
         .ok_or_else(|| anyhow!("no read bandwidth was measured"))?;
+    if let Some(bad) = args
+        .prefetch_mb
+        .iter()
+        .find(|mb| !(mb.is_finite() && **mb > 0.0))
+    {
+        bail!("--prefetch-mb {bad}: give a positive number of megabytes");
+    }
     let settings = DecodeSettings {
         rule,
         seed: ProbeSettings::default().seed,
+        prefetch_caps: args
+            .prefetch_mb
+            .iter()
+            .map(|mb| (mb * 1e6) as u64)
+            .collect(),
     };
     let mut outcomes = Vec::new();
     for chain in &chains {

@@ -40,6 +40,9 @@ struct PlanSet {
 pub struct DecodeSettings {
     pub rule: StoppingRule,
     pub seed: u64,
+    /// For each value, a graph mode of skinny with every product asking L2 for up to that many
+    /// bytes of the next product's weights (`prefetch_plan`).
+    pub prefetch_caps: Vec<u64>,
 }
 
 fn ptr(stream: &CudaStream, buffer: &CudaSlice<u8>) -> u64 {
@@ -96,31 +99,35 @@ pub fn run_decode(
         ("skinny", &skinny, false),
         ("skinny", &skinny_pdl, true),
     ];
-    let prefetch_bytes = prefetch_plan(chain, dispatcher.backend_mut().l2_bytes());
+    let l2_bytes = dispatcher.backend_mut().l2_bytes();
     for (library, set, pdl) in runs {
         let out = outputs(&stream, chain)?;
         let plain_ops = chain_operands(&stream, chain, &weights, &out);
-        let hinted_ops = with_next_weights(&plain_ops, &prefetch_bytes);
-        // The hint only reaches skinny kernels: cuBLAS gets no prefetch mode.
-        let kinds: &[(Issue, bool)] = if library == "cublas" {
-            &[(Issue::Eager, false), (Issue::Graph, false)]
-        } else {
-            &[
-                (Issue::Eager, false),
-                (Issue::Graph, false),
-                (Issue::Graph, true),
-            ]
-        };
-        for &(issue_kind, prefetch) in kinds {
-            let ops = if prefetch { &hinted_ops } else { &plain_ops };
+        // (issue, operands, mode suffix): eager and graph, then skinny in a graph with each
+        // prefetch cap (the hint only reaches skinny kernels, so cuBLAS gets no such mode).
+        let mut kinds = vec![
+            (Issue::Eager, plain_ops.clone(), String::new()),
+            (Issue::Graph, plain_ops.clone(), String::new()),
+        ];
+        if library == "skinny" && !pdl {
+            for &cap in &settings.prefetch_caps {
+                let plan = prefetch_plan(chain, l2_bytes, cap);
+                kinds.push((
+                    Issue::Graph,
+                    with_next_weights(&plain_ops, &plan),
+                    format!("-prefetch-{}mb", cap as f64 / 1e6),
+                ));
+            }
+        }
+        for (issue_kind, ops, suffix) in &kinds {
+            let (issue_kind, ops) = (*issue_kind, ops.as_slice());
             let mode = format!(
-                "{library}-{}{}{}",
+                "{library}-{}{}{suffix}",
                 match issue_kind {
                     Issue::Eager => "eager",
                     Issue::Graph => "graph",
                 },
                 if pdl { "-pdl" } else { "" },
-                if prefetch { "-prefetch" } else { "" }
             );
             progress(&format!("timing {mode}"));
             let graph = match issue_kind {
@@ -330,11 +337,12 @@ fn with_next_weights(ops: &[Operands], prefetch: &[u64]) -> Vec<Operands> {
         .collect()
 }
 
-/// How many bytes of each step's weights to ask L2 for while the step before it runs: as much
-/// as a third of L2 holds, and nothing where the step before reads so much that the prefetched
-/// lines would be evicted before use (its weights and the prefetch together over 3/4 of L2).
-/// The first step has no step before it in the graph.
-pub fn prefetch_plan(chain: &Chain, l2_bytes: u64) -> Vec<u64> {
+/// How many bytes of each step's weights to ask L2 for while the step before it runs: the first
+/// `cap` bytes (what the next kernel's first blocks read first), at most a third of L2, and
+/// nothing where the step before reads so much that the prefetched lines would be evicted
+/// before use (its weights and the prefetch together over 3/4 of L2). The first step has no
+/// step before it in the graph.
+pub fn prefetch_plan(chain: &Chain, l2_bytes: u64, cap: u64) -> Vec<u64> {
     let bytes: Vec<u64> = chain
         .steps
         .iter()
@@ -345,7 +353,7 @@ pub fn prefetch_plan(chain: &Chain, l2_bytes: u64) -> Vec<u64> {
             if i == 0 {
                 return 0;
             }
-            let wanted = bytes[i].min(l2_bytes / 3) / 16 * 16;
+            let wanted = bytes[i].min(cap).min(l2_bytes / 3) / 16 * 16;
             if bytes[i - 1] + wanted <= l2_bytes / 4 * 3 {
                 wanted
             } else {
