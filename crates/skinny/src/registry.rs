@@ -547,6 +547,28 @@ m_max = 16
     }
 
     #[test]
+    fn a_row_buffer_kernel_must_claim_a_k_max_its_stage_holds() {
+        let bulk = |supports: &str| {
+            format!(
+                "[[variant]]\nid = \"t/b\"\nbackend = \"cuda\"\nkernel = \"gemv_bulk\"\nparams = {{ WARPS = 8, STAGES = 2, STAGE_BYTES = 4096, MAX_M = 1 }}\n[variant.supports]\nlayouts = [\"nt\"]\ndtypes = [\"bf16\"]\nm_max = 1\n{supports}\n"
+            )
+        };
+        let reg = parse(&bulk("k_max = 2048")).unwrap();
+        assert_eq!(reg.variants[0].supports.k_max, Some(2048));
+        for (supports, wanted) in [
+            ("", "needs supports.k_max ≤ 2048"),
+            ("k_max = 2056", "needs supports.k_max ≤ 2048"),
+            (
+                "k_min = 64\nk_max = 32",
+                "k_max = 32 is below supports.k_min = 64",
+            ),
+        ] {
+            let err = error_of(&bulk(supports));
+            assert!(err.contains(wanted), "{supports}: {err}");
+        }
+    }
+
+    #[test]
     fn compiled_limits_and_layouts_must_match_the_claims() {
         let tiled = |params: &str, supports: &str| {
             format!(
