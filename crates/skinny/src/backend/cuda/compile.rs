@@ -26,6 +26,10 @@ const FILES: &[(&str, &str)] = &[
     ("smalln.cu", include_str!("../../../kernels/smalln.cu")),
     ("gemv_nn.cu", include_str!("../../../kernels/gemv_nn.cu")),
     ("bulk.cu", include_str!("../../../kernels/bulk.cu")),
+    (
+        "persistent.cu",
+        include_str!("../../../kernels/persistent.cu"),
+    ),
     ("aux.cu", include_str!("../../../kernels/aux.cu")),
 ];
 

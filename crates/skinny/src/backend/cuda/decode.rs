@@ -10,9 +10,11 @@
 
 use std::sync::Arc;
 
-use cudarc::driver::{result as drv, CudaSlice, CudaStream};
+use std::ffi::c_void;
 
-use super::call::Operands;
+use cudarc::driver::{result as drv, CudaFunction, CudaSlice, CudaStream, LaunchConfig};
+
+use super::call::{launch_ex, Operands};
 use super::dispatcher::{Dispatcher, MatmulPlan};
 use super::driver_error;
 use super::timing::{capture, elapsed_us, event};
@@ -20,7 +22,7 @@ use crate::backend::RunError;
 use crate::data::HostTensor;
 use crate::decode::{Chain, ChainCheck, DecodeOutcome, Input, Issue, ModeResult, StepChoice};
 use crate::dispatch::vendor_baseline;
-use crate::measure::{sample_until_stable, StoppingRule};
+use crate::measure::{sample_until_stable, Stats, StoppingRule};
 use crate::problem::{Epilogue, Problem};
 use crate::reference::{compare, Tolerance};
 
@@ -130,38 +132,16 @@ pub fn run_decode(
                 if pdl { "-pdl" } else { "" },
             );
             progress(&format!("timing {mode}"));
-            let graph = match issue_kind {
-                Issue::Eager => None,
-                Issue::Graph => {
-                    let graph = capture(&stream, || {
-                        issue(&stream, chain, set, ops).map_err(RunError::new)
-                    })
-                    .map_err(|e| format!("{mode}: capturing the step: {e}"))?;
-                    graph
-                        .upload()
-                        .map_err(|e| format!("{mode}: uploading the graph: {e}"))?;
-                    Some(graph)
-                }
-            };
-            let once = || -> Result<(), String> {
-                match &graph {
-                    None => issue(&stream, chain, set, ops),
-                    Some(g) => g.launch().map_err(|e| format!("replaying the graph: {e}")),
-                }
-            };
-            // The checked run: poisoned outputs, one step, compared step by step.
-            poison(&stream, &out)?;
-            once()?;
-            let got = read_outputs(&stream, chain, &out)?;
-            let chain_check = check_chain(chain, &got, &reference);
-            let per_token_us = sample_until_stable(&settings.rule, || -> Result<f64, String> {
-                let start = event(&stream).map_err(|e| e.message)?;
-                once()?;
-                let end = event(&stream).map_err(|e| e.message)?;
-                end.synchronize()
-                    .map_err(|e| format!("waiting for the step: {e}"))?;
-                elapsed_us(&start, &end).map_err(|e| e.message)
-            })?;
+            let (chain_check, per_token_us) = measure_mode(
+                &stream,
+                chain,
+                &reference,
+                &settings.rule,
+                &out,
+                issue_kind,
+                || issue(&stream, chain, set, ops),
+            )
+            .map_err(|e| format!("{mode}: {e}"))?;
             let median = per_token_us.median;
             modes.push(ModeResult {
                 mode,
@@ -169,6 +149,39 @@ pub fn run_decode(
                 library: library.into(),
                 pdl,
                 prefetch_bytes: ops.iter().map(|o| o.next_w_bytes).sum(),
+                per_token_us,
+                times_floor: median / floor_us,
+                pct_of_floor: 100.0 * floor_us / median,
+                chain_check,
+            });
+        }
+    }
+    // The chain but its last product in one persistent kernel, the last by its plan.
+    match Persistent::prepare(dispatcher, chain, &skinny)? {
+        Err(why) => progress(&format!("no skinny-persistent mode: {why}")),
+        Ok(persistent) => {
+            let out = outputs(&stream, chain)?;
+            let ops = chain_operands(&stream, chain, &weights, &out);
+            let run = persistent.for_operands(&stream, chain, &ops)?;
+            let mode = "skinny-persistent".to_string();
+            progress(&format!("timing {mode}"));
+            let (chain_check, per_token_us) = measure_mode(
+                &stream,
+                chain,
+                &reference,
+                &settings.rule,
+                &out,
+                Issue::Graph,
+                || run.issue(&stream, &skinny, &ops),
+            )
+            .map_err(|e| format!("{mode}: {e}"))?;
+            let median = per_token_us.median;
+            modes.push(ModeResult {
+                mode,
+                issue: Issue::Graph,
+                library: "skinny".into(),
+                pdl: false,
+                prefetch_bytes: 0,
                 per_token_us,
                 times_floor: median / floor_us,
                 pct_of_floor: 100.0 * floor_us / median,
@@ -185,6 +198,234 @@ pub fn run_decode(
         choices,
         modes,
     })
+}
+
+/// One mode: `step` captured into a graph (for `Issue::Graph`) or issued as it is, run once on
+/// poisoned outputs and checked step by step against the reference, then timed per token.
+fn measure_mode(
+    stream: &Arc<CudaStream>,
+    chain: &Chain,
+    reference: &[Vec<f64>],
+    rule: &StoppingRule,
+    out: &[CudaSlice<u8>],
+    issue_kind: Issue,
+    mut step: impl FnMut() -> Result<(), String>,
+) -> Result<(ChainCheck, Stats), String> {
+    let graph = match issue_kind {
+        Issue::Eager => None,
+        Issue::Graph => {
+            let graph = capture(stream, || step().map_err(RunError::new))
+                .map_err(|e| format!("capturing the step: {e}"))?;
+            graph
+                .upload()
+                .map_err(|e| format!("uploading the graph: {e}"))?;
+            Some(graph)
+        }
+    };
+    let mut once = || -> Result<(), String> {
+        match &graph {
+            None => step(),
+            Some(g) => g.launch().map_err(|e| format!("replaying the graph: {e}")),
+        }
+    };
+    poison(stream, out)?;
+    once()?;
+    let got = read_outputs(stream, chain, out)?;
+    let chain_check = check_chain(chain, &got, reference);
+    let per_token_us = sample_until_stable(rule, || -> Result<f64, String> {
+        let start = event(stream).map_err(|e| e.message)?;
+        once()?;
+        let end = event(stream).map_err(|e| e.message)?;
+        end.synchronize()
+            .map_err(|e| format!("waiting for the step: {e}"))?;
+        elapsed_us(&start, &end).map_err(|e| e.message)
+    })?;
+    Ok((chain_check, per_token_us))
+}
+
+/// The persistent chain kernel (persistent.cu) and its grid, for chains it can run: m = 1, a
+/// 16-bit dtype, k a multiple of 8 (16-byte rows).
+struct Persistent {
+    func: CudaFunction,
+    config: LaunchConfig,
+}
+
+/// One product's descriptor, laid out as persistent.cu's `ChainStep` (7 pointers, 4 ints).
+struct PersistentStep {
+    w: u64,
+    y: u64,
+    bias: u64,
+    acc: u64,
+    x_tokens: u64,
+    x_acc: u64,
+    x_bias: u64,
+    n: i32,
+    k: i32,
+    split: i32,
+}
+
+impl PersistentStep {
+    const BYTES: usize = 7 * 8 + 4 * 4;
+
+    fn write(&self, out: &mut Vec<u8>) {
+        for p in [
+            self.w,
+            self.y,
+            self.bias,
+            self.acc,
+            self.x_tokens,
+            self.x_acc,
+            self.x_bias,
+        ] {
+            out.extend_from_slice(&p.to_le_bytes());
+        }
+        for v in [self.n, self.k, self.split, 0] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+}
+
+/// A persistent run for one set of outputs: the descriptors and the scratch (every step's f32
+/// sums, then the barrier counter), zeroed before each launch.
+struct PersistentRun<'a> {
+    kernel: &'a Persistent,
+    _steps: CudaSlice<u8>,
+    _scratch: CudaSlice<u8>,
+    steps_ptr: u64,
+    scratch_ptr: u64,
+    scratch_words: usize,
+    counter_ptr: u64,
+    count: i32,
+}
+
+impl Persistent {
+    /// `Ok(Err(why))` when the chain is not one the kernel runs.
+    fn prepare(
+        dispatcher: &mut Dispatcher,
+        chain: &Chain,
+        set: &PlanSet,
+    ) -> Result<Result<Persistent, String>, String> {
+        let first = &chain.steps[0].problem;
+        if first.m() != 1 {
+            return Ok(Err(format!("m = {} (the kernel runs m = 1)", first.m())));
+        }
+        if first.dtype().size_bytes() != 2 {
+            return Ok(Err(format!(
+                "dtype {} (the kernel runs bf16 and f16)",
+                first.dtype()
+            )));
+        }
+        if let Some(s) = chain.steps.iter().find(|s| s.problem.k() % 8 != 0) {
+            return Ok(Err(format!(
+                "{}: k = {} is not a multiple of 8",
+                s.role,
+                s.problem.k()
+            )));
+        }
+        if set.plans.is_empty() || chain.steps.len() < 2 {
+            return Ok(Err("a chain of one product".into()));
+        }
+        let max_k = chain.steps.iter().map(|s| s.problem.k()).max().unwrap_or(8);
+        let (func, config) = dispatcher
+            .backend_mut()
+            .persistent_chain(first.dtype(), max_k)
+            .map_err(|e| e.message)?;
+        Ok(Ok(Persistent { func, config }))
+    }
+
+    /// The descriptors of every step but the last, for outputs and operands `ops`.
+    fn for_operands(
+        &self,
+        stream: &Arc<CudaStream>,
+        chain: &Chain,
+        ops: &[Operands],
+    ) -> Result<PersistentRun<'_>, String> {
+        let count = chain.steps.len() - 1;
+        let mut offsets = Vec::with_capacity(count);
+        let mut words = 0usize;
+        for step in &chain.steps[..count] {
+            offsets.push(words);
+            words += step.problem.n().next_multiple_of(64);
+        }
+        let scratch = alloc(stream, (words as u64 + 64) * 4, "the persistent sums")?;
+        let scratch_ptr = ptr(stream, &scratch);
+        let acc = |i: usize| scratch_ptr + offsets[i] as u64 * 4;
+        let warps_total = self.config.grid_dim.0 as usize * 8;
+        let mut bytes = Vec::with_capacity(count * PersistentStep::BYTES);
+        for (i, step) in chain.steps[..count].iter().enumerate() {
+            let (n, k) = (step.problem.n(), step.problem.k());
+            // Enough warps a row to use every warp, each at least 32 vectors of the row.
+            let split = (warps_total / n).clamp(1, 8).min((k / 8 / 32).max(1));
+            let (x_tokens, x_acc, x_bias) = match step.input {
+                Input::Tokens => (ops[i].x, 0, 0),
+                Input::Output { step: j } => (0, acc(j), ops[j].bias),
+            };
+            PersistentStep {
+                w: ops[i].w,
+                y: ops[i].y,
+                bias: ops[i].bias,
+                acc: acc(i),
+                x_tokens,
+                x_acc,
+                x_bias,
+                n: n as i32,
+                k: k as i32,
+                split: split as i32,
+            }
+            .write(&mut bytes);
+        }
+        let steps = stream
+            .clone_htod(&bytes)
+            .map_err(|e| format!("copying the persistent steps: {e}"))?;
+        Ok(PersistentRun {
+            kernel: self,
+            steps_ptr: ptr(stream, &steps),
+            _steps: steps,
+            scratch_ptr,
+            scratch_words: words + 64,
+            counter_ptr: scratch_ptr + words as u64 * 4,
+            _scratch: scratch,
+            count: count as i32,
+        })
+    }
+}
+
+impl PersistentRun<'_> {
+    /// Zero the sums and the counter, run the kernel, then the last step by its plan.
+    fn issue(&self, stream: &CudaStream, set: &PlanSet, ops: &[Operands]) -> Result<(), String> {
+        // SAFETY: the scratch allocation is `scratch_words` u32 long.
+        unsafe {
+            drv::memset_d8_async(
+                self.scratch_ptr,
+                0,
+                4 * self.scratch_words,
+                stream.cu_stream(),
+            )
+        }
+        .map_err(|e| format!("zeroing the persistent sums: {e}"))?;
+        let (steps, count, counter) = (self.steps_ptr, self.count, self.counter_ptr);
+        let mut params = [
+            &steps as *const u64 as *mut c_void,
+            &count as *const i32 as *mut c_void,
+            &counter as *const u64 as *mut c_void,
+        ];
+        // SAFETY: chain_persistent(const ChainStep*, int, u32*), with the descriptors and the
+        // scratch made for these operands.
+        unsafe {
+            launch_ex(
+                stream,
+                &self.kernel.func,
+                self.kernel.config,
+                &mut params,
+                false,
+            )
+        }
+        .map_err(|e| format!("launching the persistent kernel: {e}"))?;
+        let last = ops.len() - 1;
+        // SAFETY: as in `issue`.
+        unsafe { set.plans[set.step_plan[last]].launch(stream, ops[last]) }
+            .map_err(|e| format!("the last step: {e}"))
+    }
 }
 
 fn fill_weights(dispatcher: &mut Dispatcher, chain: &Chain, seed: u64) -> Result<Weights, String> {

@@ -48,6 +48,20 @@ pub fn variant_request(
     ))
 }
 
+/// The file of `skinny decode`'s persistent chain kernel.
+pub const PERSISTENT_FILE: &str = "persistent.cu";
+/// Its entry.
+pub const PERSISTENT_ENTRY: &str = "chain_persistent";
+
+/// The persistent chain kernel at `dtype` (16-bit element types only).
+pub fn persistent_request(dtype: Dtype, arch: &str) -> CompileRequest {
+    CompileRequest {
+        file: PERSISTENT_FILE.to_string(),
+        defines: vec![dtype_define(dtype)],
+        arch: arch.to_string(),
+    }
+}
+
 /// The helper kernels at `dtype` (the bias add is typed; the others are not).
 pub fn aux_request(dtype: Dtype, arch: &str) -> CompileRequest {
     CompileRequest {
@@ -74,6 +88,13 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
             label: format!("(backend helpers) {dtype}"),
             request: aux_request(dtype, arch),
             entry: None,
+        });
+    }
+    for dtype in [Dtype::Bf16, Dtype::F16] {
+        out.push(CheckedCompile {
+            label: format!("(decode persistent chain) {dtype}"),
+            request: persistent_request(dtype, arch),
+            entry: Some(PERSISTENT_ENTRY),
         });
     }
     for variant in variants {

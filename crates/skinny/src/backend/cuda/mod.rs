@@ -274,6 +274,45 @@ impl CudaBackend {
             .map_err(|e| driver_error("launching the fill kernel", e))
     }
 
+    /// `skinny decode`'s persistent chain kernel at `dtype`, ready for rows of up to `max_k`
+    /// elements (its x in shared memory), and the grid that is resident at once: at most two
+    /// blocks a SM, as many as the occupancy API allows (the kernel's grid barrier needs every
+    /// block resident).
+    pub(crate) fn persistent_chain(
+        &mut self,
+        dtype: Dtype,
+        max_k: usize,
+    ) -> Result<(CudaFunction, LaunchConfig), RunError> {
+        const THREADS: u32 = 256;
+        let request = kernels::persistent_request(dtype, &self.arch);
+        let func = self.function(&request, kernels::PERSISTENT_ENTRY)?;
+        let shared = (max_k * 4) as u32;
+        if shared > DEFAULT_DYNAMIC_SHARED {
+            func.set_attribute(
+                drv_sys::CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                shared as i32,
+            )
+            .map_err(|e| driver_error("allowing the persistent kernel its shared memory", e))?;
+        }
+        let per_sm = func
+            .occupancy_max_active_blocks_per_multiprocessor(THREADS, shared as usize, None)
+            .map_err(|e| driver_error("asking the occupancy of the persistent kernel", e))?
+            .min(2);
+        if per_sm == 0 {
+            return Err(RunError::new(format!(
+                "the persistent chain kernel does not fit a SM with {shared} bytes of x"
+            )));
+        }
+        Ok((
+            func,
+            LaunchConfig {
+                grid_dim: (per_sm * self.facts.sm_count, 1, 1),
+                block_dim: (THREADS, 1, 1),
+                shared_mem_bytes: shared,
+            },
+        ))
+    }
+
     /// The L2 size of the device, bytes.
     pub(crate) fn l2_bytes(&self) -> u64 {
         self.facts.l2_bytes

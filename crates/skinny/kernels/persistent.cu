@@ -1,0 +1,167 @@
+// One decode step's chain of M = 1 products in one persistent kernel (`skinny decode`'s
+// skinny-persistent mode).
+//
+// Why: in a graph of one kernel per product, the Qwen2.5-0.5B chain spends ~2.4 µs a product
+// beyond its bytes; PDL, bulk copies and L2 prefetches did not remove it (docs/PERF.md). Here the
+// kernel boundaries are replaced by a grid-wide barrier, and before waiting at it each warp
+// already requests its first weights of the next product (they do not depend on the barrier),
+// so the next product's first DRAM round trip overlaps the wait.
+//
+// Versions:
+// - chain_persistent: a grid sized to be resident at once (the host asks the occupancy API),
+//   8 warps a block. For each step: stage x in shared memory (f32, rounded through the element
+//   type as the chained kernels would store it), rows split into `split` segments a warp each
+//   (split > 1 when there are fewer rows than warps), UNROLL 16-byte loads a lane in flight,
+//   sums added into the step's f32 accumulator (zeroed before the launch), then the barrier.
+//   A step's y (the element type, with its bias) is written by every block, grid-stride, once
+//   its barrier has passed: for the checks and for products run after the kernel.
+//
+// The barrier is a monotonic counter (zeroed with the accumulators): block arrivals are counted
+// with a release fence and an atomic, and thread 0 spins on an acquire load. A wait that lasts
+// over a second traps (a grid that was not resident at once), so a misuse is an error, not a hang.
+//
+// Parameters: UNROLL.
+
+#ifndef UNROLL
+#define UNROLL 4
+#endif
+#define CHAIN_WARPS 8
+
+// One product of the chain; written by the host (`PersistentStep` in decode.rs), same layout.
+struct ChainStep {
+    const elem_t* w;         // [n, k]
+    elem_t* y;               // [n]
+    const elem_t* bias;      // [n] or null
+    float* acc;              // [n], zero at the launch
+    const elem_t* x_tokens;  // the step's input when it is the token vector, else null
+    const float* x_acc;      // else the first k sums of an earlier step
+    const elem_t* x_bias;    // and that step's bias (or null)
+    int n;
+    int k;
+    int split;  // warps a row: 1, or more when rows are fewer than warps
+    int pad;
+};
+
+__device__ __forceinline__ void grid_barrier(u32* counter, u32 target) {
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        __threadfence();
+        atomicAdd(counter, 1u);
+        u64 start, now;
+        asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(start));
+        u32 seen;
+        do {
+            asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(counter) : "memory");
+            asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
+            if (now - start > 1000000000ull) __trap();
+        } while (seen < target);
+    }
+    __syncthreads();
+}
+
+// The first UNROLL vectors of this warp's first item of `s`, requested before the barrier.
+__device__ __forceinline__ void preload(const ChainStep& s, int global_warp, int lane,
+                                        uint4 (&pre)[UNROLL]) {
+    const int items = s.n * s.split;
+#pragma unroll
+    for (int u = 0; u < UNROLL; ++u) pre[u] = make_uint4(0, 0, 0, 0);
+    if (global_warp >= items) return;
+    const int vectors = s.k / 8;
+    const int row = global_warp / s.split, seg = global_warp % s.split;
+    const int c0 = (int)((long long)vectors * seg / s.split);
+    const int c1 = (int)((long long)vectors * (seg + 1) / s.split);
+    const uint4* w_row = reinterpret_cast<const uint4*>(s.w + (size_t)row * s.k);
+#pragma unroll
+    for (int u = 0; u < UNROLL; ++u) {
+        const int c = c0 + lane + u * 32;
+        if (c < c1) pre[u] = __ldg(&w_row[c]);
+    }
+}
+
+__device__ __forceinline__ float dot_shared(uint4 wv, const float* xs, int c) {
+    float wf[8];
+    unpack8(wv, wf);
+    const float4 a = *reinterpret_cast<const float4*>(xs + 8 * c);
+    const float4 b = *reinterpret_cast<const float4*>(xs + 8 * c + 4);
+    float acc = wf[0] * a.x;
+    acc = fmaf(wf[1], a.y, acc);
+    acc = fmaf(wf[2], a.z, acc);
+    acc = fmaf(wf[3], a.w, acc);
+    acc = fmaf(wf[4], b.x, acc);
+    acc = fmaf(wf[5], b.y, acc);
+    acc = fmaf(wf[6], b.z, acc);
+    return fmaf(wf[7], b.w, acc);
+}
+
+// y = sums + bias of step `s`, in the element type, grid-stride over the whole grid.
+__device__ __forceinline__ void write_outputs(const ChainStep& s) {
+    for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < s.n; j += gridDim.x * blockDim.x) {
+        float v = __ldcg(&s.acc[j]);
+        if (s.bias != nullptr) v += to_f32(s.bias[j]);
+        s.y[j] = from_f32(v);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(CHAIN_WARPS * 32, 1)
+chain_persistent(const ChainStep* __restrict__ steps, int count, u32* __restrict__ counter) {
+    extern __shared__ __align__(16) float xs[];
+    const int warp = threadIdx.x / 32;
+    const int lane = threadIdx.x % 32;
+    const int warps_total = gridDim.x * CHAIN_WARPS;
+    const int global_warp = blockIdx.x * CHAIN_WARPS + warp;
+
+    uint4 pre[UNROLL];
+    preload(steps[0], global_warp, lane, pre);
+    pdl_begin();
+    for (int p = 0; p < count; ++p) {
+        const ChainStep s = steps[p];
+        // x, as the kernel before would have stored it: the sums plus bias, rounded to the
+        // element type.
+        for (int c = threadIdx.x; c < s.k; c += blockDim.x) {
+            float v;
+            if (s.x_tokens != nullptr) {
+                v = to_f32(s.x_tokens[c]);
+            } else {
+                v = __ldcg(&s.x_acc[c]);
+                if (s.x_bias != nullptr) v += to_f32(s.x_bias[c]);
+                v = to_f32(from_f32(v));
+            }
+            xs[c] = v;
+        }
+        if (p > 0) write_outputs(steps[p - 1]);
+        __syncthreads();
+
+        const int vectors = s.k / 8;
+        const int items = s.n * s.split;
+        bool first = true;
+        for (int item = global_warp; item < items; item += warps_total) {
+            const int row = item / s.split, seg = item % s.split;
+            const int c0 = (int)((long long)vectors * seg / s.split);
+            const int c1 = (int)((long long)vectors * (seg + 1) / s.split);
+            const uint4* w_row = reinterpret_cast<const uint4*>(s.w + (size_t)row * s.k);
+            float acc = 0.0f;
+            int c = c0 + lane;
+            if (first) {
+                // The preloaded vectors (zero past the segment's end).
+#pragma unroll
+                for (int u = 0; u < UNROLL; ++u)
+                    if (c + u * 32 < c1) acc += dot_shared(pre[u], xs, c + u * 32);
+                c += UNROLL * 32;
+                first = false;
+            }
+            for (; c + (UNROLL - 1) * 32 < c1; c += UNROLL * 32) {
+                uint4 wv[UNROLL];
+#pragma unroll
+                for (int u = 0; u < UNROLL; ++u) wv[u] = __ldg(&w_row[c + u * 32]);
+#pragma unroll
+                for (int u = 0; u < UNROLL; ++u) acc += dot_shared(wv[u], xs, c + u * 32);
+            }
+            for (; c < c1; c += 32) acc += dot_shared(__ldg(&w_row[c]), xs, c);
+            acc = warp_sum(acc);
+            if (lane == 0) atomicAdd(&s.acc[row], acc);
+        }
+        if (p + 1 < count) preload(steps[p + 1], global_warp, lane, pre);
+        grid_barrier(counter, (u32)(p + 1) * gridDim.x);
+    }
+    write_outputs(steps[count - 1]);
+}
