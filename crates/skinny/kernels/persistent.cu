@@ -11,7 +11,8 @@
 // - chain_persistent: a grid sized to be resident at once (the host asks the occupancy API),
 //   8 warps a block. For each step: stage x in shared memory (f32, rounded through the element
 //   type as the chained kernels would store it), rows split into `split` segments a warp each
-//   (split > 1 when there are fewer rows than warps), UNROLL 16-byte loads a lane in flight,
+//   (split > 1 when there are fewer rows than warps), UNROLL 16-byte loads a lane in flight
+//   (8: 64 KB a SM at 2 blocks of 8 warps; 4 streamed llama at 64 % of the read bandwidth),
 //   sums added into the step's f32 accumulator (zeroed before the launch), then the barrier.
 //   A step's y (the element type, with its bias) is written by every block, grid-stride, once
 //   its barrier has passed: for the checks and for products run after the kernel.
@@ -23,7 +24,7 @@
 // Parameters: UNROLL.
 
 #ifndef UNROLL
-#define UNROLL 4
+#define UNROLL 8
 #endif
 #define CHAIN_WARPS 8
 
@@ -102,7 +103,45 @@ __device__ __forceinline__ void write_outputs(const ChainStep& s) {
     }
 }
 
-extern "C" __global__ void __launch_bounds__(CHAIN_WARPS * 32, 1)
+// x of step `s` into shared memory, as the kernel before would have stored it: the token
+// vector, or the producer's sums plus its bias rounded to the element type. Four values a load
+// and STAGE_BATCH loads a thread issued before any is used (a first version loaded one value at
+// a time and waited for each: k / 256 L2 round trips a product, 19 on qwen down).
+#define STAGE_BATCH 4
+__device__ __forceinline__ void stage_x(const ChainStep& s, float* xs) {
+    const int quads = s.k / 4;
+    for (int base = threadIdx.x; base < quads; base += STAGE_BATCH * blockDim.x) {
+        float4 v[STAGE_BATCH];
+#pragma unroll
+        for (int u = 0; u < STAGE_BATCH; ++u) {
+            // Clamped, not skipped: every load is issued; the extra ones are not stored.
+            const int q = min(base + u * (int)blockDim.x, quads - 1);
+            if (s.x_tokens != nullptr) {
+                const uint2 raw = *reinterpret_cast<const uint2*>(s.x_tokens + 4 * q);
+                v[u] = make_float4(to_f32((elem_t)(raw.x & 0xffffu)), to_f32((elem_t)(raw.x >> 16)),
+                                   to_f32((elem_t)(raw.y & 0xffffu)), to_f32((elem_t)(raw.y >> 16)));
+            } else {
+                v[u] = __ldcg(reinterpret_cast<const float4*>(s.x_acc) + q);
+                if (s.x_bias != nullptr) {
+                    const uint2 raw = *reinterpret_cast<const uint2*>(s.x_bias + 4 * q);
+                    v[u].x += to_f32((elem_t)(raw.x & 0xffffu));
+                    v[u].y += to_f32((elem_t)(raw.x >> 16));
+                    v[u].z += to_f32((elem_t)(raw.y & 0xffffu));
+                    v[u].w += to_f32((elem_t)(raw.y >> 16));
+                }
+                v[u] = make_float4(to_f32(from_f32(v[u].x)), to_f32(from_f32(v[u].y)),
+                                   to_f32(from_f32(v[u].z)), to_f32(from_f32(v[u].w)));
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < STAGE_BATCH; ++u) {
+            const int q = base + u * (int)blockDim.x;
+            if (q < quads) reinterpret_cast<float4*>(xs)[q] = v[u];
+        }
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(CHAIN_WARPS * 32, 2)
 chain_persistent(const ChainStep* __restrict__ steps, int count, u32* __restrict__ counter) {
     extern __shared__ __align__(16) float xs[];
     const int warp = threadIdx.x / 32;
@@ -115,19 +154,7 @@ chain_persistent(const ChainStep* __restrict__ steps, int count, u32* __restrict
     pdl_begin();
     for (int p = 0; p < count; ++p) {
         const ChainStep s = steps[p];
-        // x, as the kernel before would have stored it: the sums plus bias, rounded to the
-        // element type.
-        for (int c = threadIdx.x; c < s.k; c += blockDim.x) {
-            float v;
-            if (s.x_tokens != nullptr) {
-                v = to_f32(s.x_tokens[c]);
-            } else {
-                v = __ldcg(&s.x_acc[c]);
-                if (s.x_bias != nullptr) v += to_f32(s.x_bias[c]);
-                v = to_f32(from_f32(v));
-            }
-            xs[c] = v;
-        }
+        stage_x(s, xs);
         if (p > 0) write_outputs(steps[p - 1]);
         __syncthreads();
 
