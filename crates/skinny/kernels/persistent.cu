@@ -21,10 +21,14 @@
 // with a release fence and an atomic, and thread 0 spins on an acquire load. A wait that lasts
 // over a second traps (a grid that was not resident at once), so a misuse is an error, not a hang.
 //
-// Parameters: UNROLL.
+// Parameters: UNROLL, FIRST.
 
 #ifndef UNROLL
 #define UNROLL 8
+#endif
+// Vectors a lane of each item's first batch (loaded one item ahead).
+#ifndef FIRST
+#define FIRST 4
 #endif
 #define CHAIN_WARPS 8
 
@@ -60,22 +64,23 @@ __device__ __forceinline__ void grid_barrier(u32* counter, u32 target) {
     __syncthreads();
 }
 
-// The first UNROLL vectors of this warp's first item of `s`, requested before the barrier.
-__device__ __forceinline__ void preload(const ChainStep& s, int global_warp, int lane,
-                                        uint4 (&pre)[UNROLL]) {
-    const int items = s.n * s.split;
+// The first FIRST vectors a lane of item `item` of `s` (zero past its segment's end): requested
+// one item ahead, so that a warp's next row is in flight while it works on this one, and before
+// the barrier for its first item of the next product.
+__device__ __forceinline__ void load_first(const ChainStep& s, int item, int lane,
+                                           uint4 (&batch)[FIRST]) {
 #pragma unroll
-    for (int u = 0; u < UNROLL; ++u) pre[u] = make_uint4(0, 0, 0, 0);
-    if (global_warp >= items) return;
+    for (int u = 0; u < FIRST; ++u) batch[u] = make_uint4(0, 0, 0, 0);
+    if (item >= s.n * s.split) return;
     const int vectors = s.k / 8;
-    const int row = global_warp / s.split, seg = global_warp % s.split;
+    const int row = item / s.split, seg = item % s.split;
     const int c0 = (int)((long long)vectors * seg / s.split);
     const int c1 = (int)((long long)vectors * (seg + 1) / s.split);
     const uint4* w_row = reinterpret_cast<const uint4*>(s.w + (size_t)row * s.k);
 #pragma unroll
-    for (int u = 0; u < UNROLL; ++u) {
+    for (int u = 0; u < FIRST; ++u) {
         const int c = c0 + lane + u * 32;
-        if (c < c1) pre[u] = __ldg(&w_row[c]);
+        if (c < c1) batch[u] = __ldg(&w_row[c]);
     }
 }
 
@@ -149,8 +154,8 @@ chain_persistent(const ChainStep* __restrict__ steps, int count, u32* __restrict
     const int warps_total = gridDim.x * CHAIN_WARPS;
     const int global_warp = blockIdx.x * CHAIN_WARPS + warp;
 
-    uint4 pre[UNROLL];
-    preload(steps[0], global_warp, lane, pre);
+    uint4 next[FIRST];  // the first batch of this warp's next item
+    load_first(steps[0], global_warp, lane, next);
     pdl_begin();
     for (int p = 0; p < count; ++p) {
         const ChainStep s = steps[p];
@@ -160,34 +165,36 @@ chain_persistent(const ChainStep* __restrict__ steps, int count, u32* __restrict
 
         const int vectors = s.k / 8;
         const int items = s.n * s.split;
-        bool first = true;
         for (int item = global_warp; item < items; item += warps_total) {
             const int row = item / s.split, seg = item % s.split;
             const int c0 = (int)((long long)vectors * seg / s.split);
             const int c1 = (int)((long long)vectors * (seg + 1) / s.split);
             const uint4* w_row = reinterpret_cast<const uint4*>(s.w + (size_t)row * s.k);
-            float acc = 0.0f;
-            int c = c0 + lane;
-            if (first) {
-                // The preloaded vectors (zero past the segment's end).
+            uint4 first[FIRST];
 #pragma unroll
-                for (int u = 0; u < UNROLL; ++u)
-                    if (c + u * 32 < c1) acc += dot_shared(pre[u], xs, c + u * 32);
-                c += UNROLL * 32;
-                first = false;
+            for (int u = 0; u < FIRST; ++u) first[u] = next[u];
+            // The next item's first batch goes out before this one is used.
+            load_first(s, item + warps_total, lane, next);
+            float acc = 0.0f;
+#pragma unroll
+            for (int u = 0; u < FIRST; ++u) {
+                const int c = c0 + lane + u * 32;
+                if (c < c1) acc += dot_shared(first[u], xs, c);
             }
-            for (; c + (UNROLL - 1) * 32 < c1; c += UNROLL * 32) {
+            // Long rows: the rest in batches of UNROLL, every load issued (clamped to the
+            // segment) before any is used.
+            for (int c = c0 + lane + FIRST * 32; c - lane < c1; c += UNROLL * 32) {
                 uint4 wv[UNROLL];
 #pragma unroll
-                for (int u = 0; u < UNROLL; ++u) wv[u] = __ldg(&w_row[c + u * 32]);
+                for (int u = 0; u < UNROLL; ++u) wv[u] = __ldg(&w_row[min(c + u * 32, c1 - 1)]);
 #pragma unroll
-                for (int u = 0; u < UNROLL; ++u) acc += dot_shared(wv[u], xs, c + u * 32);
+                for (int u = 0; u < UNROLL; ++u)
+                    if (c + u * 32 < c1) acc += dot_shared(wv[u], xs, c + u * 32);
             }
-            for (; c < c1; c += 32) acc += dot_shared(__ldg(&w_row[c]), xs, c);
             acc = warp_sum(acc);
             if (lane == 0) atomicAdd(&s.acc[row], acc);
         }
-        if (p + 1 < count) preload(steps[p + 1], global_warp, lane, pre);
+        if (p + 1 < count) load_first(steps[p + 1], global_warp, lane, next);
         grid_barrier(counter, (u32)(p + 1) * gridDim.x);
     }
     write_outputs(steps[count - 1]);
