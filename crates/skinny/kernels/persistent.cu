@@ -8,8 +8,8 @@
 // so the next product's first DRAM round trip overlaps the wait.
 //
 // Versions:
-// - chain_persistent: a grid sized to be resident at once (the host asks the occupancy API),
-//   8 warps a block. For each step: stage x in shared memory (f32, rounded through the element
+// - chain_persistent: one block of 16 warps a SM (fewer arrivals at the barrier than two blocks
+//   of 8, which v1–v3 had), resident at once (the host asks the occupancy API). For each step: stage x in shared memory (f32, rounded through the element
 //   type as the chained kernels would store it), rows split into `split` segments a warp each
 //   (split > 1 when there are fewer rows than warps), UNROLL 16-byte loads a lane in flight
 //   (8: 64 KB a SM at 2 blocks of 8 warps; 4 streamed llama at 64 % of the read bandwidth),
@@ -30,7 +30,7 @@
 #ifndef FIRST
 #define FIRST 4
 #endif
-#define CHAIN_WARPS 8
+#define CHAIN_WARPS 16
 
 // One product of the chain; written by the host (`PersistentStep` in decode.rs), same layout.
 struct ChainStep {
@@ -50,8 +50,9 @@ struct ChainStep {
 __device__ __forceinline__ void grid_barrier(u32* counter, u32 target) {
     __syncthreads();
     if (threadIdx.x == 0) {
-        __threadfence();
-        atomicAdd(counter, 1u);
+        // Release: the block's sums (ordered before this by the block barrier) are visible
+        // to whoever sees the count.
+        asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(counter) : "memory");
         u64 start, now;
         asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(start));
         u32 seen;
@@ -146,7 +147,7 @@ __device__ __forceinline__ void stage_x(const ChainStep& s, float* xs) {
     }
 }
 
-extern "C" __global__ void __launch_bounds__(CHAIN_WARPS * 32, 2)
+extern "C" __global__ void __launch_bounds__(CHAIN_WARPS * 32, 1)
 chain_persistent(const ChainStep* __restrict__ steps, int count, u32* __restrict__ counter) {
     extern __shared__ __align__(16) float xs[];
     const int warp = threadIdx.x / 32;

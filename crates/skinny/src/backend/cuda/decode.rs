@@ -350,7 +350,7 @@ impl Persistent {
         let scratch = alloc(stream, (words as u64 + 64) * 4, "the persistent sums")?;
         let scratch_ptr = ptr(stream, &scratch);
         let acc = |i: usize| scratch_ptr + offsets[i] as u64 * 4;
-        let warps_total = self.config.grid_dim.0 as usize * 8;
+        let warps_total = (self.config.grid_dim.0 * self.config.block_dim.0 / 32) as usize;
         let mut bytes = Vec::with_capacity(count * PersistentStep::BYTES);
         for (i, step) in chain.steps[..count].iter().enumerate() {
             let (n, k) = (step.problem.n(), step.problem.k());

@@ -275,15 +275,15 @@ impl CudaBackend {
     }
 
     /// `skinny decode`'s persistent chain kernel at `dtype`, ready for rows of up to `max_k`
-    /// elements (its x in shared memory), and the grid that is resident at once: at most two
-    /// blocks a SM, as many as the occupancy API allows (the kernel's grid barrier needs every
+    /// elements (its x in shared memory), and the grid that is resident at once: one block of
+    /// 16 warps a SM, if the occupancy API says it fits (the kernel's grid barrier needs every
     /// block resident).
     pub(crate) fn persistent_chain(
         &mut self,
         dtype: Dtype,
         max_k: usize,
     ) -> Result<(CudaFunction, LaunchConfig), RunError> {
-        const THREADS: u32 = 256;
+        const THREADS: u32 = 512;
         let request = kernels::persistent_request(dtype, &self.arch);
         let func = self.function(&request, kernels::PERSISTENT_ENTRY)?;
         let shared = (max_k * 4) as u32;
@@ -297,7 +297,7 @@ impl CudaBackend {
         let per_sm = func
             .occupancy_max_active_blocks_per_multiprocessor(THREADS, shared as usize, None)
             .map_err(|e| driver_error("asking the occupancy of the persistent kernel", e))?
-            .min(2);
+            .min(1);
         if per_sm == 0 {
             return Err(RunError::new(format!(
                 "the persistent chain kernel does not fit a SM with {shared} bytes of x"
