@@ -190,6 +190,7 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
             .iter()
             .map(|mb| (mb * 1e6) as u64)
             .collect(),
+        persistent: args.persistent,
     };
     let mut outcomes = Vec::new();
     for chain in &chains {

@@ -171,6 +171,10 @@ pub struct DecodeArgs {
     /// product's weights (one mode per value; none by default: on the H200 it was a loss)
     #[arg(long, num_args = 1.., value_name = "MB")]
     pub prefetch_mb: Vec<f64>,
+    /// Also run the chain (but lm_head) as one persistent kernel with grid barriers, the
+    /// skinny-persistent mode (m = 1, bf16/f16; on the H200 it was slower than the graph chain)
+    #[arg(long)]
+    pub persistent: bool,
 }
 
 #[derive(Args)]

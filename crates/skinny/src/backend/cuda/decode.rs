@@ -45,6 +45,8 @@ pub struct DecodeSettings {
     /// For each value, a graph mode of skinny with every product asking L2 for up to that many
     /// bytes of the next product's weights (`prefetch_plan`).
     pub prefetch_caps: Vec<u64>,
+    /// Also run the skinny-persistent mode (`Persistent`).
+    pub persistent: bool,
 }
 
 fn ptr(stream: &CudaStream, buffer: &CudaSlice<u8>) -> u64 {
@@ -157,8 +159,14 @@ pub fn run_decode(
         }
     }
     // The chain but its last product in one persistent kernel, the last by its plan.
-    match Persistent::prepare(dispatcher, chain, &skinny)? {
-        Err(why) => progress(&format!("no skinny-persistent mode: {why}")),
+    let persistent = if settings.persistent {
+        Persistent::prepare(dispatcher, chain, &skinny)?
+    } else {
+        Err("not asked for (--persistent)".into())
+    };
+    match persistent {
+        Err(why) if settings.persistent => progress(&format!("no skinny-persistent mode: {why}")),
+        Err(_) => {}
         Ok(persistent) => {
             let out = outputs(&stream, chain)?;
             let ops = chain_operands(&stream, chain, &weights, &out);
