@@ -135,6 +135,13 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
     if args.time_cap_ms == 0 {
         bail!("--time-cap-ms 0: the time cap must be at least 1 ms");
     }
+    if let Some(bad) = args
+        .prefetch_mb
+        .iter()
+        .find(|mb| !(mb.is_finite() && **mb > 0.0))
+    {
+        bail!("--prefetch-mb {bad}: give a positive number of megabytes");
+    }
     let sets = load_models(args)?;
     let chains: Vec<Chain> = sets
         .iter()
@@ -175,13 +182,6 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         .as_ref()
         .map(|c| c.gbps)
         .ok_or_else(|| anyhow!("no read bandwidth was measured"))?;
-    if let Some(bad) = args
-        .prefetch_mb
-        .iter()
-        .find(|mb| !(mb.is_finite() && **mb > 0.0))
-    {
-        bail!("--prefetch-mb {bad}: give a positive number of megabytes");
-    }
     let settings = DecodeSettings {
         rule,
         seed: ProbeSettings::default().seed,
