@@ -135,13 +135,6 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
     if args.time_cap_ms == 0 {
         bail!("--time-cap-ms 0: the time cap must be at least 1 ms");
     }
-    if let Some(bad) = args
-        .prefetch_mb
-        .iter()
-        .find(|mb| !(mb.is_finite() && **mb > 0.0))
-    {
-        bail!("--prefetch-mb {bad}: give a positive number of megabytes");
-    }
     let sets = load_models(args)?;
     let chains: Vec<Chain> = sets
         .iter()
@@ -185,11 +178,6 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
     let settings = DecodeSettings {
         rule,
         seed: ProbeSettings::default().seed,
-        prefetch_caps: args
-            .prefetch_mb
-            .iter()
-            .map(|mb| (mb * 1e6) as u64)
-            .collect(),
         persistent: args.persistent,
     };
     let mut outcomes = Vec::new();

@@ -167,10 +167,6 @@ pub struct DecodeArgs {
     /// Time cap per mode, milliseconds
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     pub time_cap_ms: u64,
-    /// Also run skinny in a graph with each product asking L2 for up to this many MB of the next
-    /// product's weights (one mode per value; none by default: on the H200 it was a loss)
-    #[arg(long, num_args = 1.., value_name = "MB")]
-    pub prefetch_mb: Vec<f64>,
     /// Also run the chain (but lm_head) as one persistent kernel with grid barriers, the
     /// skinny-persistent mode (m = 1, bf16/f16; on the H200 it was slower than the graph chain)
     #[arg(long)]

@@ -389,20 +389,6 @@ fn tune_decode_and_dispatch_refuse_what_they_cannot_use() {
         1,
         &["--m 0"],
     );
-    expect_error(
-        d,
-        &[
-            "decode",
-            "--model",
-            "qwen2.5-0.5b",
-            "--prefetch-mb",
-            "0",
-            "--json",
-            "never.json",
-        ],
-        1,
-        &["--prefetch-mb 0", "positive"],
-    );
 }
 
 #[test]

@@ -90,16 +90,3 @@ __device__ __forceinline__ void pdl_begin() {
     asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
 }
-
-// The next product's weights, asked of L2 while this kernel runs: block b of the grid prefetches
-// its share of the `bytes` at `next` (one `prefetch.global.L2` a 128-byte line a thread). A null
-// pointer asks for nothing. The weights of a later product do not depend on this one, so the
-// prefetch may be issued before the PDL wait.
-__device__ __forceinline__ void prefetch_next(const unsigned char* next, u64 bytes) {
-    if (next == nullptr) return;
-    const u64 lines = (bytes + 127) / 128;
-    const u64 first = lines * blockIdx.x / gridDim.x;
-    const u64 last = lines * (blockIdx.x + 1) / gridDim.x;
-    for (u64 line = first + threadIdx.x; line < last; line += blockDim.x)
-        asm volatile("prefetch.global.L2 [%0];" ::"l"(next + line * 128) : "memory");
-}

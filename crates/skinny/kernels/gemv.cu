@@ -63,9 +63,7 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 
 extern "C" __global__ void __launch_bounds__(WARPS * 32)
 gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
-           const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta,
-           const unsigned char* __restrict__ next_w, u64 next_w_bytes) {
-    prefetch_next(next_w, next_w_bytes);
+           const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
     pdl_begin();
     __shared__ float partial[WARPS][MAX_M * ROWS];
     const int warp = threadIdx.x / 32;

@@ -147,10 +147,8 @@ __device__ __forceinline__ void mma_batch(float (&d)[TILES][4], const Batch<U>& 
 
 extern "C" __global__ void __launch_bounds__(WARPS * 32)
 gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
-         const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta,
-         const unsigned char* __restrict__ next_w, u64 next_w_bytes) {
+         const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
     static_assert(MAX_M >= 1 && MAX_M <= 16, "MAX_M must be in 1..=16");
-    prefetch_next(next_w, next_w_bytes);
     constexpr int ROWS = 8 * TILES;
     // [warp][output row of the block][row of x]
     __shared__ float partial[WARPS][ROWS][16];

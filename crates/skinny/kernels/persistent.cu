@@ -7,21 +7,27 @@
 // already requests its first weights of the next product (they do not depend on the barrier),
 // so the next product's first DRAM round trip overlaps the wait.
 //
-// Versions:
-// - chain_persistent: one block of 16 warps a SM (fewer arrivals at the barrier than two blocks
-//   of 8, which v1–v3 had), resident at once (the host asks the occupancy API). For each step: stage x in shared memory (f32, rounded through the element
-//   type as the chained kernels would store it), rows split into `split` segments a warp each
-//   (split > 1 when there are fewer rows than warps), UNROLL 16-byte loads a lane in flight
-//   (8: 64 KB a SM at 2 blocks of 8 warps; 4 streamed llama at 64 % of the read bandwidth),
-//   sums added into the step's f32 accumulator (zeroed before the launch), then the barrier.
-//   A step's y (the element type, with its bias) is written by every block, grid-stride, once
-//   its barrier has passed: for the checks and for products run after the kernel.
+// Versions (all measured slower than the graph chain on the H200; docs/PERF.md):
+// - v1: two blocks of 8 warps a SM, x staged one value a thread at a time, 4 loads a lane.
+// - v2: x staged four values a load with every load issued first; 8 loads a lane.
+// - v3: each warp's next row requested one item ahead (short rows had cost one dependent DRAM
+//   round trip per 32 vectors).
+// - v4 (this one): one block of CHAIN_WARPS = 16 warps a SM (half the barrier's arrivals),
+//   arrivals by `red.release`.
+// For each step: x is staged in shared memory (f32, rounded through the element type as the
+// chained kernels would store it); rows are split into `split` segments a warp each (split > 1
+// when rows are fewer than warps); each item's first FIRST vectors a lane are requested one item
+// ahead, the rest in batches of UNROLL; sums are added into the step's f32 accumulator (zeroed
+// before the launch); then the barrier. A step's y (the element type, with its bias) is written
+// by every block, grid-stride, once its barrier has passed: for the checks and for the products
+// run after the kernel. Needs W "nt" with k % 8 == 0, m = 1.
 //
-// The barrier is a monotonic counter (zeroed with the accumulators): block arrivals are counted
-// with a release fence and an atomic, and thread 0 spins on an acquire load. A wait that lasts
-// over a second traps (a grid that was not resident at once), so a misuse is an error, not a hang.
+// The barrier is a monotonic counter (zeroed with the accumulators): each block arrives with a
+// release reduction after its block barrier, and thread 0 spins on an acquire load. The host
+// launches the grid cooperatively (all blocks resident, or the launch fails); a wait that lasts
+// over a second still traps, so a misuse is an error, not a hang.
 //
-// Parameters: UNROLL, FIRST.
+// Parameters: UNROLL, FIRST, CHAIN_WARPS (the host passes it; it sizes the block from it).
 
 #ifndef UNROLL
 #define UNROLL 8
@@ -30,7 +36,9 @@
 #ifndef FIRST
 #define FIRST 4
 #endif
+#ifndef CHAIN_WARPS
 #define CHAIN_WARPS 16
+#endif
 
 // One product of the chain; written by the host (`PersistentStep` in decode.rs), same layout.
 struct ChainStep {
@@ -46,6 +54,7 @@ struct ChainStep {
     int split;  // warps a row: 1, or more when rows are fewer than warps
     int pad;
 };
+static_assert(sizeof(ChainStep) == 72, "ChainStep must match PersistentStep::BYTES on the host");
 
 __device__ __forceinline__ void grid_barrier(u32* counter, u32 target) {
     __syncthreads();

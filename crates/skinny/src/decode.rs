@@ -183,10 +183,6 @@ pub struct ModeResult {
     /// `cublas` (cuBLAS GEMM, cuBLASLt where there is a bias) or `skinny` (dispatch).
     pub library: String,
     pub pdl: bool,
-    /// Bytes of later products' weights the step's kernels ask L2 for while they run (each
-    /// product prefetches the next one's; 0: no prefetch; see `prefetch_plan`).
-    #[serde(default)]
-    pub prefetch_bytes: u64,
     /// Device time per token (events around the step), µs.
     pub per_token_us: Stats,
     /// The median over the floor (1.0 = at the floor).

@@ -32,9 +32,8 @@ pub struct ParamSpec {
 pub enum Launch {
     /// `(x, w, y, n, k)`; one warp per output element: grid (n / (THREADS / 32), m), block THREADS.
     WarpPerOutput,
-    /// `(x, w, y, bias, m, n, k, alpha, beta, next_w, next_w_bytes)`; one block of WARPS warps
-    /// per ROWS outputs, all rows of x: grid n / ROWS, block 32·WARPS. `bias` may be null;
-    /// `beta ≠ 0` reads y; `next_w` (may be null) is prefetched into L2 (`Operands::next_w`).
+    /// `(x, w, y, bias, m, n, k, alpha, beta)`; one block of WARPS warps per ROWS outputs, all
+    /// rows of x: grid n / ROWS, block 32·WARPS. `bias` may be null; `beta ≠ 0` reads y.
     BlockPerRows,
     /// Arguments as `BlockPerRows`; a block of WARPS warps per 8·TILES outputs (tensor-core
     /// tiles of eight rows of W): grid n / (8·TILES), block 32·WARPS.
@@ -55,12 +54,6 @@ pub enum Launch {
 }
 
 impl Launch {
-    /// Whether the kernel takes `(next_w, next_w_bytes)` after its epilogue arguments: the
-    /// weights of the product after it, to ask L2 for while it runs.
-    pub fn takes_next_weights(self) -> bool {
-        matches!(self, Launch::BlockPerRows | Launch::RowTiles)
-    }
-
     /// Whether the kernel takes `(x, w, y, bias, m, n, k, alpha, beta)` first (fused epilogue).
     pub fn has_epilogue_args(self) -> bool {
         self != Launch::WarpPerOutput

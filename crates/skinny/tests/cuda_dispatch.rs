@@ -1,7 +1,6 @@
 //! Dispatch on a real GPU: plans launched on the caller's stream match the float64 reference,
-//! eagerly, chained with programmatic dependent launch and a next-weights prefetch hint, and
-//! replayed from a CUDA graph; a
-//! foreign table is refused and dispatch falls back to cuBLAS; a matching table is used.
+//! eagerly, chained with programmatic dependent launch, and replayed from a CUDA graph; a foreign
+//! table is refused and dispatch falls back to cuBLAS; a matching table is used.
 //!
 //! Ignored without an NVIDIA GPU, like tests/cuda_backend.rs.
 
@@ -50,7 +49,6 @@ fn operands(stream: &CudaStream, d: &Device, x: Option<&CudaSlice<u8>>) -> Opera
         w: ptr(&d.w),
         y: ptr(&d.y),
         bias: d.bias.as_ref().map_or(0, ptr),
-        ..Operands::default()
     }
 }
 
@@ -97,14 +95,8 @@ fn plans_chain_with_pdl_and_replay_from_a_graph() {
             let d2 = upload(&stream, &d2_data);
             // Pointers taken before any capture: cudarc's buffer bookkeeping must not run inside
             // one (its event waits would invalidate the capture).
-            // The first product is also asked to prefetch the second's weights into L2 (a hint
-            // that must not change any result).
             let (o1, o2) = (
-                Operands {
-                    next_w: d2.w.device_ptr(&stream).0,
-                    next_w_bytes: d2.w.len() as u64,
-                    ..operands(&stream, &d1, None)
-                },
+                operands(&stream, &d1, None),
                 operands(&stream, &d2, Some(&d1.y)),
             );
             let issue = || {

@@ -9,9 +9,9 @@
 //! (PDL) is only a launch attribute. A plan made for PDL compiles its kernel with
 //! `-DSKINNY_PDL=1`: the kernel then waits (`griddepcontrol.wait`) before it reads x, y or the
 //! bias or writes anything, and the next kernel in the stream may be scheduled while it drains;
-//! the result is the same with or without it. W is the exception: gemv_mma requests its first
-//! batch of weights before waiting, so under PDL the kernel just before it in the stream must not
-//! write W (a dequantising kernel, say); weights written earlier than that are fine.
+//! the result is the same with or without it. W is the exception: gemv_mma and gemv_bulk request
+//! their first weights before waiting, so under PDL the kernel just before them in the stream
+//! must not write W (a dequantising kernel, say); weights written earlier than that are fine.
 
 use std::ffi::c_void;
 
@@ -24,19 +24,12 @@ use crate::kernels::Launch;
 use crate::problem::{Epilogue, Problem};
 
 /// The device buffers of one call (device pointers). `bias` is 0 when the problem has none.
-///
-/// `next_w` and `next_w_bytes` are a hint, not an operand: the weights of the product that will
-/// run after this one, which a kernel that takes them (`Launch::takes_next_weights`) asks L2 for
-/// while it runs, so that the next product reads them hot. 0 for none; vendor calls ignore it.
-/// The bytes must lie in one live allocation and must not be written by this call.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Operands {
     pub x: u64,
     pub w: u64,
     pub y: u64,
     pub bias: u64,
-    pub next_w: u64,
-    pub next_w_bytes: u64,
 }
 
 /// How a call is issued.
@@ -125,8 +118,7 @@ impl Call {
             } => {
                 // Every argument as a local, and a pointer to each in the kernel's order.
                 let (x, w, y, bias) = (o.x, o.w, o.y, o.bias);
-                let (next_w, next_w_bytes) = (o.next_w, o.next_w_bytes);
-                let mut list: [*mut c_void; 16] = [std::ptr::null_mut(); 16];
+                let mut list: [*mut c_void; 14] = [std::ptr::null_mut(); 14];
                 let mut count = 0;
                 let mut push = |p: *mut c_void| {
                     list[count] = p;
@@ -145,10 +137,6 @@ impl Call {
                 } else {
                     push(&a.n as *const i32 as *mut c_void);
                     push(&a.k as *const i32 as *mut c_void);
-                }
-                if launch.takes_next_weights() {
-                    push(&next_w as *const u64 as *mut c_void);
-                    push(&next_w_bytes as *const u64 as *mut c_void);
                 }
                 if *launch == Launch::SplitKColumns {
                     push(&a.partial as *const u64 as *mut c_void);
@@ -209,6 +197,39 @@ pub(crate) unsafe fn launch_ex(
     let mut attr: drv_sys::CUlaunchAttribute = std::mem::zeroed();
     attr.id = drv_sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
     attr.value.programmaticStreamSerializationAllowed = 1;
+    launch_with(stream, func, config, params, pdl.then_some(attr))
+}
+
+/// `cuLaunchKernelEx` as a cooperative launch: every block resident at once, or an error.
+///
+/// # Safety
+/// As `launch_ex`.
+pub(crate) unsafe fn launch_cooperative(
+    stream: &CudaStream,
+    func: &CudaFunction,
+    config: LaunchConfig,
+    params: &mut [*mut c_void],
+) -> Result<(), RunError> {
+    // SAFETY: as in `launch_ex`.
+    let mut attr: drv_sys::CUlaunchAttribute = std::mem::zeroed();
+    attr.id = drv_sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_COOPERATIVE;
+    attr.value.cooperative = 1;
+    launch_with(stream, func, config, params, Some(attr))
+}
+
+/// # Safety
+/// As `launch_ex`.
+unsafe fn launch_with(
+    stream: &CudaStream,
+    func: &CudaFunction,
+    config: LaunchConfig,
+    params: &mut [*mut c_void],
+    attr: Option<drv_sys::CUlaunchAttribute>,
+) -> Result<(), RunError> {
+    // On the stack: a plan's launch allocates nothing.
+    let count = attr.is_some() as u32;
+    // SAFETY: a plain C struct; unused when `count` is 0.
+    let mut attrs = [attr.unwrap_or_else(|| std::mem::zeroed())];
     let launch_config = drv_sys::CUlaunchConfig {
         gridDimX: config.grid_dim.0,
         gridDimY: config.grid_dim.1,
@@ -218,8 +239,8 @@ pub(crate) unsafe fn launch_ex(
         blockDimZ: config.block_dim.2,
         sharedMemBytes: config.shared_mem_bytes,
         hStream: stream.cu_stream(),
-        attrs: &mut attr,
-        numAttrs: pdl as u32,
+        attrs: attrs.as_mut_ptr(),
+        numAttrs: count,
     };
     drv_sys::cuLaunchKernelEx(
         &launch_config,

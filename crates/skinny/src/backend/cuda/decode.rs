@@ -1,6 +1,6 @@
 //! `skinny decode` on the GPU: one decode step's matmul chain, run by cuBLAS and by skinny's
-//! dispatch, eagerly and as a CUDA graph, with and without programmatic dependent launch, and
-//! (skinny, in a graph) with each product asking L2 for the next product's weights.
+//! dispatch, eagerly and as a CUDA graph, with and without programmatic dependent launch, and,
+//! when asked, all but its last product in one persistent kernel (persistent.cu).
 //!
 //! Weights are filled on the device (a hash of the index, uniform with variance 1/k so that the
 //! activations keep their scale along the chain); every layer has its own. Each mode has its own
@@ -14,7 +14,7 @@ use std::ffi::c_void;
 
 use cudarc::driver::{result as drv, CudaFunction, CudaSlice, CudaStream, LaunchConfig};
 
-use super::call::{launch_ex, Operands};
+use super::call::{launch_cooperative, Operands};
 use super::dispatcher::{Dispatcher, MatmulPlan};
 use super::driver_error;
 use super::timing::{capture, elapsed_us, event};
@@ -23,7 +23,7 @@ use crate::data::HostTensor;
 use crate::decode::{Chain, ChainCheck, DecodeOutcome, Input, Issue, ModeResult, StepChoice};
 use crate::dispatch::vendor_baseline;
 use crate::measure::{sample_until_stable, Stats, StoppingRule};
-use crate::problem::{Epilogue, Problem};
+use crate::problem::{Epilogue, Layout, Problem};
 use crate::reference::{compare, Tolerance};
 
 /// The chain's weights, biases and token input, on the device.
@@ -42,9 +42,6 @@ struct PlanSet {
 pub struct DecodeSettings {
     pub rule: StoppingRule,
     pub seed: u64,
-    /// For each value, a graph mode of skinny with every product asking L2 for up to that many
-    /// bytes of the next product's weights (`prefetch_plan`).
-    pub prefetch_caps: Vec<u64>,
     /// Also run the skinny-persistent mode (`Persistent`).
     pub persistent: bool,
 }
@@ -103,30 +100,12 @@ pub fn run_decode(
         ("skinny", &skinny, false),
         ("skinny", &skinny_pdl, true),
     ];
-    let l2_bytes = dispatcher.backend_mut().l2_bytes();
     for (library, set, pdl) in runs {
         let out = outputs(&stream, chain)?;
-        let plain_ops = chain_operands(&stream, chain, &weights, &out);
-        // (issue, operands, mode suffix): eager and graph, then skinny in a graph with each
-        // prefetch cap (the hint only reaches skinny kernels, so cuBLAS gets no such mode).
-        let mut kinds = vec![
-            (Issue::Eager, plain_ops.clone(), String::new()),
-            (Issue::Graph, plain_ops.clone(), String::new()),
-        ];
-        if library == "skinny" && !pdl {
-            for &cap in &settings.prefetch_caps {
-                let plan = prefetch_plan(chain, l2_bytes, cap);
-                kinds.push((
-                    Issue::Graph,
-                    with_next_weights(&plain_ops, &plan),
-                    format!("-prefetch-{}mb", cap as f64 / 1e6),
-                ));
-            }
-        }
-        for (issue_kind, ops, suffix) in &kinds {
-            let (issue_kind, ops) = (*issue_kind, ops.as_slice());
+        let ops = chain_operands(&stream, chain, &weights, &out);
+        for issue_kind in [Issue::Eager, Issue::Graph] {
             let mode = format!(
-                "{library}-{}{}{suffix}",
+                "{library}-{}{}",
                 match issue_kind {
                     Issue::Eager => "eager",
                     Issue::Graph => "graph",
@@ -141,7 +120,7 @@ pub fn run_decode(
                 &settings.rule,
                 &out,
                 issue_kind,
-                || issue(&stream, chain, set, ops),
+                || issue(&stream, chain, set, &ops),
             )
             .map_err(|e| format!("{mode}: {e}"))?;
             let median = per_token_us.median;
@@ -150,7 +129,6 @@ pub fn run_decode(
                 issue: issue_kind,
                 library: library.into(),
                 pdl,
-                prefetch_bytes: ops.iter().map(|o| o.next_w_bytes).sum(),
                 per_token_us,
                 times_floor: median / floor_us,
                 pct_of_floor: 100.0 * floor_us / median,
@@ -158,22 +136,15 @@ pub fn run_decode(
             });
         }
     }
-    // The chain but its last product in one persistent kernel, the last by its plan.
-    let persistent = if settings.persistent {
-        Persistent::prepare(dispatcher, chain, &skinny)?
-    } else {
-        Err("not asked for (--persistent)".into())
-    };
-    match persistent {
-        Err(why) if settings.persistent => progress(&format!("no skinny-persistent mode: {why}")),
-        Err(_) => {}
-        Ok(persistent) => {
+    // The chain but its last product in one persistent kernel, the last by its plan. An
+    // experiment: when it cannot run, the other modes still stand.
+    if settings.persistent {
+        progress("timing skinny-persistent");
+        let measured = Persistent::prepare(dispatcher, chain, &skinny).and_then(|persistent| {
             let out = outputs(&stream, chain)?;
             let ops = chain_operands(&stream, chain, &weights, &out);
             let run = persistent.for_operands(&stream, chain, &ops)?;
-            let mode = "skinny-persistent".to_string();
-            progress(&format!("timing {mode}"));
-            let (chain_check, per_token_us) = measure_mode(
+            measure_mode(
                 &stream,
                 chain,
                 &reference,
@@ -182,19 +153,22 @@ pub fn run_decode(
                 Issue::Graph,
                 || run.issue(&stream, &skinny, &ops),
             )
-            .map_err(|e| format!("{mode}: {e}"))?;
-            let median = per_token_us.median;
-            modes.push(ModeResult {
-                mode,
-                issue: Issue::Graph,
-                library: "skinny".into(),
-                pdl: false,
-                prefetch_bytes: 0,
-                per_token_us,
-                times_floor: median / floor_us,
-                pct_of_floor: 100.0 * floor_us / median,
-                chain_check,
-            });
+        });
+        match measured {
+            Err(why) => progress(&format!("no skinny-persistent mode: {why}")),
+            Ok((chain_check, per_token_us)) => {
+                let median = per_token_us.median;
+                modes.push(ModeResult {
+                    mode: "skinny-persistent".into(),
+                    issue: Issue::Graph,
+                    library: "skinny".into(),
+                    pdl: false,
+                    per_token_us,
+                    times_floor: median / floor_us,
+                    pct_of_floor: 100.0 * floor_us / median,
+                    chain_check,
+                });
+            }
         }
     }
     Ok(DecodeOutcome {
@@ -252,7 +226,7 @@ fn measure_mode(
 }
 
 /// The persistent chain kernel (persistent.cu) and its grid, for chains it can run: m = 1, a
-/// 16-bit dtype, k a multiple of 8 (16-byte rows).
+/// 16-bit dtype, W "nt" with k a multiple of 8 (16-byte rows).
 struct Persistent {
     func: CudaFunction,
     config: LaunchConfig,
@@ -307,38 +281,49 @@ struct PersistentRun<'a> {
 }
 
 impl Persistent {
-    /// `Ok(Err(why))` when the chain is not one the kernel runs.
+    /// The kernel and its grid for `chain`, or why the chain is not one it runs.
     fn prepare(
         dispatcher: &mut Dispatcher,
         chain: &Chain,
         set: &PlanSet,
-    ) -> Result<Result<Persistent, String>, String> {
+    ) -> Result<Persistent, String> {
         let first = &chain.steps[0].problem;
         if first.m() != 1 {
-            return Ok(Err(format!("m = {} (the kernel runs m = 1)", first.m())));
+            return Err(format!("m = {} (the kernel runs m = 1)", first.m()));
         }
         if first.dtype().size_bytes() != 2 {
-            return Ok(Err(format!(
+            return Err(format!(
                 "dtype {} (the kernel runs bf16 and f16)",
                 first.dtype()
-            )));
+            ));
         }
         if let Some(s) = chain.steps.iter().find(|s| s.problem.k() % 8 != 0) {
-            return Ok(Err(format!(
+            return Err(format!(
                 "{}: k = {} is not a multiple of 8",
                 s.role,
                 s.problem.k()
-            )));
+            ));
+        }
+        if let Some(s) = chain
+            .steps
+            .iter()
+            .find(|s| s.problem.layout() != Layout::Nt)
+        {
+            return Err(format!(
+                "{}: layout {} (the kernel reads W as nt)",
+                s.role,
+                s.problem.layout()
+            ));
         }
         if set.plans.is_empty() || chain.steps.len() < 2 {
-            return Ok(Err("a chain of one product".into()));
+            return Err("a chain of one product".into());
         }
         let max_k = chain.steps.iter().map(|s| s.problem.k()).max().unwrap_or(8);
         let (func, config) = dispatcher
             .backend_mut()
             .persistent_chain(first.dtype(), max_k)
             .map_err(|e| e.message)?;
-        Ok(Ok(Persistent { func, config }))
+        Ok(Persistent { func, config })
     }
 
     /// The descriptors of every step but the last, for outputs and operands `ops`.
@@ -418,17 +403,10 @@ impl PersistentRun<'_> {
             &counter as *const u64 as *mut c_void,
         ];
         // SAFETY: chain_persistent(const ChainStep*, int, u32*), with the descriptors and the
-        // scratch made for these operands.
-        unsafe {
-            launch_ex(
-                stream,
-                &self.kernel.func,
-                self.kernel.config,
-                &mut params,
-                false,
-            )
-        }
-        .map_err(|e| format!("launching the persistent kernel: {e}"))?;
+        // scratch made for these operands. Cooperative: the grid barrier needs every block
+        // resident at once, and the driver refuses the launch otherwise.
+        unsafe { launch_cooperative(stream, &self.kernel.func, self.kernel.config, &mut params) }
+            .map_err(|e| format!("launching the persistent kernel: {e}"))?;
         let last = ops.len() - 1;
         // SAFETY: as in `issue`.
         unsafe { set.plans[set.step_plan[last]].launch(stream, ops[last]) }
@@ -550,7 +528,6 @@ fn chain_operands(
             w: ptr(stream, &weights.w[i]),
             y: ptr(stream, &out[i]),
             bias: weights.bias[i].as_ref().map_or(0, |b| ptr(stream, b)),
-            ..Operands::default()
         })
         .collect()
 }
@@ -569,47 +546,6 @@ fn issue(
             .map_err(|e| format!("step {i} ({}): {e}", step.role))?;
     }
     Ok(())
-}
-
-/// `ops` with each step's hint set to the next step's weights, `prefetch[i + 1]` bytes of them.
-fn with_next_weights(ops: &[Operands], prefetch: &[u64]) -> Vec<Operands> {
-    ops.iter()
-        .enumerate()
-        .map(|(i, o)| match (ops.get(i + 1), prefetch.get(i + 1)) {
-            (Some(next), Some(&bytes)) if bytes > 0 => Operands {
-                next_w: next.w,
-                next_w_bytes: bytes,
-                ..*o
-            },
-            _ => *o,
-        })
-        .collect()
-}
-
-/// How many bytes of each step's weights to ask L2 for while the step before it runs: the first
-/// `cap` bytes (what the next kernel's first blocks read first), at most a third of L2, and
-/// nothing where the step before reads so much that the prefetched lines would be evicted
-/// before use (its weights and the prefetch together over 3/4 of L2). The first step has no
-/// step before it in the graph.
-pub fn prefetch_plan(chain: &Chain, l2_bytes: u64, cap: u64) -> Vec<u64> {
-    let bytes: Vec<u64> = chain
-        .steps
-        .iter()
-        .map(|s| s.problem.weight_bytes())
-        .collect();
-    (0..bytes.len())
-        .map(|i| {
-            if i == 0 {
-                return 0;
-            }
-            let wanted = bytes[i].min(cap).min(l2_bytes / 3) / 16 * 16;
-            if bytes[i - 1] + wanted <= l2_bytes / 4 * 3 {
-                wanted
-            } else {
-                0
-            }
-        })
-        .collect()
 }
 
 fn read_outputs(
@@ -708,4 +644,35 @@ fn check_products(
         });
     }
     Ok(choices)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PersistentStep;
+
+    #[test]
+    fn a_persistent_step_is_as_long_as_the_kernels_struct() {
+        let mut bytes = Vec::new();
+        let step = PersistentStep {
+            w: 1,
+            y: 2,
+            bias: 3,
+            acc: 4,
+            x_tokens: 5,
+            x_acc: 6,
+            x_bias: 7,
+            n: 8,
+            k: 9,
+            split: 10,
+        };
+        step.write(&mut bytes);
+        step.write(&mut bytes);
+        // persistent.cu static_asserts sizeof(ChainStep) == 72.
+        assert_eq!(bytes.len(), 2 * PersistentStep::BYTES);
+        assert_eq!(PersistentStep::BYTES, 72);
+        // The second descriptor starts with its w, the ints come after the seven pointers.
+        assert_eq!(&bytes[72..80], &1u64.to_le_bytes());
+        assert_eq!(&bytes[56..60], &8i32.to_le_bytes());
+        assert_eq!(&bytes[64..68], &10i32.to_le_bytes());
+    }
 }

@@ -307,7 +307,6 @@ impl MatmulPlan {
             w: w_ptr,
             y: y_ptr,
             bias: bias_ptr.as_ref().map_or(0, |(p, _)| *p),
-            ..Operands::default()
         };
         // SAFETY: sizes and element width checked above; the slices are live for the call and
         // their stream bookkeeping (the guards above) orders them with `stream`.

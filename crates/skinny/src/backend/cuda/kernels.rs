@@ -53,11 +53,18 @@ pub const PERSISTENT_FILE: &str = "persistent.cu";
 /// Its entry.
 pub const PERSISTENT_ENTRY: &str = "chain_persistent";
 
+/// Warps in a block of the persistent chain kernel (its CHAIN_WARPS; the host sizes the block and
+/// the rows' split from it).
+pub const PERSISTENT_WARPS: u32 = 16;
+
 /// The persistent chain kernel at `dtype` (16-bit element types only).
 pub fn persistent_request(dtype: Dtype, arch: &str) -> CompileRequest {
     CompileRequest {
         file: PERSISTENT_FILE.to_string(),
-        defines: vec![dtype_define(dtype)],
+        defines: vec![
+            dtype_define(dtype),
+            ("CHAIN_WARPS".to_string(), PERSISTENT_WARPS.to_string()),
+        ],
         arch: arch.to_string(),
     }
 }

@@ -110,6 +110,9 @@ struct DeviceFacts {
     compute_capability: (i32, i32),
     sm_count: u32,
     l2_bytes: u64,
+    /// Shared memory a block may opt in to, and what a SM has for all its blocks.
+    shared_per_block_optin: u32,
+    shared_per_sm: u32,
     memory_bytes: u64,
     driver_version: i32,
     nvrtc_version: (i32, i32),
@@ -173,6 +176,10 @@ impl CudaBackend {
             ),
             sm_count: attr(A::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)? as u32,
             l2_bytes: attr(A::CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE)? as u64,
+            shared_per_block_optin: attr(A::CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN)?
+                as u32,
+            shared_per_sm: attr(A::CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR)?
+                as u32,
             memory_bytes: ctx
                 .total_mem()
                 .map_err(|e| format!("reading memory size: {e}"))? as u64,
@@ -275,27 +282,29 @@ impl CudaBackend {
     }
 
     /// `skinny decode`'s persistent chain kernel at `dtype`, ready for rows of up to `max_k`
-    /// elements (its x in shared memory), and the grid that is resident at once: one block of
-    /// 16 warps a SM, if the occupancy API says it fits (the kernel's grid barrier needs every
-    /// block resident).
+    /// elements (its x in shared memory), and its grid: one block of
+    /// `kernels::PERSISTENT_WARPS` warps a SM, if the occupancy API says it fits (the kernel's
+    /// grid barrier needs every block resident; it is launched cooperatively).
     pub(crate) fn persistent_chain(
         &mut self,
         dtype: Dtype,
         max_k: usize,
     ) -> Result<(CudaFunction, LaunchConfig), RunError> {
-        const THREADS: u32 = 512;
+        let threads = 32 * kernels::PERSISTENT_WARPS;
         let request = kernels::persistent_request(dtype, &self.arch);
         let func = self.function(&request, kernels::PERSISTENT_ENTRY)?;
-        let shared = (max_k * 4) as u32;
-        if shared > DEFAULT_DYNAMIC_SHARED {
-            func.set_attribute(
-                drv_sys::CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                shared as i32,
-            )
-            .map_err(|e| driver_error("allowing the persistent kernel its shared memory", e))?;
-        }
+        let shared = u32::try_from(max_k * 4)
+            .ok()
+            .filter(|&b| b <= self.facts.shared_per_block_optin)
+            .ok_or_else(|| {
+                RunError::new(format!(
+                    "rows of {max_k} elements: x would need more shared memory than a block may have ({} bytes)",
+                    self.facts.shared_per_block_optin
+                ))
+            })?;
+        allow_dynamic_shared(&func, shared, "the persistent chain kernel")?;
         let per_sm = func
-            .occupancy_max_active_blocks_per_multiprocessor(THREADS, shared as usize, None)
+            .occupancy_max_active_blocks_per_multiprocessor(threads, shared as usize, None)
             .map_err(|e| driver_error("asking the occupancy of the persistent kernel", e))?
             .min(1);
         if per_sm == 0 {
@@ -307,15 +316,10 @@ impl CudaBackend {
             func,
             LaunchConfig {
                 grid_dim: (per_sm * self.facts.sm_count, 1, 1),
-                block_dim: (THREADS, 1, 1),
+                block_dim: (threads, 1, 1),
                 shared_mem_bytes: shared,
             },
         ))
-    }
-
-    /// The L2 size of the device, bytes.
-    pub(crate) fn l2_bytes(&self) -> u64 {
-        self.facts.l2_bytes
     }
 
     fn ptr(&self, buffer: &CudaSlice<u8>) -> u64 {
@@ -538,7 +542,6 @@ impl Backend for CudaBackend {
             w: self.ptr(&b.weights),
             y: self.ptr(&b.y),
             bias: b.bias.as_ref().map_or(0, |bias| self.ptr(bias)),
-            ..Operands::default()
         };
         Ok(Box::new(CudaRun {
             backend: self,
@@ -605,24 +608,8 @@ impl CudaBackend {
                             ))
                         })?;
                 let func = self.function(&request, source.entry)?;
-                let shape = launch_shape(source.launch, variant, problem, self.facts.sm_count)?;
-                let dynamic_shared = shape.config.shared_mem_bytes;
-                if dynamic_shared > DEFAULT_DYNAMIC_SHARED {
-                    // Above 48 KB a kernel must opt in to its dynamic shared memory.
-                    func.set_attribute(
-                        drv_sys::CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                        dynamic_shared as i32,
-                    )
-                    .map_err(|e| {
-                        driver_error(
-                            &format!(
-                                "allowing {} {dynamic_shared} bytes of dynamic shared memory",
-                                variant.id
-                            ),
-                            e,
-                        )
-                    })?;
-                }
+                let shape = launch_shape(source.launch, variant, problem, &self.facts)?;
+                allow_dynamic_shared(&func, shape.config.shared_mem_bytes, &variant.id)?;
                 if let Some(split) = shape.split {
                     // Every split-K launch needs its chunk, one split or many; only several
                     // splits need the workspace (partials and tile counters).
@@ -694,9 +681,26 @@ impl SplitK {
 
 /// Dynamic shared memory a kernel may use without opting in.
 const DEFAULT_DYNAMIC_SHARED: u32 = 48 * 1024;
-/// Shared memory an sm_90 SM gives its blocks (228 KB, of which 1 KB a block is reserved), less
-/// room for a ring kernel's static barriers and sums.
-const MAX_DYNAMIC_SHARED_PER_SM: u32 = 227 * 1024 - 9 * 1024;
+/// Room a ring kernel (gemv_bulk) keeps beside its stages: its static barriers and sums (at most
+/// 8 KB at MAX_M = 16) and the 1 KB the hardware reserves a block.
+const RING_STATIC_SHARED: u32 = 9 * 1024;
+
+/// Opt `func` in to `bytes` of dynamic shared memory where that is above the default 48 KB.
+fn allow_dynamic_shared(func: &CudaFunction, bytes: u32, what: &str) -> Result<(), RunError> {
+    if bytes <= DEFAULT_DYNAMIC_SHARED {
+        return Ok(());
+    }
+    func.set_attribute(
+        drv_sys::CUfunction_attribute::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+        bytes as i32,
+    )
+    .map_err(|e| {
+        driver_error(
+            &format!("allowing {what} {bytes} bytes of dynamic shared memory"),
+            e,
+        )
+    })
+}
 
 struct LaunchShape {
     config: LaunchConfig,
@@ -709,8 +713,9 @@ fn launch_shape(
     launch: Launch,
     variant: &Variant,
     problem: &Problem,
-    sm_count: u32,
+    facts: &DeviceFacts,
 ) -> Result<LaunchShape, RunError> {
+    let sm_count = facts.sm_count;
     let param = |name: &str, default: i64| variant.int_param(name).unwrap_or(default) as u32;
     let (m, n, k) = (problem.m() as u32, problem.n() as u32, problem.k() as u32);
     // A kernel built for at most MAX_M rows (MAX_N outputs) would read and write out of bounds
@@ -764,11 +769,11 @@ fn launch_shape(
         Launch::MachineRows => {
             let per_sm = param("BLOCKS_PER_SM", 1);
             let ring = param("STAGES", 6) * param("STAGE_BYTES", 32768);
-            // What one SM offers a block (H100/H200: 227 KB), less the kernel's static part.
-            if ring * per_sm > MAX_DYNAMIC_SHARED_PER_SM {
+            let block = ring + RING_STATIC_SHARED;
+            if block > facts.shared_per_block_optin || per_sm * block > facts.shared_per_sm {
                 return Err(RunError::new(format!(
-                    "{}: {per_sm} block(s) a SM of {ring} bytes of stages exceed the {} bytes of shared memory an SM offers",
-                    variant.id, MAX_DYNAMIC_SHARED_PER_SM
+                    "{}: {per_sm} block(s) a SM of {ring} bytes of stages (and {RING_STATIC_SHARED} beside) do not fit this GPU's shared memory ({} bytes a block, {} a SM)",
+                    variant.id, facts.shared_per_block_optin, facts.shared_per_sm
                 )));
             }
             let mut c = config((n.min(per_sm * sm_count), 1), 32 * param("WARPS", 8));
