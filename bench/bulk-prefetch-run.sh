@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# GPU call for the bulk-copy GEMV and the decode prefetch branch. Build first, here:
+# GPU call for this session's experiments (bulk-copy GEMV, prefetches, the persistent chain).
+# Build first, here:
 #   cargo build --release && bash bench/build-gpu-tests.sh
 # then run with carry ["target/release/skinny", "target/gpu"]:
 #   bash bench/bulk-prefetch-run.sh
 # GPU tests of every kernel (incl. gemv_bulk), a tune over the M = 1 shapes of qwen2.5-0.5b and
 # llama-3-8b (its probe file is the M = 1 comparison), then `skinny decode` on both models with
-# the fresh table (every mode, incl. the prefetch ones). Each stage under a timeout so that the
+# the fresh table (DECODE_FLAGS=--persistent adds that mode). Each stage under a timeout so that the
 # call fits 600 s. Everything lands in $OUT (and $OUT/all.tgz).
 set -uo pipefail
 set -f  # variant globs are for skinny, not the shell
@@ -27,7 +28,8 @@ timeout "${TUNE_S:-240}" $skinny tune --backend cuda --shapes $shapes \
   --variants ${VARIANTS:-'cublas*' gemv/baseline 'dot/*' 'mma/m8*' 'gemv/bulk*'} \
   --time-cap-ms "$cap" --json "$OUT/tune-probe.json" --out "$OUT/dispatch.json" >"$OUT/tune.log" 2>&1
 echo "tune: exit $?"; grep -A30 "^dispatch table" "$OUT/tune.log" | head -32
-timeout "${DECODE_S:-180}" $skinny decode --model qwen2.5-0.5b llama-3-8b --table "$OUT/dispatch.json" \
+# shellcheck disable=SC2086
+timeout "${DECODE_S:-180}" $skinny decode --model qwen2.5-0.5b llama-3-8b --table "$OUT/dispatch.json" ${DECODE_FLAGS:-} \
   --json "$OUT/decode.json" >"$OUT/decode.log" 2>&1
 echo "decode: exit $?"; grep -vE ": (filling|planning|timing|checking|measuring)" "$OUT/decode.log" | tail -50
 # Nsight Compute on the bulk kernels (NCU_VARIANTS, on NCU_SHAPE): stall reasons and memory.
