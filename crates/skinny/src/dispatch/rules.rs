@@ -4,7 +4,9 @@
 //! The rule for a shape the table does not hold works by shape class. Among the tuned problems
 //! of the same dtype and layout, take those whose row count m is nearest (in log space: the row
 //! count decides which kernel family wins, so M = 4 learns from M = 8 rather than from M = 1),
-//! then the [`NEIGHBOURS`] nearest of them in n and k (log space, plus a step for a different
+//! and only if that m is within [`MAX_M_RATIO`] of the problem's (a table tuned at M = 1 says
+//! nothing about M = 8, where a one-row kernel re-reads W per row), then the [`NEIGHBOURS`]
+//! nearest of them in n and k (log space, plus a step for a different
 //! epilogue). Pick the variant that can run the problem with the smallest mean time relative to
 //! each neighbour's winner, nearer neighbours weighing more. A variant a neighbour has no time
 //! for counts as [`MISSING_PENALTY`] times slower there. cuBLAS is among the candidates, so where
@@ -27,6 +29,10 @@ pub const MISSING_PENALTY: f64 = 4.0;
 /// tensor-core kernel 0–4 % ahead of cuBLAS on the tuned neighbours was 7 % behind on Gemma-2's
 /// 8×4096×2304 q/k/v.
 pub const RULE_MARGIN: f64 = 0.05;
+/// How far (as a ratio) the tuned row count a rule learns from may be from the problem's. Measured
+/// on the H200 (2026-11-21): with a table tuned at M = 1 only, the M = 8 shapes of four untuned
+/// models got M = 1 winners (gemv/baseline) at 2.1–2.6× cuBLAS.
+pub const MAX_M_RATIO: f64 = 2.0;
 /// Distance added when a neighbour's epilogue differs.
 const EPILOGUE_STEP: f64 = 0.5;
 /// Added to every distance before weighting by its inverse: an exact match does not drown the
@@ -81,18 +87,10 @@ pub fn choose(
             });
         }
     }
-    let neighbours = nearest(problem, table);
-    if neighbours.is_empty() {
-        return fallback(
-            problem,
-            registry,
-            format!(
-                "the table has no tuned {} {} problem",
-                problem.dtype(),
-                problem.layout()
-            ),
-        );
-    }
+    let neighbours = match nearest(problem, table) {
+        Ok(neighbours) => neighbours,
+        Err(why) => return fallback(problem, registry, why),
+    };
     // The best skinny kernel and the best vendor call, each by weighted mean relative time.
     let mut best_own: Option<(&str, f64)> = None;
     let mut best_vendor: Option<(&str, f64)> = None;
@@ -170,8 +168,12 @@ fn distance(a: &Problem, key: &super::ProblemKey) -> f64 {
 }
 
 /// Up to [`NEIGHBOURS`] tuned entries with a winner, of `problem`'s dtype and layout and the
-/// nearest row count, nearest first, with their distances.
-fn nearest<'t>(problem: &Problem, table: &'t DispatchTable) -> Vec<(f64, &'t TableEntry)> {
+/// nearest row count (within [`MAX_M_RATIO`]), nearest first, with their distances; or why there
+/// are none.
+fn nearest<'t>(
+    problem: &Problem,
+    table: &'t DispatchTable,
+) -> Result<Vec<(f64, &'t TableEntry)>, String> {
     let same_kind: Vec<&TableEntry> = table
         .entries
         .iter()
@@ -184,8 +186,18 @@ fn nearest<'t>(problem: &Problem, table: &'t DispatchTable) -> Vec<(f64, &'t Tab
         .map(|e| e.key.m)
         .min_by(|a, b| m_gap(*a).total_cmp(&m_gap(*b)).then(a.cmp(b)))
     else {
-        return Vec::new();
+        return Err(format!(
+            "the table has no tuned {} {} problem",
+            problem.dtype(),
+            problem.layout()
+        ));
     };
+    if m_gap(m) > MAX_M_RATIO.ln() + 1e-9 {
+        return Err(format!(
+            "the table's nearest tuned row count (m = {m}) is more than {MAX_M_RATIO}× from m = {}",
+            problem.m()
+        ));
+    }
     let mut scored: Vec<(f64, &TableEntry)> = same_kind
         .into_iter()
         .filter(|e| e.key.m == m)
@@ -193,7 +205,7 @@ fn nearest<'t>(problem: &Problem, table: &'t DispatchTable) -> Vec<(f64, &'t Tab
         .collect();
     scored.sort_by(|a, b| a.0.total_cmp(&b.0));
     scored.truncate(NEIGHBOURS);
-    scored
+    Ok(scored)
 }
 
 /// The vendor variant for `problem`: cuBLASLt where there is a bias (its epilogue fuses it),

@@ -284,6 +284,46 @@ fn untuned_problems_follow_their_nearest_tuned_shapes() {
 }
 
 #[test]
+fn rules_do_not_carry_winners_across_distant_row_counts() {
+    // A table tuned at M = 1 only, where a one-row kernel wins.
+    let p = problem(1, 896, 896, Epilogue::None);
+    let runs = vec![
+        run(p, "gemv/baseline", Some(3.0)),
+        run(p, "cublas/gemm", Some(5.0)),
+    ];
+    let m1_only = DispatchTable::from_reports(
+        &[("t.json".into(), report("NVIDIA H200", runs))],
+        Metric::GpuCold,
+    )
+    .unwrap();
+    let reg = registry();
+    // M = 2 is within 2× of M = 1: the rule applies.
+    let choice = choose(
+        &problem(2, 1000, 1000, Epilogue::None),
+        Some(&m1_only),
+        &reg,
+    )
+    .unwrap();
+    assert!(
+        matches!(choice.reason, Reason::Nearest { .. }),
+        "{choice:?}"
+    );
+    assert_eq!(choice.variant, "gemv/baseline");
+    // M = 8 is not: cuBLAS, saying why.
+    let choice = choose(
+        &problem(8, 1000, 1000, Epilogue::None),
+        Some(&m1_only),
+        &reg,
+    )
+    .unwrap();
+    assert_eq!(choice.variant, "cublas/gemm", "{choice:?}");
+    let Reason::Fallback { why } = &choice.reason else {
+        panic!("{choice:?}")
+    };
+    assert!(why.contains("m = 1") && why.contains("m = 8"), "{why}");
+}
+
+#[test]
 fn without_a_usable_table_dispatch_falls_back_to_cublas() {
     let reg = registry();
     let choice = choose(&problem(1, 896, 896, Epilogue::None), None, &reg).unwrap();
