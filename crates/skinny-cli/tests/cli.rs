@@ -21,6 +21,27 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// A short CPU probe of the smoke set with cpu/rayon into `json`; it must succeed.
+fn cpu_rayon_probe(dir: &Path, json: &str, time_cap_ms: &str) {
+    let out = skinny(
+        &[
+            "probe",
+            "--backend",
+            "cpu",
+            "--shapes",
+            "smoke",
+            "--variants",
+            "cpu/rayon",
+            "--json",
+            json,
+            "--time-cap-ms",
+            time_cap_ms,
+        ],
+        dir,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
 #[test]
 fn probe_on_smoke_writes_a_json_file_that_reads_back_whole() {
     let dir = tempfile::tempdir().unwrap();
@@ -323,23 +344,7 @@ fn tune_decode_and_dispatch_refuse_what_they_cannot_use() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // A CPU result file cannot make a dispatch table: it names no CUDA device.
-    let out = skinny(
-        &[
-            "probe",
-            "--backend",
-            "cpu",
-            "--shapes",
-            "smoke",
-            "--variants",
-            "cpu/rayon",
-            "--json",
-            "cpu.json",
-            "--time-cap-ms",
-            "2",
-        ],
-        d,
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    cpu_rayon_probe(d, "cpu.json", "2");
     expect_error(
         d,
         &["tune", "--from", "cpu.json", "--out", "never.json"],
@@ -395,23 +400,7 @@ fn tune_decode_and_dispatch_refuse_what_they_cannot_use() {
 fn compare_flags_a_planted_slowdown_and_is_quiet_on_the_same_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let out = skinny(
-        &[
-            "probe",
-            "--backend",
-            "cpu",
-            "--shapes",
-            "smoke",
-            "--variants",
-            "cpu/rayon",
-            "--json",
-            "base.json",
-            "--time-cap-ms",
-            "3",
-        ],
-        d,
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    cpu_rayon_probe(d, "base.json", "3");
     // The same file twice: nothing beyond the spread.
     let out = skinny(&["compare", "base.json", "base.json"], d);
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -74,6 +74,20 @@ __device__ __forceinline__ void grid_barrier(u32* counter, u32 target) {
     __syncthreads();
 }
 
+// One warp's work item: vectors [c0, c1) of row `row` of W.
+struct Segment {
+    const uint4* w_row;
+    int row, c0, c1;
+};
+
+__device__ __forceinline__ Segment segment_of(const ChainStep& s, int item) {
+    const int vectors = s.k / 8;
+    const int row = item / s.split, seg = item % s.split;
+    return Segment{reinterpret_cast<const uint4*>(s.w + (size_t)row * s.k), row,
+                   (int)((long long)vectors * seg / s.split),
+                   (int)((long long)vectors * (seg + 1) / s.split)};
+}
+
 // The first FIRST vectors a lane of item `item` of `s` (zero past its segment's end): requested
 // one item ahead, so that a warp's next row is in flight while it works on this one, and before
 // the barrier for its first item of the next product.
@@ -82,15 +96,11 @@ __device__ __forceinline__ void load_first(const ChainStep& s, int item, int lan
 #pragma unroll
     for (int u = 0; u < FIRST; ++u) batch[u] = make_uint4(0, 0, 0, 0);
     if (item >= s.n * s.split) return;
-    const int vectors = s.k / 8;
-    const int row = item / s.split, seg = item % s.split;
-    const int c0 = (int)((long long)vectors * seg / s.split);
-    const int c1 = (int)((long long)vectors * (seg + 1) / s.split);
-    const uint4* w_row = reinterpret_cast<const uint4*>(s.w + (size_t)row * s.k);
+    const Segment g = segment_of(s, item);
 #pragma unroll
     for (int u = 0; u < FIRST; ++u) {
-        const int c = c0 + lane + u * 32;
-        if (c < c1) batch[u] = __ldg(&w_row[c]);
+        const int c = g.c0 + lane + u * 32;
+        if (c < g.c1) batch[u] = __ldg(&g.w_row[c]);
     }
 }
 
@@ -123,6 +133,13 @@ __device__ __forceinline__ void write_outputs(const ChainStep& s) {
 // and STAGE_BATCH loads a thread issued before any is used (a first version loaded one value at
 // a time and waited for each: k / 256 L2 round trips a product, 19 on qwen down).
 #define STAGE_BATCH 4
+
+// Four 16-bit elements, widened.
+__device__ __forceinline__ float4 unpack4(uint2 raw) {
+    return make_float4(to_f32((elem_t)(raw.x & 0xffffu)), to_f32((elem_t)(raw.x >> 16)),
+                       to_f32((elem_t)(raw.y & 0xffffu)), to_f32((elem_t)(raw.y >> 16)));
+}
+
 __device__ __forceinline__ void stage_x(const ChainStep& s, float* xs) {
     const int quads = s.k / 4;
     for (int base = threadIdx.x; base < quads; base += STAGE_BATCH * blockDim.x) {
@@ -132,17 +149,12 @@ __device__ __forceinline__ void stage_x(const ChainStep& s, float* xs) {
             // Clamped, not skipped: every load is issued; the extra ones are not stored.
             const int q = min(base + u * (int)blockDim.x, quads - 1);
             if (s.x_tokens != nullptr) {
-                const uint2 raw = *reinterpret_cast<const uint2*>(s.x_tokens + 4 * q);
-                v[u] = make_float4(to_f32((elem_t)(raw.x & 0xffffu)), to_f32((elem_t)(raw.x >> 16)),
-                                   to_f32((elem_t)(raw.y & 0xffffu)), to_f32((elem_t)(raw.y >> 16)));
+                v[u] = unpack4(*reinterpret_cast<const uint2*>(s.x_tokens + 4 * q));
             } else {
                 v[u] = __ldcg(reinterpret_cast<const float4*>(s.x_acc) + q);
                 if (s.x_bias != nullptr) {
-                    const uint2 raw = *reinterpret_cast<const uint2*>(s.x_bias + 4 * q);
-                    v[u].x += to_f32((elem_t)(raw.x & 0xffffu));
-                    v[u].y += to_f32((elem_t)(raw.x >> 16));
-                    v[u].z += to_f32((elem_t)(raw.y & 0xffffu));
-                    v[u].w += to_f32((elem_t)(raw.y >> 16));
+                    const float4 b = unpack4(*reinterpret_cast<const uint2*>(s.x_bias + 4 * q));
+                    v[u] = make_float4(v[u].x + b.x, v[u].y + b.y, v[u].z + b.z, v[u].w + b.w);
                 }
                 v[u] = make_float4(to_f32(from_f32(v[u].x)), to_f32(from_f32(v[u].y)),
                                    to_f32(from_f32(v[u].z)), to_f32(from_f32(v[u].w)));
@@ -173,13 +185,10 @@ chain_persistent(const ChainStep* __restrict__ steps, int count, u32* __restrict
         if (p > 0) write_outputs(steps[p - 1]);
         __syncthreads();
 
-        const int vectors = s.k / 8;
         const int items = s.n * s.split;
         for (int item = global_warp; item < items; item += warps_total) {
-            const int row = item / s.split, seg = item % s.split;
-            const int c0 = (int)((long long)vectors * seg / s.split);
-            const int c1 = (int)((long long)vectors * (seg + 1) / s.split);
-            const uint4* w_row = reinterpret_cast<const uint4*>(s.w + (size_t)row * s.k);
+            const Segment g = segment_of(s, item);
+            const int c0 = g.c0, c1 = g.c1;
             uint4 first[FIRST];
 #pragma unroll
             for (int u = 0; u < FIRST; ++u) first[u] = next[u];
@@ -196,13 +205,13 @@ chain_persistent(const ChainStep* __restrict__ steps, int count, u32* __restrict
             for (int c = c0 + lane + FIRST * 32; c - lane < c1; c += UNROLL * 32) {
                 uint4 wv[UNROLL];
 #pragma unroll
-                for (int u = 0; u < UNROLL; ++u) wv[u] = __ldg(&w_row[min(c + u * 32, c1 - 1)]);
+                for (int u = 0; u < UNROLL; ++u) wv[u] = __ldg(&g.w_row[min(c + u * 32, c1 - 1)]);
 #pragma unroll
                 for (int u = 0; u < UNROLL; ++u)
                     if (c + u * 32 < c1) acc += dot_shared(wv[u], xs, c + u * 32);
             }
             acc = warp_sum(acc);
-            if (lane == 0) atomicAdd(&s.acc[row], acc);
+            if (lane == 0) atomicAdd(&s.acc[g.row], acc);
         }
         if (p + 1 < count) load_first(steps[p + 1], global_warp, lane, next);
         grid_barrier(counter, (u32)(p + 1) * gridDim.x);

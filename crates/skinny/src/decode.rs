@@ -196,6 +196,31 @@ pub struct ModeResult {
 /// A whole chain compared with the cuBLAS eager chain. Both round each product to the dtype,
 /// so differences grow along the chain; `bound` allows for that (the per-product bound times
 /// the square root of the number of products), and a race or a missed wait is far outside it.
+impl ModeResult {
+    /// A timed mode, its ratios to the floor (`floor_us`) worked out from its median.
+    pub fn new(
+        mode: String,
+        issue: Issue,
+        library: &str,
+        pdl: bool,
+        per_token_us: Stats,
+        floor_us: f64,
+        chain_check: ChainCheck,
+    ) -> ModeResult {
+        let median = per_token_us.median;
+        ModeResult {
+            mode,
+            issue,
+            library: library.into(),
+            pdl,
+            per_token_us,
+            times_floor: median / floor_us,
+            pct_of_floor: 100.0 * floor_us / median,
+            chain_check,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChainCheck {
     /// Relative Frobenius error of each step's output.

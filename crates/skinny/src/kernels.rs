@@ -93,6 +93,18 @@ const W_NT_PARAM: ParamSpec = ParamSpec {
         "true: W is [n, k] (nt); false: W is [k, n] (nn); a variant's layouts must say the same",
 };
 
+/// The row limit of the kernels that keep every row of x in registers (up to 16).
+const MAX_M_PARAM: ParamSpec = ParamSpec {
+    name: "MAX_M",
+    kind: ParamKind::Int {
+        min: 1,
+        max: 16,
+        multiple: 1,
+    },
+    required: true,
+    meaning: "most rows of x (the registry's m_max must not exceed it)",
+};
+
 pub const FAMILIES: &[KernelFamily] = &[
     KernelFamily {
         backend: BackendKind::Cpu,
@@ -168,12 +180,7 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: true,
                 meaning: "16-byte loads of each row in flight per lane",
             },
-            ParamSpec {
-                name: "MAX_M",
-                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
-                required: true,
-                meaning: "most rows of x (the registry's m_max must not exceed it)",
-            },
+            MAX_M_PARAM,
             ParamSpec {
                 name: "BLOCKS_PER_SM",
                 kind: ParamKind::Int { min: 0, max: 64, multiple: 1 },
@@ -222,12 +229,7 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "double-buffer the loads (default true)",
             },
-            ParamSpec {
-                name: "MAX_M",
-                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
-                required: true,
-                meaning: "most rows of x (the registry's m_max must not exceed it)",
-            },
+            MAX_M_PARAM,
         ],
         source: Some(KernelSource {
             file: "mma.cu",
@@ -368,12 +370,7 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: true,
                 meaning: "bytes a buffer holds: whole rows, so k·(dtype size) must not exceed it (the registry's k_max says so)",
             },
-            ParamSpec {
-                name: "MAX_M",
-                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
-                required: true,
-                meaning: "most rows of x (the registry's m_max must not exceed it)",
-            },
+            MAX_M_PARAM,
             ParamSpec {
                 name: "BLOCKS_PER_SM",
                 kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },

@@ -8,9 +8,8 @@
 //! eager chain: every mode's whole chain is compared with it step by step, and each product
 //! dispatch chose is also run alone on the cuBLAS chain's input and compared with its output.
 
-use std::sync::Arc;
-
 use std::ffi::c_void;
+use std::sync::Arc;
 
 use cudarc::driver::{result as drv, CudaFunction, CudaSlice, CudaStream, LaunchConfig};
 
@@ -123,17 +122,15 @@ pub fn run_decode(
                 || issue(&stream, chain, set, &ops),
             )
             .map_err(|e| format!("{mode}: {e}"))?;
-            let median = per_token_us.median;
-            modes.push(ModeResult {
+            modes.push(ModeResult::new(
                 mode,
-                issue: issue_kind,
-                library: library.into(),
+                issue_kind,
+                library,
                 pdl,
                 per_token_us,
-                times_floor: median / floor_us,
-                pct_of_floor: 100.0 * floor_us / median,
+                floor_us,
                 chain_check,
-            });
+            ));
         }
     }
     // The chain but its last product in one persistent kernel, the last by its plan. An
@@ -156,19 +153,15 @@ pub fn run_decode(
         });
         match measured {
             Err(why) => progress(&format!("no skinny-persistent mode: {why}")),
-            Ok((chain_check, per_token_us)) => {
-                let median = per_token_us.median;
-                modes.push(ModeResult {
-                    mode: "skinny-persistent".into(),
-                    issue: Issue::Graph,
-                    library: "skinny".into(),
-                    pdl: false,
-                    per_token_us,
-                    times_floor: median / floor_us,
-                    pct_of_floor: 100.0 * floor_us / median,
-                    chain_check,
-                });
-            }
+            Ok((chain_check, per_token_us)) => modes.push(ModeResult::new(
+                "skinny-persistent".into(),
+                Issue::Graph,
+                "skinny",
+                false,
+                per_token_us,
+                floor_us,
+                chain_check,
+            )),
         }
     }
     Ok(DecodeOutcome {
@@ -195,14 +188,10 @@ fn measure_mode(
 ) -> Result<(ChainCheck, Stats), String> {
     let graph = match issue_kind {
         Issue::Eager => None,
-        Issue::Graph => {
-            let graph = capture(stream, || step().map_err(RunError::new))
-                .map_err(|e| format!("capturing the step: {e}"))?;
-            graph
-                .upload()
-                .map_err(|e| format!("uploading the graph: {e}"))?;
-            Some(graph)
-        }
+        Issue::Graph => Some(
+            capture(stream, || step().map_err(RunError::new))
+                .map_err(|e| format!("capturing the step: {e}"))?,
+        ),
     };
     let mut once = || -> Result<(), String> {
         match &graph {

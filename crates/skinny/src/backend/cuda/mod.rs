@@ -303,11 +303,10 @@ impl CudaBackend {
                 ))
             })?;
         allow_dynamic_shared(&func, shared, "the persistent chain kernel")?;
-        let per_sm = func
+        let fits = func
             .occupancy_max_active_blocks_per_multiprocessor(threads, shared as usize, None)
-            .map_err(|e| driver_error("asking the occupancy of the persistent kernel", e))?
-            .min(1);
-        if per_sm == 0 {
+            .map_err(|e| driver_error("asking the occupancy of the persistent kernel", e))?;
+        if fits == 0 {
             return Err(RunError::new(format!(
                 "the persistent chain kernel does not fit a SM with {shared} bytes of x"
             )));
@@ -315,7 +314,7 @@ impl CudaBackend {
         Ok((
             func,
             LaunchConfig {
-                grid_dim: (per_sm * self.facts.sm_count, 1, 1),
+                grid_dim: (self.facts.sm_count, 1, 1),
                 block_dim: (threads, 1, 1),
                 shared_mem_bytes: shared,
             },

@@ -41,7 +41,8 @@ pub(super) fn elapsed_us(start: &CudaEvent, end: &CudaEvent) -> Result<f64, RunE
         .map_err(|e| driver_error("reading an event", e))
 }
 
-/// Capture `calls` into a graph on `stream`, ending the capture even when a call fails.
+/// Capture `calls` into a graph on `stream`, ending the capture even when a call fails, and
+/// upload it (so that the first replay is not slower than the others).
 pub(super) fn capture(
     stream: &std::sync::Arc<CudaStream>,
     mut calls: impl FnMut() -> Result<(), RunError>,
@@ -52,9 +53,13 @@ pub(super) fn capture(
     let issued = calls();
     let ended = stream.end_capture(drv_sys::CUgraphInstantiate_flags(0));
     issued?;
-    ended
+    let graph = ended
         .map_err(|e| driver_error("ending a graph capture", e))?
-        .ok_or_else(|| RunError::new("the graph capture recorded nothing"))
+        .ok_or_else(|| RunError::new("the graph capture recorded nothing"))?;
+    graph
+        .upload()
+        .map_err(|e| driver_error("uploading the graph", e))?;
+    Ok(graph)
 }
 
 /// GPU time per call of a graph of `calls` calls, replayed behind a short spin so that the
@@ -179,9 +184,6 @@ pub(super) fn measure_all(
         }
         Ok(())
     })?;
-    graph
-        .upload()
-        .map_err(|e| driver_error("uploading the graph", e))?;
     let graph_us = sample_until_stable(rule, || {
         replay_per_call_us(&stream, &spin, &graph, graph_calls)
     })?;
@@ -252,9 +254,6 @@ pub(super) fn ceilings(
         }
         Ok(())
     })?;
-    graph
-        .upload()
-        .map_err(|e| driver_error("uploading the graph", e))?;
     let node = sample_until_stable(rule, || {
         replay_per_call_us(&stream, &helpers.spin, &graph, GRAPH_NODES)
     })?;
