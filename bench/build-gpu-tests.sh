@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target/gpu
-for test in cuda_backend cuda_dispatch; do
+for test in cuda_backend cuda_dispatch cuda_decode; do
   exe=$(cargo test --release -p skinny --test "$test" --no-run --message-format=json 2>/dev/null \
     | python3 -c 'import json,sys
 name = sys.argv[1]

@@ -167,8 +167,9 @@ pub struct DecodeArgs {
     /// Time cap per mode, milliseconds
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     pub time_cap_ms: u64,
-    /// Also run the chain (but lm_head) as one persistent kernel with grid barriers, the
-    /// skinny-persistent mode (m = 1, bf16/f16; on the H200 it was slower than the graph chain)
+    /// Also run the whole chain as one persistent kernel that streams the weights through
+    /// shared memory while it waits for each product's input, the skinny-persistent mode
+    /// (m = 1, bf16/f16, nt, k a multiple of 8 and at most 16384)
     #[arg(long)]
     pub persistent: bool,
 }

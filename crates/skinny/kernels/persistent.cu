@@ -1,220 +1,267 @@
-// One decode step's chain of M = 1 products in one persistent kernel (`skinny decode`'s
-// skinny-persistent mode).
+// One decode step's chain of M = 1 products in one persistent kernel (`skinny decode
+// --persistent`), with the weights streamed by the copy engine independently of the chain's
+// dependencies.
 //
 // Why: in a graph of one kernel per product, the Qwen2.5-0.5B chain spends ~2.4 µs a product
-// beyond its bytes; PDL, bulk copies and L2 prefetches did not remove it (docs/PERF.md). Here the
-// kernel boundaries are replaced by a grid-wide barrier, and before waiting at it each warp
-// already requests its first weights of the next product (they do not depend on the barrier),
-// so the next product's first DRAM round trip overlaps the wait.
+// beyond its bytes: every product starts with an idle DRAM (launch, first round trip) and ends
+// with a drain. PDL, bulk copies and L2 prefetches did not remove it, and a first persistent
+// kernel (v1–v4, below) that loaded W into registers after each grid barrier was slower still:
+// the barrier, the x staging and the first round trip were all on the critical path and none
+// overlapped the bytes (docs/PERF.md).
 //
-// Versions (all measured slower than the graph chain on the H200; docs/PERF.md):
-// - v1: two blocks of 8 warps a SM, x staged one value a thread at a time, 4 loads a lane.
-// - v2: x staged four values a load with every load issued first; 8 loads a lane.
-// - v3: each warp's next row requested one item ahead (short rows had cost one dependent DRAM
-//   round trip per 32 vectors).
-// - v4 (this one): one block of CHAIN_WARPS = 16 warps a SM (half the barrier's arrivals),
-//   arrivals by `red.release`.
-// For each step: x is staged in shared memory (f32, rounded through the element type as the
-// chained kernels would store it); rows are split into `split` segments a warp each (split > 1
-// when rows are fewer than warps); each item's first FIRST vectors a lane are requested one item
-// ahead, the rest in batches of UNROLL; sums are added into the step's f32 accumulator (zeroed
-// before the launch); then the barrier. A step's y (the element type, with its bias) is written
-// by every block, grid-stride, once its barrier has passed: for the checks and for the products
-// run after the kernel. Needs W "nt" with k % 8 == 0, m = 1.
+// Here W never waits for x. Each SM owns a contiguous run of every product's rows (a contiguous
+// run of bytes), and one producer thread a block streams those runs, product after product,
+// through a ring of shared-memory stages with `cp.async.bulk`, as fast as the consumers free the
+// stages. The consumer warps wait for a product's input (a grid-wide count of the blocks done
+// with the product before), stage x in shared memory, and work the stages: a warp per row,
+// written straight to y with its bias (a row never spans SMs, so there are no atomics and no
+// second pass). While they wait at the count, the ring goes on filling with the next products'
+// weights, so the DRAM stream runs across product boundaries; on Qwen a SM's ring (~190 KB)
+// holds most of a layer's share (~225 KB).
 //
-// The barrier is a monotonic counter (zeroed with the accumulators): each block arrives with a
-// release reduction after its block barrier, and thread 0 spins on an acquire load. The host
-// launches the grid cooperatively (all blocks resident, or the launch fails); a wait that lasts
-// over a second still traps, so a misuse is an error, not a hang.
+// Versions:
+// - v1–v4 (session 5): W loaded into registers after each barrier, sums by atomicAdd: 916 → 729 µs
+//   a qwen token, slower than the graph chain (452).
+// - v5 (this one): the copy-engine ring above.
 //
-// Parameters: UNROLL, FIRST, CHAIN_WARPS (the host passes it; it sizes the block from it).
+// Layout of a block: CONSUMER_WARPS consumer warps, then one producer warp (lane 0 issues the
+// copies). Dynamic shared memory: the ring (`stages` × `stage_bytes`), then x as f32 in two
+// halves (elements 8c..8c+3 of vector c in `x_lo[c]`, 8c+4..8c+7 in `x_hi[c]`, so that a warp's
+// reads of both are contiguous, like its reads of W).
+//
+// The count is monotonic (zeroed before the launch): a block adds one after all of its rows of
+// a product are written, with release semantics; a block starts product p once the count has
+// reached p · gridDim.x, with acquire semantics. All blocks must be resident at once (the host
+// launches cooperatively); a wait longer than a second traps, so a misuse is an error, not a hang.
+//
+// Needs m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), and a row
+// that fits a stage (k · 2 ≤ stage_bytes). Parameters: CONSUMER_WARPS, MAX_STAGES.
 
-#ifndef UNROLL
-#define UNROLL 8
+#ifndef CONSUMER_WARPS
+#define CONSUMER_WARPS 16
 #endif
-// Vectors a lane of each item's first batch (loaded one item ahead).
-#ifndef FIRST
-#define FIRST 4
+#ifndef MAX_STAGES
+#define MAX_STAGES 16
 #endif
-#ifndef CHAIN_WARPS
-#define CHAIN_WARPS 16
-#endif
+#define CONSUMER_THREADS (CONSUMER_WARPS * 32)
+// Named barrier 1: the consumer warps only (the producer never joins it).
+#define CONSUMER_BARRIER 1
+// Vectors a lane loads from shared memory before using them.
+#define ROW_BATCH 4
 
-// One product of the chain; written by the host (`PersistentStep` in decode.rs), same layout.
-struct ChainStep {
-    const elem_t* w;         // [n, k]
-    elem_t* y;               // [n]
-    const elem_t* bias;      // [n] or null
-    float* acc;              // [n], zero at the launch
-    const elem_t* x_tokens;  // the step's input when it is the token vector, else null
-    const float* x_acc;      // else the first k sums of an earlier step
-    const elem_t* x_bias;    // and that step's bias (or null)
+// One product of the chain; written by the host (`StreamStep` in decode.rs), same layout.
+struct StreamStep {
+    const elem_t* w;     // [n, k]
+    const elem_t* x;     // [k]: the token vector or an earlier step's y
+    elem_t* y;           // [n]
+    const elem_t* bias;  // [n] or null
     int n;
     int k;
-    int split;  // warps a row: 1, or more when rows are fewer than warps
-    int pad;
 };
-static_assert(sizeof(ChainStep) == 72, "ChainStep must match PersistentStep::BYTES on the host");
+static_assert(sizeof(StreamStep) == 40, "StreamStep must match StreamStep::BYTES on the host");
 
-__device__ __forceinline__ void grid_barrier(u32* counter, u32 target) {
-    __syncthreads();
+__device__ __forceinline__ void trap_after_a_second(u64 start) {
+    u64 now;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
+    if (now - start > 1000000000ull) __trap();
+}
+
+__device__ __forceinline__ u64 global_time() {
+    u64 t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    return t;
+}
+
+// A guarded mbarrier wait: as barrier_wait, but a wait of over a second traps.
+__device__ __forceinline__ void stage_wait(u64* bar, u32 parity) {
+    const u64 start = global_time();
+    u32 done = 0;
+    while (!done) {
+        asm volatile(
+            "{\n\t.reg .pred p;\n\t"
+            "mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n\t"
+            "selp.u32 %0, 1, 0, p;\n\t}"
+            : "=r"(done)
+            : "r"(shared_address(bar)), "r"(parity)
+            : "memory");
+        if (!done) trap_after_a_second(start);
+    }
+}
+
+__device__ __forceinline__ void consumers_sync() {
+    asm volatile("bar.sync %0, %1;" ::"n"(CONSUMER_BARRIER), "n"(CONSUMER_THREADS) : "memory");
+}
+
+// This block's rows of a product: an even share of whole rows. The blocks that get one row more
+// rotate with the product, so that over a chain every SM streams about the same bytes.
+struct RowRange {
+    int begin, end;
+};
+__device__ __forceinline__ RowRange rows_of(int n, int product) {
+    const int blocks = gridDim.x;
+    const int turn = (blockIdx.x + product) % blocks;
+    const int base = n / blocks, extra = n % blocks;
+    const int begin = turn * base + min(turn, extra);
+    return RowRange{begin, begin + base + (turn < extra ? 1 : 0)};
+}
+
+__device__ __forceinline__ int rows_per_stage(int k, int stage_bytes) {
+    return stage_bytes / (k * (int)sizeof(elem_t));
+}
+
+// The producer: every product's rows of this block, in chain order, a stage at a time; a stage
+// is refilled once every consumer warp has released it.
+__device__ void produce(const StreamStep* steps, int count, unsigned char* ring, int stages,
+                        int stage_bytes, u64* full, u64* empty) {
+    u32 seq = 0;  // stage fills so far: slot seq % stages, its use seq / stages
+    for (int p = 0; p < count; ++p) {
+        const StreamStep s = steps[p];
+        const RowRange r = rows_of(s.n, p);
+        const int per_stage = rows_per_stage(s.k, stage_bytes);
+        for (int first = r.begin; first < r.end; first += per_stage, ++seq) {
+            const int slot = (int)(seq % stages);
+            const u32 use = seq / stages;
+            if (use > 0) {
+                stage_wait(&empty[slot], (use - 1) & 1);
+                // The consumers read the slot through the generic proxy; order that before the
+                // copy engine overwrites it.
+                asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+            }
+            const u32 bytes = (u32)min(per_stage, r.end - first) * (u32)s.k * (u32)sizeof(elem_t);
+            barrier_expect_bytes(&full[slot], bytes);
+            bulk_copy(ring + (size_t)slot * stage_bytes, s.w + (size_t)first * s.k, bytes,
+                      &full[slot]);
+        }
+    }
+}
+
+// Consumer thread 0 waits until `target` blocks have arrived; then every consumer may read what
+// they wrote.
+__device__ __forceinline__ void wait_for_count(const u32* counter, u32 target) {
     if (threadIdx.x == 0) {
-        // Release: the block's sums (ordered before this by the block barrier) are visible
-        // to whoever sees the count.
-        asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(counter) : "memory");
-        u64 start, now;
-        asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(start));
+        const u64 start = global_time();
         u32 seen;
-        do {
+        for (;;) {
             asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(counter) : "memory");
-            asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
-            if (now - start > 1000000000ull) __trap();
-        } while (seen < target);
+            if (seen >= target) break;
+            trap_after_a_second(start);
+        }
     }
-    __syncthreads();
+    consumers_sync();
 }
 
-// One warp's work item: vectors [c0, c1) of row `row` of W.
-struct Segment {
-    const uint4* w_row;
-    int row, c0, c1;
-};
-
-__device__ __forceinline__ Segment segment_of(const ChainStep& s, int item) {
-    const int vectors = s.k / 8;
-    const int row = item / s.split, seg = item % s.split;
-    return Segment{reinterpret_cast<const uint4*>(s.w + (size_t)row * s.k), row,
-                   (int)((long long)vectors * seg / s.split),
-                   (int)((long long)vectors * (seg + 1) / s.split)};
-}
-
-// The first FIRST vectors a lane of item `item` of `s` (zero past its segment's end): requested
-// one item ahead, so that a warp's next row is in flight while it works on this one, and before
-// the barrier for its first item of the next product.
-__device__ __forceinline__ void load_first(const ChainStep& s, int item, int lane,
-                                           uint4 (&batch)[FIRST]) {
+// x of a product into shared memory as f32 halves, every load of a batch issued before any is
+// used. x is read through L2 (`ld.global.cg`): other SMs wrote it during this kernel.
+__device__ __forceinline__ void stage_x(const elem_t* x, int k, float4* x_lo, float4* x_hi) {
+    const int vectors = k / 8;
+    const uint4* src = reinterpret_cast<const uint4*>(x);
+    for (int base = threadIdx.x; base < vectors; base += 4 * CONSUMER_THREADS) {
+        uint4 v[4];
 #pragma unroll
-    for (int u = 0; u < FIRST; ++u) batch[u] = make_uint4(0, 0, 0, 0);
-    if (item >= s.n * s.split) return;
-    const Segment g = segment_of(s, item);
+        for (int u = 0; u < 4; ++u) v[u] = __ldcg(&src[min(base + u * CONSUMER_THREADS, vectors - 1)]);
 #pragma unroll
-    for (int u = 0; u < FIRST; ++u) {
-        const int c = g.c0 + lane + u * 32;
-        if (c < g.c1) batch[u] = __ldg(&g.w_row[c]);
-    }
-}
-
-__device__ __forceinline__ float dot_shared(uint4 wv, const float* xs, int c) {
-    float wf[8];
-    unpack8(wv, wf);
-    const float4 a = *reinterpret_cast<const float4*>(xs + 8 * c);
-    const float4 b = *reinterpret_cast<const float4*>(xs + 8 * c + 4);
-    float acc = wf[0] * a.x;
-    acc = fmaf(wf[1], a.y, acc);
-    acc = fmaf(wf[2], a.z, acc);
-    acc = fmaf(wf[3], a.w, acc);
-    acc = fmaf(wf[4], b.x, acc);
-    acc = fmaf(wf[5], b.y, acc);
-    acc = fmaf(wf[6], b.z, acc);
-    return fmaf(wf[7], b.w, acc);
-}
-
-// y = sums + bias of step `s`, in the element type, grid-stride over the whole grid.
-__device__ __forceinline__ void write_outputs(const ChainStep& s) {
-    for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < s.n; j += gridDim.x * blockDim.x) {
-        float v = __ldcg(&s.acc[j]);
-        if (s.bias != nullptr) v += to_f32(s.bias[j]);
-        s.y[j] = from_f32(v);
-    }
-}
-
-// x of step `s` into shared memory, as the kernel before would have stored it: the token
-// vector, or the producer's sums plus its bias rounded to the element type. Four values a load
-// and STAGE_BATCH loads a thread issued before any is used (a first version loaded one value at
-// a time and waited for each: k / 256 L2 round trips a product, 19 on qwen down).
-#define STAGE_BATCH 4
-
-// Four 16-bit elements, widened.
-__device__ __forceinline__ float4 unpack4(uint2 raw) {
-    return make_float4(to_f32((elem_t)(raw.x & 0xffffu)), to_f32((elem_t)(raw.x >> 16)),
-                       to_f32((elem_t)(raw.y & 0xffffu)), to_f32((elem_t)(raw.y >> 16)));
-}
-
-__device__ __forceinline__ void stage_x(const ChainStep& s, float* xs) {
-    const int quads = s.k / 4;
-    for (int base = threadIdx.x; base < quads; base += STAGE_BATCH * blockDim.x) {
-        float4 v[STAGE_BATCH];
-#pragma unroll
-        for (int u = 0; u < STAGE_BATCH; ++u) {
-            // Clamped, not skipped: every load is issued; the extra ones are not stored.
-            const int q = min(base + u * (int)blockDim.x, quads - 1);
-            if (s.x_tokens != nullptr) {
-                v[u] = unpack4(*reinterpret_cast<const uint2*>(s.x_tokens + 4 * q));
-            } else {
-                v[u] = __ldcg(reinterpret_cast<const float4*>(s.x_acc) + q);
-                if (s.x_bias != nullptr) {
-                    const float4 b = unpack4(*reinterpret_cast<const uint2*>(s.x_bias + 4 * q));
-                    v[u] = make_float4(v[u].x + b.x, v[u].y + b.y, v[u].z + b.z, v[u].w + b.w);
-                }
-                v[u] = make_float4(to_f32(from_f32(v[u].x)), to_f32(from_f32(v[u].y)),
-                                   to_f32(from_f32(v[u].z)), to_f32(from_f32(v[u].w)));
+        for (int u = 0; u < 4; ++u) {
+            const int c = base + u * CONSUMER_THREADS;
+            if (c < vectors) {
+                float f[8];
+                unpack8(v[u], f);
+                x_lo[c] = make_float4(f[0], f[1], f[2], f[3]);
+                x_hi[c] = make_float4(f[4], f[5], f[6], f[7]);
             }
         }
-#pragma unroll
-        for (int u = 0; u < STAGE_BATCH; ++u) {
-            const int q = base + u * (int)blockDim.x;
-            if (q < quads) reinterpret_cast<float4*>(xs)[q] = v[u];
-        }
     }
 }
 
-extern "C" __global__ void __launch_bounds__(CHAIN_WARPS * 32, 1)
-chain_persistent(const ChainStep* __restrict__ steps, int count, u32* __restrict__ counter) {
-    extern __shared__ __align__(16) float xs[];
+__device__ __forceinline__ float dot_vector(uint4 wv, float4 lo, float4 hi) {
+    float w[8];
+    unpack8(wv, w);
+    float acc = w[0] * lo.x;
+    acc = fmaf(w[1], lo.y, acc);
+    acc = fmaf(w[2], lo.z, acc);
+    acc = fmaf(w[3], lo.w, acc);
+    acc = fmaf(w[4], hi.x, acc);
+    acc = fmaf(w[5], hi.y, acc);
+    acc = fmaf(w[6], hi.z, acc);
+    return fmaf(w[7], hi.w, acc);
+}
+
+// One row (in shared memory) against x: a warp's dot product, summed over its lanes.
+__device__ __forceinline__ float row_dot(const uint4* row, int vectors, const float4* x_lo,
+                                         const float4* x_hi, int lane) {
+    float acc = 0.0f;
+    int c = lane;
+    for (; c + (ROW_BATCH - 1) * 32 < vectors; c += ROW_BATCH * 32) {
+        uint4 wv[ROW_BATCH];
+#pragma unroll
+        for (int u = 0; u < ROW_BATCH; ++u) wv[u] = row[c + u * 32];
+#pragma unroll
+        for (int u = 0; u < ROW_BATCH; ++u) acc += dot_vector(wv[u], x_lo[c + u * 32], x_hi[c + u * 32]);
+    }
+    for (; c < vectors; c += 32) acc += dot_vector(row[c], x_lo[c], x_hi[c]);
+    return warp_sum(acc);
+}
+
+// The consumers: for each product, wait for its input, stage it, then work this block's stages
+// of it. Row i of the block's share goes to warp i % CONSUMER_WARPS; every warp waits for every
+// stage and releases it (so that each release counts toward the right fill of the slot).
+__device__ void consume(const StreamStep* steps, int count, u32* counter, const unsigned char* ring,
+                        int stages, int stage_bytes, u64* full, u64* empty, float4* x_lo,
+                        float4* x_hi) {
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
-    const int warps_total = gridDim.x * CHAIN_WARPS;
-    const int global_warp = blockIdx.x * CHAIN_WARPS + warp;
-
-    uint4 next[FIRST];  // the first batch of this warp's next item
-    load_first(steps[0], global_warp, lane, next);
-    pdl_begin();
+    u32 seq = 0;
     for (int p = 0; p < count; ++p) {
-        const ChainStep s = steps[p];
-        stage_x(s, xs);
-        if (p > 0) write_outputs(steps[p - 1]);
-        __syncthreads();
+        const StreamStep s = steps[p];
+        if (p > 0) wait_for_count(counter, (u32)p * gridDim.x);
+        stage_x(s.x, s.k, x_lo, x_hi);
+        consumers_sync();
 
-        const int items = s.n * s.split;
-        for (int item = global_warp; item < items; item += warps_total) {
-            const Segment g = segment_of(s, item);
-            const int c0 = g.c0, c1 = g.c1;
-            uint4 first[FIRST];
-#pragma unroll
-            for (int u = 0; u < FIRST; ++u) first[u] = next[u];
-            // The next item's first batch goes out before this one is used.
-            load_first(s, item + warps_total, lane, next);
-            float acc = 0.0f;
-#pragma unroll
-            for (int u = 0; u < FIRST; ++u) {
-                const int c = c0 + lane + u * 32;
-                if (c < c1) acc += dot_shared(first[u], xs, c);
+        const RowRange r = rows_of(s.n, p);
+        const int per_stage = rows_per_stage(s.k, stage_bytes);
+        const int vectors = s.k / 8;
+        for (int first = r.begin; first < r.end; first += per_stage, ++seq) {
+            const int slot = (int)(seq % stages);
+            const int last = min(first + per_stage, r.end);
+            stage_wait(&full[slot], (seq / stages) & 1);
+            const uint4* stage = reinterpret_cast<const uint4*>(ring + (size_t)slot * stage_bytes);
+            // This warp's first row at or after `first`.
+            int row = first + ((warp - (first - r.begin)) % CONSUMER_WARPS + CONSUMER_WARPS) % CONSUMER_WARPS;
+            for (; row < last; row += CONSUMER_WARPS) {
+                const float v = row_dot(stage + (size_t)(row - first) * vectors, vectors, x_lo, x_hi, lane);
+                if (lane == 0) s.y[row] = from_f32(s.bias != nullptr ? v + to_f32(s.bias[row]) : v);
             }
-            // Long rows: the rest in batches of UNROLL, every load issued (clamped to the
-            // segment) before any is used.
-            for (int c = c0 + lane + FIRST * 32; c - lane < c1; c += UNROLL * 32) {
-                uint4 wv[UNROLL];
-#pragma unroll
-                for (int u = 0; u < UNROLL; ++u) wv[u] = __ldg(&g.w_row[min(c + u * 32, c1 - 1)]);
-#pragma unroll
-                for (int u = 0; u < UNROLL; ++u)
-                    if (c + u * 32 < c1) acc += dot_shared(wv[u], xs, c + u * 32);
-            }
-            acc = warp_sum(acc);
-            if (lane == 0) atomicAdd(&s.acc[g.row], acc);
+            __syncwarp();
+            if (lane == 0) barrier_arrive(&empty[slot]);
         }
-        if (p + 1 < count) load_first(steps[p + 1], global_warp, lane, next);
-        grid_barrier(counter, (u32)(p + 1) * gridDim.x);
+        // Every row of this block is written (and x is no longer read): count the block in.
+        consumers_sync();
+        if (threadIdx.x == 0)
+            asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(counter) : "memory");
     }
-    write_outputs(steps[count - 1]);
+}
+
+extern "C" __global__ void __launch_bounds__((CONSUMER_WARPS + 1) * 32, 1)
+chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ counter,
+             int stages, int stage_bytes, int max_k) {
+    extern __shared__ __align__(128) unsigned char ring[];
+    __shared__ __align__(8) u64 full[MAX_STAGES];
+    __shared__ __align__(8) u64 empty[MAX_STAGES];
+    float4* x_lo = reinterpret_cast<float4*>(ring + (size_t)stages * stage_bytes);
+    float4* x_hi = x_lo + max_k / 8;
+
+    if (threadIdx.x == 0) {
+        for (int s = 0; s < stages; ++s) {
+            barrier_init(&full[s], 1);
+            barrier_init(&empty[s], CONSUMER_WARPS);
+        }
+        // Make the initialised barriers visible to the copy engine before it signals them.
+        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+        asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+    }
+    __syncthreads();
+    if (threadIdx.x < CONSUMER_THREADS) {
+        consume(steps, count, counter, ring, stages, stage_bytes, full, empty, x_lo, x_hi);
+    } else if (threadIdx.x == CONSUMER_THREADS) {
+        produce(steps, count, ring, stages, stage_bytes, full, empty);
+    }
 }

@@ -1,6 +1,7 @@
 //! `skinny decode` on the GPU: one decode step's matmul chain, run by cuBLAS and by skinny's
 //! dispatch, eagerly and as a CUDA graph, with and without programmatic dependent launch, and,
-//! when asked, all but its last product in one persistent kernel (persistent.cu).
+//! when asked, as one persistent kernel that streams the weights through shared memory
+//! (persistent.cu).
 //!
 //! Weights are filled on the device (a hash of the index, uniform with variance 1/k so that the
 //! activations keep their scale along the chain); every layer has its own. Each mode has its own
@@ -11,12 +12,12 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use cudarc::driver::{result as drv, CudaFunction, CudaSlice, CudaStream, LaunchConfig};
+use cudarc::driver::{result as drv, CudaSlice, CudaStream};
 
 use super::call::{launch_cooperative, Operands};
 use super::dispatcher::{Dispatcher, MatmulPlan};
-use super::driver_error;
 use super::timing::{capture, elapsed_us, event};
+use super::{driver_error, PersistentKernel};
 use crate::backend::RunError;
 use crate::data::HostTensor;
 use crate::decode::{Chain, ChainCheck, DecodeOutcome, Input, Issue, ModeResult, StepChoice};
@@ -133,11 +134,11 @@ pub fn run_decode(
             ));
         }
     }
-    // The chain but its last product in one persistent kernel, the last by its plan. An
-    // experiment: when it cannot run, the other modes still stand.
+    // The whole chain in one persistent kernel. When it cannot run, the other modes still
+    // stand.
     if settings.persistent {
         progress("timing skinny-persistent");
-        let measured = Persistent::prepare(dispatcher, chain, &skinny).and_then(|persistent| {
+        let measured = Persistent::prepare(dispatcher, chain).and_then(|persistent| {
             let out = outputs(&stream, chain)?;
             let ops = chain_operands(&stream, chain, &weights, &out);
             let run = persistent.for_operands(&stream, chain, &ops)?;
@@ -148,7 +149,7 @@ pub fn run_decode(
                 &settings.rule,
                 &out,
                 Issue::Graph,
-                || run.issue(&stream, &skinny, &ops),
+                || run.issue(&stream),
             )
         });
         match measured {
@@ -214,68 +215,49 @@ fn measure_mode(
     Ok((chain_check, per_token_us))
 }
 
-/// The persistent chain kernel (persistent.cu) and its grid, for chains it can run: m = 1, a
-/// 16-bit dtype, W "nt" with k a multiple of 8 (16-byte rows).
+/// The persistent chain kernel (persistent.cu) for chains it can run: m = 1, a 16-bit dtype,
+/// W "nt" with k a multiple of 8 (16-byte rows) and rows that fit a ring stage.
 struct Persistent {
-    func: CudaFunction,
-    config: LaunchConfig,
+    kernel: PersistentKernel,
 }
 
-/// One product's descriptor, laid out as persistent.cu's `ChainStep` (7 pointers, 4 ints).
-struct PersistentStep {
+/// One product's descriptor, laid out as persistent.cu's `StreamStep` (4 pointers, 2 ints).
+struct StreamStep {
     w: u64,
+    x: u64,
     y: u64,
     bias: u64,
-    acc: u64,
-    x_tokens: u64,
-    x_acc: u64,
-    x_bias: u64,
     n: i32,
     k: i32,
-    split: i32,
 }
 
-impl PersistentStep {
-    const BYTES: usize = 7 * 8 + 4 * 4;
+impl StreamStep {
+    const BYTES: usize = 4 * 8 + 2 * 4;
 
     fn write(&self, out: &mut Vec<u8>) {
-        for p in [
-            self.w,
-            self.y,
-            self.bias,
-            self.acc,
-            self.x_tokens,
-            self.x_acc,
-            self.x_bias,
-        ] {
+        for p in [self.w, self.x, self.y, self.bias] {
             out.extend_from_slice(&p.to_le_bytes());
         }
-        for v in [self.n, self.k, self.split, 0] {
+        for v in [self.n, self.k] {
             out.extend_from_slice(&v.to_le_bytes());
         }
     }
 }
 
-/// A persistent run for one set of outputs: the descriptors and the scratch (every step's f32
-/// sums, then the barrier counter), zeroed before each launch.
+/// A persistent run for one set of operands: the descriptors and the blocks' count, zeroed
+/// before each launch.
 struct PersistentRun<'a> {
-    kernel: &'a Persistent,
+    kernel: &'a PersistentKernel,
     _steps: CudaSlice<u8>,
-    _scratch: CudaSlice<u8>,
+    _counter: CudaSlice<u8>,
     steps_ptr: u64,
-    scratch_ptr: u64,
-    scratch_words: usize,
     counter_ptr: u64,
     count: i32,
 }
 
 impl Persistent {
-    /// The kernel and its grid for `chain`, or why the chain is not one it runs.
-    fn prepare(
-        dispatcher: &mut Dispatcher,
-        chain: &Chain,
-        set: &PlanSet,
-    ) -> Result<Persistent, String> {
+    /// The kernel and its launch for `chain`, or why the chain is not one it runs.
+    fn prepare(dispatcher: &mut Dispatcher, chain: &Chain) -> Result<Persistent, String> {
         let first = &chain.steps[0].problem;
         if first.m() != 1 {
             return Err(format!("m = {} (the kernel runs m = 1)", first.m()));
@@ -304,102 +286,71 @@ impl Persistent {
                 s.problem.layout()
             ));
         }
-        if set.plans.is_empty() || chain.steps.len() < 2 {
-            return Err("a chain of one product".into());
-        }
         let max_k = chain.steps.iter().map(|s| s.problem.k()).max().unwrap_or(8);
-        let (func, config) = dispatcher
+        let kernel = dispatcher
             .backend_mut()
             .persistent_chain(first.dtype(), max_k)
             .map_err(|e| e.message)?;
-        Ok(Persistent { func, config })
+        Ok(Persistent { kernel })
     }
 
-    /// The descriptors of every step but the last, for outputs and operands `ops`.
+    /// The descriptors of every step, for operands `ops`.
     fn for_operands(
         &self,
         stream: &Arc<CudaStream>,
         chain: &Chain,
         ops: &[Operands],
     ) -> Result<PersistentRun<'_>, String> {
-        let count = chain.steps.len() - 1;
-        let mut offsets = Vec::with_capacity(count);
-        let mut words = 0usize;
-        for step in &chain.steps[..count] {
-            offsets.push(words);
-            words += step.problem.n().next_multiple_of(64);
-        }
-        let scratch = alloc(stream, (words as u64 + 64) * 4, "the persistent sums")?;
-        let scratch_ptr = ptr(stream, &scratch);
-        let acc = |i: usize| scratch_ptr + offsets[i] as u64 * 4;
-        let warps_total = (self.config.grid_dim.0 * self.config.block_dim.0 / 32) as usize;
-        let mut bytes = Vec::with_capacity(count * PersistentStep::BYTES);
-        for (i, step) in chain.steps[..count].iter().enumerate() {
-            let (n, k) = (step.problem.n(), step.problem.k());
-            // Enough warps a row to use every warp, each at least 32 vectors of the row.
-            let split = (warps_total / n).clamp(1, 8).min((k / 8 / 32).max(1));
-            let (x_tokens, x_acc, x_bias) = match step.input {
-                Input::Tokens => (ops[i].x, 0, 0),
-                Input::Output { step: j } => (0, acc(j), ops[j].bias),
-            };
-            PersistentStep {
-                w: ops[i].w,
-                y: ops[i].y,
-                bias: ops[i].bias,
-                acc: acc(i),
-                x_tokens,
-                x_acc,
-                x_bias,
-                n: n as i32,
-                k: k as i32,
-                split: split as i32,
+        let mut bytes = Vec::with_capacity(chain.steps.len() * StreamStep::BYTES);
+        for (step, op) in chain.steps.iter().zip(ops) {
+            StreamStep {
+                w: op.w,
+                x: op.x,
+                y: op.y,
+                bias: op.bias,
+                n: step.problem.n() as i32,
+                k: step.problem.k() as i32,
             }
             .write(&mut bytes);
         }
         let steps = stream
             .clone_htod(&bytes)
             .map_err(|e| format!("copying the persistent steps: {e}"))?;
+        let counter = alloc(stream, 4, "the persistent kernel's count")?;
         Ok(PersistentRun {
-            kernel: self,
+            kernel: &self.kernel,
             steps_ptr: ptr(stream, &steps),
             _steps: steps,
-            scratch_ptr,
-            scratch_words: words + 64,
-            counter_ptr: scratch_ptr + words as u64 * 4,
-            _scratch: scratch,
-            count: count as i32,
+            counter_ptr: ptr(stream, &counter),
+            _counter: counter,
+            count: chain.steps.len() as i32,
         })
     }
 }
 
 impl PersistentRun<'_> {
-    /// Zero the sums and the counter, run the kernel, then the last step by its plan.
-    fn issue(&self, stream: &CudaStream, set: &PlanSet, ops: &[Operands]) -> Result<(), String> {
-        // SAFETY: the scratch allocation is `scratch_words` u32 long.
-        unsafe {
-            drv::memset_d8_async(
-                self.scratch_ptr,
-                0,
-                4 * self.scratch_words,
-                stream.cu_stream(),
-            )
-        }
-        .map_err(|e| format!("zeroing the persistent sums: {e}"))?;
+    /// Zero the count and run the kernel.
+    fn issue(&self, stream: &CudaStream) -> Result<(), String> {
+        // SAFETY: the count is one live u32.
+        unsafe { drv::memset_d8_async(self.counter_ptr, 0, 4, stream.cu_stream()) }
+            .map_err(|e| format!("zeroing the persistent count: {e}"))?;
+        let k = self.kernel;
         let (steps, count, counter) = (self.steps_ptr, self.count, self.counter_ptr);
+        let (stages, stage_bytes, max_k) = (k.stages as i32, k.stage_bytes as i32, k.max_k as i32);
         let mut params = [
             &steps as *const u64 as *mut c_void,
             &count as *const i32 as *mut c_void,
             &counter as *const u64 as *mut c_void,
+            &stages as *const i32 as *mut c_void,
+            &stage_bytes as *const i32 as *mut c_void,
+            &max_k as *const i32 as *mut c_void,
         ];
-        // SAFETY: chain_persistent(const ChainStep*, int, u32*), with the descriptors and the
-        // scratch made for these operands. Cooperative: the grid barrier needs every block
-        // resident at once, and the driver refuses the launch otherwise.
-        unsafe { launch_cooperative(stream, &self.kernel.func, self.kernel.config, &mut params) }
-            .map_err(|e| format!("launching the persistent kernel: {e}"))?;
-        let last = ops.len() - 1;
-        // SAFETY: as in `issue`.
-        unsafe { set.plans[set.step_plan[last]].launch(stream, ops[last]) }
-            .map_err(|e| format!("the last step: {e}"))
+        // SAFETY: chain_stream(const StreamStep*, int, u32*, int, int, int), with descriptors
+        // made for these operands and the ring and x the launch's shared memory was sized for.
+        // Cooperative: the kernel's waits need every block resident at once, and the driver
+        // refuses the launch otherwise.
+        unsafe { launch_cooperative(stream, &k.func, k.config, &mut params) }
+            .map_err(|e| format!("launching the persistent kernel: {e}"))
     }
 }
 
@@ -637,31 +588,28 @@ fn check_products(
 
 #[cfg(test)]
 mod tests {
-    use super::PersistentStep;
+    use super::StreamStep;
 
     #[test]
-    fn a_persistent_step_is_as_long_as_the_kernels_struct() {
+    fn a_stream_step_is_as_long_as_the_kernels_struct() {
         let mut bytes = Vec::new();
-        let step = PersistentStep {
+        let step = StreamStep {
             w: 1,
-            y: 2,
-            bias: 3,
-            acc: 4,
-            x_tokens: 5,
-            x_acc: 6,
-            x_bias: 7,
-            n: 8,
-            k: 9,
-            split: 10,
+            x: 2,
+            y: 3,
+            bias: 4,
+            n: 5,
+            k: 6,
         };
         step.write(&mut bytes);
         step.write(&mut bytes);
-        // persistent.cu static_asserts sizeof(ChainStep) == 72.
-        assert_eq!(bytes.len(), 2 * PersistentStep::BYTES);
-        assert_eq!(PersistentStep::BYTES, 72);
-        // The second descriptor starts with its w, the ints come after the seven pointers.
-        assert_eq!(&bytes[72..80], &1u64.to_le_bytes());
-        assert_eq!(&bytes[56..60], &8i32.to_le_bytes());
-        assert_eq!(&bytes[64..68], &10i32.to_le_bytes());
+        // persistent.cu static_asserts sizeof(StreamStep) == 40.
+        assert_eq!(StreamStep::BYTES, 40);
+        assert_eq!(bytes.len(), 2 * StreamStep::BYTES);
+        // The second descriptor starts with its w; the ints come after the four pointers.
+        assert_eq!(&bytes[40..48], &1u64.to_le_bytes());
+        assert_eq!(&bytes[24..32], &4u64.to_le_bytes());
+        assert_eq!(&bytes[32..36], &5i32.to_le_bytes());
+        assert_eq!(&bytes[36..40], &6i32.to_le_bytes());
     }
 }

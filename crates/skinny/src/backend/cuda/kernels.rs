@@ -51,11 +51,15 @@ pub fn variant_request(
 /// The file of `skinny decode`'s persistent chain kernel.
 pub const PERSISTENT_FILE: &str = "persistent.cu";
 /// Its entry.
-pub const PERSISTENT_ENTRY: &str = "chain_persistent";
+pub const PERSISTENT_ENTRY: &str = "chain_stream";
 
-/// Warps in a block of the persistent chain kernel (its CHAIN_WARPS; the host sizes the block and
-/// the rows' split from it).
-pub const PERSISTENT_WARPS: u32 = 16;
+/// Consumer warps in a block of the persistent chain kernel (its CONSUMER_WARPS); one producer
+/// warp comes on top.
+pub const PERSISTENT_CONSUMER_WARPS: u32 = 16;
+/// Most ring stages the kernel has mbarriers for (its MAX_STAGES).
+pub const PERSISTENT_MAX_STAGES: u32 = 16;
+/// Bytes of one ring stage: whole rows, so a row of the chain must fit (k ≤ 16384 at 16 bits).
+pub const PERSISTENT_STAGE_BYTES: u32 = 32 * 1024;
 
 /// The persistent chain kernel at `dtype` (16-bit element types only).
 pub fn persistent_request(dtype: Dtype, arch: &str) -> CompileRequest {
@@ -63,7 +67,11 @@ pub fn persistent_request(dtype: Dtype, arch: &str) -> CompileRequest {
         file: PERSISTENT_FILE.to_string(),
         defines: vec![
             dtype_define(dtype),
-            ("CHAIN_WARPS".to_string(), PERSISTENT_WARPS.to_string()),
+            (
+                "CONSUMER_WARPS".to_string(),
+                PERSISTENT_CONSUMER_WARPS.to_string(),
+            ),
+            ("MAX_STAGES".to_string(), PERSISTENT_MAX_STAGES.to_string()),
         ],
         arch: arch.to_string(),
     }

@@ -128,6 +128,16 @@ struct Helpers {
     fill_uniform: CudaFunction,
 }
 
+/// The persistent chain kernel, compiled, with its launch and ring (`persistent_chain`).
+pub(crate) struct PersistentKernel {
+    pub func: CudaFunction,
+    pub config: LaunchConfig,
+    pub stages: u32,
+    pub stage_bytes: u32,
+    /// The longest row (x) the kernel's shared memory was sized for.
+    pub max_k: u32,
+}
+
 pub struct CudaBackend {
     ctx: Arc<CudaContext>,
     stream: Arc<CudaStream>,
@@ -281,44 +291,63 @@ impl CudaBackend {
             .map_err(|e| driver_error("launching the fill kernel", e))
     }
 
-    /// `skinny decode`'s persistent chain kernel at `dtype`, ready for rows of up to `max_k`
-    /// elements (its x in shared memory), and its grid: one block of
-    /// `kernels::PERSISTENT_WARPS` warps a SM, if the occupancy API says it fits (the kernel's
-    /// grid barrier needs every block resident; it is launched cooperatively).
+    /// `skinny decode`'s persistent chain kernel at `dtype` for rows of up to `max_k` elements,
+    /// and its launch: one block a SM of `PERSISTENT_CONSUMER_WARPS` consumer warps and a
+    /// producer warp, with as many ring stages as the block's shared memory holds next to x
+    /// (f32, `max_k` values). The kernel needs every block resident (it is launched
+    /// cooperatively); the occupancy API is asked first.
     pub(crate) fn persistent_chain(
         &mut self,
         dtype: Dtype,
         max_k: usize,
-    ) -> Result<(CudaFunction, LaunchConfig), RunError> {
-        let threads = 32 * kernels::PERSISTENT_WARPS;
+    ) -> Result<PersistentKernel, RunError> {
+        let threads = 32 * (kernels::PERSISTENT_CONSUMER_WARPS + 1);
+        let stage_bytes = kernels::PERSISTENT_STAGE_BYTES;
+        let row_bytes = max_k * dtype.size_bytes() as usize;
+        if row_bytes > stage_bytes as usize {
+            return Err(RunError::new(format!(
+                "rows of {max_k} elements ({row_bytes} bytes) do not fit a ring stage of \
+                 {stage_bytes} bytes"
+            )));
+        }
+        let x_bytes = (max_k * 4) as u32;
+        // The static mbarriers (16 bytes a stage) come out of the same budget.
+        let budget = self
+            .facts
+            .shared_per_block_optin
+            .saturating_sub(x_bytes + 16 * kernels::PERSISTENT_MAX_STAGES);
+        let stages = (budget / stage_bytes).min(kernels::PERSISTENT_MAX_STAGES);
+        if stages < 2 {
+            return Err(RunError::new(format!(
+                "a ring of two {stage_bytes}-byte stages and {x_bytes} bytes of x do not fit a \
+                 block's shared memory ({} bytes)",
+                self.facts.shared_per_block_optin
+            )));
+        }
+        let shared = stages * stage_bytes + x_bytes;
         let request = kernels::persistent_request(dtype, &self.arch);
         let func = self.function(&request, kernels::PERSISTENT_ENTRY)?;
-        let shared = u32::try_from(max_k * 4)
-            .ok()
-            .filter(|&b| b <= self.facts.shared_per_block_optin)
-            .ok_or_else(|| {
-                RunError::new(format!(
-                    "rows of {max_k} elements: x would need more shared memory than a block may have ({} bytes)",
-                    self.facts.shared_per_block_optin
-                ))
-            })?;
         allow_dynamic_shared(&func, shared, "the persistent chain kernel")?;
         let fits = func
             .occupancy_max_active_blocks_per_multiprocessor(threads, shared as usize, None)
             .map_err(|e| driver_error("asking the occupancy of the persistent kernel", e))?;
         if fits == 0 {
             return Err(RunError::new(format!(
-                "the persistent chain kernel does not fit a SM with {shared} bytes of x"
+                "the persistent chain kernel does not fit a SM with {shared} bytes of shared \
+                 memory"
             )));
         }
-        Ok((
+        Ok(PersistentKernel {
             func,
-            LaunchConfig {
+            config: LaunchConfig {
                 grid_dim: (self.facts.sm_count, 1, 1),
                 block_dim: (threads, 1, 1),
                 shared_mem_bytes: shared,
             },
-        ))
+            stages,
+            stage_bytes,
+            max_k: max_k as u32,
+        })
     }
 
     fn ptr(&self, buffer: &CudaSlice<u8>) -> u64 {

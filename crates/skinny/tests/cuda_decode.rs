@@ -1,0 +1,91 @@
+//! `skinny decode` on a real GPU, on a chain of awkward sizes: every mode, including the
+//! persistent kernel, must reproduce the cuBLAS eager chain step by step (outputs poisoned
+//! first; `run_decode` checks each mode against it).
+//!
+//! The sizes stress the persistent kernel's partition and ring: 64 output rows (fewer than the
+//! H200's 132 SMs, so some blocks own no row of a product), row counts that are no multiple of
+//! the grid, a bias, and rows of 16384 elements that fill a 32 KB stage exactly.
+//!
+//! Ignored without an NVIDIA GPU, like tests/cuda_backend.rs.
+
+use std::time::Duration;
+
+use skinny::backend::cuda::decode::{run_decode, DecodeSettings};
+use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher};
+use skinny::decode::Chain;
+use skinny::measure::StoppingRule;
+use skinny::shapes::ShapeSet;
+use skinny::source::SourceFile;
+
+const AWKWARD_CHAIN: &str = r#"
+name = "awkward-chain"
+description = "a decode chain of sizes no kernel tile divides"
+dtype = "bf16"
+layers = 3
+
+[[shape]]
+name = "qkv"
+n = 200
+k = 64
+epilogue = "bias"
+
+[[shape]]
+name = "o"
+n = 64
+k = 192
+
+[[shape]]
+name = "gate_up"
+n = 16400
+k = 64
+
+[[shape]]
+name = "down"
+n = 64
+k = 16384
+
+[[shape]]
+name = "lm_head"
+n = 70001
+k = 64
+"#;
+
+#[test]
+#[ignore = "needs an NVIDIA GPU (run with --ignored on a GPU machine)"]
+fn every_decode_mode_matches_cublas_on_an_awkward_chain() {
+    let set = ShapeSet::parse(&SourceFile::embedded("awkward-chain.toml", AWKWARD_CHAIN))
+        .expect("the test's shape set parses");
+    let chain = Chain::from_set(&set, 1).expect("the test's sizes chain");
+    let stream = skinny::backend::cuda::new_stream().expect("a CUDA device");
+    let mut dispatcher = Dispatcher::new(stream, DispatchOptions::default()).unwrap();
+    let settings = DecodeSettings {
+        rule: StoppingRule {
+            warmup: Duration::from_millis(5),
+            min_samples: 3,
+            max_samples: 5,
+            time_cap: Duration::from_millis(50),
+            ..StoppingRule::default()
+        },
+        seed: 7,
+        persistent: true,
+    };
+    // The floor is not what this test is about; any positive bandwidth will do.
+    let outcome = run_decode(&mut dispatcher, &chain, 4000.0, &settings, |_| {}).unwrap();
+    let modes: Vec<&str> = outcome.modes.iter().map(|m| m.mode.as_str()).collect();
+    assert!(
+        modes.contains(&"skinny-persistent"),
+        "the persistent mode did not run; modes: {modes:?}"
+    );
+    for mode in &outcome.modes {
+        let check = &mode.chain_check;
+        assert!(
+            check.passed,
+            "{}: step {} ({}) error {:.3e} over the bound {:.3e}",
+            mode.mode,
+            check.worst_step,
+            chain.steps[check.worst_step].role,
+            check.worst_error,
+            check.bound
+        );
+    }
+}
