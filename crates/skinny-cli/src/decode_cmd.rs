@@ -8,7 +8,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use skinny::backend::cuda::decode::{run_decode, DecodeSettings};
 use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
 use skinny::backend::{BackendChoice, BackendSelection};
-use skinny::decode::{Chain, DecodeOutcome};
+use skinny::decode::{Chain, DecodeOutcome, ProductTrace};
 use skinny::measure::StoppingRule;
 use skinny::model_config;
 use skinny::probe::{ProbeOutcome, ProbeSettings};
@@ -126,6 +126,48 @@ fn print_outcome(outcome: &DecodeOutcome) {
             }
         }
     }
+    if let Some(trace) = &outcome.persistent_trace {
+        print_trace(trace);
+    }
+}
+
+/// The persistent kernel's trace, per role: the mean over the chain's products of that role.
+fn print_trace(trace: &[ProductTrace]) {
+    let mut roles: Vec<&str> = Vec::new();
+    for t in trace {
+        if !roles.contains(&t.role.as_str()) {
+            roles.push(&t.role);
+        }
+    }
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header([
+        "persistent, µs",
+        "products",
+        "span",
+        "seen after",
+        "stage x",
+        "rows (median)",
+        "rows (slowest)",
+        "producer lead",
+    ]);
+    for role in roles {
+        let of_role: Vec<&ProductTrace> = trace.iter().filter(|t| t.role == role).collect();
+        let mean = |f: fn(&ProductTrace) -> f64| {
+            of_role.iter().map(|t| f(t)).sum::<f64>() / of_role.len() as f64
+        };
+        table.add_row([
+            role.to_string(),
+            of_role.len().to_string(),
+            format!("{:.2}", mean(|t| t.span_us)),
+            format!("{:.2}", mean(|t| t.seen_after_us)),
+            format!("{:.2}", mean(|t| t.stage_x_us)),
+            format!("{:.2}", mean(|t| t.rows_us)),
+            format!("{:.2}", mean(|t| t.rows_max_us)),
+            format!("{:.2}", mean(|t| t.producer_lead_us)),
+        ]);
+    }
+    println!("{table}");
 }
 
 pub fn run(args: &DecodeArgs) -> Result<ExitCode> {

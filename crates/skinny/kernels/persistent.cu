@@ -34,6 +34,11 @@
 // reached p · gridDim.x, with acquire semantics. All blocks must be resident at once (the host
 // launches cooperatively); a wait longer than a second traps, so a misuse is an error, not a hang.
 //
+// Trace (for `skinny decode --persistent-trace`): when `trace` is not null, each block records
+// globaltimer stamps per product p at trace[(blockIdx.x · count + p) · TRACE_STAMPS + i]: i = 0 its
+// input seen (the count reached), 1 x staged, 2 its rows written, 3 the producer's first copy of
+// p issued, 4 its last.
+//
 // Needs m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), and a row
 // that fits a stage (k · 2 ≤ stage_bytes). Parameters: CONSUMER_WARPS, MAX_STAGES.
 
@@ -48,6 +53,8 @@
 #define CONSUMER_BARRIER 1
 // Vectors a lane loads from shared memory before using them.
 #define ROW_BATCH 4
+// Stamps a block records per product when tracing.
+#define TRACE_STAMPS 5
 
 // One product of the chain; written by the host (`StreamStep` in decode.rs), same layout.
 struct StreamStep {
@@ -70,6 +77,10 @@ __device__ __forceinline__ u64 global_time() {
     u64 t;
     asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
     return t;
+}
+
+__device__ __forceinline__ void stamp(u64* trace, int count, int product, int which) {
+    if (trace != nullptr) trace[((size_t)blockIdx.x * count + product) * TRACE_STAMPS + which] = global_time();
 }
 
 // A guarded mbarrier wait: as barrier_wait, but a wait of over a second traps.
@@ -112,7 +123,7 @@ __device__ __forceinline__ int rows_per_stage(int k, int stage_bytes) {
 // The producer: every product's rows of this block, in chain order, a stage at a time; a stage
 // is refilled once every consumer warp has released it.
 __device__ void produce(const StreamStep* steps, int count, unsigned char* ring, int stages,
-                        int stage_bytes, u64* full, u64* empty) {
+                        int stage_bytes, u64* full, u64* empty, u64* trace) {
     u32 seq = 0;  // stage fills so far: slot seq % stages, its use seq / stages
     for (int p = 0; p < count; ++p) {
         const StreamStep s = steps[p];
@@ -131,7 +142,9 @@ __device__ void produce(const StreamStep* steps, int count, unsigned char* ring,
             barrier_expect_bytes(&full[slot], bytes);
             bulk_copy(ring + (size_t)slot * stage_bytes, s.w + (size_t)first * s.k, bytes,
                       &full[slot]);
+            if (first == r.begin) stamp(trace, count, p, 3);
         }
+        stamp(trace, count, p, 4);
     }
 }
 
@@ -206,15 +219,17 @@ __device__ __forceinline__ float row_dot(const uint4* row, int vectors, const fl
 // stage and releases it (so that each release counts toward the right fill of the slot).
 __device__ void consume(const StreamStep* steps, int count, u32* counter, const unsigned char* ring,
                         int stages, int stage_bytes, u64* full, u64* empty, float4* x_lo,
-                        float4* x_hi) {
+                        float4* x_hi, u64* trace) {
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
     u32 seq = 0;
     for (int p = 0; p < count; ++p) {
         const StreamStep s = steps[p];
         if (p > 0) wait_for_count(counter, (u32)p * gridDim.x);
+        if (threadIdx.x == 0) stamp(trace, count, p, 0);
         stage_x(s.x, s.k, x_lo, x_hi);
         consumers_sync();
+        if (threadIdx.x == 0) stamp(trace, count, p, 1);
 
         const RowRange r = rows_of(s.n, p);
         const int per_stage = rows_per_stage(s.k, stage_bytes);
@@ -235,14 +250,16 @@ __device__ void consume(const StreamStep* steps, int count, u32* counter, const 
         }
         // Every row of this block is written (and x is no longer read): count the block in.
         consumers_sync();
-        if (threadIdx.x == 0)
+        if (threadIdx.x == 0) {
             asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(counter) : "memory");
+            stamp(trace, count, p, 2);
+        }
     }
 }
 
 extern "C" __global__ void __launch_bounds__((CONSUMER_WARPS + 1) * 32, 1)
 chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ counter,
-             int stages, int stage_bytes, int max_k) {
+             int stages, int stage_bytes, int max_k, u64* __restrict__ trace) {
     extern __shared__ __align__(128) unsigned char ring[];
     __shared__ __align__(8) u64 full[MAX_STAGES];
     __shared__ __align__(8) u64 empty[MAX_STAGES];
@@ -260,8 +277,8 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     }
     __syncthreads();
     if (threadIdx.x < CONSUMER_THREADS) {
-        consume(steps, count, counter, ring, stages, stage_bytes, full, empty, x_lo, x_hi);
+        consume(steps, count, counter, ring, stages, stage_bytes, full, empty, x_lo, x_hi, trace);
     } else if (threadIdx.x == CONSUMER_THREADS) {
-        produce(steps, count, ring, stages, stage_bytes, full, empty);
+        produce(steps, count, ring, stages, stage_bytes, full, empty, trace);
     }
 }

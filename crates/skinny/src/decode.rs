@@ -251,6 +251,78 @@ pub struct DecodeOutcome {
     pub table_status: String,
     pub choices: Vec<StepChoice>,
     pub modes: Vec<ModeResult>,
+    /// Where the persistent kernel's time went, product by product (with `--persistent`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistent_trace: Option<Vec<ProductTrace>>,
+}
+
+/// Where one product's time went inside the persistent chain kernel, from the stamps its blocks
+/// record (persistent.cu, "Trace"). Times in µs; medians are over the blocks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProductTrace {
+    pub step: usize,
+    pub role: String,
+    /// When the product's input was complete (the last block counted in the product before;
+    /// for the first product, the first block's start), from the first stamp of the run.
+    pub input_ready_us: f64,
+    /// From then until the last block counted this product in: its span on the critical path.
+    pub span_us: f64,
+    /// From input ready until a block saw it (the count's propagation).
+    pub seen_after_us: f64,
+    /// Staging x in shared memory.
+    pub stage_x_us: f64,
+    /// Working the block's rows once x was staged: median and slowest block.
+    pub rows_us: f64,
+    pub rows_max_us: f64,
+    /// How long before x was staged the producer had issued the product's first copy (negative:
+    /// after), over the blocks that own rows of it.
+    pub producer_lead_us: f64,
+}
+
+/// Stamps a block records per product (persistent.cu's TRACE_STAMPS): input seen, x staged,
+/// rows written, first copy issued, last copy issued.
+pub const TRACE_STAMPS: usize = 5;
+
+fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// The per-product summary of a persistent run's stamps (nanoseconds, laid out block-major:
+/// `stamps[(block · steps + product) · TRACE_STAMPS + which]`; a first-copy stamp of 0 means the
+/// block owns no row of the product).
+pub fn summarize_trace(chain: &Chain, blocks: usize, stamps: &[u64]) -> Vec<ProductTrace> {
+    let count = chain.steps.len();
+    let at = |b: usize, p: usize, which: usize| stamps[(b * count + p) * TRACE_STAMPS + which];
+    let origin = (0..blocks).map(|b| at(b, 0, 0)).min().unwrap_or(0);
+    let us = |t: u64, from: u64| (t as f64 - from as f64) / 1e3;
+    let done = |p: usize| (0..blocks).map(|b| at(b, p, 2)).max().unwrap_or(0);
+    (0..count)
+        .map(|p| {
+            let ready = if p == 0 { origin } else { done(p - 1) };
+            let per_block = |f: &dyn Fn(usize) -> f64| median((0..blocks).map(f).collect());
+            let rows: Vec<f64> = (0..blocks).map(|b| us(at(b, p, 2), at(b, p, 1))).collect();
+            ProductTrace {
+                step: p,
+                role: chain.steps[p].role.clone(),
+                input_ready_us: us(ready, origin),
+                span_us: us(done(p), ready),
+                seen_after_us: per_block(&|b| us(at(b, p, 0), ready)),
+                stage_x_us: per_block(&|b| us(at(b, p, 1), at(b, p, 0))),
+                rows_us: median(rows.clone()),
+                rows_max_us: rows.iter().copied().fold(f64::NAN, f64::max),
+                producer_lead_us: median(
+                    (0..blocks)
+                        .filter(|&b| at(b, p, 3) != 0)
+                        .map(|b| us(at(b, p, 1), at(b, p, 3)))
+                        .collect(),
+                ),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -281,6 +353,37 @@ mod tests {
         assert_eq!(chain.problems().len(), 5);
         let at8 = Chain::from_set(&set, 8).unwrap();
         assert!(at8.steps.iter().all(|s| s.problem.m() == 8));
+    }
+
+    #[test]
+    fn a_trace_is_summarized_product_by_product() {
+        let set = embedded_set("qwen2.5-0.5b").unwrap();
+        let mut chain = Chain::from_set(&set, 1).unwrap();
+        chain.steps.truncate(2);
+        // Two blocks, two products; stamps in ns: seen, staged, written, first copy, last copy.
+        let stamps: Vec<u64> = [
+            [1_000, 1_500, 4_000, 500, 600],     // block 0, product 0
+            [6_000, 6_500, 8_000, 2_000, 2_100], // block 0, product 1
+            [1_200, 1_700, 5_000, 0, 0],         // block 1, product 0: no rows
+            [5_600, 6_600, 9_000, 3_000, 3_100], // block 1, product 1
+        ]
+        .concat();
+        let trace = summarize_trace(&chain, 2, &stamps);
+        assert_eq!(trace.len(), 2);
+        let first = &trace[0];
+        assert_eq!(first.role, "qkv");
+        assert_eq!(first.input_ready_us, 0.0);
+        assert_eq!(first.span_us, 4.0); // from 1000 to the last block done at 5000
+        assert_eq!(first.rows_max_us, 3.3);
+        // Only block 0 owns rows: staged at 1500, first copy at 500.
+        assert_eq!(first.producer_lead_us, 1.0);
+        let second = &trace[1];
+        assert_eq!(second.input_ready_us, 4.0);
+        assert_eq!(second.span_us, 4.0); // 5000 to 9000
+                                         // Medians of two take the upper value: seen 1.0 and 0.6 after 5000 -> 1.0.
+        assert_eq!(second.seen_after_us, 1.0);
+        assert_eq!(second.stage_x_us, 1.0);
+        assert_eq!(second.rows_us, 2.4);
     }
 
     #[test]

@@ -20,7 +20,10 @@ use super::timing::{capture, elapsed_us, event};
 use super::{driver_error, PersistentKernel};
 use crate::backend::RunError;
 use crate::data::HostTensor;
-use crate::decode::{Chain, ChainCheck, DecodeOutcome, Input, Issue, ModeResult, StepChoice};
+use crate::decode::{
+    summarize_trace, Chain, ChainCheck, DecodeOutcome, Input, Issue, ModeResult, StepChoice,
+    TRACE_STAMPS,
+};
 use crate::dispatch::vendor_baseline;
 use crate::measure::{sample_until_stable, Stats, StoppingRule};
 use crate::problem::{Epilogue, Layout, Problem};
@@ -136,13 +139,14 @@ pub fn run_decode(
     }
     // The whole chain in one persistent kernel. When it cannot run, the other modes still
     // stand.
+    let mut persistent_trace = None;
     if settings.persistent {
         progress("timing skinny-persistent");
         let measured = Persistent::prepare(dispatcher, chain).and_then(|persistent| {
             let out = outputs(&stream, chain)?;
             let ops = chain_operands(&stream, chain, &weights, &out);
-            let run = persistent.for_operands(&stream, chain, &ops)?;
-            measure_mode(
+            let mut run = persistent.for_operands(&stream, chain, &ops)?;
+            let measured = measure_mode(
                 &stream,
                 chain,
                 &reference,
@@ -150,19 +154,37 @@ pub fn run_decode(
                 &out,
                 Issue::Graph,
                 || run.issue(&stream),
-            )
+            )?;
+            // Once more with stamps, for where the time went.
+            let blocks = persistent.kernel.config.grid_dim.0 as usize;
+            let words = blocks * chain.steps.len() * TRACE_STAMPS;
+            let trace = stream
+                .alloc_zeros::<u64>(words)
+                .map_err(|e| format!("allocating the persistent trace: {e}"))?;
+            run.trace_ptr = {
+                use cudarc::driver::DevicePtr;
+                trace.device_ptr(&stream).0
+            };
+            run.issue(&stream)?;
+            let stamps = stream
+                .clone_dtoh(&trace)
+                .map_err(|e| format!("reading the persistent trace: {e}"))?;
+            Ok((measured, summarize_trace(chain, blocks, &stamps)))
         });
         match measured {
             Err(why) => progress(&format!("no skinny-persistent mode: {why}")),
-            Ok((chain_check, per_token_us)) => modes.push(ModeResult::new(
-                "skinny-persistent".into(),
-                Issue::Graph,
-                "skinny",
-                false,
-                per_token_us,
-                floor_us,
-                chain_check,
-            )),
+            Ok(((chain_check, per_token_us), trace)) => {
+                modes.push(ModeResult::new(
+                    "skinny-persistent".into(),
+                    Issue::Graph,
+                    "skinny",
+                    false,
+                    per_token_us,
+                    floor_us,
+                    chain_check,
+                ));
+                persistent_trace = Some(trace);
+            }
         }
     }
     Ok(DecodeOutcome {
@@ -173,6 +195,7 @@ pub fn run_decode(
         table_status: format!("{:?}", dispatcher.table_status()),
         choices,
         modes,
+        persistent_trace,
     })
 }
 
@@ -253,6 +276,9 @@ struct PersistentRun<'a> {
     steps_ptr: u64,
     counter_ptr: u64,
     count: i32,
+    /// Where the kernel records its stamps (`crate::decode::TRACE_STAMPS` a block and
+    /// product), or 0 for none.
+    trace_ptr: u64,
 }
 
 impl Persistent {
@@ -324,6 +350,7 @@ impl Persistent {
             counter_ptr: ptr(stream, &counter),
             _counter: counter,
             count: chain.steps.len() as i32,
+            trace_ptr: 0,
         })
     }
 }
@@ -337,6 +364,7 @@ impl PersistentRun<'_> {
         let k = self.kernel;
         let (steps, count, counter) = (self.steps_ptr, self.count, self.counter_ptr);
         let (stages, stage_bytes, max_k) = (k.stages as i32, k.stage_bytes as i32, k.max_k as i32);
+        let trace = self.trace_ptr;
         let mut params = [
             &steps as *const u64 as *mut c_void,
             &count as *const i32 as *mut c_void,
@@ -344,11 +372,13 @@ impl PersistentRun<'_> {
             &stages as *const i32 as *mut c_void,
             &stage_bytes as *const i32 as *mut c_void,
             &max_k as *const i32 as *mut c_void,
+            &trace as *const u64 as *mut c_void,
         ];
-        // SAFETY: chain_stream(const StreamStep*, int, u32*, int, int, int), with descriptors
+        // SAFETY: chain_stream(const StreamStep*, int, u32*, int, int, int, u64*), with descriptors
         // made for these operands and the ring and x the launch's shared memory was sized for.
-        // Cooperative: the kernel's waits need every block resident at once, and the driver
-        // refuses the launch otherwise.
+        // The trace, when set, holds TRACE_STAMPS stamps a block and product. Cooperative: the
+        // kernel's waits need every block resident at once, and the driver refuses the launch
+        // otherwise.
         unsafe { launch_cooperative(stream, &k.func, k.config, &mut params) }
             .map_err(|e| format!("launching the persistent kernel: {e}"))
     }
