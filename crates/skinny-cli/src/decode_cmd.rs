@@ -149,6 +149,8 @@ fn print_trace(trace: &[ProductTrace]) {
         "stage x",
         "rows (median)",
         "rows (slowest)",
+        "first stage",
+        "release",
         "producer lead",
     ]);
     for role in roles {
@@ -164,6 +166,8 @@ fn print_trace(trace: &[ProductTrace]) {
             format!("{:.2}", mean(|t| t.stage_x_us)),
             format!("{:.2}", mean(|t| t.rows_us)),
             format!("{:.2}", mean(|t| t.rows_max_us)),
+            format!("{:.2}", mean(|t| t.first_stage_us)),
+            format!("{:.2}", mean(|t| t.release_us)),
             format!("{:.2}", mean(|t| t.producer_lead_us)),
         ]);
     }

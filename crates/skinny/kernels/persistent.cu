@@ -36,8 +36,9 @@
 //
 // Trace (for `skinny decode --persistent-trace`): when `trace` is not null, each block records
 // globaltimer stamps per product p at trace[(blockIdx.x · count + p) · TRACE_STAMPS + i]: i = 0 its
-// input seen (the count reached), 1 x staged, 2 its rows written, 3 the producer's first copy of
-// p issued, 4 its last.
+// input seen (the count reached), 1 x staged, 2 counted in (after the release), 3 the producer's
+// first copy of p issued, 4 its last, 5 its rows written (before the release), 6 warp 0's first
+// stage of p landed.
 //
 // Needs m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), and a row
 // that fits a stage (k · 2 ≤ stage_bytes). Parameters: CONSUMER_WARPS, MAX_STAGES.
@@ -54,7 +55,7 @@
 // Vectors a lane loads from shared memory before using them.
 #define ROW_BATCH 4
 // Stamps a block records per product when tracing.
-#define TRACE_STAMPS 5
+#define TRACE_STAMPS 7
 
 // One product of the chain; written by the host (`StreamStep` in decode.rs), same layout.
 struct StreamStep {
@@ -238,6 +239,7 @@ __device__ void consume(const StreamStep* steps, int count, u32* counter, const 
             const int slot = (int)(seq % stages);
             const int last = min(first + per_stage, r.end);
             stage_wait(&full[slot], (seq / stages) & 1);
+            if (threadIdx.x == 0 && first == r.begin) stamp(trace, count, p, 6);
             const uint4* stage = reinterpret_cast<const uint4*>(ring + (size_t)slot * stage_bytes);
             // This warp's first row at or after `first`.
             int row = first + ((warp - (first - r.begin)) % CONSUMER_WARPS + CONSUMER_WARPS) % CONSUMER_WARPS;
@@ -251,6 +253,7 @@ __device__ void consume(const StreamStep* steps, int count, u32* counter, const 
         // Every row of this block is written (and x is no longer read): count the block in.
         consumers_sync();
         if (threadIdx.x == 0) {
+            stamp(trace, count, p, 5);
             asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(counter) : "memory");
             stamp(trace, count, p, 2);
         }

@@ -271,17 +271,21 @@ pub struct ProductTrace {
     pub seen_after_us: f64,
     /// Staging x in shared memory.
     pub stage_x_us: f64,
-    /// Working the block's rows once x was staged: median and slowest block.
+    /// Working the block's rows once x was staged, until it counted in: median and slowest block.
     pub rows_us: f64,
     pub rows_max_us: f64,
+    /// Of which: from x staged until warp 0 had the product's first stage (blocks with rows).
+    pub first_stage_us: f64,
+    /// And the count's release after the rows were written.
+    pub release_us: f64,
     /// How long before x was staged the producer had issued the product's first copy (negative:
     /// after), over the blocks that own rows of it.
     pub producer_lead_us: f64,
 }
 
 /// Stamps a block records per product (persistent.cu's TRACE_STAMPS): input seen, x staged,
-/// rows written, first copy issued, last copy issued.
-pub const TRACE_STAMPS: usize = 5;
+/// counted in, first copy issued, last copy issued, rows written, first stage landed.
+pub const TRACE_STAMPS: usize = 7;
 
 fn median(mut values: Vec<f64>) -> f64 {
     if values.is_empty() {
@@ -294,13 +298,24 @@ fn median(mut values: Vec<f64>) -> f64 {
 /// The per-product summary of a persistent run's stamps (nanoseconds, laid out block-major:
 /// `stamps[(block · steps + product) · TRACE_STAMPS + which]`; a first-copy stamp of 0 means the
 /// block owns no row of the product).
-pub fn summarize_trace(chain: &Chain, blocks: usize, stamps: &[u64]) -> Vec<ProductTrace> {
+pub fn summarize_trace(
+    chain: &Chain,
+    blocks: usize,
+    stamps: &[u64],
+) -> Result<Vec<ProductTrace>, String> {
     let count = chain.steps.len();
+    if stamps.len() != blocks * count * TRACE_STAMPS {
+        return Err(format!(
+            "a trace of {} stamps for {blocks} blocks and {count} products (expected {})",
+            stamps.len(),
+            blocks * count * TRACE_STAMPS
+        ));
+    }
     let at = |b: usize, p: usize, which: usize| stamps[(b * count + p) * TRACE_STAMPS + which];
     let origin = (0..blocks).map(|b| at(b, 0, 0)).min().unwrap_or(0);
     let us = |t: u64, from: u64| (t as f64 - from as f64) / 1e3;
     let done = |p: usize| (0..blocks).map(|b| at(b, p, 2)).max().unwrap_or(0);
-    (0..count)
+    Ok((0..count)
         .map(|p| {
             let ready = if p == 0 { origin } else { done(p - 1) };
             let per_block = |f: &dyn Fn(usize) -> f64| median((0..blocks).map(f).collect());
@@ -314,6 +329,13 @@ pub fn summarize_trace(chain: &Chain, blocks: usize, stamps: &[u64]) -> Vec<Prod
                 stage_x_us: per_block(&|b| us(at(b, p, 1), at(b, p, 0))),
                 rows_us: median(rows.clone()),
                 rows_max_us: rows.iter().copied().fold(f64::NAN, f64::max),
+                first_stage_us: median(
+                    (0..blocks)
+                        .filter(|&b| at(b, p, 6) != 0)
+                        .map(|b| us(at(b, p, 6), at(b, p, 1)))
+                        .collect(),
+                ),
+                release_us: per_block(&|b| us(at(b, p, 2), at(b, p, 5))),
                 producer_lead_us: median(
                     (0..blocks)
                         .filter(|&b| at(b, p, 3) != 0)
@@ -322,7 +344,7 @@ pub fn summarize_trace(chain: &Chain, blocks: usize, stamps: &[u64]) -> Vec<Prod
                 ),
             }
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -360,23 +382,28 @@ mod tests {
         let set = embedded_set("qwen2.5-0.5b").unwrap();
         let mut chain = Chain::from_set(&set, 1).unwrap();
         chain.steps.truncate(2);
-        // Two blocks, two products; stamps in ns: seen, staged, written, first copy, last copy.
+        // Two blocks, two products; stamps in ns: seen, staged, counted in, first copy, last
+        // copy, rows written, first stage landed.
         let stamps: Vec<u64> = [
-            [1_000, 1_500, 4_000, 500, 600],     // block 0, product 0
-            [6_000, 6_500, 8_000, 2_000, 2_100], // block 0, product 1
-            [1_200, 1_700, 5_000, 0, 0],         // block 1, product 0: no rows
-            [5_600, 6_600, 9_000, 3_000, 3_100], // block 1, product 1
+            [1_000, 1_500, 4_000, 500, 600, 3_500, 1_600], // block 0, product 0
+            [6_000, 6_500, 8_000, 2_000, 2_100, 7_000, 6_600], // block 0, product 1
+            [1_200, 1_700, 5_000, 0, 0, 4_800, 0],         // block 1, product 0: no rows
+            [5_600, 6_600, 9_000, 3_000, 3_100, 8_800, 7_000], // block 1, product 1
         ]
         .concat();
-        let trace = summarize_trace(&chain, 2, &stamps);
+        assert!(summarize_trace(&chain, 3, &stamps).is_err());
+        let trace = summarize_trace(&chain, 2, &stamps).unwrap();
         assert_eq!(trace.len(), 2);
         let first = &trace[0];
         assert_eq!(first.role, "qkv");
         assert_eq!(first.input_ready_us, 0.0);
         assert_eq!(first.span_us, 4.0); // from 1000 to the last block done at 5000
         assert_eq!(first.rows_max_us, 3.3);
-        // Only block 0 owns rows: staged at 1500, first copy at 500.
+        // Only block 0 owns rows: staged at 1500, first copy at 500, first stage at 1600.
         assert_eq!(first.producer_lead_us, 1.0);
+        assert_eq!(first.first_stage_us, 0.1);
+        // Releases of 0.5 and 0.2 µs: the upper median.
+        assert_eq!(first.release_us, 0.5);
         let second = &trace[1];
         assert_eq!(second.input_ready_us, 4.0);
         assert_eq!(second.span_us, 4.0); // 5000 to 9000

@@ -169,7 +169,7 @@ pub fn run_decode(
             let stamps = stream
                 .clone_dtoh(&trace)
                 .map_err(|e| format!("reading the persistent trace: {e}"))?;
-            Ok((measured, summarize_trace(chain, blocks, &stamps)))
+            Ok((measured, summarize_trace(chain, blocks, &stamps)?))
         });
         match measured {
             Err(why) => progress(&format!("no skinny-persistent mode: {why}")),
