@@ -145,12 +145,11 @@ fn print_trace(trace: &[ProductTrace]) {
         "persistent, µs",
         "products",
         "span",
-        "seen after",
+        "x staged after",
         "stage x",
         "rows (median)",
         "rows (slowest)",
         "first stage",
-        "release",
         "producer lead",
     ]);
     for role in roles {
@@ -162,12 +161,11 @@ fn print_trace(trace: &[ProductTrace]) {
             role.to_string(),
             of_role.len().to_string(),
             format!("{:.2}", mean(|t| t.span_us)),
-            format!("{:.2}", mean(|t| t.seen_after_us)),
+            format!("{:.2}", mean(|t| t.staged_after_us)),
             format!("{:.2}", mean(|t| t.stage_x_us)),
             format!("{:.2}", mean(|t| t.rows_us)),
             format!("{:.2}", mean(|t| t.rows_max_us)),
             format!("{:.2}", mean(|t| t.first_stage_us)),
-            format!("{:.2}", mean(|t| t.release_us)),
             format!("{:.2}", mean(|t| t.producer_lead_us)),
         ]);
     }

@@ -12,36 +12,46 @@
 // Here W never waits for x. Each SM owns a contiguous run of every product's rows (a contiguous
 // run of bytes), and one producer thread a block streams those runs, product after product,
 // through a ring of shared-memory stages with `cp.async.bulk`, as fast as the consumers free the
-// stages. The consumer warps wait for a product's input (a grid-wide count of the blocks done
-// with the product before), stage x in shared memory, and work the stages: a warp per row,
-// written straight to y with its bias (a row never spans SMs, so there are no atomics and no
-// second pass). While they wait at the count, the ring goes on filling with the next products'
-// weights, so the DRAM stream runs across product boundaries; on Qwen a SM's ring (~190 KB)
-// holds most of a layer's share (~225 KB).
+// stages. The consumer warps wait for a product's input, stage x in shared memory, and work the
+// stages: a warp per row, written straight to y with its bias (a row never spans SMs, so there
+// are no atomics and no second pass). While they wait, the ring goes on filling with the next
+// products' weights, so the DRAM stream runs across product boundaries; on Qwen a SM's ring
+// (~190 KB) holds most of a layer's share (~225 KB).
+//
+// How a product's input is known to be complete: every output is also written to an exchange
+// word, its 16 bits next to a 16-bit tag of the launch (`xchg`, 32-bit stores, which a reader
+// sees whole or not at all). A consumer stages x by reading the exchange words of the product
+// before until each carries this launch's tag. No fence, no counter: a first v5 counted blocks
+// in with a release reduction, and that release waited 0.6–2.6 µs a product (it drains the SM's
+// outstanding memory traffic, the ring's copies included) on top of the count's round trip.
+// The tag is the launch's epoch (`sync[0]`) plus one, low 16 bits; the last block to finish
+// (counted in `sync[1]`) advances the epoch, once every block has read it. The host zeroes the
+// exchange words and `sync` once, when it allocates them.
 //
 // Versions:
 // - v1–v4 (session 5): W loaded into registers after each barrier, sums by atomicAdd: 916 → 729 µs
 //   a qwen token, slower than the graph chain (452).
-// - v5 (this one): the copy-engine ring above.
+// - v5a (session 6): the copy-engine ring above, inputs known by a grid count (release/acquire):
+//   586–596 µs; the release was 0.6–2.6 µs of each product.
+// - v5b (this one): inputs known by tagged exchange words; each warp's biases requested before
+//   its input is waited for.
 //
 // Layout of a block: CONSUMER_WARPS consumer warps, then one producer warp (lane 0 issues the
 // copies). Dynamic shared memory: the ring (`stages` × `stage_bytes`), then x as f32 in two
 // halves (elements 8c..8c+3 of vector c in `x_lo[c]`, 8c+4..8c+7 in `x_hi[c]`, so that a warp's
-// reads of both are contiguous, like its reads of W).
+// reads of both are contiguous, like its reads of W). All blocks must be resident at once (the
+// host launches cooperatively); a wait longer than a second traps, so a misuse is an error, not a
+// hang.
 //
-// The count is monotonic (zeroed before the launch): a block adds one after all of its rows of
-// a product are written, with release semantics; a block starts product p once the count has
-// reached p · gridDim.x, with acquire semantics. All blocks must be resident at once (the host
-// launches cooperatively); a wait longer than a second traps, so a misuse is an error, not a hang.
+// Trace (`skinny decode --persistent` reports it): when `trace` is not null, each block records
+// globaltimer stamps per product p at trace[(blockIdx.x · count + p) · TRACE_STAMPS + i]: i = 0
+// the block begins p, 1 x staged (the input complete), 2 its rows written, 3 the producer's first
+// copy of p issued, 4 its last, 5 warp 0's first stage of p landed. (The H200's globaltimer ticks
+// about once a microsecond: single stamps are coarse, medians and means over products less so.)
 //
-// Trace (for `skinny decode --persistent-trace`): when `trace` is not null, each block records
-// globaltimer stamps per product p at trace[(blockIdx.x · count + p) · TRACE_STAMPS + i]: i = 0 its
-// input seen (the count reached), 1 x staged, 2 counted in (after the release), 3 the producer's
-// first copy of p issued, 4 its last, 5 its rows written (before the release), 6 warp 0's first
-// stage of p landed.
-//
-// Needs m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), and a row
-// that fits a stage (k · 2 ≤ stage_bytes). Parameters: CONSUMER_WARPS, MAX_STAGES.
+// Needs m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), a row
+// that fits a stage (k · 2 ≤ stage_bytes), and 16-bit elements. Parameters: CONSUMER_WARPS,
+// MAX_STAGES.
 
 #ifndef CONSUMER_WARPS
 #define CONSUMER_WARPS 16
@@ -55,18 +65,20 @@
 // Vectors a lane loads from shared memory before using them.
 #define ROW_BATCH 4
 // Stamps a block records per product when tracing.
-#define TRACE_STAMPS 7
+#define TRACE_STAMPS 6
 
 // One product of the chain; written by the host (`StreamStep` in decode.rs), same layout.
 struct StreamStep {
-    const elem_t* w;     // [n, k]
-    const elem_t* x;     // [k]: the token vector or an earlier step's y
-    elem_t* y;           // [n]
-    const elem_t* bias;  // [n] or null
+    const elem_t* w;       // [n, k]
+    const elem_t* x;       // [k]: the token vector, when x_xchg is null
+    const u32* x_xchg;     // else the exchange words of the step whose output x is
+    elem_t* y;             // [n]
+    u32* y_xchg;           // [n]: this step's exchange words
+    const elem_t* bias;    // [n] or null
     int n;
     int k;
 };
-static_assert(sizeof(StreamStep) == 40, "StreamStep must match StreamStep::BYTES on the host");
+static_assert(sizeof(StreamStep) == 56, "StreamStep must match StreamStep::BYTES on the host");
 
 __device__ __forceinline__ void trap_after_a_second(u64 start) {
     u64 now;
@@ -149,32 +161,67 @@ __device__ void produce(const StreamStep* steps, int count, unsigned char* ring,
     }
 }
 
-// Consumer thread 0 waits until `target` blocks have arrived; then every consumer may read what
-// they wrote.
-__device__ __forceinline__ void wait_for_count(const u32* counter, u32 target) {
-    if (threadIdx.x == 0) {
-        const u64 start = global_time();
-        u32 seen;
-        for (;;) {
-            asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(counter) : "memory");
-            if (seen >= target) break;
-            trap_after_a_second(start);
-        }
-    }
-    consumers_sync();
+__device__ __forceinline__ uint4 load_relaxed(const u32* p) {
+    uint4 v;
+    asm volatile("ld.relaxed.gpu.global.v4.u32 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                 : "l"(p)
+                 : "memory");
+    return v;
 }
 
-// x of a product into shared memory as f32 halves, every load of a batch issued before any is
-// used. x is read through L2 (`ld.global.cg`): other SMs wrote it during this kernel.
-__device__ __forceinline__ void stage_x(const elem_t* x, int k, float4* x_lo, float4* x_hi) {
-    const int vectors = k / 8;
-    const uint4* src = reinterpret_cast<const uint4*>(x);
-    for (int base = threadIdx.x; base < vectors; base += 4 * CONSUMER_THREADS) {
-        uint4 v[4];
+__device__ __forceinline__ bool tagged(uint4 v, u32 tag) {
+    return (v.x >> 16) == tag && (v.y >> 16) == tag && (v.z >> 16) == tag && (v.w >> 16) == tag;
+}
+
+// Eight exchange words (one x vector) once all carry `tag`: re-read until they do.
+__device__ __forceinline__ void await_tagged(const u32* words, u32 tag, uint4& a, uint4& b) {
+    if (tagged(a, tag) && tagged(b, tag)) return;
+    const u64 start = global_time();
+    for (;;) {
+        __nanosleep(64);
+        a = load_relaxed(words);
+        b = load_relaxed(words + 4);
+        if (tagged(a, tag) && tagged(b, tag)) return;
+        trap_after_a_second(start);
+    }
+}
+
+// The low halves of eight exchange words as one vector of eight elements.
+__device__ __forceinline__ uint4 untag(uint4 a, uint4 b) {
+    return make_uint4((a.x & 0xffffu) | (a.y << 16), (a.z & 0xffffu) | (a.w << 16),
+                      (b.x & 0xffffu) | (b.y << 16), (b.z & 0xffffu) | (b.w << 16));
+}
+
+#define STAGE_BATCH 2
+
+// x of a product into shared memory as f32 halves: the token vector, or the exchange words of
+// the product before once they carry this launch's tag (which is how a consumer learns that the
+// product before is complete). Every load of a batch is issued before any is checked.
+__device__ __forceinline__ void stage_x(const StreamStep& s, u32 tag, float4* x_lo, float4* x_hi) {
+    const int vectors = s.k / 8;
+    for (int base = threadIdx.x; base < vectors; base += STAGE_BATCH * CONSUMER_THREADS) {
+        uint4 v[STAGE_BATCH];
+        if (s.x_xchg == nullptr) {
 #pragma unroll
-        for (int u = 0; u < 4; ++u) v[u] = __ldcg(&src[min(base + u * CONSUMER_THREADS, vectors - 1)]);
+            for (int u = 0; u < STAGE_BATCH; ++u)
+                v[u] = __ldg(reinterpret_cast<const uint4*>(s.x) + min(base + u * CONSUMER_THREADS, vectors - 1));
+        } else {
+            uint4 a[STAGE_BATCH], b[STAGE_BATCH];
 #pragma unroll
-        for (int u = 0; u < 4; ++u) {
+            for (int u = 0; u < STAGE_BATCH; ++u) {
+                const u32* words = s.x_xchg + 8 * min(base + u * CONSUMER_THREADS, vectors - 1);
+                a[u] = load_relaxed(words);
+                b[u] = load_relaxed(words + 4);
+            }
+#pragma unroll
+            for (int u = 0; u < STAGE_BATCH; ++u) {
+                await_tagged(s.x_xchg + 8 * min(base + u * CONSUMER_THREADS, vectors - 1), tag, a[u], b[u]);
+                v[u] = untag(a[u], b[u]);
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < STAGE_BATCH; ++u) {
             const int c = base + u * CONSUMER_THREADS;
             if (c < vectors) {
                 float f[8];
@@ -215,10 +262,11 @@ __device__ __forceinline__ float row_dot(const uint4* row, int vectors, const fl
     return warp_sum(acc);
 }
 
-// The consumers: for each product, wait for its input, stage it, then work this block's stages
-// of it. Row i of the block's share goes to warp i % CONSUMER_WARPS; every warp waits for every
-// stage and releases it (so that each release counts toward the right fill of the slot).
-__device__ void consume(const StreamStep* steps, int count, u32* counter, const unsigned char* ring,
+// The consumers: for each product, stage its input, then work this block's stages of it. Row i of
+// the block's share goes to warp i % CONSUMER_WARPS; every warp waits for every stage and
+// releases it (so that each release counts toward the right fill of the slot). A warp's first 32
+// biases of a product are requested (a lane each) before the input is waited for.
+__device__ void consume(const StreamStep* steps, int count, u32 tag, const unsigned char* ring,
                         int stages, int stage_bytes, u64* full, u64* empty, float4* x_lo,
                         float4* x_hi, u64* trace) {
     const int warp = threadIdx.x / 32;
@@ -226,46 +274,56 @@ __device__ void consume(const StreamStep* steps, int count, u32* counter, const 
     u32 seq = 0;
     for (int p = 0; p < count; ++p) {
         const StreamStep s = steps[p];
-        if (p > 0) wait_for_count(counter, (u32)p * gridDim.x);
+        const RowRange r = rows_of(s.n, p);
+        // This warp's rows are r.begin + warp + j · CONSUMER_WARPS; lane j holds bias j.
+        const int my_row = r.begin + warp + lane * CONSUMER_WARPS;
+        const float my_bias = (s.bias != nullptr && my_row < r.end) ? to_f32(s.bias[my_row]) : 0.0f;
         if (threadIdx.x == 0) stamp(trace, count, p, 0);
-        stage_x(s.x, s.k, x_lo, x_hi);
+        stage_x(s, tag, x_lo, x_hi);
         consumers_sync();
         if (threadIdx.x == 0) stamp(trace, count, p, 1);
 
-        const RowRange r = rows_of(s.n, p);
         const int per_stage = rows_per_stage(s.k, stage_bytes);
         const int vectors = s.k / 8;
         for (int first = r.begin; first < r.end; first += per_stage, ++seq) {
             const int slot = (int)(seq % stages);
             const int last = min(first + per_stage, r.end);
             stage_wait(&full[slot], (seq / stages) & 1);
-            if (threadIdx.x == 0 && first == r.begin) stamp(trace, count, p, 6);
+            if (threadIdx.x == 0 && first == r.begin) stamp(trace, count, p, 5);
             const uint4* stage = reinterpret_cast<const uint4*>(ring + (size_t)slot * stage_bytes);
             // This warp's first row at or after `first`.
             int row = first + ((warp - (first - r.begin)) % CONSUMER_WARPS + CONSUMER_WARPS) % CONSUMER_WARPS;
             for (; row < last; row += CONSUMER_WARPS) {
-                const float v = row_dot(stage + (size_t)(row - first) * vectors, vectors, x_lo, x_hi, lane);
-                if (lane == 0) s.y[row] = from_f32(s.bias != nullptr ? v + to_f32(s.bias[row]) : v);
+                float v = row_dot(stage + (size_t)(row - first) * vectors, vectors, x_lo, x_hi, lane);
+                if (s.bias != nullptr) {
+                    const int j = (row - r.begin) / CONSUMER_WARPS;
+                    const float b = __shfl_sync(0xffffffffu, my_bias, j & 31);
+                    v += j < 32 ? b : to_f32(s.bias[row]);
+                }
+                if (lane == 0) {
+                    const elem_t out = from_f32(v);
+                    s.y[row] = out;
+                    asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(s.y_xchg + row),
+                                 "r"((tag << 16) | (u32)out)
+                                 : "memory");
+                }
             }
             __syncwarp();
             if (lane == 0) barrier_arrive(&empty[slot]);
         }
-        // Every row of this block is written (and x is no longer read): count the block in.
+        // x is no longer read (the next product may restage it).
         consumers_sync();
-        if (threadIdx.x == 0) {
-            stamp(trace, count, p, 5);
-            asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(counter) : "memory");
-            stamp(trace, count, p, 2);
-        }
+        if (threadIdx.x == 0) stamp(trace, count, p, 2);
     }
 }
 
 extern "C" __global__ void __launch_bounds__((CONSUMER_WARPS + 1) * 32, 1)
-chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ counter,
-             int stages, int stage_bytes, int max_k, u64* __restrict__ trace) {
+chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ sync, int stages,
+             int stage_bytes, int max_k, u64* __restrict__ trace) {
     extern __shared__ __align__(128) unsigned char ring[];
     __shared__ __align__(8) u64 full[MAX_STAGES];
     __shared__ __align__(8) u64 empty[MAX_STAGES];
+    __shared__ u32 epoch;
     float4* x_lo = reinterpret_cast<float4*>(ring + (size_t)stages * stage_bytes);
     float4* x_hi = x_lo + max_k / 8;
 
@@ -277,10 +335,17 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
         // Make the initialised barriers visible to the copy engine before it signals them.
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
         asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+        epoch = __ldcg(&sync[0]);
     }
     __syncthreads();
     if (threadIdx.x < CONSUMER_THREADS) {
-        consume(steps, count, counter, ring, stages, stage_bytes, full, empty, x_lo, x_hi, trace);
+        const u32 tag = (epoch + 1) & 0xffffu;
+        consume(steps, count, tag, ring, stages, stage_bytes, full, empty, x_lo, x_hi, trace);
+        // The last block to finish advances the epoch: every block has read it by then.
+        if (threadIdx.x == 0 && atomicAdd(&sync[1], 1u) == gridDim.x - 1) {
+            sync[1] = 0;
+            atomicAdd(&sync[0], 1u);
+        }
     } else if (threadIdx.x == CONSUMER_THREADS) {
         produce(steps, count, ring, stages, stage_bytes, full, empty, trace);
     }

@@ -262,30 +262,29 @@ pub struct DecodeOutcome {
 pub struct ProductTrace {
     pub step: usize,
     pub role: String,
-    /// When the product's input was complete (the last block counted in the product before;
-    /// for the first product, the first block's start), from the first stamp of the run.
+    /// When the product's input was complete (the last block wrote its rows of the product
+    /// before; for the first product, the first block's start), from the first stamp of the run.
     pub input_ready_us: f64,
-    /// From then until the last block counted this product in: its span on the critical path.
+    /// From then until the last block had written this product's rows: its span on the
+    /// critical path.
     pub span_us: f64,
-    /// From input ready until a block saw it (the count's propagation).
-    pub seen_after_us: f64,
-    /// Staging x in shared memory.
+    /// From input ready until a block had x staged (the input's way through L2).
+    pub staged_after_us: f64,
+    /// From a block beginning the product to x staged (waiting for the input included).
     pub stage_x_us: f64,
-    /// Working the block's rows once x was staged, until it counted in: median and slowest block.
+    /// Working the block's rows once x was staged: median and slowest block.
     pub rows_us: f64,
     pub rows_max_us: f64,
     /// Of which: from x staged until warp 0 had the product's first stage (blocks with rows).
     pub first_stage_us: f64,
-    /// And the count's release after the rows were written.
-    pub release_us: f64,
     /// How long before x was staged the producer had issued the product's first copy (negative:
     /// after), over the blocks that own rows of it.
     pub producer_lead_us: f64,
 }
 
-/// Stamps a block records per product (persistent.cu's TRACE_STAMPS): input seen, x staged,
-/// counted in, first copy issued, last copy issued, rows written, first stage landed.
-pub const TRACE_STAMPS: usize = 7;
+/// Stamps a block records per product (persistent.cu's TRACE_STAMPS): begun, x staged, rows
+/// written, first copy issued, last copy issued, first stage landed.
+pub const TRACE_STAMPS: usize = 6;
 
 fn median(mut values: Vec<f64>) -> f64 {
     if values.is_empty() {
@@ -315,33 +314,30 @@ pub fn summarize_trace(
     let origin = (0..blocks).map(|b| at(b, 0, 0)).min().unwrap_or(0);
     let us = |t: u64, from: u64| (t as f64 - from as f64) / 1e3;
     let done = |p: usize| (0..blocks).map(|b| at(b, p, 2)).max().unwrap_or(0);
+    // The median over the blocks with a stamp `which` (0: the block owns no row of `p`).
+    let over_owners = |p: usize, which: usize, from: usize| {
+        median(
+            (0..blocks)
+                .filter(|&b| at(b, p, which) != 0)
+                .map(|b| us(at(b, p, which), at(b, p, from)))
+                .collect(),
+        )
+    };
     Ok((0..count)
         .map(|p| {
             let ready = if p == 0 { origin } else { done(p - 1) };
-            let per_block = |f: &dyn Fn(usize) -> f64| median((0..blocks).map(f).collect());
             let rows: Vec<f64> = (0..blocks).map(|b| us(at(b, p, 2), at(b, p, 1))).collect();
             ProductTrace {
                 step: p,
                 role: chain.steps[p].role.clone(),
                 input_ready_us: us(ready, origin),
                 span_us: us(done(p), ready),
-                seen_after_us: per_block(&|b| us(at(b, p, 0), ready)),
-                stage_x_us: per_block(&|b| us(at(b, p, 1), at(b, p, 0))),
+                staged_after_us: median((0..blocks).map(|b| us(at(b, p, 1), ready)).collect()),
+                stage_x_us: median((0..blocks).map(|b| us(at(b, p, 1), at(b, p, 0))).collect()),
                 rows_us: median(rows.clone()),
                 rows_max_us: rows.iter().copied().fold(f64::NAN, f64::max),
-                first_stage_us: median(
-                    (0..blocks)
-                        .filter(|&b| at(b, p, 6) != 0)
-                        .map(|b| us(at(b, p, 6), at(b, p, 1)))
-                        .collect(),
-                ),
-                release_us: per_block(&|b| us(at(b, p, 2), at(b, p, 5))),
-                producer_lead_us: median(
-                    (0..blocks)
-                        .filter(|&b| at(b, p, 3) != 0)
-                        .map(|b| us(at(b, p, 1), at(b, p, 3)))
-                        .collect(),
-                ),
+                first_stage_us: over_owners(p, 5, 1),
+                producer_lead_us: -over_owners(p, 3, 1),
             }
         })
         .collect())
@@ -382,13 +378,13 @@ mod tests {
         let set = embedded_set("qwen2.5-0.5b").unwrap();
         let mut chain = Chain::from_set(&set, 1).unwrap();
         chain.steps.truncate(2);
-        // Two blocks, two products; stamps in ns: seen, staged, counted in, first copy, last
-        // copy, rows written, first stage landed.
+        // Two blocks, two products; stamps in ns: begun, staged, rows written, first copy,
+        // last copy, first stage landed.
         let stamps: Vec<u64> = [
-            [1_000, 1_500, 4_000, 500, 600, 3_500, 1_600], // block 0, product 0
-            [6_000, 6_500, 8_000, 2_000, 2_100, 7_000, 6_600], // block 0, product 1
-            [1_200, 1_700, 5_000, 0, 0, 4_800, 0],         // block 1, product 0: no rows
-            [5_600, 6_600, 9_000, 3_000, 3_100, 8_800, 7_000], // block 1, product 1
+            [1_000, 1_500, 4_000, 500, 600, 1_600], // block 0, product 0
+            [6_000, 6_500, 8_000, 2_000, 2_100, 6_600], // block 0, product 1
+            [1_200, 1_700, 5_000, 0, 0, 0],         // block 1, product 0: no rows
+            [5_600, 6_600, 9_000, 3_000, 3_100, 7_000], // block 1, product 1
         ]
         .concat();
         assert!(summarize_trace(&chain, 3, &stamps).is_err());
@@ -402,13 +398,11 @@ mod tests {
         // Only block 0 owns rows: staged at 1500, first copy at 500, first stage at 1600.
         assert_eq!(first.producer_lead_us, 1.0);
         assert_eq!(first.first_stage_us, 0.1);
-        // Releases of 0.5 and 0.2 µs: the upper median.
-        assert_eq!(first.release_us, 0.5);
         let second = &trace[1];
         assert_eq!(second.input_ready_us, 4.0);
         assert_eq!(second.span_us, 4.0); // 5000 to 9000
-                                         // Medians of two take the upper value: seen 1.0 and 0.6 after 5000 -> 1.0.
-        assert_eq!(second.seen_after_us, 1.0);
+                                         // Medians of two take the upper value: staged 1.5 and 1.6 after 5000 -> 1.6.
+        assert_eq!(second.staged_after_us, 1.6);
         assert_eq!(second.stage_x_us, 1.0);
         assert_eq!(second.rows_us, 2.4);
     }

@@ -244,21 +244,25 @@ struct Persistent {
     kernel: PersistentKernel,
 }
 
-/// One product's descriptor, laid out as persistent.cu's `StreamStep` (4 pointers, 2 ints).
+/// One product's descriptor, laid out as persistent.cu's `StreamStep` (6 pointers, 2 ints).
 struct StreamStep {
     w: u64,
+    /// The token vector, when `x_xchg` is 0.
     x: u64,
+    /// Else the exchange words of the step whose output x is.
+    x_xchg: u64,
     y: u64,
+    y_xchg: u64,
     bias: u64,
     n: i32,
     k: i32,
 }
 
 impl StreamStep {
-    const BYTES: usize = 4 * 8 + 2 * 4;
+    const BYTES: usize = 6 * 8 + 2 * 4;
 
     fn write(&self, out: &mut Vec<u8>) {
-        for p in [self.w, self.x, self.y, self.bias] {
+        for p in [self.w, self.x, self.x_xchg, self.y, self.y_xchg, self.bias] {
             out.extend_from_slice(&p.to_le_bytes());
         }
         for v in [self.n, self.k] {
@@ -267,14 +271,14 @@ impl StreamStep {
     }
 }
 
-/// A persistent run for one set of operands: the descriptors and the blocks' count, zeroed
-/// before each launch.
+/// A persistent run for one set of operands: the descriptors, every step's exchange words and
+/// the kernel's two sync words (epoch, blocks finished), zeroed once here.
 struct PersistentRun<'a> {
     kernel: &'a PersistentKernel,
     _steps: CudaSlice<u8>,
-    _counter: CudaSlice<u8>,
+    _words: CudaSlice<u32>,
     steps_ptr: u64,
-    counter_ptr: u64,
+    sync_ptr: u64,
     count: i32,
     /// Where the kernel records its stamps (`crate::decode::TRACE_STAMPS` a block and
     /// product), or 0 for none.
@@ -320,19 +324,38 @@ impl Persistent {
         Ok(Persistent { kernel })
     }
 
-    /// The descriptors of every step, for operands `ops`.
+    /// The descriptors of every step, for operands `ops`, and the exchange words.
     fn for_operands(
         &self,
         stream: &Arc<CudaStream>,
         chain: &Chain,
         ops: &[Operands],
     ) -> Result<PersistentRun<'_>, String> {
+        use cudarc::driver::DevicePtr;
+        // Two sync words, then each step's n exchange words.
+        let mut offsets = Vec::with_capacity(chain.steps.len());
+        let mut words = 2usize;
+        for step in &chain.steps {
+            offsets.push(words);
+            words += step.problem.n();
+        }
+        let exchange = stream
+            .alloc_zeros::<u32>(words)
+            .map_err(|e| format!("allocating the persistent exchange words: {e}"))?;
+        let base = exchange.device_ptr(stream).0;
+        let xchg = |i: usize| base + 4 * offsets[i] as u64;
         let mut bytes = Vec::with_capacity(chain.steps.len() * StreamStep::BYTES);
-        for (step, op) in chain.steps.iter().zip(ops) {
+        for (i, (step, op)) in chain.steps.iter().zip(ops).enumerate() {
+            let (x, x_xchg) = match step.input {
+                Input::Tokens => (op.x, 0),
+                Input::Output { step: j } => (0, xchg(j)),
+            };
             StreamStep {
                 w: op.w,
-                x: op.x,
+                x,
+                x_xchg,
                 y: op.y,
+                y_xchg: xchg(i),
                 bias: op.bias,
                 n: step.problem.n() as i32,
                 k: step.problem.k() as i32,
@@ -342,13 +365,12 @@ impl Persistent {
         let steps = stream
             .clone_htod(&bytes)
             .map_err(|e| format!("copying the persistent steps: {e}"))?;
-        let counter = alloc(stream, 4, "the persistent kernel's count")?;
         Ok(PersistentRun {
             kernel: &self.kernel,
             steps_ptr: ptr(stream, &steps),
             _steps: steps,
-            counter_ptr: ptr(stream, &counter),
-            _counter: counter,
+            sync_ptr: base,
+            _words: exchange,
             count: chain.steps.len() as i32,
             trace_ptr: 0,
         })
@@ -356,29 +378,26 @@ impl Persistent {
 }
 
 impl PersistentRun<'_> {
-    /// Zero the count and run the kernel.
+    /// Run the kernel: one launch, nothing to reset (the exchange words carry each launch's tag).
     fn issue(&self, stream: &CudaStream) -> Result<(), String> {
-        // SAFETY: the count is one live u32.
-        unsafe { drv::memset_d8_async(self.counter_ptr, 0, 4, stream.cu_stream()) }
-            .map_err(|e| format!("zeroing the persistent count: {e}"))?;
         let k = self.kernel;
-        let (steps, count, counter) = (self.steps_ptr, self.count, self.counter_ptr);
+        let (steps, count, sync) = (self.steps_ptr, self.count, self.sync_ptr);
         let (stages, stage_bytes, max_k) = (k.stages as i32, k.stage_bytes as i32, k.max_k as i32);
         let trace = self.trace_ptr;
         let mut params = [
             &steps as *const u64 as *mut c_void,
             &count as *const i32 as *mut c_void,
-            &counter as *const u64 as *mut c_void,
+            &sync as *const u64 as *mut c_void,
             &stages as *const i32 as *mut c_void,
             &stage_bytes as *const i32 as *mut c_void,
             &max_k as *const i32 as *mut c_void,
             &trace as *const u64 as *mut c_void,
         ];
-        // SAFETY: chain_stream(const StreamStep*, int, u32*, int, int, int, u64*), with descriptors
-        // made for these operands and the ring and x the launch's shared memory was sized for.
-        // The trace, when set, holds TRACE_STAMPS stamps a block and product. Cooperative: the
-        // kernel's waits need every block resident at once, and the driver refuses the launch
-        // otherwise.
+        // SAFETY: chain_stream(const StreamStep*, int, u32*, int, int, int, u64*), with
+        // descriptors and exchange words made for these operands and the ring and x the
+        // launch's shared memory was sized for. The trace, when set, holds TRACE_STAMPS stamps
+        // a block and product. Cooperative: the kernel's waits need every block resident at
+        // once, and the driver refuses the launch otherwise.
         unsafe { launch_cooperative(stream, &k.func, k.config, &mut params) }
             .map_err(|e| format!("launching the persistent kernel: {e}"))
     }
@@ -626,20 +645,22 @@ mod tests {
         let step = StreamStep {
             w: 1,
             x: 2,
-            y: 3,
-            bias: 4,
-            n: 5,
-            k: 6,
+            x_xchg: 3,
+            y: 4,
+            y_xchg: 5,
+            bias: 6,
+            n: 7,
+            k: 8,
         };
         step.write(&mut bytes);
         step.write(&mut bytes);
-        // persistent.cu static_asserts sizeof(StreamStep) == 40.
-        assert_eq!(StreamStep::BYTES, 40);
+        // persistent.cu static_asserts sizeof(StreamStep) == 56.
+        assert_eq!(StreamStep::BYTES, 56);
         assert_eq!(bytes.len(), 2 * StreamStep::BYTES);
-        // The second descriptor starts with its w; the ints come after the four pointers.
-        assert_eq!(&bytes[40..48], &1u64.to_le_bytes());
-        assert_eq!(&bytes[24..32], &4u64.to_le_bytes());
-        assert_eq!(&bytes[32..36], &5i32.to_le_bytes());
-        assert_eq!(&bytes[36..40], &6i32.to_le_bytes());
+        // The second descriptor starts with its w; the ints come after the six pointers.
+        assert_eq!(&bytes[56..64], &1u64.to_le_bytes());
+        assert_eq!(&bytes[40..48], &6u64.to_le_bytes());
+        assert_eq!(&bytes[48..52], &7i32.to_le_bytes());
+        assert_eq!(&bytes[52..56], &8i32.to_le_bytes());
     }
 }

@@ -311,11 +311,12 @@ impl CudaBackend {
             )));
         }
         let x_bytes = (max_k * 4) as u32;
-        // The static mbarriers (16 bytes a stage) come out of the same budget.
+        // The kernel's static shared memory (mbarriers, 16 bytes a stage, and a word) comes out
+        // of the same budget; 1 KB covers it.
         let budget = self
             .facts
             .shared_per_block_optin
-            .saturating_sub(x_bytes + 16 * kernels::PERSISTENT_MAX_STAGES);
+            .saturating_sub(x_bytes + 1024);
         let stages = (budget / stage_bytes).min(kernels::PERSISTENT_MAX_STAGES);
         if stages < 2 {
             return Err(RunError::new(format!(
