@@ -71,7 +71,7 @@
 struct StreamStep {
     const elem_t* w;       // [n, k]
     const elem_t* x;       // [k]: the token vector, when x_xchg is null
-    const u32* x_xchg;     // else the exchange words of the step whose output x is
+    const u32* x_xchg;     // else the exchange words of the step whose output x is (16-byte aligned)
     elem_t* y;             // [n]
     u32* y_xchg;           // [n]: this step's exchange words
     const elem_t* bias;    // [n] or null

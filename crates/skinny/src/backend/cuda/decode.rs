@@ -332,12 +332,13 @@ impl Persistent {
         ops: &[Operands],
     ) -> Result<PersistentRun<'_>, String> {
         use cudarc::driver::DevicePtr;
-        // Two sync words, then each step's n exchange words.
+        // Two sync words, then each step's n exchange words, each run 16-byte aligned (the
+        // kernel reads them four at a time).
         let mut offsets = Vec::with_capacity(chain.steps.len());
-        let mut words = 2usize;
+        let mut words = 4usize;
         for step in &chain.steps {
             offsets.push(words);
-            words += step.problem.n();
+            words += step.problem.n().next_multiple_of(4);
         }
         let exchange = stream
             .alloc_zeros::<u32>(words)
