@@ -147,10 +147,11 @@ fn print_trace(trace: &[ProductTrace]) {
         "span",
         "x staged after",
         "stage x",
-        "rows (median)",
+        "rows (mean)",
         "rows (slowest)",
         "first stage",
-        "producer lead",
+        "stage waits",
+        "copies lead (first, last)",
     ]);
     for role in roles {
         let of_role: Vec<&ProductTrace> = trace.iter().filter(|t| t.role == role).collect();
@@ -166,7 +167,12 @@ fn print_trace(trace: &[ProductTrace]) {
             format!("{:.2}", mean(|t| t.rows_us)),
             format!("{:.2}", mean(|t| t.rows_max_us)),
             format!("{:.2}", mean(|t| t.first_stage_us)),
-            format!("{:.2}", mean(|t| t.producer_lead_us)),
+            format!("{:.2}", mean(|t| t.stage_waits_us)),
+            format!(
+                "{:.2}, {:.2}",
+                mean(|t| t.producer_lead_us),
+                mean(|t| t.last_copy_lead_us)
+            ),
         ]);
     }
     println!("{table}");

@@ -68,6 +68,23 @@ __device__ __forceinline__ void unpack8(uint4 v, float out[8]) {
 }
 #endif
 
+#if defined(SKINNY_BF16)
+#define MMA_AB "bf16.bf16"
+#elif defined(SKINNY_F16)
+#define MMA_AB "f16.f16"
+#endif
+
+#ifdef MMA_AB
+// d += A·B for one m16n8k16 tensor-core tile (mma.cu, persistent.cu), f32 accumulation.
+__device__ __forceinline__ void mma_16816(float d[4], u32 a0, u32 a1, u32 a2, u32 a3, u32 b0,
+                                          u32 b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." MMA_AB ".f32 "
+                 "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+#endif
+
 __device__ __forceinline__ float warp_sum(float v) {
 #pragma unroll
     for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);

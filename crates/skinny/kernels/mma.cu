@@ -47,22 +47,8 @@ constexpr int STEP_VECTORS = 4 * SPAN;
 #define MAX_M 16
 #endif
 
-#if defined(SKINNY_BF16)
-#define MMA_AB "bf16.bf16"
-#elif defined(SKINNY_F16)
-#define MMA_AB "f16.f16"
-#endif
-
+// The rest is for 16-bit elements (MMA_AB and mma_16816 are in common.cuh).
 #ifdef MMA_AB
-// d += A·B for one m16n8k16 tile, f32 accumulation.
-__device__ __forceinline__ void mma_16816(float d[4], u32 a0, u32 a1, u32 a2, u32 a3, u32 b0,
-                                          u32 b1) {
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." MMA_AB ".f32 "
-                 "{%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\n"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-                 : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-}
-
 // Load order is set by the loop structure below (unconditional loads, double-buffered), not by
 // `volatile`: ptxas reorders SASS regardless, and with a bounds check per load it issued each
 // load next to its mma (one load in flight a warp, 4-10× slower on the H200, 2026-11-21).

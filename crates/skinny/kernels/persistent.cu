@@ -13,10 +13,11 @@
 // run of bytes), and one producer thread a block streams those runs, product after product,
 // through a ring of shared-memory stages with `cp.async.bulk`, as fast as the consumers free the
 // stages. The consumer warps wait for a product's input, stage x in shared memory, and work the
-// stages: a warp per row, written straight to y with its bias (a row never spans SMs, so there
-// are no atomics and no second pass). While they wait, the ring goes on filling with the next
-// products' weights, so the DRAM stream runs across product boundaries; on Qwen a SM's ring
-// (~190 KB) holds most of a layer's share (~225 KB).
+// stages on the tensor cores: tiles of 16 rows against x (m16n8k16, x in every column of B), a
+// tile split along k between warps when a stage has few rows, written straight to y with the
+// bias (a row never spans SMs, so there is no second pass over global memory). While they wait,
+// the ring goes on filling with the next products' weights, so the DRAM stream runs across
+// product boundaries; on Qwen a SM's ring (~190 KB) holds most of a layer's share (~225 KB).
 //
 // How a product's input is known to be complete: every output is also written to an exchange
 // word, its 16 bits next to a 16-bit tag of the launch (`xchg`, 32-bit stores, which a reader
@@ -33,21 +34,24 @@
 //   a qwen token, slower than the graph chain (452).
 // - v5a (session 6): the copy-engine ring above, inputs known by a grid count (release/acquire):
 //   586–596 µs; the release was 0.6–2.6 µs of each product.
-// - v5b (this one): inputs known by tagged exchange words; each warp's biases requested before
-//   its input is waited for.
+// - v5b: inputs known by tagged exchange words: 500 µs. Its trace showed the consumers, a warp
+//   per row on the CUDA cores, as the bottleneck: warp 0 waited ~1 µs of gate_up's 5.9 for
+//   stages, the rest was arithmetic (27 GB/s a SM of 896-element rows, against ~35 of DRAM).
+// - v5c (this one): the consumers on the tensor cores (about a sixth of the instructions per
+//   byte); x kept as 16-bit values; the biases staged in shared memory before the input is
+//   awaited.
 //
 // Layout of a block: CONSUMER_WARPS consumer warps, then one producer warp (lane 0 issues the
-// copies). Dynamic shared memory: the ring (`stages` × `stage_bytes`), then x as f32 in two
-// halves (elements 8c..8c+3 of vector c in `x_lo[c]`, 8c+4..8c+7 in `x_hi[c]`, so that a warp's
-// reads of both are contiguous, like its reads of W). All blocks must be resident at once (the
-// host launches cooperatively); a wait longer than a second traps, so a misuse is an error, not a
-// hang.
+// copies). Dynamic shared memory: the ring (`stages` × `stage_bytes`), then x (k 16-bit
+// values). All blocks must be resident at once (the host launches cooperatively); a wait longer
+// than a second traps, so a misuse is an error, not a hang.
 //
 // Trace (`skinny decode --persistent` reports it): when `trace` is not null, each block records
 // globaltimer stamps per product p at trace[(blockIdx.x · count + p) · TRACE_STAMPS + i]: i = 0
 // the block begins p, 1 x staged (the input complete), 2 its rows written, 3 the producer's first
-// copy of p issued, 4 its last, 5 warp 0's first stage of p landed. (The H200's globaltimer ticks
-// about once a microsecond: single stamps are coarse, medians and means over products less so.)
+// copy of p issued, 4 its last, 5 warp 0's first stage of p landed, 6 the nanoseconds warp 0
+// spent waiting for p's stages to land (a sum, not a stamp). (The H200's globaltimer ticks
+// about once a microsecond: single stamps are coarse; means over blocks and products less so.)
 //
 // Needs m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), a row
 // that fits a stage (k · 2 ≤ stage_bytes), and 16-bit elements. Parameters: CONSUMER_WARPS,
@@ -57,15 +61,21 @@
 #define CONSUMER_WARPS 16
 #endif
 #ifndef MAX_STAGES
-#define MAX_STAGES 16
+#define MAX_STAGES 8
 #endif
 #define CONSUMER_THREADS (CONSUMER_WARPS * 32)
 // Named barrier 1: the consumer warps only (the producer never joins it).
 #define CONSUMER_BARRIER 1
-// Vectors a lane loads from shared memory before using them.
-#define ROW_BATCH 4
+// Rows of a tensor-core tile, and the most rows of a stage whose tiles are split along k (their
+// partial sums meet in shared memory).
+#define TILE_ROWS 16
+#define SPLIT_ROWS_CAP 128
+// A product's biases a block keeps in shared memory (more rows read theirs from global memory).
+#define BIAS_CAP 512
+// 32-element k blocks a split takes at least.
+#define MIN_SPLIT_BLOCKS 4
 // Stamps a block records per product when tracing.
-#define TRACE_STAMPS 6
+#define TRACE_STAMPS 7
 
 // One product of the chain; written by the host (`StreamStep` in decode.rs), same layout.
 struct StreamStep {
@@ -129,8 +139,11 @@ __device__ __forceinline__ RowRange rows_of(int n, int product) {
     return RowRange{begin, begin + base + (turn < extra ? 1 : 0)};
 }
 
+// Rows a stage holds: whole rows, a multiple of TILE_ROWS when there are that many (so that no
+// tile is mostly empty).
 __device__ __forceinline__ int rows_per_stage(int k, int stage_bytes) {
-    return stage_bytes / (k * (int)sizeof(elem_t));
+    const int fit = stage_bytes / (k * (int)sizeof(elem_t));
+    return fit >= TILE_ROWS ? fit / TILE_ROWS * TILE_ROWS : fit;
 }
 
 // The producer: every product's rows of this block, in chain order, a stage at a time; a stage
@@ -195,10 +208,11 @@ __device__ __forceinline__ uint4 untag(uint4 a, uint4 b) {
 
 #define STAGE_BATCH 2
 
-// x of a product into shared memory as f32 halves: the token vector, or the exchange words of
-// the product before once they carry this launch's tag (which is how a consumer learns that the
-// product before is complete). Every load of a batch is issued before any is checked.
-__device__ __forceinline__ void stage_x(const StreamStep& s, u32 tag, float4* x_lo, float4* x_hi) {
+// x of a product into shared memory, as it is (16-bit elements): the token vector, or the
+// exchange words of the product before once they carry this launch's tag (which is how a consumer
+// learns that the product before is complete). Every load of a batch is issued before any is
+// checked.
+__device__ __forceinline__ void stage_x(const StreamStep& s, u32 tag, uint4* xs) {
     const int vectors = s.k / 8;
     for (int base = threadIdx.x; base < vectors; base += STAGE_BATCH * CONSUMER_THREADS) {
         uint4 v[STAGE_BATCH];
@@ -223,95 +237,140 @@ __device__ __forceinline__ void stage_x(const StreamStep& s, u32 tag, float4* x_
 #pragma unroll
         for (int u = 0; u < STAGE_BATCH; ++u) {
             const int c = base + u * CONSUMER_THREADS;
-            if (c < vectors) {
-                float f[8];
-                unpack8(v[u], f);
-                x_lo[c] = make_float4(f[0], f[1], f[2], f[3]);
-                x_hi[c] = make_float4(f[4], f[5], f[6], f[7]);
-            }
+            if (c < vectors) xs[c] = v[u];
         }
     }
 }
 
-__device__ __forceinline__ float dot_vector(uint4 wv, float4 lo, float4 hi) {
-    float w[8];
-    unpack8(wv, w);
-    float acc = w[0] * lo.x;
-    acc = fmaf(w[1], lo.y, acc);
-    acc = fmaf(w[2], lo.z, acc);
-    acc = fmaf(w[3], lo.w, acc);
-    acc = fmaf(w[4], hi.x, acc);
-    acc = fmaf(w[5], hi.y, acc);
-    acc = fmaf(w[6], hi.z, acc);
-    return fmaf(w[7], hi.w, acc);
-}
-
-// One row (in shared memory) against x: a warp's dot product, summed over its lanes.
-__device__ __forceinline__ float row_dot(const uint4* row, int vectors, const float4* x_lo,
-                                         const float4* x_hi, int lane) {
-    float acc = 0.0f;
-    int c = lane;
-    for (; c + (ROW_BATCH - 1) * 32 < vectors; c += ROW_BATCH * 32) {
-        uint4 wv[ROW_BATCH];
-#pragma unroll
-        for (int u = 0; u < ROW_BATCH; ++u) wv[u] = row[c + u * 32];
-#pragma unroll
-        for (int u = 0; u < ROW_BATCH; ++u) acc += dot_vector(wv[u], x_lo[c + u * 32], x_hi[c + u * 32]);
+// One tile of TILE_ROWS rows of a stage against x over 32-element k blocks [kb0, kb1), on the
+// tensor cores (m16n8k16, f32 accumulation). Lane (g, t) = (lane / 4, lane % 4) loads 16 bytes
+// of rows g and g + 8 at vector 4·kb + t, and x's vector 4·kb + t for every column of B: k is
+// permuted inside the block (slots 2t, 2t + 1, 2t + 8, 2t + 9 of the first mma hold elements
+// 8t .. 8t + 3, those of the second 8t + 4 .. 8t + 7), identically for W and x, so the sums are
+// the dot products, and every column of the result is the same. Rows past the stage's end are
+// read as its last row (their sums are not used); a k block past `vectors` reads zeros.
+__device__ __forceinline__ void tile_dot(const uint4* stage, int rows, int vectors, const uint4* xs,
+                                         int tile, int kb0, int kb1, int lane, float (&c)[4]) {
+    const int g = lane / 4, t = lane % 4;
+    const uint4* wa = stage + (size_t)min(tile * TILE_ROWS + g, rows - 1) * vectors + t;
+    const uint4* wb = stage + (size_t)min(tile * TILE_ROWS + g + 8, rows - 1) * vectors + t;
+    const uint4* xv = xs + t;
+    const int full_blocks = min(kb1, vectors / 4);
+    int kb = kb0;
+#pragma unroll 4
+    for (; kb < full_blocks; ++kb) {
+        const uint4 a = wa[4 * kb], b = wb[4 * kb], x = xv[4 * kb];
+        mma_16816(c, a.x, b.x, a.y, b.y, x.x, x.y);
+        mma_16816(c, a.z, b.z, a.w, b.w, x.z, x.w);
     }
-    for (; c < vectors; c += 32) acc += dot_vector(row[c], x_lo[c], x_hi[c]);
-    return warp_sum(acc);
+    if (kb < kb1) {  // the last, partial block
+        const bool in = 4 * kb + t < vectors;
+        const uint4 zero = make_uint4(0, 0, 0, 0);
+        const uint4 a = in ? wa[4 * kb] : zero, b = in ? wb[4 * kb] : zero, x = in ? xv[4 * kb] : zero;
+        mma_16816(c, a.x, b.x, a.y, b.y, x.x, x.y);
+        mma_16816(c, a.z, b.z, a.w, b.w, x.z, x.w);
+    }
 }
 
-// The consumers: for each product, stage its input, then work this block's stages of it. Row i of
-// the block's share goes to warp i % CONSUMER_WARPS; every warp waits for every stage and
-// releases it (so that each release counts toward the right fill of the slot). A warp's first 32
-// biases of a product are requested (a lane each) before the input is waited for.
+// Row `row` of a product done: y (with its bias) and the exchange word the next product waits on.
+__device__ __forceinline__ void write_output(const StreamStep& s, int row, float v, u32 tag,
+                                             const float* bias_s, int bias_first) {
+    if (s.bias != nullptr) {
+        const int j = row - bias_first;
+        v += j < BIAS_CAP ? bias_s[j] : to_f32(s.bias[row]);
+    }
+    const elem_t out = from_f32(v);
+    s.y[row] = out;
+    asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(s.y_xchg + row), "r"((tag << 16) | (u32)out)
+                 : "memory");
+}
+
+// Splits along k for a stage of `tiles` tiles: enough to give every warp work, each split at
+// least MIN_SPLIT_BLOCKS k blocks; none when the stage has more than SPLIT_ROWS_CAP rows.
+__device__ __forceinline__ int splits_for(int tiles, int k_blocks) {
+    if (tiles * TILE_ROWS > SPLIT_ROWS_CAP) return 1;
+    return max(1, min(CONSUMER_WARPS / tiles, k_blocks / MIN_SPLIT_BLOCKS));
+}
+
+// The consumers: for each product, stage its input, then work this block's stages of it. A stage
+// of R rows is cut into tiles of TILE_ROWS rows, each tile into `splits` ranges of k; these items
+// go round the warps, continuing from where the previous stage's left off. A tile split along k
+// adds its partial sums into shared memory, and the item that completes the stage (the last to
+// count itself in) writes the stage's outputs. Every warp waits for every stage and releases it,
+// so that each release counts toward the right fill of the slot.
 __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsigned char* ring,
-                        int stages, int stage_bytes, u64* full, u64* empty, float4* x_lo,
-                        float4* x_hi, u64* trace) {
+                        int stages, int stage_bytes, u64* full, u64* empty, uint4* xs,
+                        float (*partial)[SPLIT_ROWS_CAP], u32* finished, float* bias_s, u64* trace) {
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
     u32 seq = 0;
+    int next_warp = 0;  // the warp that takes the next item
     for (int p = 0; p < count; ++p) {
         const StreamStep s = steps[p];
         const RowRange r = rows_of(s.n, p);
-        // This warp's rows are r.begin + warp + j · CONSUMER_WARPS; lane j holds bias j.
-        const int my_row = r.begin + warp + lane * CONSUMER_WARPS;
-        const float my_bias = (s.bias != nullptr && my_row < r.end) ? to_f32(s.bias[my_row]) : 0.0f;
         if (threadIdx.x == 0) stamp(trace, count, p, 0);
-        stage_x(s, tag, x_lo, x_hi);
+        // The biases do not depend on the input: requested before it is awaited.
+        if (s.bias != nullptr)
+            for (int j = threadIdx.x; j < min(r.end - r.begin, BIAS_CAP); j += CONSUMER_THREADS)
+                bias_s[j] = to_f32(s.bias[r.begin + j]);
+        stage_x(s, tag, xs);
         consumers_sync();
         if (threadIdx.x == 0) stamp(trace, count, p, 1);
 
         const int per_stage = rows_per_stage(s.k, stage_bytes);
         const int vectors = s.k / 8;
+        const int k_blocks = (vectors + 3) / 4;
         for (int first = r.begin; first < r.end; first += per_stage, ++seq) {
             const int slot = (int)(seq % stages);
-            const int last = min(first + per_stage, r.end);
+            const int rows = min(per_stage, r.end - first);
+            const int tiles = (rows + TILE_ROWS - 1) / TILE_ROWS;
+            const int splits = splits_for(tiles, k_blocks);
+            const int items = tiles * splits;
+            const u64 wait_start = trace != nullptr ? global_time() : 0;
             stage_wait(&full[slot], (seq / stages) & 1);
-            if (threadIdx.x == 0 && first == r.begin) stamp(trace, count, p, 5);
+            if (threadIdx.x == 0 && trace != nullptr) {
+                const u64 now = global_time();
+                u64* at = trace + ((size_t)blockIdx.x * count + p) * TRACE_STAMPS;
+                if (first == r.begin) at[5] = now;
+                at[6] += now - wait_start;
+            }
             const uint4* stage = reinterpret_cast<const uint4*>(ring + (size_t)slot * stage_bytes);
-            // This warp's first row at or after `first`.
-            int row = first + ((warp - (first - r.begin)) % CONSUMER_WARPS + CONSUMER_WARPS) % CONSUMER_WARPS;
-            for (; row < last; row += CONSUMER_WARPS) {
-                float v = row_dot(stage + (size_t)(row - first) * vectors, vectors, x_lo, x_hi, lane);
-                if (s.bias != nullptr) {
-                    const int j = (row - r.begin) / CONSUMER_WARPS;
-                    const float b = __shfl_sync(0xffffffffu, my_bias, j & 31);
-                    v += j < 32 ? b : to_f32(s.bias[row]);
+            for (int item = (warp - next_warp + CONSUMER_WARPS) % CONSUMER_WARPS; item < items;
+                 item += CONSUMER_WARPS) {
+                const int tile = item / splits, split = item % splits;
+                float c[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+                tile_dot(stage, rows, vectors, xs, tile, k_blocks * split / splits,
+                         k_blocks * (split + 1) / splits, lane, c);
+                // Lanes t = 0 hold rows g (c[0]) and g + 8 (c[2]) of the tile.
+                const int r0 = tile * TILE_ROWS + lane / 4, r1 = r0 + 8;
+                if (splits == 1) {
+                    if (lane % 4 == 0 && r0 < rows) write_output(s, first + r0, c[0], tag, bias_s, r.begin);
+                    if (lane % 4 == 0 && r1 < rows) write_output(s, first + r1, c[2], tag, bias_s, r.begin);
+                    continue;
                 }
+                if (lane % 4 == 0 && r0 < rows) atomicAdd(&partial[slot][r0], c[0]);
+                if (lane % 4 == 0 && r1 < rows) atomicAdd(&partial[slot][r1], c[2]);
+                __syncwarp();
+                u32 done = 0;
                 if (lane == 0) {
-                    const elem_t out = from_f32(v);
-                    s.y[row] = out;
-                    asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(s.y_xchg + row),
-                                 "r"((tag << 16) | (u32)out)
-                                 : "memory");
+                    __threadfence_block();
+                    done = atomicAdd(&finished[slot], 1u) + 1;
+                }
+                if (__shfl_sync(0xffffffffu, done, 0) == (u32)items) {
+                    // The stage's last item: every partial sum is in; write and clear them.
+                    __threadfence_block();
+                    for (int j = lane; j < rows; j += 32) {
+                        const float v = atomicExch(&partial[slot][j], 0.0f);
+                        write_output(s, first + j, v, tag, bias_s, r.begin);
+                    }
+                    if (lane == 0) finished[slot] = 0;
                 }
             }
+            next_warp = (next_warp + items) % CONSUMER_WARPS;
             __syncwarp();
             if (lane == 0) barrier_arrive(&empty[slot]);
         }
-        // x is no longer read (the next product may restage it).
+        // x and the biases are no longer read (the next product may restage them).
         consumers_sync();
         if (threadIdx.x == 0) stamp(trace, count, p, 2);
     }
@@ -319,14 +378,18 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
 
 extern "C" __global__ void __launch_bounds__((CONSUMER_WARPS + 1) * 32, 1)
 chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ sync, int stages,
-             int stage_bytes, int max_k, u64* __restrict__ trace) {
+             int stage_bytes, u64* __restrict__ trace) {
     extern __shared__ __align__(128) unsigned char ring[];
     __shared__ __align__(8) u64 full[MAX_STAGES];
     __shared__ __align__(8) u64 empty[MAX_STAGES];
+    __shared__ float partial[MAX_STAGES][SPLIT_ROWS_CAP];
+    __shared__ u32 finished[MAX_STAGES];
+    __shared__ float bias_s[BIAS_CAP];
     __shared__ u32 epoch;
-    float4* x_lo = reinterpret_cast<float4*>(ring + (size_t)stages * stage_bytes);
-    float4* x_hi = x_lo + max_k / 8;
+    uint4* xs = reinterpret_cast<uint4*>(ring + (size_t)stages * stage_bytes);
 
+    for (int i = threadIdx.x; i < MAX_STAGES * SPLIT_ROWS_CAP; i += blockDim.x) (&partial[0][0])[i] = 0.0f;
+    if (threadIdx.x < MAX_STAGES) finished[threadIdx.x] = 0;
     if (threadIdx.x == 0) {
         for (int s = 0; s < stages; ++s) {
             barrier_init(&full[s], 1);
@@ -340,7 +403,8 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     __syncthreads();
     if (threadIdx.x < CONSUMER_THREADS) {
         const u32 tag = (epoch + 1) & 0xffffu;
-        consume(steps, count, tag, ring, stages, stage_bytes, full, empty, x_lo, x_hi, trace);
+        consume(steps, count, tag, ring, stages, stage_bytes, full, empty, xs, partial, finished,
+                bias_s, trace);
         // The last block to finish advances the epoch: every block has read it by then.
         if (threadIdx.x == 0 && atomicAdd(&sync[1], 1u) == gridDim.x - 1) {
             sync[1] = 0;

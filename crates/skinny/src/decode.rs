@@ -257,7 +257,8 @@ pub struct DecodeOutcome {
 }
 
 /// Where one product's time went inside the persistent chain kernel, from the stamps its blocks
-/// record (persistent.cu, "Trace"). Times in µs; medians are over the blocks.
+/// record (persistent.cu, "Trace"). Times in µs, means over the blocks (the stamps tick about
+/// once a microsecond; a mean of many is finer than one, a median is not).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProductTrace {
     pub step: usize,
@@ -272,26 +273,30 @@ pub struct ProductTrace {
     pub staged_after_us: f64,
     /// From a block beginning the product to x staged (waiting for the input included).
     pub stage_x_us: f64,
-    /// Working the block's rows once x was staged: median and slowest block.
+    /// Working the block's rows once x was staged: mean and slowest block.
     pub rows_us: f64,
     pub rows_max_us: f64,
     /// Of which: from x staged until warp 0 had the product's first stage (blocks with rows).
     pub first_stage_us: f64,
+    /// And all of warp 0's waits for the product's stages to land (blocks with rows).
+    pub stage_waits_us: f64,
     /// How long before x was staged the producer had issued the product's first copy (negative:
     /// after), over the blocks that own rows of it.
     pub producer_lead_us: f64,
+    /// The same for its last copy.
+    pub last_copy_lead_us: f64,
 }
 
 /// Stamps a block records per product (persistent.cu's TRACE_STAMPS): begun, x staged, rows
-/// written, first copy issued, last copy issued, first stage landed.
-pub const TRACE_STAMPS: usize = 6;
+/// written, first copy issued, last copy issued, first stage landed, and the nanoseconds warp 0
+/// waited for stages.
+pub const TRACE_STAMPS: usize = 7;
 
-fn median(mut values: Vec<f64>) -> f64 {
+fn mean(values: Vec<f64>) -> f64 {
     if values.is_empty() {
         return f64::NAN;
     }
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+    values.iter().sum::<f64>() / values.len() as f64
 }
 
 /// The per-product summary of a persistent run's stamps (nanoseconds, laid out block-major:
@@ -314,9 +319,9 @@ pub fn summarize_trace(
     let origin = (0..blocks).map(|b| at(b, 0, 0)).min().unwrap_or(0);
     let us = |t: u64, from: u64| (t as f64 - from as f64) / 1e3;
     let done = |p: usize| (0..blocks).map(|b| at(b, p, 2)).max().unwrap_or(0);
-    // The median over the blocks with a stamp `which` (0: the block owns no row of `p`).
+    // The mean over the blocks with a stamp `which` (0: the block owns no row of `p`).
     let over_owners = |p: usize, which: usize, from: usize| {
-        median(
+        mean(
             (0..blocks)
                 .filter(|&b| at(b, p, which) != 0)
                 .map(|b| us(at(b, p, which), at(b, p, from)))
@@ -332,12 +337,19 @@ pub fn summarize_trace(
                 role: chain.steps[p].role.clone(),
                 input_ready_us: us(ready, origin),
                 span_us: us(done(p), ready),
-                staged_after_us: median((0..blocks).map(|b| us(at(b, p, 1), ready)).collect()),
-                stage_x_us: median((0..blocks).map(|b| us(at(b, p, 1), at(b, p, 0))).collect()),
-                rows_us: median(rows.clone()),
+                staged_after_us: mean((0..blocks).map(|b| us(at(b, p, 1), ready)).collect()),
+                stage_x_us: mean((0..blocks).map(|b| us(at(b, p, 1), at(b, p, 0))).collect()),
+                rows_us: mean(rows.clone()),
                 rows_max_us: rows.iter().copied().fold(f64::NAN, f64::max),
                 first_stage_us: over_owners(p, 5, 1),
                 producer_lead_us: -over_owners(p, 3, 1),
+                last_copy_lead_us: -over_owners(p, 4, 1),
+                stage_waits_us: mean(
+                    (0..blocks)
+                        .filter(|&b| at(b, p, 3) != 0)
+                        .map(|b| at(b, p, 6) as f64 / 1e3)
+                        .collect(),
+                ),
             }
         })
         .collect())
@@ -379,12 +391,12 @@ mod tests {
         let mut chain = Chain::from_set(&set, 1).unwrap();
         chain.steps.truncate(2);
         // Two blocks, two products; stamps in ns: begun, staged, rows written, first copy,
-        // last copy, first stage landed.
+        // last copy, first stage landed, then the stage waits' sum.
         let stamps: Vec<u64> = [
-            [1_000, 1_500, 4_000, 500, 600, 1_600], // block 0, product 0
-            [6_000, 6_500, 8_000, 2_000, 2_100, 6_600], // block 0, product 1
-            [1_200, 1_700, 5_000, 0, 0, 0],         // block 1, product 0: no rows
-            [5_600, 6_600, 9_000, 3_000, 3_100, 7_000], // block 1, product 1
+            [1_000, 1_500, 4_000, 500, 600, 1_600, 300], // block 0, product 0
+            [6_000, 6_500, 8_000, 2_000, 2_100, 6_600, 200], // block 0, product 1
+            [1_200, 1_700, 5_000, 0, 0, 0, 0],           // block 1, product 0: no rows
+            [5_600, 6_600, 9_000, 3_000, 3_100, 7_000, 400], // block 1, product 1
         ]
         .concat();
         assert!(summarize_trace(&chain, 3, &stamps).is_err());
@@ -398,13 +410,15 @@ mod tests {
         // Only block 0 owns rows: staged at 1500, first copy at 500, first stage at 1600.
         assert_eq!(first.producer_lead_us, 1.0);
         assert_eq!(first.first_stage_us, 0.1);
+        assert_eq!(first.last_copy_lead_us, 0.9);
+        assert_eq!(first.stage_waits_us, 0.3);
         let second = &trace[1];
         assert_eq!(second.input_ready_us, 4.0);
         assert_eq!(second.span_us, 4.0); // 5000 to 9000
-                                         // Medians of two take the upper value: staged 1.5 and 1.6 after 5000 -> 1.6.
-        assert_eq!(second.staged_after_us, 1.6);
-        assert_eq!(second.stage_x_us, 1.0);
-        assert_eq!(second.rows_us, 2.4);
+                                         // Staged 1.5 and 1.6 after 5000; staging took 0.5 and 1.0; rows 1.5 and 2.4.
+        assert!((second.staged_after_us - 1.55).abs() < 1e-9);
+        assert!((second.stage_x_us - 0.75).abs() < 1e-9);
+        assert!((second.rows_us - 1.95).abs() < 1e-9);
     }
 
     #[test]

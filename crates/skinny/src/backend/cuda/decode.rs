@@ -383,7 +383,7 @@ impl PersistentRun<'_> {
     fn issue(&self, stream: &CudaStream) -> Result<(), String> {
         let k = self.kernel;
         let (steps, count, sync) = (self.steps_ptr, self.count, self.sync_ptr);
-        let (stages, stage_bytes, max_k) = (k.stages as i32, k.stage_bytes as i32, k.max_k as i32);
+        let (stages, stage_bytes) = (k.stages as i32, k.stage_bytes as i32);
         let trace = self.trace_ptr;
         let mut params = [
             &steps as *const u64 as *mut c_void,
@@ -391,10 +391,9 @@ impl PersistentRun<'_> {
             &sync as *const u64 as *mut c_void,
             &stages as *const i32 as *mut c_void,
             &stage_bytes as *const i32 as *mut c_void,
-            &max_k as *const i32 as *mut c_void,
             &trace as *const u64 as *mut c_void,
         ];
-        // SAFETY: chain_stream(const StreamStep*, int, u32*, int, int, int, u64*), with
+        // SAFETY: chain_stream(const StreamStep*, int, u32*, int, int, u64*), with
         // descriptors and exchange words made for these operands and the ring and x the
         // launch's shared memory was sized for. The trace, when set, holds TRACE_STAMPS stamps
         // a block and product. Cooperative: the kernel's waits need every block resident at

@@ -57,7 +57,7 @@ pub const PERSISTENT_ENTRY: &str = "chain_stream";
 /// warp comes on top.
 pub const PERSISTENT_CONSUMER_WARPS: u32 = 16;
 /// Most ring stages the kernel has mbarriers for (its MAX_STAGES).
-pub const PERSISTENT_MAX_STAGES: u32 = 16;
+pub const PERSISTENT_MAX_STAGES: u32 = 8;
 /// Bytes of one ring stage: whole rows, so a row of the chain must fit (k ≤ 16384 at 16 bits).
 pub const PERSISTENT_STAGE_BYTES: u32 = 32 * 1024;
 

@@ -134,8 +134,6 @@ pub(crate) struct PersistentKernel {
     pub config: LaunchConfig,
     pub stages: u32,
     pub stage_bytes: u32,
-    /// The longest row (x) the kernel's shared memory was sized for.
-    pub max_k: u32,
 }
 
 pub struct CudaBackend {
@@ -310,24 +308,29 @@ impl CudaBackend {
                  {stage_bytes} bytes"
             )));
         }
-        let x_bytes = (max_k * 4) as u32;
-        // The kernel's static shared memory (mbarriers, 16 bytes a stage, and a word) comes out
-        // of the same budget; 1 KB covers it.
+        // x, as it is, next to the ring.
+        let x_bytes = row_bytes.next_multiple_of(16) as u32;
+        let request = kernels::persistent_request(dtype, &self.arch);
+        let func = self.function(&request, kernels::PERSISTENT_ENTRY)?;
+        // The kernel's static shared memory (mbarriers, partial sums, biases) comes out of the
+        // same budget.
+        let static_bytes = func
+            .shared_size_bytes()
+            .map_err(|e| driver_error("asking the persistent kernel's static shared memory", e))?
+            as u32;
         let budget = self
             .facts
             .shared_per_block_optin
-            .saturating_sub(x_bytes + 1024);
+            .saturating_sub(x_bytes + static_bytes);
         let stages = (budget / stage_bytes).min(kernels::PERSISTENT_MAX_STAGES);
         if stages < 2 {
             return Err(RunError::new(format!(
-                "a ring of two {stage_bytes}-byte stages and {x_bytes} bytes of x do not fit a \
-                 block's shared memory ({} bytes)",
+                "a ring of two {stage_bytes}-byte stages, {x_bytes} bytes of x and {static_bytes} \
+                 static bytes do not fit a block's shared memory ({} bytes)",
                 self.facts.shared_per_block_optin
             )));
         }
         let shared = stages * stage_bytes + x_bytes;
-        let request = kernels::persistent_request(dtype, &self.arch);
-        let func = self.function(&request, kernels::PERSISTENT_ENTRY)?;
         allow_dynamic_shared(&func, shared, "the persistent chain kernel")?;
         let fits = func
             .occupancy_max_active_blocks_per_multiprocessor(threads, shared as usize, None)
@@ -347,7 +350,6 @@ impl CudaBackend {
             },
             stages,
             stage_bytes,
-            max_k: max_k as u32,
         })
     }
 
