@@ -4,7 +4,8 @@
 //!
 //! The sizes stress the persistent kernel's partition and ring: 64 output rows (fewer than the
 //! H200's 132 SMs, so some blocks own no row of a product), row counts that are no multiple of
-//! the grid, a bias, and rows of 16384 elements that fill a 32 KB stage exactly.
+//! the grid, a bias, rows of 16384 elements that fill a 32 KB stage exactly, k = 192 (tiles
+//! split along k with a partial last block of 32), at bf16 and f16.
 //!
 //! Ignored without an NVIDIA GPU, like tests/cuda_backend.rs.
 
@@ -53,9 +54,18 @@ k = 64
 #[test]
 #[ignore = "needs an NVIDIA GPU (run with --ignored on a GPU machine)"]
 fn every_decode_mode_matches_cublas_on_an_awkward_chain() {
-    let set = ShapeSet::parse(&SourceFile::embedded("awkward-chain.toml", AWKWARD_CHAIN))
-        .expect("the test's shape set parses");
-    let chain = Chain::from_set(&set, 1).expect("the test's sizes chain");
+    for dtype in ["bf16", "f16"] {
+        let text = AWKWARD_CHAIN.replace("dtype = \"bf16\"", &format!("dtype = \"{dtype}\""));
+        let set = ShapeSet::parse(&SourceFile::embedded("awkward-chain.toml", &text))
+            .expect("the test's shape set parses");
+        check_every_mode(
+            &Chain::from_set(&set, 1).expect("the test's sizes chain"),
+            dtype,
+        );
+    }
+}
+
+fn check_every_mode(chain: &Chain, dtype: &str) {
     let stream = skinny::backend::cuda::new_stream().expect("a CUDA device");
     let mut dispatcher = Dispatcher::new(stream, DispatchOptions::default()).unwrap();
     let settings = DecodeSettings {
@@ -70,17 +80,17 @@ fn every_decode_mode_matches_cublas_on_an_awkward_chain() {
         persistent: true,
     };
     // The floor is not what this test is about; any positive bandwidth will do.
-    let outcome = run_decode(&mut dispatcher, &chain, 4000.0, &settings, |_| {}).unwrap();
+    let outcome = run_decode(&mut dispatcher, chain, 4000.0, &settings, |_| {}).unwrap();
     let modes: Vec<&str> = outcome.modes.iter().map(|m| m.mode.as_str()).collect();
     assert!(
         modes.contains(&"skinny-persistent"),
-        "the persistent mode did not run; modes: {modes:?}"
+        "{dtype}: the persistent mode did not run; modes: {modes:?}"
     );
     for mode in &outcome.modes {
         let check = &mode.chain_check;
         assert!(
             check.passed,
-            "{}: step {} ({}) error {:.3e} over the bound {:.3e}",
+            "{dtype} {}: step {} ({}) error {:.3e} over the bound {:.3e}",
             mode.mode,
             check.worst_step,
             chain.steps[check.worst_step].role,
