@@ -4,8 +4,9 @@
 //!
 //! The sizes stress the persistent kernel's partition and ring: 64 output rows (fewer than the
 //! H200's 132 SMs, so some blocks own no row of a product), row counts that are no multiple of
-//! the grid, a bias, rows of 16384 elements that fill a 32 KB stage exactly, k = 192 (tiles
-//! split along k with a partial last block of 32), at bf16 and f16.
+//! the grid, a bias, rows of 16376 elements that (nearly) fill a 32 KB stage alone, so that a
+//! tile of one row is split along k between warps, k not a multiple of 32 (200 and 16376: a
+//! partial last k block), at bf16 and f16.
 //!
 //! Ignored without an NVIDIA GPU, like tests/cuda_backend.rs.
 
@@ -33,7 +34,7 @@ epilogue = "bias"
 [[shape]]
 name = "o"
 n = 64
-k = 192
+k = 200
 
 [[shape]]
 name = "gate_up"
@@ -43,7 +44,7 @@ k = 64
 [[shape]]
 name = "down"
 n = 64
-k = 16384
+k = 16376
 
 [[shape]]
 name = "lm_head"
