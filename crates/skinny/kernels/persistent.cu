@@ -13,9 +13,9 @@
 // run of bytes), and one producer thread a block streams those runs, product after product,
 // through a ring of shared-memory stages with `cp.async.bulk`, as fast as the consumers free the
 // stages. The consumer warps wait for a product's input, stage x in shared memory, and work the
-// stages on the tensor cores: tiles of 16 rows against x (m16n8k16, x in every column of B), a
-// tile split along k between warps when a stage has few rows, written straight to y with the
-// bias (a row never spans SMs, so there is no second pass over global memory). While they wait,
+// stages on the tensor cores: a ring slot to a warp, tiles of 16 rows against x (m16n8k16, x in every
+// column of B), written straight to y with the bias (a row never spans SMs, so there is no second
+// pass over global memory). While they wait,
 // the ring goes on filling with the next products' weights, so the DRAM stream runs across
 // product boundaries; on Qwen a SM's ring (~190 KB) holds most of a layer's share (~225 KB).
 //
@@ -37,9 +37,11 @@
 // - v5b: inputs known by tagged exchange words: 500 µs. Its trace showed the consumers, a warp
 //   per row on the CUDA cores, as the bottleneck: warp 0 waited ~1 µs of gate_up's 5.9 for
 //   stages, the rest was arithmetic (27 GB/s a SM of 896-element rows, against ~35 of DRAM).
-// - v5c (this one): the consumers on the tensor cores (about a sixth of the instructions per
-//   byte); x kept as 16-bit values; the biases staged in shared memory before the input is
-//   awaited.
+// - v5c: the consumers on the tensor cores (about a sixth of the instructions per byte), every
+//   warp on every stage (tiles split along k, partial sums in shared memory): lock-stepped, each
+//   stage ~2 µs: qwen 634 µs, llama 8942 µs.
+// - v5d (this one): a ring slot to one warp, tiles on the tensor cores with two accumulators; x
+//   kept as 16-bit values; the biases staged in shared memory before the input is awaited.
 //
 // Layout of a block: CONSUMER_WARPS consumer warps, then one producer warp (lane 0 issues the
 // copies). Dynamic shared memory: the ring (`stages` × `stage_bytes`), then x (k 16-bit
@@ -49,16 +51,16 @@
 // Trace (`skinny decode --persistent` reports it): when `trace` is not null, each block records
 // globaltimer stamps per product p at trace[(blockIdx.x · count + p) · TRACE_STAMPS + i]: i = 0
 // the block begins p, 1 x staged (the input complete), 2 its rows written, 3 the producer's first
-// copy of p issued, 4 its last, 5 warp 0's first stage of p landed, 6 the nanoseconds warp 0
-// spent waiting for p's stages to land (a sum, not a stamp). (The H200's globaltimer ticks
+// copy of p issued, 4 its last, 5 p's first stage landed (seen by its owner), 6 the nanoseconds
+// the owners spent waiting for p's stages to land (a sum, not a stamp). (The H200's globaltimer ticks
 // about once a microsecond: single stamps are coarse; means over blocks and products less so.)
 //
-// Needs m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), a row
+// Needs stages ≤ CONSUMER_WARPS ≤ MAX_STAGES, m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), a row
 // that fits a stage (k · 2 ≤ stage_bytes), and 16-bit elements. Parameters: CONSUMER_WARPS,
 // MAX_STAGES.
 
 #ifndef CONSUMER_WARPS
-#define CONSUMER_WARPS 16
+#define CONSUMER_WARPS 8
 #endif
 #ifndef MAX_STAGES
 #define MAX_STAGES 8
@@ -66,14 +68,10 @@
 #define CONSUMER_THREADS (CONSUMER_WARPS * 32)
 // Named barrier 1: the consumer warps only (the producer never joins it).
 #define CONSUMER_BARRIER 1
-// Rows of a tensor-core tile, and the most rows of a stage whose tiles are split along k (their
-// partial sums meet in shared memory).
+// Rows of a tensor-core tile.
 #define TILE_ROWS 16
-#define SPLIT_ROWS_CAP 128
 // A product's biases a block keeps in shared memory (more rows read theirs from global memory).
 #define BIAS_CAP 512
-// 32-element k blocks a split takes at least.
-#define MIN_SPLIT_BLOCKS 4
 // Stamps a block records per product when tracing.
 #define TRACE_STAMPS 7
 
@@ -242,34 +240,40 @@ __device__ __forceinline__ void stage_x(const StreamStep& s, u32 tag, uint4* xs)
     }
 }
 
-// One tile of TILE_ROWS rows of a stage against x over 32-element k blocks [kb0, kb1), on the
-// tensor cores (m16n8k16, f32 accumulation). Lane (g, t) = (lane / 4, lane % 4) loads 16 bytes
-// of rows g and g + 8 at vector 4·kb + t, and x's vector 4·kb + t for every column of B: k is
+// One tile of TILE_ROWS rows of a stage against x, on the tensor cores (m16n8k16, f32
+// accumulation), over 32-element k blocks. Lane (g, t) = (lane / 4, lane % 4) loads 16 bytes of
+// rows g and g + 8 at vector 4·kb + t, and x's vector 4·kb + t for every column of B: k is
 // permuted inside the block (slots 2t, 2t + 1, 2t + 8, 2t + 9 of the first mma hold elements
 // 8t .. 8t + 3, those of the second 8t + 4 .. 8t + 7), identically for W and x, so the sums are
-// the dot products, and every column of the result is the same. Rows past the stage's end are
-// read as its last row (their sums are not used); a k block past `vectors` reads zeros.
-__device__ __forceinline__ void tile_dot(const uint4* stage, int rows, int vectors, const uint4* xs,
-                                         int tile, int kb0, int kb1, int lane, float (&c)[4]) {
+// the dot products, and every column of the result is the same. Even and odd blocks accumulate
+// apart, so that consecutive mmas do not wait on each other. Rows past the stage's end are read
+// as its last row (their sums are not used); vectors past the row's end read as zeros.
+// Returns, in lanes with t = 0, row g's sum in .x and row g + 8's in .y.
+__device__ __forceinline__ float2 tile_dot(const uint4* stage, int rows, int vectors,
+                                           const uint4* xs, int tile, int lane) {
     const int g = lane / 4, t = lane % 4;
     const uint4* wa = stage + (size_t)min(tile * TILE_ROWS + g, rows - 1) * vectors + t;
     const uint4* wb = stage + (size_t)min(tile * TILE_ROWS + g + 8, rows - 1) * vectors + t;
     const uint4* xv = xs + t;
-    const int full_blocks = min(kb1, vectors / 4);
-    int kb = kb0;
-#pragma unroll 4
-    for (; kb < full_blocks; ++kb) {
-        const uint4 a = wa[4 * kb], b = wb[4 * kb], x = xv[4 * kb];
-        mma_16816(c, a.x, b.x, a.y, b.y, x.x, x.y);
-        mma_16816(c, a.z, b.z, a.w, b.w, x.z, x.w);
+    float even[4] = {0.0f, 0.0f, 0.0f, 0.0f}, odd[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    const int full_blocks = vectors / 4;
+    int kb = 0;
+    for (; kb + 1 < full_blocks; kb += 2) {
+        const uint4 a0 = wa[4 * kb], b0 = wb[4 * kb], x0 = xv[4 * kb];
+        const uint4 a1 = wa[4 * kb + 4], b1 = wb[4 * kb + 4], x1 = xv[4 * kb + 4];
+        mma_16816(even, a0.x, b0.x, a0.y, b0.y, x0.x, x0.y);
+        mma_16816(odd, a1.x, b1.x, a1.y, b1.y, x1.x, x1.y);
+        mma_16816(even, a0.z, b0.z, a0.w, b0.w, x0.z, x0.w);
+        mma_16816(odd, a1.z, b1.z, a1.w, b1.w, x1.z, x1.w);
     }
-    if (kb < kb1) {  // the last, partial block
+    if (4 * kb < vectors) {  // one block left, whole or partial
         const bool in = 4 * kb + t < vectors;
         const uint4 zero = make_uint4(0, 0, 0, 0);
         const uint4 a = in ? wa[4 * kb] : zero, b = in ? wb[4 * kb] : zero, x = in ? xv[4 * kb] : zero;
-        mma_16816(c, a.x, b.x, a.y, b.y, x.x, x.y);
-        mma_16816(c, a.z, b.z, a.w, b.w, x.z, x.w);
+        mma_16816(even, a.x, b.x, a.y, b.y, x.x, x.y);
+        mma_16816(odd, a.z, b.z, a.w, b.w, x.z, x.w);
     }
+    return make_float2(even[0] + odd[0], even[2] + odd[2]);
 }
 
 // Row `row` of a product done: y (with its bias) and the exchange word the next product waits on.
@@ -285,26 +289,18 @@ __device__ __forceinline__ void write_output(const StreamStep& s, int row, float
                  : "memory");
 }
 
-// Splits along k for a stage of `tiles` tiles: enough to give every warp work, each split at
-// least MIN_SPLIT_BLOCKS k blocks; none when the stage has more than SPLIT_ROWS_CAP rows.
-__device__ __forceinline__ int splits_for(int tiles, int k_blocks) {
-    if (tiles * TILE_ROWS > SPLIT_ROWS_CAP) return 1;
-    return max(1, min(CONSUMER_WARPS / tiles, k_blocks / MIN_SPLIT_BLOCKS));
-}
-
-// The consumers: for each product, stage its input, then work this block's stages of it. A stage
-// of R rows is cut into tiles of TILE_ROWS rows, each tile into `splits` ranges of k; these items
-// go round the warps, continuing from where the previous stage's left off. A tile split along k
-// adds its partial sums into shared memory, and the item that completes the stage (the last to
-// count itself in) writes the stage's outputs. Every warp waits for every stage and releases it,
-// so that each release counts toward the right fill of the slot.
+// The consumers: for each product, stage its input, then work this block's stages of it. Ring
+// slot i belongs to warp i (the host keeps stages ≤ CONSUMER_WARPS): its owner waits for each of
+// its fills in turn, works its tiles of TILE_ROWS rows, writes their outputs and releases it, so
+// that a ring's worth of stages are worked at once and each mbarrier's phases are watched by one
+// warp that sees every one of them in order (a warp that skipped fills could mistake a phase two
+// fills old for the one it waits for). Warps past the ring's size only stage x.
 __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsigned char* ring,
                         int stages, int stage_bytes, u64* full, u64* empty, uint4* xs,
-                        float (*partial)[SPLIT_ROWS_CAP], u32* finished, float* bias_s, u64* trace) {
+                        float* bias_s, u64* trace) {
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
     u32 seq = 0;
-    int next_warp = 0;  // the warp that takes the next item
     for (int p = 0; p < count; ++p) {
         const StreamStep s = steps[p];
         const RowRange r = rows_of(s.n, p);
@@ -319,54 +315,25 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
 
         const int per_stage = rows_per_stage(s.k, stage_bytes);
         const int vectors = s.k / 8;
-        const int k_blocks = (vectors + 3) / 4;
         for (int first = r.begin; first < r.end; first += per_stage, ++seq) {
             const int slot = (int)(seq % stages);
+            if (slot != warp) continue;
             const int rows = min(per_stage, r.end - first);
-            const int tiles = (rows + TILE_ROWS - 1) / TILE_ROWS;
-            const int splits = splits_for(tiles, k_blocks);
-            const int items = tiles * splits;
             const u64 wait_start = trace != nullptr ? global_time() : 0;
             stage_wait(&full[slot], (seq / stages) & 1);
-            if (threadIdx.x == 0 && trace != nullptr) {
+            if (lane == 0 && trace != nullptr) {
                 const u64 now = global_time();
                 u64* at = trace + ((size_t)blockIdx.x * count + p) * TRACE_STAMPS;
                 if (first == r.begin) at[5] = now;
-                at[6] += now - wait_start;
+                atomicAdd(&at[6], now - wait_start);
             }
             const uint4* stage = reinterpret_cast<const uint4*>(ring + (size_t)slot * stage_bytes);
-            for (int item = (warp - next_warp + CONSUMER_WARPS) % CONSUMER_WARPS; item < items;
-                 item += CONSUMER_WARPS) {
-                const int tile = item / splits, split = item % splits;
-                float c[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-                tile_dot(stage, rows, vectors, xs, tile, k_blocks * split / splits,
-                         k_blocks * (split + 1) / splits, lane, c);
-                // Lanes t = 0 hold rows g (c[0]) and g + 8 (c[2]) of the tile.
+            for (int tile = 0; tile * TILE_ROWS < rows; ++tile) {
+                const float2 sums = tile_dot(stage, rows, vectors, xs, tile, lane);
                 const int r0 = tile * TILE_ROWS + lane / 4, r1 = r0 + 8;
-                if (splits == 1) {
-                    if (lane % 4 == 0 && r0 < rows) write_output(s, first + r0, c[0], tag, bias_s, r.begin);
-                    if (lane % 4 == 0 && r1 < rows) write_output(s, first + r1, c[2], tag, bias_s, r.begin);
-                    continue;
-                }
-                if (lane % 4 == 0 && r0 < rows) atomicAdd(&partial[slot][r0], c[0]);
-                if (lane % 4 == 0 && r1 < rows) atomicAdd(&partial[slot][r1], c[2]);
-                __syncwarp();
-                u32 done = 0;
-                if (lane == 0) {
-                    __threadfence_block();
-                    done = atomicAdd(&finished[slot], 1u) + 1;
-                }
-                if (__shfl_sync(0xffffffffu, done, 0) == (u32)items) {
-                    // The stage's last item: every partial sum is in; write and clear them.
-                    __threadfence_block();
-                    for (int j = lane; j < rows; j += 32) {
-                        const float v = atomicExch(&partial[slot][j], 0.0f);
-                        write_output(s, first + j, v, tag, bias_s, r.begin);
-                    }
-                    if (lane == 0) finished[slot] = 0;
-                }
+                if (lane % 4 == 0 && r0 < rows) write_output(s, first + r0, sums.x, tag, bias_s, r.begin);
+                if (lane % 4 == 0 && r1 < rows) write_output(s, first + r1, sums.y, tag, bias_s, r.begin);
             }
-            next_warp = (next_warp + items) % CONSUMER_WARPS;
             __syncwarp();
             if (lane == 0) barrier_arrive(&empty[slot]);
         }
@@ -382,18 +349,14 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     extern __shared__ __align__(128) unsigned char ring[];
     __shared__ __align__(8) u64 full[MAX_STAGES];
     __shared__ __align__(8) u64 empty[MAX_STAGES];
-    __shared__ float partial[MAX_STAGES][SPLIT_ROWS_CAP];
-    __shared__ u32 finished[MAX_STAGES];
     __shared__ float bias_s[BIAS_CAP];
     __shared__ u32 epoch;
     uint4* xs = reinterpret_cast<uint4*>(ring + (size_t)stages * stage_bytes);
 
-    for (int i = threadIdx.x; i < MAX_STAGES * SPLIT_ROWS_CAP; i += blockDim.x) (&partial[0][0])[i] = 0.0f;
-    if (threadIdx.x < MAX_STAGES) finished[threadIdx.x] = 0;
     if (threadIdx.x == 0) {
         for (int s = 0; s < stages; ++s) {
             barrier_init(&full[s], 1);
-            barrier_init(&empty[s], CONSUMER_WARPS);
+            barrier_init(&empty[s], 1);  // the stage's owner
         }
         // Make the initialised barriers visible to the copy engine before it signals them.
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
@@ -403,8 +366,7 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     __syncthreads();
     if (threadIdx.x < CONSUMER_THREADS) {
         const u32 tag = (epoch + 1) & 0xffffu;
-        consume(steps, count, tag, ring, stages, stage_bytes, full, empty, xs, partial, finished,
-                bias_s, trace);
+        consume(steps, count, tag, ring, stages, stage_bytes, full, empty, xs, bias_s, trace);
         // The last block to finish advances the epoch: every block has read it by then.
         if (threadIdx.x == 0 && atomicAdd(&sync[1], 1u) == gridDim.x - 1) {
             sync[1] = 0;

@@ -322,7 +322,9 @@ impl CudaBackend {
             .facts
             .shared_per_block_optin
             .saturating_sub(x_bytes + static_bytes);
-        let stages = (budget / stage_bytes).min(kernels::PERSISTENT_MAX_STAGES);
+        let stages = (budget / stage_bytes)
+            .min(kernels::PERSISTENT_MAX_STAGES)
+            .min(kernels::PERSISTENT_CONSUMER_WARPS);
         if stages < 2 {
             return Err(RunError::new(format!(
                 "a ring of two {stage_bytes}-byte stages, {x_bytes} bytes of x and {static_bytes} \
