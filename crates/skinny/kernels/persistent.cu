@@ -13,8 +13,9 @@
 // run of bytes), and one producer thread a block streams those runs, product after product,
 // through a ring of shared-memory stages with `cp.async.bulk`, as fast as the consumers free the
 // stages. The consumer warps wait for a product's input, stage x in shared memory, and work the
-// stages on the tensor cores: a ring slot to a warp, tiles of 16 rows against x (m16n8k16, x in every
-// column of B), written straight to y with the bias (a row never spans SMs, so there is no second
+// stages: each ring slot has its own warps; tiles of 16 rows against x on the tensor cores
+// (m16n8k16, x in every column of B), or rows on the CUDA cores when a stage holds fewer than 16,
+// written straight to y with the bias (a row never spans SMs, so there is no second
 // pass over global memory). While they wait,
 // the ring goes on filling with the next products' weights, so the DRAM stream runs across
 // product boundaries; on Qwen a SM's ring (~190 KB) holds most of a layer's share (~225 KB).
@@ -40,8 +41,11 @@
 // - v5c: the consumers on the tensor cores (about a sixth of the instructions per byte), every
 //   warp on every stage (tiles split along k, partial sums in shared memory): lock-stepped, each
 //   stage ~2 µs: qwen 634 µs, llama 8942 µs.
-// - v5d (this one): a ring slot to one warp, tiles on the tensor cores with two accumulators; x
-//   kept as 16-bit values; the biases staged in shared memory before the input is awaited.
+// - v5d: a ring slot to one warp (8 warps), tiles on the tensor cores with two accumulators:
+//   qwen 561 µs (lm_head 62 µs, at the DRAM rate; down, 3 rows a stage, slow), llama 7307 µs
+//   (stages of 1–4 rows: a tile is 75–94 % padding, and one warp takes 3–11 µs a stage).
+// - v5e (this one): a ring slot to a group of warps (16 warps); tensor-core tiles only for stages
+//   of 16 rows or more, a warp a row on the CUDA cores otherwise.
 //
 // Layout of a block: CONSUMER_WARPS consumer warps, then one producer warp (lane 0 issues the
 // copies). Dynamic shared memory: the ring (`stages` × `stage_bytes`), then x (k 16-bit
@@ -55,12 +59,12 @@
 // the owners spent waiting for p's stages to land (a sum, not a stamp). (The H200's globaltimer ticks
 // about once a microsecond: single stamps are coarse; means over blocks and products less so.)
 //
-// Needs stages ≤ CONSUMER_WARPS ≤ MAX_STAGES, m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), a row
+// Needs stages ≤ MAX_STAGES and ≤ CONSUMER_WARPS, m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), a row
 // that fits a stage (k · 2 ≤ stage_bytes), and 16-bit elements. Parameters: CONSUMER_WARPS,
 // MAX_STAGES.
 
 #ifndef CONSUMER_WARPS
-#define CONSUMER_WARPS 8
+#define CONSUMER_WARPS 16
 #endif
 #ifndef MAX_STAGES
 #define MAX_STAGES 8
@@ -247,7 +251,9 @@ __device__ __forceinline__ void stage_x(const StreamStep& s, u32 tag, uint4* xs)
 // 8t .. 8t + 3, those of the second 8t + 4 .. 8t + 7), identically for W and x, so the sums are
 // the dot products, and every column of the result is the same. Even and odd blocks accumulate
 // apart, so that consecutive mmas do not wait on each other. Rows past the stage's end are read
-// as its last row (their sums are not used); vectors past the row's end read as zeros.
+// as its last row (their sums are not used); vectors past the row's end read as zeros. (v5d
+// dropped the last block when the whole blocks were odd in number and a partial one followed:
+// the awkward chain's k = 16376 caught it.)
 // Returns, in lanes with t = 0, row g's sum in .x and row g + 8's in .y.
 __device__ __forceinline__ float2 tile_dot(const uint4* stage, int rows, int vectors,
                                            const uint4* xs, int tile, int lane) {
@@ -266,7 +272,7 @@ __device__ __forceinline__ float2 tile_dot(const uint4* stage, int rows, int vec
         mma_16816(even, a0.z, b0.z, a0.w, b0.w, x0.z, x0.w);
         mma_16816(odd, a1.z, b1.z, a1.w, b1.w, x1.z, x1.w);
     }
-    if (4 * kb < vectors) {  // one block left, whole or partial
+    for (; 4 * kb < vectors; ++kb) {  // an odd block out, and a partial last one
         const bool in = 4 * kb + t < vectors;
         const uint4 zero = make_uint4(0, 0, 0, 0);
         const uint4 a = in ? wa[4 * kb] : zero, b = in ? wb[4 * kb] : zero, x = in ? xv[4 * kb] : zero;
@@ -274,6 +280,21 @@ __device__ __forceinline__ float2 tile_dot(const uint4* stage, int rows, int vec
         mma_16816(odd, a.z, b.z, a.w, b.w, x.z, x.w);
     }
     return make_float2(even[0] + odd[0], even[2] + odd[2]);
+}
+
+// One row of a stage against x on the CUDA cores, for stages of fewer than TILE_ROWS rows (a
+// tensor-core tile would be mostly padding, and its loads of padding rows cost as much as real
+// ones): the warp's dot product, summed over its lanes.
+__device__ __forceinline__ float row_dot(const uint4* row, int vectors, const uint4* xs, int lane) {
+    float even = 0.0f, odd = 0.0f;
+    int c = lane;
+    for (; c + 32 < vectors; c += 64) {
+        const uint4 w0 = row[c], w1 = row[c + 32], x0 = xs[c], x1 = xs[c + 32];
+        even += dot8(w0, x0);
+        odd += dot8(w1, x1);
+    }
+    if (c < vectors) even += dot8(row[c], xs[c]);
+    return warp_sum(even + odd);
 }
 
 // Row `row` of a product done: y (with its bias) and the exchange word the next product waits on.
@@ -290,16 +311,20 @@ __device__ __forceinline__ void write_output(const StreamStep& s, int row, float
 }
 
 // The consumers: for each product, stage its input, then work this block's stages of it. Ring
-// slot i belongs to warp i (the host keeps stages ≤ CONSUMER_WARPS): its owner waits for each of
-// its fills in turn, works its tiles of TILE_ROWS rows, writes their outputs and releases it, so
-// that a ring's worth of stages are worked at once and each mbarrier's phases are watched by one
-// warp that sees every one of them in order (a warp that skipped fills could mistake a phase two
-// fills old for the one it waits for). Warps past the ring's size only stage x.
+// slot i belongs to the `group` warps i·group .. i·group + group − 1 (group = CONSUMER_WARPS /
+// stages): each of them waits for every fill of the slot in turn, works its share of the stage
+// (tiles of TILE_ROWS rows, or rows when the stage has fewer), writes those outputs and releases
+// the slot; the slot is refilled once all of them have. So a ring's worth of stages are worked
+// at once, and each mbarrier's phases are watched only by warps that see every one of them in
+// order (a warp that skipped fills could mistake a phase two fills old for the one it waits for).
+// Warps past stages · group only stage x.
 __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsigned char* ring,
                         int stages, int stage_bytes, u64* full, u64* empty, uint4* xs,
                         float* bias_s, u64* trace) {
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
+    const int group = CONSUMER_WARPS / stages;
+    const int my_slot = warp / group, member = warp % group;
     u32 seq = 0;
     for (int p = 0; p < count; ++p) {
         const StreamStep s = steps[p];
@@ -317,22 +342,29 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
         const int vectors = s.k / 8;
         for (int first = r.begin; first < r.end; first += per_stage, ++seq) {
             const int slot = (int)(seq % stages);
-            if (slot != warp) continue;
+            if (slot != my_slot) continue;
             const int rows = min(per_stage, r.end - first);
             const u64 wait_start = trace != nullptr ? global_time() : 0;
             stage_wait(&full[slot], (seq / stages) & 1);
-            if (lane == 0 && trace != nullptr) {
+            if (lane == 0 && member == 0 && trace != nullptr) {
                 const u64 now = global_time();
                 u64* at = trace + ((size_t)blockIdx.x * count + p) * TRACE_STAMPS;
                 if (first == r.begin) at[5] = now;
                 atomicAdd(&at[6], now - wait_start);
             }
             const uint4* stage = reinterpret_cast<const uint4*>(ring + (size_t)slot * stage_bytes);
-            for (int tile = 0; tile * TILE_ROWS < rows; ++tile) {
-                const float2 sums = tile_dot(stage, rows, vectors, xs, tile, lane);
-                const int r0 = tile * TILE_ROWS + lane / 4, r1 = r0 + 8;
-                if (lane % 4 == 0 && r0 < rows) write_output(s, first + r0, sums.x, tag, bias_s, r.begin);
-                if (lane % 4 == 0 && r1 < rows) write_output(s, first + r1, sums.y, tag, bias_s, r.begin);
+            if (per_stage >= TILE_ROWS) {
+                for (int tile = member; tile * TILE_ROWS < rows; tile += group) {
+                    const float2 sums = tile_dot(stage, rows, vectors, xs, tile, lane);
+                    const int r0 = tile * TILE_ROWS + lane / 4, r1 = r0 + 8;
+                    if (lane % 4 == 0 && r0 < rows) write_output(s, first + r0, sums.x, tag, bias_s, r.begin);
+                    if (lane % 4 == 0 && r1 < rows) write_output(s, first + r1, sums.y, tag, bias_s, r.begin);
+                }
+            } else {
+                for (int row = member; row < rows; row += group) {
+                    const float v = row_dot(stage + (size_t)row * vectors, vectors, xs, lane);
+                    if (lane == 0) write_output(s, first + row, v, tag, bias_s, r.begin);
+                }
             }
             __syncwarp();
             if (lane == 0) barrier_arrive(&empty[slot]);
@@ -356,7 +388,7 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     if (threadIdx.x == 0) {
         for (int s = 0; s < stages; ++s) {
             barrier_init(&full[s], 1);
-            barrier_init(&empty[s], 1);  // the stage's owner
+            barrier_init(&empty[s], CONSUMER_WARPS / stages);  // the slot's warps
         }
         // Make the initialised barriers visible to the copy engine before it signals them.
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");

@@ -53,11 +53,10 @@ pub const PERSISTENT_FILE: &str = "persistent.cu";
 /// Its entry.
 pub const PERSISTENT_ENTRY: &str = "chain_stream";
 
-/// Consumer warps in a block of the persistent chain kernel (its CONSUMER_WARPS), one a ring
-/// stage at most; one producer warp comes on top.
-pub const PERSISTENT_CONSUMER_WARPS: u32 = 8;
-/// Most ring stages the kernel has mbarriers for (its MAX_STAGES): at most a stage a consumer
-/// warp.
+/// Consumer warps in a block of the persistent chain kernel (its CONSUMER_WARPS), shared out
+/// between the ring's stages; one producer warp comes on top.
+pub const PERSISTENT_CONSUMER_WARPS: u32 = 16;
+/// Most ring stages the kernel has mbarriers for (its MAX_STAGES).
 pub const PERSISTENT_MAX_STAGES: u32 = 8;
 /// Bytes of one ring stage: whole rows, so a row of the chain must fit (k ≤ 16384 at 16 bits).
 pub const PERSISTENT_STAGE_BYTES: u32 = 32 * 1024;
