@@ -44,8 +44,12 @@
 // - v5d: a ring slot to one warp (8 warps), tiles on the tensor cores with two accumulators:
 //   qwen 561 µs (lm_head 62 µs, at the DRAM rate; down, 3 rows a stage, slow), llama 7307 µs
 //   (stages of 1–4 rows: a tile is 75–94 % padding, and one warp takes 3–11 µs a stage).
-// - v5e (this one): a ring slot to a group of warps (16 warps); tensor-core tiles only for stages
-//   of 16 rows or more, a warp a row on the CUDA cores otherwise.
+// - v5e: a ring slot to a group of warps (16 warps); tensor-core tiles only for stages of 16 rows
+//   or more, a warp a row on the CUDA cores otherwise: qwen 466.6 µs, llama 82.7 %. The small
+//   products' single tile ran on one warp's tensor core (~0.5 µs at 16 cycles an mma), and the
+//   busy warps of all slots sat on two of the four SM sub-partitions.
+// - v5f (this one): a slot's warps spread over the sub-partitions; units (tiles or rows) split
+//   along k between the slot's warps when there are fewer units than warps.
 //
 // Layout of a block: CONSUMER_WARPS consumer warps, then one producer warp (lane 0 issues the
 // copies). Dynamic shared memory: the ring (`stages` × `stage_bytes`), then x (k 16-bit
@@ -255,27 +259,27 @@ __device__ __forceinline__ void stage_x(const StreamStep& s, u32 tag, uint4* xs)
 // dropped the last block when the whole blocks were odd in number and a partial one followed:
 // the awkward chain's k = 16376 caught it.)
 // Returns, in lanes with t = 0, row g's sum in .x and row g + 8's in .y.
-__device__ __forceinline__ float2 tile_dot(const uint4* stage, int rows, int vectors,
-                                           const uint4* xs, int tile, int lane) {
+__device__ __forceinline__ float2 tile_dot(const uint4* stage, int rows, int vectors, int v0,
+                                           int v1, const uint4* xs, int tile, int lane) {
     const int g = lane / 4, t = lane % 4;
     const uint4* wa = stage + (size_t)min(tile * TILE_ROWS + g, rows - 1) * vectors + t;
     const uint4* wb = stage + (size_t)min(tile * TILE_ROWS + g + 8, rows - 1) * vectors + t;
     const uint4* xv = xs + t;
     float even[4] = {0.0f, 0.0f, 0.0f, 0.0f}, odd[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    const int full_blocks = vectors / 4;
-    int kb = 0;
-    for (; kb + 1 < full_blocks; kb += 2) {
-        const uint4 a0 = wa[4 * kb], b0 = wb[4 * kb], x0 = xv[4 * kb];
-        const uint4 a1 = wa[4 * kb + 4], b1 = wb[4 * kb + 4], x1 = xv[4 * kb + 4];
+    // Vectors [v0, v1), v0 a multiple of 4; whole blocks two at a time, then the rest.
+    int v = v0;
+    for (; v + 8 <= v1; v += 8) {
+        const uint4 a0 = wa[v], b0 = wb[v], x0 = xv[v];
+        const uint4 a1 = wa[v + 4], b1 = wb[v + 4], x1 = xv[v + 4];
         mma_16816(even, a0.x, b0.x, a0.y, b0.y, x0.x, x0.y);
         mma_16816(odd, a1.x, b1.x, a1.y, b1.y, x1.x, x1.y);
         mma_16816(even, a0.z, b0.z, a0.w, b0.w, x0.z, x0.w);
         mma_16816(odd, a1.z, b1.z, a1.w, b1.w, x1.z, x1.w);
     }
-    for (; 4 * kb < vectors; ++kb) {  // an odd block out, and a partial last one
-        const bool in = 4 * kb + t < vectors;
+    for (; v < v1; v += 4) {  // an odd block out, and a partial last one
+        const bool in = v + t < v1;
         const uint4 zero = make_uint4(0, 0, 0, 0);
-        const uint4 a = in ? wa[4 * kb] : zero, b = in ? wb[4 * kb] : zero, x = in ? xv[4 * kb] : zero;
+        const uint4 a = in ? wa[v] : zero, b = in ? wb[v] : zero, x = in ? xv[v] : zero;
         mma_16816(even, a.x, b.x, a.y, b.y, x.x, x.y);
         mma_16816(odd, a.z, b.z, a.w, b.w, x.z, x.w);
     }
@@ -285,15 +289,15 @@ __device__ __forceinline__ float2 tile_dot(const uint4* stage, int rows, int vec
 // One row of a stage against x on the CUDA cores, for stages of fewer than TILE_ROWS rows (a
 // tensor-core tile would be mostly padding, and its loads of padding rows cost as much as real
 // ones): the warp's dot product, summed over its lanes.
-__device__ __forceinline__ float row_dot(const uint4* row, int vectors, const uint4* xs, int lane) {
+__device__ __forceinline__ float row_dot(const uint4* row, int v0, int v1, const uint4* xs, int lane) {
     float even = 0.0f, odd = 0.0f;
-    int c = lane;
-    for (; c + 32 < vectors; c += 64) {
+    int c = v0 + lane;
+    for (; c + 32 < v1; c += 64) {
         const uint4 w0 = row[c], w1 = row[c + 32], x0 = xs[c], x1 = xs[c + 32];
         even += dot8(w0, x0);
         odd += dot8(w1, x1);
     }
-    if (c < vectors) even += dot8(row[c], xs[c]);
+    if (c < v1) even += dot8(row[c], xs[c]);
     return warp_sum(even + odd);
 }
 
@@ -310,21 +314,44 @@ __device__ __forceinline__ void write_output(const StreamStep& s, int row, float
                  : "memory");
 }
 
+// A unit's outputs: a tile's rows g and g + 8 (held by lanes t = 0), or a row (lane 0).
+__device__ __forceinline__ void write_unit(const StreamStep& s, int first, int rows, bool tiled,
+                                           int unit, float2 sums, u32 tag, const float* bias_s,
+                                           int bias_first, int lane) {
+    if (tiled) {
+        const int r0 = unit * TILE_ROWS + lane / 4, r1 = r0 + 8;
+        if (lane % 4 == 0 && r0 < rows) write_output(s, first + r0, sums.x, tag, bias_s, bias_first);
+        if (lane % 4 == 0 && r1 < rows) write_output(s, first + r1, sums.y, tag, bias_s, bias_first);
+    } else if (lane == 0) {
+        write_output(s, first + unit, sums.x, tag, bias_s, bias_first);
+    }
+}
+
+// The warps of ring slot `slot`: warps slot, slot + stages, slot + 2·stages, ... (so that the
+// slots' first warps sit on different SM sub-partitions, whose tensor cores are their own).
+__device__ __forceinline__ int slot_warps(int slot, int stages) {
+    return (CONSUMER_WARPS - slot + stages - 1) / stages;
+}
+
 // The consumers: for each product, stage its input, then work this block's stages of it. Ring
-// slot i belongs to the `group` warps i·group .. i·group + group − 1 (group = CONSUMER_WARPS /
-// stages): each of them waits for every fill of the slot in turn, works its share of the stage
-// (tiles of TILE_ROWS rows, or rows when the stage has fewer), writes those outputs and releases
-// the slot; the slot is refilled once all of them have. So a ring's worth of stages are worked
-// at once, and each mbarrier's phases are watched only by warps that see every one of them in
-// order (a warp that skipped fills could mistake a phase two fills old for the one it waits for).
-// Warps past stages · group only stage x.
+// slot i belongs to its own warps (`slot_warps`): each of them waits for every fill of the slot
+// in turn, works its share of the stage, and releases the slot; the slot is refilled once all of
+// them have. So a ring's worth of stages are worked at once, and each mbarrier's phases are
+// watched only by warps that see every one of them in order (a warp that skipped fills could
+// mistake a phase two fills old for the one it waits for).
+//
+// A stage's units are tiles of TILE_ROWS rows on the tensor cores, or, when the stage holds fewer
+// rows, single rows on the CUDA cores. With fewer units than warps, each unit is split along k
+// between `splits` warps, which leave their partial sums in shared memory and meet at the slot's
+// named barrier; the unit's first split adds them up and writes the outputs. (The small products
+// of a chain are one or two units a SM: unsplit, one warp's tensor core did all of them.)
 __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsigned char* ring,
                         int stages, int stage_bytes, u64* full, u64* empty, uint4* xs,
-                        float* bias_s, u64* trace) {
+                        float* bias_s, float (*partial)[TILE_ROWS], u64* trace) {
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
-    const int group = CONSUMER_WARPS / stages;
-    const int my_slot = warp / group, member = warp % group;
+    const int my_slot = warp % stages, member = warp / stages;
+    const int members = slot_warps(my_slot, stages);
     u32 seq = 0;
     for (int p = 0; p < count; ++p) {
         const StreamStep s = steps[p];
@@ -339,6 +366,7 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
         if (threadIdx.x == 0) stamp(trace, count, p, 1);
 
         const int per_stage = rows_per_stage(s.k, stage_bytes);
+        const bool tiled = per_stage >= TILE_ROWS;
         const int vectors = s.k / 8;
         for (int first = r.begin; first < r.end; first += per_stage, ++seq) {
             const int slot = (int)(seq % stages);
@@ -353,17 +381,43 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
                 atomicAdd(&at[6], now - wait_start);
             }
             const uint4* stage = reinterpret_cast<const uint4*>(ring + (size_t)slot * stage_bytes);
-            if (per_stage >= TILE_ROWS) {
-                for (int tile = member; tile * TILE_ROWS < rows; tile += group) {
-                    const float2 sums = tile_dot(stage, rows, vectors, xs, tile, lane);
-                    const int r0 = tile * TILE_ROWS + lane / 4, r1 = r0 + 8;
-                    if (lane % 4 == 0 && r0 < rows) write_output(s, first + r0, sums.x, tag, bias_s, r.begin);
-                    if (lane % 4 == 0 && r1 < rows) write_output(s, first + r1, sums.y, tag, bias_s, r.begin);
+            const int units = tiled ? (rows + TILE_ROWS - 1) / TILE_ROWS : rows;
+            const int splits = units >= members ? 1 : members / units;
+            // Unit `unit`'s k range of this warp: [v0, v1) in vectors, whole 32-element blocks.
+            const int k_blocks = (vectors + 3) / 4;
+            for (int item = member; item < units * splits; item += members) {
+                const int unit = item / splits, split = item % splits;
+                const int v0 = min(vectors, 4 * (k_blocks * split / splits));
+                const int v1 = min(vectors, 4 * (k_blocks * (split + 1) / splits));
+                float2 sums;
+                if (tiled) {
+                    sums = tile_dot(stage, rows, vectors, v0, v1, xs, unit, lane);
+                } else {
+                    sums = make_float2(row_dot(stage + (size_t)unit * vectors, v0, v1, xs, lane), 0.0f);
                 }
-            } else {
-                for (int row = member; row < rows; row += group) {
-                    const float v = row_dot(stage + (size_t)row * vectors, vectors, xs, lane);
-                    if (lane == 0) write_output(s, first + row, v, tag, bias_s, r.begin);
+                if (splits == 1) {
+                    write_unit(s, first, rows, tiled, unit, sums, tag, bias_s, r.begin, lane);
+                } else if (split > 0) {
+                    // Lanes t = 0 hold rows g and g + 8 of a tile; lane 0 a row's sum.
+                    if (lane % 4 == 0) {
+                        partial[warp][lane / 4] = sums.x;
+                        partial[warp][lane / 4 + 8] = sums.y;
+                    }
+                }
+                if (splits > 1) {
+                    // The stage's working warps meet (named barrier 2 + slot; warps of the slot
+                    // left without an item do not take part); split 0 adds the others' sums.
+                    asm volatile("bar.sync %0, %1;" ::"r"(2 + slot), "r"(32 * units * splits) : "memory");
+                    if (split == 0) {
+                        for (int other = 1; other < splits; ++other) {
+                            const int from = (member + other) * stages + slot;
+                            if (lane % 4 == 0) {
+                                sums.x += partial[from][lane / 4];
+                                sums.y += partial[from][lane / 4 + 8];
+                            }
+                        }
+                        write_unit(s, first, rows, tiled, unit, sums, tag, bias_s, r.begin, lane);
+                    }
                 }
             }
             __syncwarp();
@@ -382,13 +436,14 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     __shared__ __align__(8) u64 full[MAX_STAGES];
     __shared__ __align__(8) u64 empty[MAX_STAGES];
     __shared__ float bias_s[BIAS_CAP];
+    __shared__ float partial[CONSUMER_WARPS][TILE_ROWS];
     __shared__ u32 epoch;
     uint4* xs = reinterpret_cast<uint4*>(ring + (size_t)stages * stage_bytes);
 
     if (threadIdx.x == 0) {
         for (int s = 0; s < stages; ++s) {
             barrier_init(&full[s], 1);
-            barrier_init(&empty[s], CONSUMER_WARPS / stages);  // the slot's warps
+            barrier_init(&empty[s], slot_warps(s, stages));
         }
         // Make the initialised barriers visible to the copy engine before it signals them.
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
@@ -398,7 +453,8 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     __syncthreads();
     if (threadIdx.x < CONSUMER_THREADS) {
         const u32 tag = (epoch + 1) & 0xffffu;
-        consume(steps, count, tag, ring, stages, stage_bytes, full, empty, xs, bias_s, trace);
+        consume(steps, count, tag, ring, stages, stage_bytes, full, empty, xs, bias_s, partial,
+                trace);
         // The last block to finish advances the epoch: every block has read it by then.
         if (threadIdx.x == 0 && atomicAdd(&sync[1], 1u) == gridDim.x - 1) {
             sync[1] = 0;
