@@ -229,6 +229,7 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         rule,
         seed: ProbeSettings::default().seed,
         persistent: args.persistent,
+        persistent_stages: args.persistent_stages,
     };
     let mut outcomes = Vec::new();
     for chain in &chains {

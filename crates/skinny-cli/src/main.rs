@@ -172,6 +172,9 @@ pub struct DecodeArgs {
     /// (m = 1, bf16/f16, nt, k a multiple of 8 and at most 16384)
     #[arg(long)]
     pub persistent: bool,
+    /// At most N shared-memory ring stages for the persistent mode (default: as many as fit)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    pub persistent_stages: Option<u32>,
 }
 
 #[derive(Args)]

@@ -48,8 +48,12 @@
 //   or more, a warp a row on the CUDA cores otherwise: qwen 466.6 µs, llama 82.7 %. The small
 //   products' single tile ran on one warp's tensor core (~0.5 µs at 16 cycles an mma), and the
 //   busy warps of all slots sat on two of the four SM sub-partitions.
-// - v5f (this one): a slot's warps spread over the sub-partitions; units (tiles or rows) split
-//   along k between the slot's warps when there are fewer units than warps.
+// - v5f: units (tiles or rows) split along k between the slot's warps when there are fewer units
+//   than warps (partial sums in shared memory, a named barrier a slot): slower, 499 µs; the
+//   small products' time is not their arithmetic.
+// - v5g (this one): v5e with a slot's warps spread over the sub-partitions; the ring's depth
+//   capped from the host (`--persistent-stages`), to see what the in-flight copies cost the
+//   chain's round trips through L2.
 //
 // Layout of a block: CONSUMER_WARPS consumer warps, then one producer warp (lane 0 issues the
 // copies). Dynamic shared memory: the ring (`stages` × `stage_bytes`), then x (k 16-bit
@@ -341,13 +345,10 @@ __device__ __forceinline__ int slot_warps(int slot, int stages) {
 // mistake a phase two fills old for the one it waits for).
 //
 // A stage's units are tiles of TILE_ROWS rows on the tensor cores, or, when the stage holds fewer
-// rows, single rows on the CUDA cores. With fewer units than warps, each unit is split along k
-// between `splits` warps, which leave their partial sums in shared memory and meet at the slot's
-// named barrier; the unit's first split adds them up and writes the outputs. (The small products
-// of a chain are one or two units a SM: unsplit, one warp's tensor core did all of them.)
+// rows, single rows on the CUDA cores; they go round the slot's warps.
 __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsigned char* ring,
                         int stages, int stage_bytes, u64* full, u64* empty, uint4* xs,
-                        float* bias_s, float (*partial)[TILE_ROWS], u64* trace) {
+                        float* bias_s, u64* trace) {
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
     const int my_slot = warp % stages, member = warp / stages;
@@ -382,43 +383,11 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
             }
             const uint4* stage = reinterpret_cast<const uint4*>(ring + (size_t)slot * stage_bytes);
             const int units = tiled ? (rows + TILE_ROWS - 1) / TILE_ROWS : rows;
-            const int splits = units >= members ? 1 : members / units;
-            // Unit `unit`'s k range of this warp: [v0, v1) in vectors, whole 32-element blocks.
-            const int k_blocks = (vectors + 3) / 4;
-            for (int item = member; item < units * splits; item += members) {
-                const int unit = item / splits, split = item % splits;
-                const int v0 = min(vectors, 4 * (k_blocks * split / splits));
-                const int v1 = min(vectors, 4 * (k_blocks * (split + 1) / splits));
-                float2 sums;
-                if (tiled) {
-                    sums = tile_dot(stage, rows, vectors, v0, v1, xs, unit, lane);
-                } else {
-                    sums = make_float2(row_dot(stage + (size_t)unit * vectors, v0, v1, xs, lane), 0.0f);
-                }
-                if (splits == 1) {
-                    write_unit(s, first, rows, tiled, unit, sums, tag, bias_s, r.begin, lane);
-                } else if (split > 0) {
-                    // Lanes t = 0 hold rows g and g + 8 of a tile; lane 0 a row's sum.
-                    if (lane % 4 == 0) {
-                        partial[warp][lane / 4] = sums.x;
-                        partial[warp][lane / 4 + 8] = sums.y;
-                    }
-                }
-                if (splits > 1) {
-                    // The stage's working warps meet (named barrier 2 + slot; warps of the slot
-                    // left without an item do not take part); split 0 adds the others' sums.
-                    asm volatile("bar.sync %0, %1;" ::"r"(2 + slot), "r"(32 * units * splits) : "memory");
-                    if (split == 0) {
-                        for (int other = 1; other < splits; ++other) {
-                            const int from = (member + other) * stages + slot;
-                            if (lane % 4 == 0) {
-                                sums.x += partial[from][lane / 4];
-                                sums.y += partial[from][lane / 4 + 8];
-                            }
-                        }
-                        write_unit(s, first, rows, tiled, unit, sums, tag, bias_s, r.begin, lane);
-                    }
-                }
+            for (int unit = member; unit < units; unit += members) {
+                const float2 sums =
+                    tiled ? tile_dot(stage, rows, vectors, 0, vectors, xs, unit, lane)
+                          : make_float2(row_dot(stage + (size_t)unit * vectors, 0, vectors, xs, lane), 0.0f);
+                write_unit(s, first, rows, tiled, unit, sums, tag, bias_s, r.begin, lane);
             }
             __syncwarp();
             if (lane == 0) barrier_arrive(&empty[slot]);
@@ -436,7 +405,6 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     __shared__ __align__(8) u64 full[MAX_STAGES];
     __shared__ __align__(8) u64 empty[MAX_STAGES];
     __shared__ float bias_s[BIAS_CAP];
-    __shared__ float partial[CONSUMER_WARPS][TILE_ROWS];
     __shared__ u32 epoch;
     uint4* xs = reinterpret_cast<uint4*>(ring + (size_t)stages * stage_bytes);
 
@@ -453,8 +421,7 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     __syncthreads();
     if (threadIdx.x < CONSUMER_THREADS) {
         const u32 tag = (epoch + 1) & 0xffffu;
-        consume(steps, count, tag, ring, stages, stage_bytes, full, empty, xs, bias_s, partial,
-                trace);
+        consume(steps, count, tag, ring, stages, stage_bytes, full, empty, xs, bias_s, trace);
         // The last block to finish advances the epoch: every block has read it by then.
         if (threadIdx.x == 0 && atomicAdd(&sync[1], 1u) == gridDim.x - 1) {
             sync[1] = 0;

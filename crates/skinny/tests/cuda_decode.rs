@@ -79,6 +79,7 @@ fn check_every_mode(chain: &Chain, dtype: &str) {
         },
         seed: 7,
         persistent: true,
+        persistent_stages: None,
     };
     // The floor is not what this test is about; any positive bandwidth will do.
     let outcome = run_decode(&mut dispatcher, chain, 4000.0, &settings, |_| {}).unwrap();

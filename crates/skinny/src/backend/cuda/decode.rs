@@ -47,6 +47,8 @@ pub struct DecodeSettings {
     pub seed: u64,
     /// Also run the skinny-persistent mode (`Persistent`).
     pub persistent: bool,
+    /// At most this many ring stages for it (default: as many as shared memory holds).
+    pub persistent_stages: Option<u32>,
 }
 
 fn ptr(stream: &CudaStream, buffer: &CudaSlice<u8>) -> u64 {
@@ -142,35 +144,37 @@ pub fn run_decode(
     let mut persistent_trace = None;
     if settings.persistent {
         progress("timing skinny-persistent");
-        let measured = Persistent::prepare(dispatcher, chain).and_then(|persistent| {
-            let out = outputs(&stream, chain)?;
-            let ops = chain_operands(&stream, chain, &weights, &out);
-            let mut run = persistent.for_operands(&stream, chain, &ops)?;
-            let measured = measure_mode(
-                &stream,
-                chain,
-                &reference,
-                &settings.rule,
-                &out,
-                Issue::Graph,
-                || run.issue(&stream),
-            )?;
-            // Once more with stamps, for where the time went.
-            let blocks = persistent.kernel.config.grid_dim.0 as usize;
-            let words = blocks * chain.steps.len() * TRACE_STAMPS;
-            let trace = stream
-                .alloc_zeros::<u64>(words)
-                .map_err(|e| format!("allocating the persistent trace: {e}"))?;
-            run.trace_ptr = {
-                use cudarc::driver::DevicePtr;
-                trace.device_ptr(&stream).0
-            };
-            run.issue(&stream)?;
-            let stamps = stream
-                .clone_dtoh(&trace)
-                .map_err(|e| format!("reading the persistent trace: {e}"))?;
-            Ok((measured, summarize_trace(chain, blocks, &stamps)?))
-        });
+        let measured = Persistent::prepare(dispatcher, chain, settings.persistent_stages).and_then(
+            |persistent| {
+                let out = outputs(&stream, chain)?;
+                let ops = chain_operands(&stream, chain, &weights, &out);
+                let mut run = persistent.for_operands(&stream, chain, &ops)?;
+                let measured = measure_mode(
+                    &stream,
+                    chain,
+                    &reference,
+                    &settings.rule,
+                    &out,
+                    Issue::Graph,
+                    || run.issue(&stream),
+                )?;
+                // Once more with stamps, for where the time went.
+                let blocks = persistent.kernel.config.grid_dim.0 as usize;
+                let words = blocks * chain.steps.len() * TRACE_STAMPS;
+                let trace = stream
+                    .alloc_zeros::<u64>(words)
+                    .map_err(|e| format!("allocating the persistent trace: {e}"))?;
+                run.trace_ptr = {
+                    use cudarc::driver::DevicePtr;
+                    trace.device_ptr(&stream).0
+                };
+                run.issue(&stream)?;
+                let stamps = stream
+                    .clone_dtoh(&trace)
+                    .map_err(|e| format!("reading the persistent trace: {e}"))?;
+                Ok((measured, summarize_trace(chain, blocks, &stamps)?))
+            },
+        );
         match measured {
             Err(why) => progress(&format!("no skinny-persistent mode: {why}")),
             Ok(((chain_check, per_token_us), trace)) => {
@@ -287,7 +291,11 @@ struct PersistentRun<'a> {
 
 impl Persistent {
     /// The kernel and its launch for `chain`, or why the chain is not one it runs.
-    fn prepare(dispatcher: &mut Dispatcher, chain: &Chain) -> Result<Persistent, String> {
+    fn prepare(
+        dispatcher: &mut Dispatcher,
+        chain: &Chain,
+        max_stages: Option<u32>,
+    ) -> Result<Persistent, String> {
         let first = &chain.steps[0].problem;
         if first.m() != 1 {
             return Err(format!("m = {} (the kernel runs m = 1)", first.m()));
@@ -319,7 +327,7 @@ impl Persistent {
         let max_k = chain.steps.iter().map(|s| s.problem.k()).max().unwrap_or(8);
         let kernel = dispatcher
             .backend_mut()
-            .persistent_chain(first.dtype(), max_k)
+            .persistent_chain(first.dtype(), max_k, max_stages)
             .map_err(|e| e.message)?;
         Ok(Persistent { kernel })
     }

@@ -292,12 +292,13 @@ impl CudaBackend {
     /// `skinny decode`'s persistent chain kernel at `dtype` for rows of up to `max_k` elements,
     /// and its launch: one block a SM of `PERSISTENT_CONSUMER_WARPS` consumer warps and a
     /// producer warp, with as many ring stages as the block's shared memory holds next to x
-    /// (f32, `max_k` values). The kernel needs every block resident (it is launched
-    /// cooperatively); the occupancy API is asked first.
+    /// (`max_k` 16-bit values), or `max_stages` if fewer. The kernel needs every block resident
+    /// (it is launched cooperatively); the occupancy API is asked first.
     pub(crate) fn persistent_chain(
         &mut self,
         dtype: Dtype,
         max_k: usize,
+        max_stages: Option<u32>,
     ) -> Result<PersistentKernel, RunError> {
         let threads = 32 * (kernels::PERSISTENT_CONSUMER_WARPS + 1);
         let stage_bytes = kernels::PERSISTENT_STAGE_BYTES;
@@ -324,7 +325,8 @@ impl CudaBackend {
             .saturating_sub(x_bytes + static_bytes);
         let stages = (budget / stage_bytes)
             .min(kernels::PERSISTENT_MAX_STAGES)
-            .min(kernels::PERSISTENT_CONSUMER_WARPS);
+            .min(kernels::PERSISTENT_CONSUMER_WARPS)
+            .min(max_stages.unwrap_or(u32::MAX));
         if stages < 2 {
             return Err(RunError::new(format!(
                 "a ring of two {stage_bytes}-byte stages, {x_bytes} bytes of x and {static_bytes} \
