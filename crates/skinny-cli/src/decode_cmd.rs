@@ -151,6 +151,7 @@ fn print_trace(trace: &[ProductTrace]) {
         "rows (slowest)",
         "first stage",
         "stage waits",
+        "last unit (start, length)",
         "copies lead (first, last)",
     ]);
     for role in roles {
@@ -168,6 +169,11 @@ fn print_trace(trace: &[ProductTrace]) {
             format!("{:.2}", mean(|t| t.rows_max_us)),
             format!("{:.2}", mean(|t| t.first_stage_us)),
             format!("{:.2}", mean(|t| t.stage_waits_us)),
+            format!(
+                "{:.2}, {:.2}",
+                mean(|t| t.last_unit_start_us),
+                mean(|t| t.last_unit_us)
+            ),
             format!(
                 "{:.2}, {:.2}",
                 mean(|t| t.producer_lead_us),

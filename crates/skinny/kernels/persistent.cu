@@ -64,7 +64,8 @@
 // globaltimer stamps per product p at trace[(blockIdx.x · count + p) · TRACE_STAMPS + i]: i = 0
 // the block begins p, 1 x staged (the input complete), 2 its rows written, 3 the producer's first
 // copy of p issued, 4 its last, 5 p's first stage landed (seen by its owner), 6 the nanoseconds
-// the owners spent waiting for p's stages to land (a sum, not a stamp). (The H200's globaltimer ticks
+// the owners spent waiting for p's stages to land (a sum, not a stamp), 7 the last unit's
+// arithmetic begun, 8 the last unit's outputs written. (The H200's globaltimer ticks
 // about once a microsecond: single stamps are coarse; means over blocks and products less so.)
 //
 // Needs stages ≤ MAX_STAGES and ≤ CONSUMER_WARPS, m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), a row
@@ -85,7 +86,7 @@
 // A product's biases a block keeps in shared memory (more rows read theirs from global memory).
 #define BIAS_CAP 512
 // Stamps a block records per product when tracing.
-#define TRACE_STAMPS 7
+#define TRACE_STAMPS 9
 
 // One product of the chain; written by the host (`StreamStep` in decode.rs), same layout.
 struct StreamStep {
@@ -384,10 +385,13 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
             const uint4* stage = reinterpret_cast<const uint4*>(ring + (size_t)slot * stage_bytes);
             const int units = tiled ? (rows + TILE_ROWS - 1) / TILE_ROWS : rows;
             for (int unit = member; unit < units; unit += members) {
+                u64* at = trace + ((size_t)blockIdx.x * count + p) * TRACE_STAMPS;
+                if (lane == 0 && trace != nullptr) atomicMax(&at[7], global_time());
                 const float2 sums =
                     tiled ? tile_dot(stage, rows, vectors, 0, vectors, xs, unit, lane)
                           : make_float2(row_dot(stage + (size_t)unit * vectors, 0, vectors, xs, lane), 0.0f);
                 write_unit(s, first, rows, tiled, unit, sums, tag, bias_s, r.begin, lane);
+                if (lane == 0 && trace != nullptr) atomicMax(&at[8], global_time());
             }
             __syncwarp();
             if (lane == 0) barrier_arrive(&empty[slot]);

@@ -285,12 +285,16 @@ pub struct ProductTrace {
     pub producer_lead_us: f64,
     /// The same for its last copy.
     pub last_copy_lead_us: f64,
+    /// From x staged until the block's last unit (tile or row) began its arithmetic, and from
+    /// then until its outputs were written (blocks with rows).
+    pub last_unit_start_us: f64,
+    pub last_unit_us: f64,
 }
 
 /// Stamps a block records per product (persistent.cu's TRACE_STAMPS): begun, x staged, rows
-/// written, first copy issued, last copy issued, first stage landed, and the nanoseconds warp 0
-/// waited for stages.
-pub const TRACE_STAMPS: usize = 7;
+/// written, first copy issued, last copy issued, first stage landed, the nanoseconds the stages'
+/// owners waited for them, the last unit's arithmetic begun, its outputs written.
+pub const TRACE_STAMPS: usize = 9;
 
 fn mean(values: Vec<f64>) -> f64 {
     if values.is_empty() {
@@ -344,6 +348,13 @@ pub fn summarize_trace(
                 first_stage_us: over_owners(p, 5, 1),
                 producer_lead_us: -over_owners(p, 3, 1),
                 last_copy_lead_us: -over_owners(p, 4, 1),
+                last_unit_start_us: over_owners(p, 7, 1),
+                last_unit_us: mean(
+                    (0..blocks)
+                        .filter(|&b| at(b, p, 7) != 0)
+                        .map(|b| us(at(b, p, 8), at(b, p, 7)))
+                        .collect(),
+                ),
                 stage_waits_us: mean(
                     (0..blocks)
                         .filter(|&b| at(b, p, 3) != 0)
@@ -391,12 +402,12 @@ mod tests {
         let mut chain = Chain::from_set(&set, 1).unwrap();
         chain.steps.truncate(2);
         // Two blocks, two products; stamps in ns: begun, staged, rows written, first copy,
-        // last copy, first stage landed, then the stage waits' sum.
+        // last copy, first stage landed, the stage waits' sum, last unit begun and written.
         let stamps: Vec<u64> = [
-            [1_000, 1_500, 4_000, 500, 600, 1_600, 300], // block 0, product 0
-            [6_000, 6_500, 8_000, 2_000, 2_100, 6_600, 200], // block 0, product 1
-            [1_200, 1_700, 5_000, 0, 0, 0, 0],           // block 1, product 0: no rows
-            [5_600, 6_600, 9_000, 3_000, 3_100, 7_000, 400], // block 1, product 1
+            [1_000, 1_500, 4_000, 500, 600, 1_600, 300, 1_700, 3_900], // block 0, product 0
+            [6_000, 6_500, 8_000, 2_000, 2_100, 6_600, 200, 6_700, 7_900], // block 0, product 1
+            [1_200, 1_700, 5_000, 0, 0, 0, 0, 0, 0], // block 1, product 0: no rows
+            [5_600, 6_600, 9_000, 3_000, 3_100, 7_000, 400, 7_100, 8_900], // block 1, product 1
         ]
         .concat();
         assert!(summarize_trace(&chain, 3, &stamps).is_err());
@@ -412,6 +423,8 @@ mod tests {
         assert_eq!(first.first_stage_us, 0.1);
         assert_eq!(first.last_copy_lead_us, 0.9);
         assert_eq!(first.stage_waits_us, 0.3);
+        assert!((first.last_unit_start_us - 0.2).abs() < 1e-9);
+        assert!((first.last_unit_us - 2.2).abs() < 1e-9);
         let second = &trace[1];
         assert_eq!(second.input_ready_us, 4.0);
         assert_eq!(second.span_us, 4.0); // 5000 to 9000
