@@ -13,12 +13,12 @@
 // run of bytes), and one producer thread a block streams those runs, product after product,
 // through a ring of shared-memory stages with `cp.async.bulk`, as fast as the consumers free the
 // stages. The consumer warps wait for a product's input, stage x in shared memory, and work the
-// stages: each ring slot has its own warps; tiles of 16 rows against x on the tensor cores
-// (m16n8k16, x in every column of B), or rows on the CUDA cores when a stage holds fewer than 16,
-// written straight to y with the bias (a row never spans SMs, so there is no second
-// pass over global memory). While they wait,
-// the ring goes on filling with the next products' weights, so the DRAM stream runs across
-// product boundaries; on Qwen a SM's ring (~190 KB) holds most of a layer's share (~225 KB).
+// stages: tiles of 16 rows against x on the tensor cores (m16n8k16, x in every column of B), or
+// rows on the CUDA cores when a stage holds fewer than 16, shared out round the warps, written
+// straight to y with the bias (a row never spans SMs, so there is no second pass over global
+// memory). While they wait, the ring goes on filling with the next products' weights, so the
+// DRAM stream runs across product boundaries; on Qwen a SM's ring (~190 KB) holds most of a
+// layer's share (~225 KB).
 //
 // How a product's input is known to be complete: every output is also written to an exchange
 // word, its 16 bits next to a 16-bit tag of the launch (`xchg`, 32-bit stores, which a reader
@@ -51,9 +51,11 @@
 // - v5f: units (tiles or rows) split along k between the slot's warps when there are fewer units
 //   than warps (partial sums in shared memory, a named barrier a slot): slower, 499 µs; the
 //   small products' time is not their arithmetic.
-// - v5g (this one): v5e with a slot's warps spread over the sub-partitions; the ring's depth
-//   capped from the host (`--persistent-stages`), to see what the in-flight copies cost the
-//   chain's round trips through L2.
+// - v5g: v5e with a slot's warps spread over the sub-partitions: 475–477 µs. With the ring's
+//   depth capped from the host (`--persistent-stages` 2, 3, 4): 571, 510, 503 µs; the L2 round
+//   trip for x did not shorten with fewer copies in flight.
+// - v5h (this one): units (tiles, or rows for stages of fewer than 16) round all 16 consumer
+//   warps, every warp watching every stage (v5b's rows on many warps, v5e's tiles).
 //
 // Layout of a block: CONSUMER_WARPS consumer warps, then one producer warp (lane 0 issues the
 // copies). Dynamic shared memory: the ring (`stages` × `stage_bytes`), then x (k 16-bit
@@ -68,7 +70,7 @@
 // arithmetic begun, 8 the last unit's outputs written. (The H200's globaltimer ticks
 // about once a microsecond: single stamps are coarse; means over blocks and products less so.)
 //
-// Needs stages ≤ MAX_STAGES and ≤ CONSUMER_WARPS, m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), a row
+// Needs stages ≤ MAX_STAGES, m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), a row
 // that fits a stage (k · 2 ≤ stage_bytes), and 16-bit elements. Parameters: CONSUMER_WARPS,
 // MAX_STAGES.
 
@@ -332,29 +334,20 @@ __device__ __forceinline__ void write_unit(const StreamStep& s, int first, int r
     }
 }
 
-// The warps of ring slot `slot`: warps slot, slot + stages, slot + 2·stages, ... (so that the
-// slots' first warps sit on different SM sub-partitions, whose tensor cores are their own).
-__device__ __forceinline__ int slot_warps(int slot, int stages) {
-    return (CONSUMER_WARPS - slot + stages - 1) / stages;
-}
-
-// The consumers: for each product, stage its input, then work this block's stages of it. Ring
-// slot i belongs to its own warps (`slot_warps`): each of them waits for every fill of the slot
-// in turn, works its share of the stage, and releases the slot; the slot is refilled once all of
-// them have. So a ring's worth of stages are worked at once, and each mbarrier's phases are
-// watched only by warps that see every one of them in order (a warp that skipped fills could
-// mistake a phase two fills old for the one it waits for).
-//
-// A stage's units are tiles of TILE_ROWS rows on the tensor cores, or, when the stage holds fewer
-// rows, single rows on the CUDA cores; they go round the slot's warps.
+// The consumers: for each product, stage its input, then work this block's stages of it. A stage's
+// units are tiles of TILE_ROWS rows on the tensor cores, or, when the stage holds fewer rows,
+// single rows on the CUDA cores; they go round all the consumer warps, each stage's continuing
+// from where the previous one's left off, so that a small product's few units land on different
+// warps and a large one's stages are worked by different warps at once. Every warp waits for
+// every stage and releases it (the slot is refilled once all have): a warp that skipped fills
+// could mistake a phase two fills old for the one it waits for.
 __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsigned char* ring,
                         int stages, int stage_bytes, u64* full, u64* empty, uint4* xs,
                         float* bias_s, u64* trace) {
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
-    const int my_slot = warp % stages, member = warp / stages;
-    const int members = slot_warps(my_slot, stages);
     u32 seq = 0;
+    int next_warp = 0;  // the warp that takes the next unit
     for (int p = 0; p < count; ++p) {
         const StreamStep s = steps[p];
         const RowRange r = rows_of(s.n, p);
@@ -372,20 +365,19 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
         const int vectors = s.k / 8;
         for (int first = r.begin; first < r.end; first += per_stage, ++seq) {
             const int slot = (int)(seq % stages);
-            if (slot != my_slot) continue;
             const int rows = min(per_stage, r.end - first);
+            const int units = tiled ? (rows + TILE_ROWS - 1) / TILE_ROWS : rows;
             const u64 wait_start = trace != nullptr ? global_time() : 0;
             stage_wait(&full[slot], (seq / stages) & 1);
-            if (lane == 0 && member == 0 && trace != nullptr) {
+            u64* at = trace + ((size_t)blockIdx.x * count + p) * TRACE_STAMPS;
+            if (threadIdx.x == 0 && trace != nullptr) {
                 const u64 now = global_time();
-                u64* at = trace + ((size_t)blockIdx.x * count + p) * TRACE_STAMPS;
                 if (first == r.begin) at[5] = now;
-                atomicAdd(&at[6], now - wait_start);
+                at[6] += now - wait_start;
             }
             const uint4* stage = reinterpret_cast<const uint4*>(ring + (size_t)slot * stage_bytes);
-            const int units = tiled ? (rows + TILE_ROWS - 1) / TILE_ROWS : rows;
-            for (int unit = member; unit < units; unit += members) {
-                u64* at = trace + ((size_t)blockIdx.x * count + p) * TRACE_STAMPS;
+            for (int unit = (warp - next_warp + CONSUMER_WARPS) % CONSUMER_WARPS; unit < units;
+                 unit += CONSUMER_WARPS) {
                 if (lane == 0 && trace != nullptr) atomicMax(&at[7], global_time());
                 const float2 sums =
                     tiled ? tile_dot(stage, rows, vectors, 0, vectors, xs, unit, lane)
@@ -393,6 +385,7 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
                 write_unit(s, first, rows, tiled, unit, sums, tag, bias_s, r.begin, lane);
                 if (lane == 0 && trace != nullptr) atomicMax(&at[8], global_time());
             }
+            next_warp = (next_warp + units) % CONSUMER_WARPS;
             __syncwarp();
             if (lane == 0) barrier_arrive(&empty[slot]);
         }
@@ -415,7 +408,7 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     if (threadIdx.x == 0) {
         for (int s = 0; s < stages; ++s) {
             barrier_init(&full[s], 1);
-            barrier_init(&empty[s], slot_warps(s, stages));
+            barrier_init(&empty[s], CONSUMER_WARPS);
         }
         // Make the initialised barriers visible to the copy engine before it signals them.
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
