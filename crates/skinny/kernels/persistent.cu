@@ -14,7 +14,8 @@
 // through a ring of shared-memory stages with `cp.async.bulk`, as fast as the consumers free the
 // stages. The consumer warps wait for a product's input, stage x in shared memory, and work the
 // stages: tiles of 16 rows against x on the tensor cores (m16n8k16, x in every column of B), or
-// rows on the CUDA cores when a stage holds fewer than 16, shared out round the warps, written
+// rows on the CUDA cores for stages of fewer than 16 rows and for products of few rows a block,
+// shared out round the warps, written
 // straight to y with the bias (a row never spans SMs, so there is no second pass over global
 // memory). While they wait, the ring goes on filling with the next products' weights, so the
 // DRAM stream runs across product boundaries; on Qwen a SM's ring (~190 KB) holds most of a
@@ -54,8 +55,10 @@
 // - v5g: v5e with a slot's warps spread over the sub-partitions: 475–477 µs. With the ring's
 //   depth capped from the host (`--persistent-stages` 2, 3, 4): 571, 510, 503 µs; the L2 round
 //   trip for x did not shorten with fewer copies in flight.
-// - v5h (this one): units (tiles, or rows for stages of fewer than 16) round all 16 consumer
-//   warps, every warp watching every stage (v5b's rows on many warps, v5e's tiles).
+// - v5h: units (tiles, or rows for stages of fewer than 16) round all 16 consumer warps, every
+//   warp watching every stage: 471 µs, llama 85.2 %. A tile of 896-element rows took one warp
+//   ~1.2 µs, which the small products (one tile a SM) paid in full.
+// - v5i (this one): rows, not tiles, for products of at most 32 rows a block.
 //
 // Layout of a block: CONSUMER_WARPS consumer warps, then one producer warp (lane 0 issues the
 // copies). Dynamic shared memory: the ring (`stages` × `stage_bytes`), then x (k 16-bit
@@ -361,7 +364,9 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
         if (threadIdx.x == 0) stamp(trace, count, p, 1);
 
         const int per_stage = rows_per_stage(s.k, stage_bytes);
-        const bool tiled = per_stage >= TILE_ROWS;
+        // Tiles for products of many rows a block; a product of a few rows a block (qwen's qkv,
+        // o, down: 7–9) gets a warp a row, each ~4× faster than a whole tile on one warp.
+        const bool tiled = per_stage >= TILE_ROWS && r.end - r.begin > 2 * CONSUMER_WARPS;
         const int vectors = s.k / 8;
         for (int first = r.begin; first < r.end; first += per_stage, ++seq) {
             const int slot = (int)(seq % stages);
