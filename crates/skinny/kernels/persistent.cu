@@ -15,7 +15,7 @@
 // stages. The consumer warps wait for a product's input, stage x in shared memory, and work the
 // stages: tiles of 16 rows against x on the tensor cores (m16n8k16, x in every column of B), or
 // rows on the CUDA cores for stages of fewer than 16 rows and for products of few rows a block,
-// shared out round the warps, written
+// shared out between the warps, written
 // straight to y with the bias (a row never spans SMs, so there is no second pass over global
 // memory). While they wait, the ring goes on filling with the next products' weights, so the
 // DRAM stream runs across product boundaries; on Qwen a SM's ring (~190 KB) holds most of a
@@ -58,7 +58,10 @@
 // - v5h: units (tiles, or rows for stages of fewer than 16) round all 16 consumer warps, every
 //   warp watching every stage: 471 µs, llama 85.2 %. A tile of 896-element rows took one warp
 //   ~1.2 µs, which the small products (one tile a SM) paid in full.
-// - v5i (this one): rows, not tiles, for products of at most 32 rows a block.
+// - v5i: rows, not tiles, for products of at most 32 rows a block: 464 µs; the small products'
+//   rows took 0.5 µs (a tile 1.2), the large ones lost to every warp watching every stage.
+// - v5j (this one): the slots' own warps again (v5g) for large products; a small product's rows
+//   round all the warps through a per-slot "landed" number.
 //
 // Layout of a block: CONSUMER_WARPS consumer warps, then one producer warp (lane 0 issues the
 // copies). Dynamic shared memory: the ring (`stages` × `stage_bytes`), then x (k 16-bit
@@ -78,7 +81,7 @@
 // MAX_STAGES.
 
 #ifndef CONSUMER_WARPS
-#define CONSUMER_WARPS 16
+#define CONSUMER_WARPS 15
 #endif
 #ifndef MAX_STAGES
 #define MAX_STAGES 8
@@ -337,20 +340,42 @@ __device__ __forceinline__ void write_unit(const StreamStep& s, int first, int r
     }
 }
 
-// The consumers: for each product, stage its input, then work this block's stages of it. A stage's
-// units are tiles of TILE_ROWS rows on the tensor cores, or, when the stage holds fewer rows,
-// single rows on the CUDA cores; they go round all the consumer warps, each stage's continuing
-// from where the previous one's left off, so that a small product's few units land on different
-// warps and a large one's stages are worked by different warps at once. Every warp waits for
-// every stage and releases it (the slot is refilled once all have): a warp that skipped fills
-// could mistake a phase two fills old for the one it waits for.
+// The warps of ring slot `slot`: warps slot, slot + stages, slot + 2·stages, ... (so that the
+// slots' first warps sit on different SM sub-partitions).
+__device__ __forceinline__ int slot_warps(int slot, int stages) {
+    return (CONSUMER_WARPS - slot + stages - 1) / stages;
+}
+
+// Spin until a shared word reaches `value` (a relaxed read of it each time).
+__device__ __forceinline__ void await_word(const volatile int* word, int value) {
+    if (*word == value) return;
+    const u64 start = global_time();
+    while (*word != value) trap_after_a_second(start);
+}
+
+// The consumers: for each product, stage its input, then work this block's stages of it.
+//
+// Ring slot i belongs to its own warps (`slot_warps`): only they wait on its mbarriers, each of
+// them for every fill in turn, and release it; the slot is refilled once all of them have. So a
+// ring's worth of stages are worked at once, and each mbarrier's phases are watched only by
+// warps that see every one of them in order (a warp that skipped fills could mistake a phase
+// two fills old for the one it waits for).
+//
+// Large products (more than 2·CONSUMER_WARPS rows a block) are worked by the slot's warps alone:
+// tiles of TILE_ROWS rows on the tensor cores (rows on the CUDA cores when a stage holds fewer).
+// A small product's few rows (qwen's qkv, o, down: 7–9 a SM) go round all the consumer warps, a
+// row a warp: the slot's first warp, once its fill has landed, publishes the fill's sequence
+// number in `landed[slot]` (a number, not a phase, so nothing aliases), the helpers count their
+// rows done in `done[slot]`, and the slot's first warp releases it only when all are.
 __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsigned char* ring,
                         int stages, int stage_bytes, u64* full, u64* empty, uint4* xs,
-                        float* bias_s, u64* trace) {
+                        float* bias_s, volatile int* landed, int* done, u64* trace) {
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
+    const int my_slot = warp % stages, member = warp / stages;
+    const int members = slot_warps(my_slot, stages);
     u32 seq = 0;
-    int next_warp = 0;  // the warp that takes the next unit
+    int next_warp = 0;  // the warp that takes a small product's next row
     for (int p = 0; p < count; ++p) {
         const StreamStep s = steps[p];
         const RowRange r = rows_of(s.n, p);
@@ -364,25 +389,61 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
         if (threadIdx.x == 0) stamp(trace, count, p, 1);
 
         const int per_stage = rows_per_stage(s.k, stage_bytes);
-        // Tiles for products of many rows a block; a product of a few rows a block (qwen's qkv,
-        // o, down: 7–9) gets a warp a row, each ~4× faster than a whole tile on one warp.
-        const bool tiled = per_stage >= TILE_ROWS && r.end - r.begin > 2 * CONSUMER_WARPS;
+        const bool small = r.end - r.begin <= 2 * CONSUMER_WARPS;
+        const bool tiled = !small && per_stage >= TILE_ROWS;
         const int vectors = s.k / 8;
         for (int first = r.begin; first < r.end; first += per_stage, ++seq) {
             const int slot = (int)(seq % stages);
             const int rows = min(per_stage, r.end - first);
-            const int units = tiled ? (rows + TILE_ROWS - 1) / TILE_ROWS : rows;
-            const u64 wait_start = trace != nullptr ? global_time() : 0;
-            stage_wait(&full[slot], (seq / stages) & 1);
+            const bool mine = slot == my_slot;
             u64* at = trace + ((size_t)blockIdx.x * count + p) * TRACE_STAMPS;
-            if (threadIdx.x == 0 && trace != nullptr) {
-                const u64 now = global_time();
-                if (first == r.begin) at[5] = now;
-                at[6] += now - wait_start;
+            if (mine && (member == 0 || !small)) {
+                const u64 wait_start = trace != nullptr ? global_time() : 0;
+                stage_wait(&full[slot], (seq / stages) & 1);
+                if (lane == 0 && member == 0) {
+                    if (small) landed[slot] = (int)seq + 1;
+                    if (trace != nullptr) {
+                        const u64 now = global_time();
+                        if (first == r.begin) at[5] = now;
+                        atomicAdd(&at[6], now - wait_start);
+                    }
+                }
             }
             const uint4* stage = reinterpret_cast<const uint4*>(ring + (size_t)slot * stage_bytes);
-            for (int unit = (warp - next_warp + CONSUMER_WARPS) % CONSUMER_WARPS; unit < units;
-                 unit += CONSUMER_WARPS) {
+            if (small) {
+                // Rows round all the warps.
+                int worked = 0;
+                for (int row = (warp - next_warp + CONSUMER_WARPS) % CONSUMER_WARPS; row < rows;
+                     row += CONSUMER_WARPS, ++worked) {
+                    await_word(&landed[slot], (int)seq + 1);
+                    if (lane == 0 && trace != nullptr) atomicMax(&at[7], global_time());
+                    const float v = row_dot(stage + (size_t)row * vectors, 0, vectors, xs, lane);
+                    if (lane == 0) write_output(s, first + row, v, tag, bias_s, r.begin);
+                    if (lane == 0 && trace != nullptr) atomicMax(&at[8], global_time());
+                }
+                next_warp = (next_warp + rows) % CONSUMER_WARPS;
+                __syncwarp();
+                if (lane == 0 && worked > 0) {
+                    __threadfence_block();  // this warp's reads of the stage come before its count
+                    atomicAdd(&done[slot], worked);
+                }
+                if (mine && member == 0 && lane == 0) {
+                    // Every row of the fill worked: the slot may be refilled. The first warp
+                    // arrives for all of the slot's warps; the others neither wait for a small
+                    // product's fills nor release them (an early arrival of theirs could count
+                    // toward the fill before, while its rows were still being worked).
+                    await_word(done + slot, rows);
+                    done[slot] = 0;
+                    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0], %1;" ::"r"(
+                                     shared_address(&empty[slot])),
+                                 "r"(members)
+                                 : "memory");
+                }
+                continue;
+            }
+            if (!mine) continue;
+            const int units = tiled ? (rows + TILE_ROWS - 1) / TILE_ROWS : rows;
+            for (int unit = member; unit < units; unit += members) {
                 if (lane == 0 && trace != nullptr) atomicMax(&at[7], global_time());
                 const float2 sums =
                     tiled ? tile_dot(stage, rows, vectors, 0, vectors, xs, unit, lane)
@@ -390,7 +451,6 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
                 write_unit(s, first, rows, tiled, unit, sums, tag, bias_s, r.begin, lane);
                 if (lane == 0 && trace != nullptr) atomicMax(&at[8], global_time());
             }
-            next_warp = (next_warp + units) % CONSUMER_WARPS;
             __syncwarp();
             if (lane == 0) barrier_arrive(&empty[slot]);
         }
@@ -408,12 +468,18 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     __shared__ __align__(8) u64 empty[MAX_STAGES];
     __shared__ float bias_s[BIAS_CAP];
     __shared__ u32 epoch;
+    __shared__ int landed[MAX_STAGES];
+    __shared__ int done[MAX_STAGES];
     uint4* xs = reinterpret_cast<uint4*>(ring + (size_t)stages * stage_bytes);
 
+    if (threadIdx.x < MAX_STAGES) {
+        landed[threadIdx.x] = 0;
+        done[threadIdx.x] = 0;
+    }
     if (threadIdx.x == 0) {
         for (int s = 0; s < stages; ++s) {
             barrier_init(&full[s], 1);
-            barrier_init(&empty[s], CONSUMER_WARPS);
+            barrier_init(&empty[s], slot_warps(s, stages));
         }
         // Make the initialised barriers visible to the copy engine before it signals them.
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
@@ -423,7 +489,8 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     __syncthreads();
     if (threadIdx.x < CONSUMER_THREADS) {
         const u32 tag = (epoch + 1) & 0xffffu;
-        consume(steps, count, tag, ring, stages, stage_bytes, full, empty, xs, bias_s, trace);
+        consume(steps, count, tag, ring, stages, stage_bytes, full, empty, xs, bias_s, landed, done,
+                trace);
         // The last block to finish advances the epoch: every block has read it by then.
         if (threadIdx.x == 0 && atomicAdd(&sync[1], 1u) == gridDim.x - 1) {
             sync[1] = 0;

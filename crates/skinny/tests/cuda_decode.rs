@@ -4,9 +4,10 @@
 //!
 //! The sizes stress the persistent kernel's partition and ring: 64 output rows (fewer than the
 //! H200's 132 SMs, so some blocks own no row of a product), row counts that are no multiple of
-//! the grid, a bias, rows of 16376 elements that (nearly) fill a 32 KB stage alone, so that a
-//! tile of one row is split along k between warps, k not a multiple of 32 (200 and 16376: a
-//! partial last k block), at bf16 and f16.
+//! the grid, a bias on a product worked in tensor-core tiles, rows of 16376 elements that fill a
+//! 32 KB stage alone (o: 30 rows a SM, each its own stage, so the ring's slots are reused within
+//! a product that is worked a row a warp), k not a multiple of 32 (200 and 16376: a partial last
+//! k block), at bf16 and f16.
 //!
 //! Ignored without an NVIDIA GPU, like tests/cuda_backend.rs.
 
@@ -23,28 +24,28 @@ const AWKWARD_CHAIN: &str = r#"
 name = "awkward-chain"
 description = "a decode chain of sizes no kernel tile divides"
 dtype = "bf16"
-layers = 3
+layers = 2
 
 [[shape]]
 name = "qkv"
-n = 200
+n = 16400
 k = 64
 epilogue = "bias"
 
 [[shape]]
 name = "o"
-n = 64
-k = 200
+n = 3960
+k = 16376
 
 [[shape]]
 name = "gate_up"
-n = 16400
-k = 64
+n = 200
+k = 3960
 
 [[shape]]
 name = "down"
 n = 64
-k = 16376
+k = 200
 
 [[shape]]
 name = "lm_head"

@@ -54,8 +54,9 @@ pub const PERSISTENT_FILE: &str = "persistent.cu";
 pub const PERSISTENT_ENTRY: &str = "chain_stream";
 
 /// Consumer warps in a block of the persistent chain kernel (its CONSUMER_WARPS), shared out
-/// between the ring's stages; one producer warp comes on top.
-pub const PERSISTENT_CONSUMER_WARPS: u32 = 16;
+/// between the ring's stages; one producer warp comes on top (16 warps: 128 registers a thread
+/// are allowed, where 17 warps left ptxas 96 and it spilled).
+pub const PERSISTENT_CONSUMER_WARPS: u32 = 15;
 /// Most ring stages the kernel has mbarriers for (its MAX_STAGES).
 pub const PERSISTENT_MAX_STAGES: u32 = 8;
 /// Bytes of one ring stage: whole rows, so a row of the chain must fit (k ≤ 16384 at 16 bits).
