@@ -60,8 +60,10 @@
 //   ~1.2 µs, which the small products (one tile a SM) paid in full.
 // - v5i: rows, not tiles, for products of at most 32 rows a block: 464 µs; the small products'
 //   rows took 0.5 µs (a tile 1.2), the large ones lost to every warp watching every stage.
-// - v5j (this one): the slots' own warps again (v5g) for large products; a small product's rows
-//   round all the warps through a per-slot "landed" number.
+// - v5j: the slots' own warps again (v5g) for large products; a small product's rows round all
+//   the warps through a per-slot "landed" number: 479 µs (qkv and o 2.4–2.6 µs a product, down,
+//   three stages of three rows, 7.3).
+// - v5k (this one): only one-stage products are worked round all the warps.
 //
 // Layout of a block: CONSUMER_WARPS consumer warps, then one producer warp (lane 0 issues the
 // copies). Dynamic shared memory: the ring (`stages` × `stage_bytes`), then x (k 16-bit
@@ -361,10 +363,10 @@ __device__ __forceinline__ void await_word(const volatile int* word, int value) 
 // warps that see every one of them in order (a warp that skipped fills could mistake a phase
 // two fills old for the one it waits for).
 //
-// Large products (more than 2·CONSUMER_WARPS rows a block) are worked by the slot's warps alone:
-// tiles of TILE_ROWS rows on the tensor cores (rows on the CUDA cores when a stage holds fewer).
-// A small product's few rows (qwen's qkv, o, down: 7–9 a SM) go round all the consumer warps, a
-// row a warp: the slot's first warp, once its fill has landed, publishes the fill's sequence
+// Products of more than one stage or more than 2·CONSUMER_WARPS rows a block are worked by the
+// slots' own warps: tiles of TILE_ROWS rows on the tensor cores (rows on the CUDA cores when a
+// stage holds fewer). A small product, one stage of a few rows (qwen's qkv and o: 7–9 a SM), is
+// worked a row a warp round all the consumer warps: the slot's first warp, once its fill has landed, publishes the fill's sequence
 // number in `landed[slot]` (a number, not a phase, so nothing aliases), the helpers count their
 // rows done in `done[slot]`, and the slot's first warp releases it only when all are.
 __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsigned char* ring,
@@ -389,7 +391,7 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
         if (threadIdx.x == 0) stamp(trace, count, p, 1);
 
         const int per_stage = rows_per_stage(s.k, stage_bytes);
-        const bool small = r.end - r.begin <= 2 * CONSUMER_WARPS;
+        const bool small = r.end - r.begin <= 2 * CONSUMER_WARPS && r.end - r.begin <= per_stage;
         const bool tiled = !small && per_stage >= TILE_ROWS;
         const int vectors = s.k / 8;
         for (int first = r.begin; first < r.end; first += per_stage, ++seq) {
