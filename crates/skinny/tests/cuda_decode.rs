@@ -83,11 +83,15 @@ fn check_every_mode(chain: &Chain, dtype: &str) {
         persistent_stages: None,
     };
     // The floor is not what this test is about; any positive bandwidth will do.
-    let outcome = run_decode(&mut dispatcher, chain, 4000.0, &settings, |_| {}).unwrap();
+    let mut said = Vec::new();
+    let outcome = run_decode(&mut dispatcher, chain, 4000.0, &settings, |what| {
+        said.push(what.to_string())
+    })
+    .unwrap();
     let modes: Vec<&str> = outcome.modes.iter().map(|m| m.mode.as_str()).collect();
     assert!(
         modes.contains(&"skinny-persistent"),
-        "{dtype}: the persistent mode did not run; modes: {modes:?}"
+        "{dtype}: the persistent mode did not run; modes: {modes:?}; decode said: {said:?}"
     );
     for mode in &outcome.modes {
         let check = &mode.chain_check;
