@@ -78,9 +78,9 @@
 // arithmetic begun, 8 the last unit's outputs written. (The H200's globaltimer ticks
 // about once a microsecond: single stamps are coarse; means over blocks and products less so.)
 //
-// Needs stages ≤ MAX_STAGES, m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples of 16 bytes), a row
-// that fits a stage (k · 2 ≤ stage_bytes), and 16-bit elements. Parameters: CONSUMER_WARPS,
-// MAX_STAGES.
+// Needs stages ≤ MAX_STAGES, m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples
+// of 16 bytes), a row that fits a stage (k · 2 ≤ stage_bytes), and 16-bit elements. Parameters:
+// CONSUMER_WARPS, MAX_STAGES.
 
 #ifndef CONSUMER_WARPS
 #define CONSUMER_WARPS 15
@@ -111,16 +111,14 @@ struct StreamStep {
 };
 static_assert(sizeof(StreamStep) == 56, "StreamStep must match StreamStep::BYTES on the host");
 
-__device__ __forceinline__ void trap_after_a_second(u64 start) {
-    u64 now;
-    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
-    if (now - start > 1000000000ull) __trap();
-}
-
 __device__ __forceinline__ u64 global_time() {
     u64 t;
     asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
     return t;
+}
+
+__device__ __forceinline__ void trap_after_a_second(u64 start) {
+    if (global_time() - start > 1000000000ull) __trap();
 }
 
 __device__ __forceinline__ void stamp(u64* trace, int count, int product, int which) {
@@ -130,17 +128,7 @@ __device__ __forceinline__ void stamp(u64* trace, int count, int product, int wh
 // A guarded mbarrier wait: as barrier_wait, but a wait of over a second traps.
 __device__ __forceinline__ void stage_wait(u64* bar, u32 parity) {
     const u64 start = global_time();
-    u32 done = 0;
-    while (!done) {
-        asm volatile(
-            "{\n\t.reg .pred p;\n\t"
-            "mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n\t"
-            "selp.u32 %0, 1, 0, p;\n\t}"
-            : "=r"(done)
-            : "r"(shared_address(bar)), "r"(parity)
-            : "memory");
-        if (!done) trap_after_a_second(start);
-    }
+    while (!barrier_try_wait(bar, parity)) trap_after_a_second(start);
 }
 
 __device__ __forceinline__ void consumers_sync() {
@@ -167,8 +155,8 @@ __device__ __forceinline__ int rows_per_stage(int k, int stage_bytes) {
     return fit >= TILE_ROWS ? fit / TILE_ROWS * TILE_ROWS : fit;
 }
 
-// The producer: every product's rows of this block, in chain order, a stage at a time; a stage
-// is refilled once every consumer warp has released it.
+// The producer: every product's rows of this block, in chain order, a stage at a time; a slot is
+// refilled once its warps have released it.
 __device__ void produce(const StreamStep* steps, int count, unsigned char* ring, int stages,
                         int stage_bytes, u64* full, u64* empty, u64* trace) {
     u32 seq = 0;  // stage fills so far: slot seq % stages, its use seq / stages
@@ -274,16 +262,16 @@ __device__ __forceinline__ void stage_x(const StreamStep& s, u32 tag, uint4* xs)
 // dropped the last block when the whole blocks were odd in number and a partial one followed:
 // the awkward chain's k = 16376 caught it.)
 // Returns, in lanes with t = 0, row g's sum in .x and row g + 8's in .y.
-__device__ __forceinline__ float2 tile_dot(const uint4* stage, int rows, int vectors, int v0,
-                                           int v1, const uint4* xs, int tile, int lane) {
+__device__ __forceinline__ float2 tile_dot(const uint4* stage, int rows, int vectors,
+                                           const uint4* xs, int tile, int lane) {
     const int g = lane / 4, t = lane % 4;
     const uint4* wa = stage + (size_t)min(tile * TILE_ROWS + g, rows - 1) * vectors + t;
     const uint4* wb = stage + (size_t)min(tile * TILE_ROWS + g + 8, rows - 1) * vectors + t;
     const uint4* xv = xs + t;
     float even[4] = {0.0f, 0.0f, 0.0f, 0.0f}, odd[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    // Vectors [v0, v1), v0 a multiple of 4; whole blocks two at a time, then the rest.
-    int v = v0;
-    for (; v + 8 <= v1; v += 8) {
+    // Whole blocks two at a time, then the rest.
+    int v = 0;
+    for (; v + 8 <= vectors; v += 8) {
         const uint4 a0 = wa[v], b0 = wb[v], x0 = xv[v];
         const uint4 a1 = wa[v + 4], b1 = wb[v + 4], x1 = xv[v + 4];
         mma_16816(even, a0.x, b0.x, a0.y, b0.y, x0.x, x0.y);
@@ -291,8 +279,8 @@ __device__ __forceinline__ float2 tile_dot(const uint4* stage, int rows, int vec
         mma_16816(even, a0.z, b0.z, a0.w, b0.w, x0.z, x0.w);
         mma_16816(odd, a1.z, b1.z, a1.w, b1.w, x1.z, x1.w);
     }
-    for (; v < v1; v += 4) {  // an odd block out, and a partial last one
-        const bool in = v + t < v1;
+    for (; v < vectors; v += 4) {  // an odd block out, and a partial last one
+        const bool in = v + t < vectors;
         const uint4 zero = make_uint4(0, 0, 0, 0);
         const uint4 a = in ? wa[v] : zero, b = in ? wb[v] : zero, x = in ? xv[v] : zero;
         mma_16816(even, a.x, b.x, a.y, b.y, x.x, x.y);
@@ -304,15 +292,15 @@ __device__ __forceinline__ float2 tile_dot(const uint4* stage, int rows, int vec
 // One row of a stage against x on the CUDA cores, for stages of fewer than TILE_ROWS rows (a
 // tensor-core tile would be mostly padding, and its loads of padding rows cost as much as real
 // ones): the warp's dot product, summed over its lanes.
-__device__ __forceinline__ float row_dot(const uint4* row, int v0, int v1, const uint4* xs, int lane) {
+__device__ __forceinline__ float row_dot(const uint4* row, int vectors, const uint4* xs, int lane) {
     float even = 0.0f, odd = 0.0f;
-    int c = v0 + lane;
-    for (; c + 32 < v1; c += 64) {
+    int c = lane;
+    for (; c + 32 < vectors; c += 64) {
         const uint4 w0 = row[c], w1 = row[c + 32], x0 = xs[c], x1 = xs[c + 32];
         even += dot8(w0, x0);
         odd += dot8(w1, x1);
     }
-    if (c < v1) even += dot8(row[c], xs[c]);
+    if (c < vectors) even += dot8(row[c], xs[c]);
     return warp_sum(even + odd);
 }
 
@@ -366,9 +354,10 @@ __device__ __forceinline__ void await_word(const volatile int* word, int value) 
 // Products of more than one stage or more than 2·CONSUMER_WARPS rows a block are worked by the
 // slots' own warps: tiles of TILE_ROWS rows on the tensor cores (rows on the CUDA cores when a
 // stage holds fewer). A small product, one stage of a few rows (qwen's qkv and o: 7–9 a SM), is
-// worked a row a warp round all the consumer warps: the slot's first warp, once its fill has landed, publishes the fill's sequence
-// number in `landed[slot]` (a number, not a phase, so nothing aliases), the helpers count their
-// rows done in `done[slot]`, and the slot's first warp releases it only when all are.
+// worked a row a warp round all the consumer warps: the slot's first warp, once the fill has
+// landed, publishes its sequence number in `landed[slot]` (a number, not a phase, so nothing
+// aliases), the warps count their rows done in `done[slot]`, and the slot's first warp releases
+// the slot, for all of its warps, only when every row is done.
 __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsigned char* ring,
                         int stages, int stage_bytes, u64* full, u64* empty, uint4* xs,
                         float* bias_s, volatile int* landed, int* done, u64* trace) {
@@ -419,7 +408,7 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
                      row += CONSUMER_WARPS, ++worked) {
                     await_word(&landed[slot], (int)seq + 1);
                     if (lane == 0 && trace != nullptr) atomicMax(&at[7], global_time());
-                    const float v = row_dot(stage + (size_t)row * vectors, 0, vectors, xs, lane);
+                    const float v = row_dot(stage + (size_t)row * vectors, vectors, xs, lane);
                     if (lane == 0) write_output(s, first + row, v, tag, bias_s, r.begin);
                     if (lane == 0 && trace != nullptr) atomicMax(&at[8], global_time());
                 }
@@ -448,8 +437,8 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
             for (int unit = member; unit < units; unit += members) {
                 if (lane == 0 && trace != nullptr) atomicMax(&at[7], global_time());
                 const float2 sums =
-                    tiled ? tile_dot(stage, rows, vectors, 0, vectors, xs, unit, lane)
-                          : make_float2(row_dot(stage + (size_t)unit * vectors, 0, vectors, xs, lane), 0.0f);
+                    tiled ? tile_dot(stage, rows, vectors, xs, unit, lane)
+                          : make_float2(row_dot(stage + (size_t)unit * vectors, vectors, xs, lane), 0.0f);
                 write_unit(s, first, rows, tiled, unit, sums, tag, bias_s, r.begin, lane);
                 if (lane == 0 && trace != nullptr) atomicMax(&at[8], global_time());
             }
