@@ -73,8 +73,9 @@
 // Trace (`skinny decode --persistent` reports it): when `trace` is not null, each block records
 // globaltimer stamps per product p at trace[(blockIdx.x · count + p) · TRACE_STAMPS + i]: i = 0
 // the block begins p, 1 x staged (the input complete), 2 its rows written, 3 the producer's first
-// copy of p issued, 4 its last, 5 p's first stage landed (seen by its owner), 6 the nanoseconds
-// the owners spent waiting for p's stages to land (a sum, not a stamp), 7 the last unit's
+// copy of p issued, 4 its last (3 and 4: blocks with rows of p only), 5 p's first stage landed (seen by its owner), 6 the nanoseconds
+// the slots' first warps spent waiting for p's stages to land (summed over the slots, so it can
+// exceed the product's span when slots wait at once), 7 the last unit's
 // arithmetic begun, 8 the last unit's outputs written. (The H200's globaltimer ticks
 // about once a microsecond: single stamps are coarse; means over blocks and products less so.)
 //
@@ -179,7 +180,7 @@ __device__ void produce(const StreamStep* steps, int count, unsigned char* ring,
                       &full[slot]);
             if (first == r.begin) stamp(trace, count, p, 3);
         }
-        stamp(trace, count, p, 4);
+        if (r.begin < r.end) stamp(trace, count, p, 4);
     }
 }
 
@@ -336,11 +337,23 @@ __device__ __forceinline__ int slot_warps(int slot, int stages) {
     return (CONSUMER_WARPS - slot + stages - 1) / stages;
 }
 
-// Spin until a shared word reaches `value` (a relaxed read of it each time).
-__device__ __forceinline__ void await_word(const volatile int* word, int value) {
-    if (*word == value) return;
+// A shared word read with acquire semantics (CTA scope): what the writer did before its release
+// of the value read is visible after.
+__device__ __forceinline__ int load_acquire(const int* word) {
+    int v;
+    asm volatile("ld.acquire.cta.shared::cta.u32 %0, [%1];" : "=r"(v) : "r"(shared_address(word)) : "memory");
+    return v;
+}
+
+__device__ __forceinline__ void store_release(int* word, int value) {
+    asm volatile("st.release.cta.shared::cta.u32 [%0], %1;" ::"r"(shared_address(word)), "r"(value) : "memory");
+}
+
+// Spin until a shared word reaches `value`, acquiring what was released with it.
+__device__ __forceinline__ void await_word(const int* word, int value) {
+    if (load_acquire(word) == value) return;
     const u64 start = global_time();
-    while (*word != value) trap_after_a_second(start);
+    while (load_acquire(word) != value) trap_after_a_second(start);
 }
 
 // The consumers: for each product, stage its input, then work this block's stages of it.
@@ -360,7 +373,7 @@ __device__ __forceinline__ void await_word(const volatile int* word, int value) 
 // the slot, for all of its warps, only when every row is done.
 __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsigned char* ring,
                         int stages, int stage_bytes, u64* full, u64* empty, uint4* xs,
-                        float* bias_s, volatile int* landed, int* done, u64* trace) {
+                        float* bias_s, int* landed, int* done, u64* trace) {
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
     const int my_slot = warp % stages, member = warp / stages;
@@ -392,7 +405,8 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
                 const u64 wait_start = trace != nullptr ? global_time() : 0;
                 stage_wait(&full[slot], (seq / stages) & 1);
                 if (lane == 0 && member == 0) {
-                    if (small) landed[slot] = (int)seq + 1;
+                    // Release: the warps that acquire the number see the landed stage too.
+                    if (small) store_release(&landed[slot], (int)seq + 1);
                     if (trace != nullptr) {
                         const u64 now = global_time();
                         if (first == r.begin) at[5] = now;
@@ -424,6 +438,8 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
                     // product's fills nor release them (an early arrival of theirs could count
                     // toward the fill before, while its rows were still being worked).
                     await_word(done + slot, rows);
+                    // The counted warps' reads of the stage come before this release of it.
+                    __threadfence_block();
                     done[slot] = 0;
                     asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0], %1;" ::"r"(
                                      shared_address(&empty[slot])),
@@ -445,7 +461,9 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
             __syncwarp();
             if (lane == 0) barrier_arrive(&empty[slot]);
         }
-        // x and the biases are no longer read (the next product may restage them).
+        // x and the biases are no longer read (the next product may restage them). (The warp's
+        // lanes meet first: lane 0 of a slot's first warp may have waited alone above.)
+        __syncwarp();
         consumers_sync();
         if (threadIdx.x == 0) stamp(trace, count, p, 2);
     }

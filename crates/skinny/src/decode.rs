@@ -278,7 +278,8 @@ pub struct ProductTrace {
     pub rows_max_us: f64,
     /// Of which: from x staged until warp 0 had the product's first stage (blocks with rows).
     pub first_stage_us: f64,
-    /// And all of warp 0's waits for the product's stages to land (blocks with rows).
+    /// And the waits of the slots' first warps for the product's stages to land, summed over the
+    /// slots (blocks with rows; slots that wait at once count twice).
     pub stage_waits_us: f64,
     /// How long before x was staged the producer had issued the product's first copy (negative:
     /// after), over the blocks that own rows of it.
