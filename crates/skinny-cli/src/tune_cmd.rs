@@ -4,6 +4,7 @@ use anyhow::{anyhow, bail, Result};
 use skinny::dispatch::{DispatchTable, Metric};
 use skinny::results::{check_writable, read_reports, write_json_atomic, ProbeReport};
 
+use crate::report::model::BASELINE;
 use crate::{probe_cmd, MetricArg, TuneArgs};
 
 pub fn run(args: &TuneArgs) -> Result<()> {
@@ -38,10 +39,10 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         let cublas = entry
             .candidates
             .iter()
-            .find(|c| c.variant == "cublas/gemm")
+            .find(|c| c.variant == BASELINE)
             .and_then(|c| c.time_us(metric));
         println!(
-            "  {:<28} {:<22} {:>9} µs   next: {:<30} cublas/gemm: {}",
+            "  {:<28} {:<22} {:>9} µs   next: {:<30} {BASELINE}: {}",
             entry.key.label(),
             entry.winner.as_deref().unwrap_or("(none passed)"),
             entry.winner_us.map_or("-".into(), |t| format!("{t:.2}")),

@@ -193,9 +193,6 @@ pub struct ModeResult {
     pub chain_check: ChainCheck,
 }
 
-/// A whole chain compared with the cuBLAS eager chain. Both round each product to the dtype,
-/// so differences grow along the chain; `bound` allows for that (the per-product bound times
-/// the square root of the number of products), and a race or a missed wait is far outside it.
 impl ModeResult {
     /// A timed mode, its ratios to the floor (`floor_us`) worked out from its median.
     pub fn new(
@@ -221,6 +218,9 @@ impl ModeResult {
     }
 }
 
+/// A whole chain compared with the cuBLAS eager chain. Both round each product to the dtype,
+/// so differences grow along the chain; `bound` allows for that (the per-product bound times
+/// the square root of the number of products), and a race or a missed wait is far outside it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChainCheck {
     /// Relative Frobenius error of each step's output.
@@ -276,7 +276,7 @@ pub struct ProductTrace {
     /// Working the block's rows once x was staged: mean and slowest block.
     pub rows_us: f64,
     pub rows_max_us: f64,
-    /// Of which: from x staged until warp 0 had the product's first stage (blocks with rows).
+    /// Of which: from x staged until the product's first stage had landed (blocks with rows).
     pub first_stage_us: f64,
     /// And the waits of the slots' first warps for the product's stages to land, summed over the
     /// slots (blocks with rows; slots that wait at once count twice).
@@ -297,11 +297,14 @@ pub struct ProductTrace {
 /// owners waited for them, the last unit's arithmetic begun, its outputs written.
 pub const TRACE_STAMPS: usize = 9;
 
-fn mean(values: Vec<f64>) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
+/// The mean of `values`, NaN when there are none.
+fn mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, count) = values.fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+    if count == 0 {
+        f64::NAN
+    } else {
+        sum / count as f64
     }
-    values.iter().sum::<f64>() / values.len() as f64
 }
 
 /// The per-product summary of a persistent run's stamps (nanoseconds, laid out block-major:
@@ -324,14 +327,11 @@ pub fn summarize_trace(
     let origin = (0..blocks).map(|b| at(b, 0, 0)).min().unwrap_or(0);
     let us = |t: u64, from: u64| (t as f64 - from as f64) / 1e3;
     let done = |p: usize| (0..blocks).map(|b| at(b, p, 2)).max().unwrap_or(0);
-    // The mean over the blocks with a stamp `which` (0: the block owns no row of `p`).
+    // The blocks with a stamp `which` of `p` (0: the block owns no row of `p`), and the mean
+    // over them of the time from stamp `from` to it.
+    let owners = move |p: usize, which: usize| (0..blocks).filter(move |&b| at(b, p, which) != 0);
     let over_owners = |p: usize, which: usize, from: usize| {
-        mean(
-            (0..blocks)
-                .filter(|&b| at(b, p, which) != 0)
-                .map(|b| us(at(b, p, which), at(b, p, from)))
-                .collect(),
-        )
+        mean(owners(p, which).map(|b| us(at(b, p, which), at(b, p, from))))
     };
     Ok((0..count)
         .map(|p| {
@@ -342,26 +342,16 @@ pub fn summarize_trace(
                 role: chain.steps[p].role.clone(),
                 input_ready_us: us(ready, origin),
                 span_us: us(done(p), ready),
-                staged_after_us: mean((0..blocks).map(|b| us(at(b, p, 1), ready)).collect()),
-                stage_x_us: mean((0..blocks).map(|b| us(at(b, p, 1), at(b, p, 0))).collect()),
-                rows_us: mean(rows.clone()),
+                staged_after_us: mean((0..blocks).map(|b| us(at(b, p, 1), ready))),
+                stage_x_us: mean((0..blocks).map(|b| us(at(b, p, 1), at(b, p, 0)))),
+                rows_us: mean(rows.iter().copied()),
                 rows_max_us: rows.iter().copied().fold(f64::NAN, f64::max),
                 first_stage_us: over_owners(p, 5, 1),
                 producer_lead_us: -over_owners(p, 3, 1),
                 last_copy_lead_us: -over_owners(p, 4, 1),
                 last_unit_start_us: over_owners(p, 7, 1),
-                last_unit_us: mean(
-                    (0..blocks)
-                        .filter(|&b| at(b, p, 7) != 0)
-                        .map(|b| us(at(b, p, 8), at(b, p, 7)))
-                        .collect(),
-                ),
-                stage_waits_us: mean(
-                    (0..blocks)
-                        .filter(|&b| at(b, p, 3) != 0)
-                        .map(|b| at(b, p, 6) as f64 / 1e3)
-                        .collect(),
-                ),
+                last_unit_us: over_owners(p, 8, 7),
+                stage_waits_us: mean(owners(p, 3).map(|b| at(b, p, 6) as f64 / 1e3)),
             }
         })
         .collect())

@@ -68,12 +68,7 @@ pub fn choose(
     table: Option<&DispatchTable>,
     registry: &Registry,
 ) -> Result<Choice, String> {
-    let runnable = |id: &str| -> Option<&Variant> {
-        registry
-            .get(id)
-            .filter(|v| v.backend == BackendKind::Cuda)
-            .filter(|v| unsupported_reasons(problem, &v.supports).is_empty())
-    };
+    let runnable = |id: &str| registry.get(id).filter(|v| can_run(problem, v));
     let Some(table) = table else {
         return fallback(problem, registry, "no dispatch table".into());
     };
@@ -94,11 +89,7 @@ pub fn choose(
     // The best skinny kernel and the best vendor call, each by weighted mean relative time.
     let mut best_own: Option<(&str, f64)> = None;
     let mut best_vendor: Option<(&str, f64)> = None;
-    for variant in registry
-        .variants
-        .iter()
-        .filter(|v| runnable(&v.id).is_some())
-    {
+    for variant in registry.variants.iter().filter(|v| can_run(problem, v)) {
         let (mut sum, mut weights) = (0.0, 0.0);
         for (d, e) in &neighbours {
             let weight = 1.0 / (d + NEAR);
@@ -149,12 +140,16 @@ pub fn vendor_baseline(problem: &Problem) -> &'static str {
     }
 }
 
-/// The vendor library's variants (the fallback family).
-fn is_vendor(variant: &Variant) -> bool {
-    VENDOR_KERNELS.contains(&variant.kernel.as_str())
+/// A CUDA variant that can run `problem`: the only kind dispatch chooses.
+fn can_run(problem: &Problem, variant: &Variant) -> bool {
+    variant.backend == BackendKind::Cuda
+        && unsupported_reasons(problem, &variant.supports).is_empty()
 }
 
-const VENDOR_KERNELS: [&str; 3] = ["cublas_gemm", "cublas_gemm_bias", "cublaslt_matmul"];
+/// The vendor library's variants (the fallback family): CUDA families with no kernel source.
+fn is_vendor(variant: &Variant) -> bool {
+    crate::kernels::family(variant.backend, &variant.kernel).is_some_and(|f| f.source.is_none())
+}
 
 /// Distance in n, k and epilogue between a problem and a tuned one (m is matched before).
 fn distance(a: &Problem, key: &super::ProblemKey) -> f64 {
@@ -216,11 +211,11 @@ fn fallback(problem: &Problem, registry: &Registry, why: String) -> Result<Choic
         _ => &["cublas_gemm", "cublaslt_matmul"],
     };
     for kernel in order {
-        if let Some(v) = registry.variants.iter().find(|v| {
-            v.kernel == *kernel
-                && v.backend == BackendKind::Cuda
-                && unsupported_reasons(problem, &v.supports).is_empty()
-        }) {
+        if let Some(v) = registry
+            .variants
+            .iter()
+            .find(|v| v.kernel == *kernel && can_run(problem, v))
+        {
             return Ok(Choice {
                 variant: v.id.clone(),
                 reason: Reason::Fallback { why },

@@ -97,6 +97,11 @@ fn report(device_name: &str, runs: Vec<RunRecord>) -> ProbeReport {
 }
 
 /// Two M = 1 shapes and one M = 8 shape, timed as the H200 timed them (roughly).
+/// A table from one H200 result file of `runs`, ranked by `metric`.
+fn table_of(runs: Vec<RunRecord>, metric: Metric) -> DispatchTable {
+    DispatchTable::from_reports(&[("t.json".into(), report("NVIDIA H200", runs))], metric).unwrap()
+}
+
 fn h200_table() -> DispatchTable {
     let small = problem(1, 896, 896, Epilogue::None);
     let big = problem(1, 9728, 896, Epilogue::None);
@@ -112,11 +117,7 @@ fn h200_table() -> DispatchTable {
         run(batch, "mma/m8", Some(3.6)),
         run(batch, "cublas/gemm", Some(4.9)),
     ];
-    DispatchTable::from_reports(
-        &[("h200.json".into(), report("NVIDIA H200", runs))],
-        Metric::GpuCold,
-    )
-    .unwrap()
+    table_of(runs, Metric::GpuCold)
 }
 
 fn registry() -> Registry {
@@ -142,21 +143,14 @@ fn the_table_ranks_candidates_and_names_winners() {
     // Every figure is kept, not only the metric's.
     assert!(small.candidates[0].figures.contains_key("graph_us"));
     // The graph metric ranks by graph_us.
-    let by_graph = DispatchTable::from_reports(
-        &[(
-            "h200.json".into(),
-            report(
-                "NVIDIA H200",
-                vec![run(
-                    problem(1, 896, 896, Epilogue::None),
-                    "dot/m1",
-                    Some(3.3),
-                )],
-            ),
+    let by_graph = table_of(
+        vec![run(
+            problem(1, 896, 896, Epilogue::None),
+            "dot/m1",
+            Some(3.3),
         )],
         Metric::Graph,
-    )
-    .unwrap();
+    );
     assert!((by_graph.entries[0].winner_us.unwrap() - 3.3 * 0.8).abs() < 1e-9);
 }
 
@@ -269,11 +263,7 @@ fn untuned_problems_follow_their_nearest_tuned_shapes() {
         run(p, "dot/m1", Some(9.0)),
         run(p, "cublas/gemm", Some(5.0)),
     ];
-    let cublas_wins = DispatchTable::from_reports(
-        &[("t.json".into(), report("NVIDIA H200", runs))],
-        Metric::GpuCold,
-    )
-    .unwrap();
+    let cublas_wins = table_of(runs, Metric::GpuCold);
     let choice = choose(
         &problem(1, 1000, 1000, Epilogue::None),
         Some(&cublas_wins),
@@ -291,11 +281,7 @@ fn rules_do_not_carry_winners_across_distant_row_counts() {
         run(p, "gemv/baseline", Some(3.0)),
         run(p, "cublas/gemm", Some(5.0)),
     ];
-    let m1_only = DispatchTable::from_reports(
-        &[("t.json".into(), report("NVIDIA H200", runs))],
-        Metric::GpuCold,
-    )
-    .unwrap();
+    let m1_only = table_of(runs, Metric::GpuCold);
     let reg = registry();
     // M = 2 is within 2× of M = 1: the rule applies.
     let choice = choose(
@@ -377,20 +363,13 @@ fn a_rule_leaves_cublas_only_for_a_clear_margin() {
     let reg = registry();
     let p = problem(8, 4096, 4096, Epilogue::None);
     // 3 % ahead of cuBLAS on the neighbour: not enough for a shape nobody timed.
-    let narrow = DispatchTable::from_reports(
-        &[(
-            "t.json".into(),
-            report(
-                "NVIDIA H200",
-                vec![
-                    run(p, "mma/m8", Some(12.9)),
-                    run(p, "cublas/gemm", Some(13.3)),
-                ],
-            ),
-        )],
+    let narrow = table_of(
+        vec![
+            run(p, "mma/m8", Some(12.9)),
+            run(p, "cublas/gemm", Some(13.3)),
+        ],
         Metric::GpuCold,
-    )
-    .unwrap();
+    );
     let untuned = problem(8, 4096, 2304, Epilogue::None);
     assert_eq!(
         choose(&untuned, Some(&narrow), &reg).unwrap().variant,
@@ -399,20 +378,13 @@ fn a_rule_leaves_cublas_only_for_a_clear_margin() {
     // The tuned shape itself still gets its winner.
     assert_eq!(choose(&p, Some(&narrow), &reg).unwrap().variant, "mma/m8");
     // 20 % ahead: the rule takes the skinny kernel.
-    let clear = DispatchTable::from_reports(
-        &[(
-            "t.json".into(),
-            report(
-                "NVIDIA H200",
-                vec![
-                    run(p, "mma/m8", Some(10.0)),
-                    run(p, "cublas/gemm", Some(12.0)),
-                ],
-            ),
-        )],
+    let clear = table_of(
+        vec![
+            run(p, "mma/m8", Some(10.0)),
+            run(p, "cublas/gemm", Some(12.0)),
+        ],
         Metric::GpuCold,
-    )
-    .unwrap();
+    );
     assert_eq!(
         choose(&untuned, Some(&clear), &reg).unwrap().variant,
         "mma/m8"

@@ -21,8 +21,8 @@ use super::{driver_error, PersistentKernel};
 use crate::backend::RunError;
 use crate::data::HostTensor;
 use crate::decode::{
-    summarize_trace, Chain, ChainCheck, DecodeOutcome, Input, Issue, ModeResult, StepChoice,
-    TRACE_STAMPS,
+    summarize_trace, Chain, ChainCheck, DecodeOutcome, Input, Issue, ModeResult, ProductTrace,
+    StepChoice, TRACE_STAMPS,
 };
 use crate::dispatch::vendor_baseline;
 use crate::measure::{sample_until_stable, Stats, StoppingRule};
@@ -45,13 +45,13 @@ struct PlanSet {
 pub struct DecodeSettings {
     pub rule: StoppingRule,
     pub seed: u64,
-    /// Also run the skinny-persistent mode (`Persistent`).
+    /// Also run the skinny-persistent mode (`measure_persistent`).
     pub persistent: bool,
     /// At most this many ring stages for it (default: as many as shared memory holds).
     pub persistent_stages: Option<u32>,
 }
 
-fn ptr(stream: &CudaStream, buffer: &CudaSlice<u8>) -> u64 {
+fn ptr<T>(stream: &CudaStream, buffer: &CudaSlice<T>) -> u64 {
     use cudarc::driver::DevicePtr;
     buffer.device_ptr(stream).0
 }
@@ -144,37 +144,7 @@ pub fn run_decode(
     let mut persistent_trace = None;
     if settings.persistent {
         progress("timing skinny-persistent");
-        let measured = Persistent::prepare(dispatcher, chain, settings.persistent_stages).and_then(
-            |persistent| {
-                let out = outputs(&stream, chain)?;
-                let ops = chain_operands(&stream, chain, &weights, &out);
-                let mut run = persistent.for_operands(&stream, chain, &ops)?;
-                let measured = measure_mode(
-                    &stream,
-                    chain,
-                    &reference,
-                    &settings.rule,
-                    &out,
-                    Issue::Graph,
-                    || run.issue(&stream),
-                )?;
-                // Once more with stamps, for where the time went.
-                let blocks = persistent.kernel.config.grid_dim.0 as usize;
-                let words = blocks * chain.steps.len() * TRACE_STAMPS;
-                let trace = stream
-                    .alloc_zeros::<u64>(words)
-                    .map_err(|e| format!("allocating the persistent trace: {e}"))?;
-                run.trace_ptr = {
-                    use cudarc::driver::DevicePtr;
-                    trace.device_ptr(&stream).0
-                };
-                run.issue(&stream)?;
-                let stamps = stream
-                    .clone_dtoh(&trace)
-                    .map_err(|e| format!("reading the persistent trace: {e}"))?;
-                Ok((measured, summarize_trace(chain, blocks, &stamps)?))
-            },
-        );
+        let measured = measure_persistent(dispatcher, chain, &weights, &reference, settings);
         match measured {
             Err(why) => progress(&format!("no skinny-persistent mode: {why}")),
             Ok(((chain_check, per_token_us), trace)) => {
@@ -242,10 +212,39 @@ fn measure_mode(
     Ok((chain_check, per_token_us))
 }
 
-/// The persistent chain kernel (persistent.cu) for chains it can run: m = 1, a 16-bit dtype,
-/// W "nt" with k a multiple of 8 (16-byte rows) and rows that fit a ring stage.
-struct Persistent {
-    kernel: PersistentKernel,
+/// The skinny-persistent mode: the chain checked and timed as one persistent kernel, then run
+/// once more with stamps, for where the time went.
+fn measure_persistent(
+    dispatcher: &mut Dispatcher,
+    chain: &Chain,
+    weights: &Weights,
+    reference: &[Vec<f64>],
+    settings: &DecodeSettings,
+) -> Result<((ChainCheck, Stats), Vec<ProductTrace>), String> {
+    let stream = dispatcher.stream().clone();
+    let kernel = PersistentKernel::for_chain(dispatcher, chain, settings.persistent_stages)?;
+    let out = outputs(&stream, chain)?;
+    let ops = chain_operands(&stream, chain, weights, &out);
+    let mut run = kernel.for_operands(&stream, chain, &ops)?;
+    let measured = measure_mode(
+        &stream,
+        chain,
+        reference,
+        &settings.rule,
+        &out,
+        Issue::Graph,
+        || run.issue(&stream),
+    )?;
+    let blocks = kernel.config.grid_dim.0 as usize;
+    let trace = stream
+        .alloc_zeros::<u64>(blocks * chain.steps.len() * TRACE_STAMPS)
+        .map_err(|e| format!("allocating the persistent trace: {e}"))?;
+    run.trace_ptr = ptr(&stream, &trace);
+    run.issue(&stream)?;
+    let stamps = stream
+        .clone_dtoh(&trace)
+        .map_err(|e| format!("reading the persistent trace: {e}"))?;
+    Ok((measured, summarize_trace(chain, blocks, &stamps)?))
 }
 
 /// One product's descriptor, laid out as persistent.cu's `StreamStep` (6 pointers, 2 ints).
@@ -289,13 +288,15 @@ struct PersistentRun<'a> {
     trace_ptr: u64,
 }
 
-impl Persistent {
-    /// The kernel and its launch for `chain`, or why the chain is not one it runs.
-    fn prepare(
+impl PersistentKernel {
+    /// The persistent chain kernel (persistent.cu) and its launch for `chain`, or why the chain
+    /// is not one it runs: it needs m = 1, a 16-bit dtype, W "nt" with k a multiple of 8
+    /// (16-byte rows) and rows that fit a ring stage.
+    fn for_chain(
         dispatcher: &mut Dispatcher,
         chain: &Chain,
         max_stages: Option<u32>,
-    ) -> Result<Persistent, String> {
+    ) -> Result<PersistentKernel, String> {
         let first = &chain.steps[0].problem;
         if first.m() != 1 {
             return Err(format!("m = {} (the kernel runs m = 1)", first.m()));
@@ -325,11 +326,10 @@ impl Persistent {
             ));
         }
         let max_k = chain.steps.iter().map(|s| s.problem.k()).max().unwrap_or(8);
-        let kernel = dispatcher
+        dispatcher
             .backend_mut()
             .persistent_chain(first.dtype(), max_k, max_stages)
-            .map_err(|e| e.message)?;
-        Ok(Persistent { kernel })
+            .map_err(|e| e.message)
     }
 
     /// The descriptors of every step, for operands `ops`, and the exchange words.
@@ -339,7 +339,6 @@ impl Persistent {
         chain: &Chain,
         ops: &[Operands],
     ) -> Result<PersistentRun<'_>, String> {
-        use cudarc::driver::DevicePtr;
         // Two sync words, then each step's n exchange words, each run 16-byte aligned (the
         // kernel reads them four at a time).
         let mut offsets = Vec::with_capacity(chain.steps.len());
@@ -351,7 +350,7 @@ impl Persistent {
         let exchange = stream
             .alloc_zeros::<u32>(words)
             .map_err(|e| format!("allocating the persistent exchange words: {e}"))?;
-        let base = exchange.device_ptr(stream).0;
+        let base = ptr(stream, &exchange);
         let xchg = |i: usize| base + 4 * offsets[i] as u64;
         let mut bytes = Vec::with_capacity(chain.steps.len() * StreamStep::BYTES);
         for (i, (step, op)) in chain.steps.iter().zip(ops).enumerate() {
@@ -375,7 +374,7 @@ impl Persistent {
             .clone_htod(&bytes)
             .map_err(|e| format!("copying the persistent steps: {e}"))?;
         Ok(PersistentRun {
-            kernel: &self.kernel,
+            kernel: self,
             steps_ptr: ptr(stream, &steps),
             _steps: steps,
             sync_ptr: base,
