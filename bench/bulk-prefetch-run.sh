@@ -26,7 +26,7 @@ if [ -z "${SKIP_TESTS:-}" ]; then
 fi
 # shellcheck disable=SC2086
 timeout "${TUNE_S:-240}" $skinny tune --backend cuda --shapes $shapes \
-  --variants ${VARIANTS:-'cublas*' gemv/baseline 'dot/*' 'mma/m8*' 'gemv/bulk*'} \
+  --variants ${VARIANTS:-'cublas*' gemv/baseline 'dot/*' 'mma/m8*'} \
   --time-cap-ms "$cap" --json "$OUT/tune-probe.json" --out "$OUT/dispatch.json" >"$OUT/tune.log" 2>&1
 echo "tune: exit $?"; grep -A30 "^dispatch table" "$OUT/tune.log" | head -32
 # shellcheck disable=SC2086

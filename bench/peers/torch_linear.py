@@ -125,15 +125,15 @@ def compare(y, reference, dtype):
     frob_bound, elem_rtol = TOLERANCE[dtype]
     y = y.double().flatten()
     ref = reference.flatten()
-    nan_count = int((~torch.isfinite(y)).sum())
+    finite = torch.isfinite(y)
+    nan_count = int((~finite).sum())
     rms = float(ref.pow(2).mean().sqrt())
     floor = max(rms, sys.float_info.min)
     diff = (y - ref).abs()
     ratio = diff / (elem_rtol * torch.clamp(ref.abs(), min=floor))
-    ratio = torch.where(torch.isfinite(y), ratio, torch.full_like(ratio, math.inf))
+    ratio = torch.where(finite, ratio, torch.full_like(ratio, math.inf))
     worst = int(torch.argmax(ratio)) if ratio.numel() else 0
     ref_sq = float(ref.pow(2).sum())
-    finite = torch.isfinite(y)
     err_sq = float(diff[finite].pow(2).sum())
     rel = (
         math.nan
@@ -178,22 +178,8 @@ def measure_shape(shape, rule, l2_bytes, seed, read_gbps):
     p = shape["problem"]
     m, n, k = p["m"], p["n"], p["k"]
     kind = p["epilogue"]["kind"]
-    bytes_moved, flops = problem_bytes(p)
-    record = {
-        "shape": shape,
-        "variant": VARIANT,
-        "kernel": "torch.nn.functional.linear",
-        "params": {},
-        "disposition": "failed",
-        "seed": seed,
-        "error": None,
-        "failure": None,
-        "bytes_moved": bytes_moved,
-        "flops": flops,
-        "timings": {},
-        "gbps": None,
-        "pct_roofline": None,
-    }
+    record = failed_record(shape, seed, None)
+    bytes_moved = record["bytes_moved"]
     if p["layout"] != "nt" or kind == "axpby":
         return None, (
             "F.linear takes W as [n, k] (nt) and has no accumulate (axpby) epilogue"

@@ -4,12 +4,12 @@
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Result};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+
 use skinny::compare::{compare, Verdict};
 use skinny::measure::Figure;
 use skinny::results::ProbeReport;
 
-use crate::{CompareArgs, FigureArg};
+use crate::{tables, CompareArgs, FigureArg};
 
 /// Exit status when a regression is found.
 pub const EXIT_REGRESSION: u8 = 4;
@@ -57,9 +57,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
             outcome.figure.name()
         );
     }
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header([
+    let mut table = tables::table(&[
         "shape",
         "variant",
         "base µs",

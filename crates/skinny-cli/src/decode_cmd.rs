@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+
 use skinny::backend::cuda::decode::{run_decode, DecodeSettings};
 use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
 use skinny::backend::{BackendChoice, BackendSelection};
@@ -19,7 +19,7 @@ use skinny::shapes::{self, ShapeSet};
 
 use crate::dispatch_cmd::read_table;
 use crate::probe_cmd::new_report;
-use crate::{DecodeArgs, DtypeArg, EXIT_STRICT};
+use crate::{tables, DecodeArgs, EXIT_STRICT};
 
 fn load_models(args: &DecodeArgs) -> Result<Vec<ShapeSet>> {
     let mut sets = Vec::new();
@@ -38,11 +38,7 @@ fn load_models(args: &DecodeArgs) -> Result<Vec<ShapeSet>> {
         );
     }
     if let Some(dtype) = args.dtype {
-        let dtype = match dtype {
-            DtypeArg::Bf16 => Dtype::Bf16,
-            DtypeArg::F16 => Dtype::F16,
-            DtypeArg::F32 => Dtype::F32,
-        };
+        let dtype = Dtype::from(dtype);
         for set in &mut sets {
             for shape in &mut set.shapes {
                 shape.problem = shape.problem.with_dtype(dtype);
@@ -64,9 +60,7 @@ fn print_outcome(outcome: &DecodeOutcome) {
         outcome.floor_us,
         outcome.read_gbps
     );
-    let mut choices = Table::new();
-    choices.load_preset(UTF8_FULL_CONDENSED);
-    choices.set_header(["product", "problem", "dispatched", "alone vs cuBLAS"]);
+    let mut choices = tables::table(&["product", "problem", "dispatched", "alone vs cuBLAS"]);
     for c in &outcome.choices {
         choices.add_row([
             c.role.clone(),
@@ -80,9 +74,7 @@ fn print_outcome(outcome: &DecodeOutcome) {
         ]);
     }
     println!("{choices}");
-    let mut modes = Table::new();
-    modes.load_preset(UTF8_FULL_CONDENSED);
-    modes.set_header([
+    let mut modes = tables::table(&[
         "mode",
         "µs / token",
         "spread",
@@ -139,9 +131,7 @@ fn print_trace(trace: &[ProductTrace]) {
             roles.push(&t.role);
         }
     }
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header([
+    let mut table = tables::table(&[
         "persistent, µs",
         "products",
         "span",

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
 use skinny::backend::{BackendChoice, BackendSelection};
 use skinny::dispatch::{vendor_baseline, Choice, DispatchCheck, DispatchTable, Metric, Reason};
@@ -85,17 +85,14 @@ pub fn run(args: &DispatchArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let index = |id: &str| {
-        registry
-            .variants
-            .iter()
-            .position(|v| v.id == id)
-            .ok_or_else(|| anyhow!("the registry has no variant '{id}'"))
-    };
     let mut pairs = Vec::new();
     for (s, (shape, choice)) in shapes.iter().zip(&choices).enumerate() {
-        pairs.push((s, index(&choice.variant)?));
-        pairs.push((s, index(vendor_baseline(&shape.problem))?));
+        for id in [choice.variant.as_str(), vendor_baseline(&shape.problem)] {
+            if registry.get(id).is_none() {
+                bail!("the registry has no variant '{id}'");
+            }
+            pairs.push((s, id));
+        }
     }
     let settings = ProbeSettings {
         rule: StoppingRule {

@@ -3,12 +3,12 @@
 //! compile error or a spill, so that CI can gate on it.
 
 use anyhow::{bail, Result};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
+use comfy_table::{Cell, CellAlignment};
 use skinny::backend::cuda::compile::{cache_dir, compile, nvrtc_unavailable, nvrtc_version};
 use skinny::backend::cuda::kernels::all_requests;
 
 use crate::probe_cmd::load_registry;
-use crate::KernelsArgs;
+use crate::{tables, KernelsArgs};
 
 pub fn run(args: &KernelsArgs) -> Result<()> {
     if let Some(why) = nvrtc_unavailable() {
@@ -21,9 +21,7 @@ pub fn run(args: &KernelsArgs) -> Result<()> {
         args.arch,
         cache_dir().display()
     );
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header(vec![
+    let mut table = tables::table(&[
         "variant",
         "function",
         "registers",

@@ -1,19 +1,12 @@
 //! `skinny list variants|shapes`.
 
 use anyhow::Result;
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+
 use skinny::registry::Capabilities;
 use skinny::shapes;
 
 use crate::probe_cmd::{collect_shapes, load_registry};
-use crate::{ListWhat, ShapeArgs};
-
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(header.to_vec());
-    t
-}
+use crate::{tables, ListWhat, ShapeArgs};
 
 fn describe_capabilities(c: &Capabilities) -> String {
     let mut parts = vec![
@@ -66,7 +59,7 @@ pub fn run(what: &ListWhat) -> Result<()> {
                 registry.variants.len(),
                 registry.source
             );
-            let mut t = table(&[
+            let mut t = tables::table(&[
                 "id",
                 "backend",
                 "kernel",
@@ -111,7 +104,7 @@ pub fn run(what: &ListWhat) -> Result<()> {
                     ..ShapeArgs::default()
                 })?
             };
-            let mut t = table(&[
+            let mut t = tables::table(&[
                 "set",
                 "shape",
                 "m",

@@ -229,6 +229,16 @@ pub enum DtypeArg {
     F32,
 }
 
+impl From<DtypeArg> for skinny::problem::Dtype {
+    fn from(arg: DtypeArg) -> Self {
+        match arg {
+            DtypeArg::Bf16 => Self::Bf16,
+            DtypeArg::F16 => Self::F16,
+            DtypeArg::F32 => Self::F32,
+        }
+    }
+}
+
 #[derive(Args)]
 pub struct ProbeArgs {
     #[arg(long, value_enum, default_value = "auto")]

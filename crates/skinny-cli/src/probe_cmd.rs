@@ -14,7 +14,7 @@ use skinny::shapes::{self, Shape};
 use skinny::{host::HostInfo, model_config};
 
 use crate::progress::ProgressDisplay;
-use crate::{tables, BackendArg, DtypeArg, LayoutArg, ProbeArgs, ShapeArgs, EXIT_STRICT};
+use crate::{tables, BackendArg, LayoutArg, ProbeArgs, ShapeArgs, EXIT_STRICT};
 
 pub fn load_registry(path: Option<&std::path::Path>) -> Result<Registry> {
     Ok(match path {
@@ -46,12 +46,8 @@ pub fn collect_shapes(args: &ShapeArgs) -> Result<Vec<Shape>> {
     if !args.dtype.is_empty() {
         let mut retyped = Vec::with_capacity(out.len() * args.dtype.len());
         for shape in &out {
-            for dtype in &args.dtype {
-                let dtype = match dtype {
-                    DtypeArg::Bf16 => Dtype::Bf16,
-                    DtypeArg::F16 => Dtype::F16,
-                    DtypeArg::F32 => Dtype::F32,
-                };
+            for &dtype in &args.dtype {
+                let dtype = Dtype::from(dtype);
                 retyped.push(Shape {
                     problem: shape.problem.with_dtype(dtype),
                     ..shape.clone()
@@ -77,7 +73,7 @@ pub fn collect_shapes(args: &ShapeArgs) -> Result<Vec<Shape>> {
     Ok(shapes::dedup(out))
 }
 
-pub fn settings(args: &ProbeArgs) -> Result<ProbeSettings> {
+fn settings(args: &ProbeArgs) -> Result<ProbeSettings> {
     if args.time_cap_ms == 0 {
         bail!("--time-cap-ms 0: the time cap must be at least 1 ms");
     }
@@ -102,7 +98,7 @@ pub fn settings(args: &ProbeArgs) -> Result<ProbeSettings> {
 }
 
 pub fn run(args: &ProbeArgs) -> Result<ExitCode> {
-    let report = probe(args, false)?;
+    let report = probe(args, backend_choice(args.backend))?;
     let bad = report
         .outcome
         .runs
@@ -146,7 +142,7 @@ pub fn new_report(
     report
 }
 
-pub fn backend_choice(arg: BackendArg) -> BackendChoice {
+fn backend_choice(arg: BackendArg) -> BackendChoice {
     match arg {
         BackendArg::Auto => BackendChoice::Auto,
         BackendArg::Cpu => BackendChoice::Cpu,
@@ -154,9 +150,9 @@ pub fn backend_choice(arg: BackendArg) -> BackendChoice {
     }
 }
 
-/// Run the probe as the arguments say, print it and write the result file. `cuda_only`: refuse
-/// to fall back to the CPU (what tuning needs).
-pub fn probe(args: &ProbeArgs, cuda_only: bool) -> Result<ProbeReport> {
+/// Run the probe as the arguments say, on `choice` of backend (tuning passes CUDA: it must not
+/// fall back to the CPU), print it and write the result file.
+pub fn probe(args: &ProbeArgs, choice: BackendChoice) -> Result<ProbeReport> {
     // Everything that can be wrong with the input is found before any measuring starts.
     let settings = settings(args)?;
     let registry = load_registry(args.registry.as_deref())?;
@@ -164,11 +160,6 @@ pub fn probe(args: &ProbeArgs, cuda_only: bool) -> Result<ProbeReport> {
     let shapes = collect_shapes(&args.shapes)?;
     check_writable(&args.json).map_err(|e| anyhow!(e))?;
 
-    let choice = if cuda_only {
-        BackendChoice::Cuda
-    } else {
-        backend_choice(args.backend)
-    };
     let (mut backend, selection) = backend::open(choice).map_err(|e| anyhow!(e))?;
     if !variants.iter().any(|v| v.backend == selection.kind) {
         bail!(

@@ -6,7 +6,8 @@ use skinny::measure::Figure;
 use skinny::probe::{Disposition, RunRecord};
 use skinny::results::ProbeReport;
 
-fn table(header: &[&str]) -> Table {
+/// A terminal table with the project's look and `header`.
+pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header(header.iter().map(|h| Cell::new(*h)));
@@ -25,12 +26,17 @@ pub fn micros(us: f64) -> String {
 }
 
 pub fn describe_device(device: &DeviceInfo) -> String {
-    let details: Vec<String> = device
+    format!("{} ({})", device.name, describe_details(device))
+}
+
+/// A device's details, "key value" pairs joined by commas.
+pub fn describe_details(device: &DeviceInfo) -> String {
+    device
         .details
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
-        .collect();
-    format!("{} ({})", device.name, details.join(", "))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn print_ceilings(c: &Ceilings) {

@@ -1,6 +1,7 @@
 //! `skinny tune`: probe (or read probe results) and write a dispatch table.
 
 use anyhow::{anyhow, bail, Result};
+use skinny::backend::BackendChoice;
 use skinny::dispatch::{DispatchTable, Metric};
 use skinny::results::{check_writable, read_reports, write_json_atomic, ProbeReport};
 
@@ -15,7 +16,7 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         MetricArg::Roundtrip => Metric::Roundtrip,
     };
     let reports: Vec<(String, ProbeReport)> = if args.from.is_empty() {
-        let report = probe_cmd::probe(&args.probe, true)?;
+        let report = probe_cmd::probe(&args.probe, BackendChoice::Cuda)?;
         vec![(args.probe.json.display().to_string(), report)]
     } else {
         read_reports(&args.from).map_err(|e| anyhow!(e))?

@@ -420,15 +420,8 @@ fn compare_flags_a_planted_slowdown_and_is_quiet_on_the_same_run() {
             .iter()
             .map(|v| v * scale)
             .collect();
-        let mut sorted = samples.clone();
-        sorted.sort_by(f64::total_cmp);
-        let stats = &mut doc["runs"][0]["timings"]["cpu_cold_us"];
-        stats["values"] = serde_json::json!(samples);
-        stats["median"] = serde_json::json!(sorted[3]);
-        stats["p25"] = serde_json::json!(sorted[1] + 0.5 * (sorted[2] - sorted[1]));
-        stats["p75"] = serde_json::json!(sorted[4] + 0.5 * (sorted[5] - sorted[4]));
-        stats["min"] = serde_json::json!(sorted[0]);
-        stats["max"] = serde_json::json!(sorted[6]);
+        doc["runs"][0]["timings"]["cpu_cold_us"] =
+            serde_json::to_value(skinny::measure::Stats::from_samples(samples, false)).unwrap();
     };
     let variant = doc["runs"][0]["variant"].as_str().unwrap().to_string();
     set_samples(&mut doc, 1.0);

@@ -93,6 +93,7 @@ pub fn compare<'a>(
     let mut broken = Vec::new();
     let mut incomparable = Vec::new();
     let mut used_figure = figure.unwrap_or(Figure::GpuColdUs);
+    // The base pairs that passed: each compared once, and not "only new".
     let mut seen: Vec<(&crate::shapes::Shape, &str)> = Vec::new();
     for b in &base.outcome.runs {
         let Some((f, bs)) = pick(b) else { continue };
@@ -134,13 +135,7 @@ pub fn compare<'a>(
         .runs
         .iter()
         .filter(|n| pick(n).is_some_and(|(f, _)| f == used_figure))
-        .filter(|n| {
-            !base
-                .outcome
-                .runs
-                .iter()
-                .any(|b| b.shape == n.shape && b.variant == n.variant && pick(b).is_some())
-        })
+        .filter(|n| !seen.contains(&(&n.shape, n.variant.as_str())))
         .map(key)
         .collect();
     CompareOutcome {

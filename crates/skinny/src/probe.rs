@@ -126,13 +126,13 @@ pub fn run_probe(
     run_probe_on(backend, shapes, variants, None, settings, observer)
 }
 
-/// The probe over chosen (shape, variant) pairs only (indices into `shapes` and `variants`):
+/// The probe over chosen (shape, variant) pairs only (an index into `shapes`, a variant id):
 /// what `skinny dispatch --measure` runs.
 pub fn run_probe_pairs(
     backend: &mut dyn Backend,
     shapes: &[Shape],
     variants: &[Variant],
-    pairs: &[(usize, usize)],
+    pairs: &[(usize, &str)],
     settings: &ProbeSettings,
     observer: &mut dyn ProbeObserver,
 ) -> Result<ProbeOutcome, RunError> {
@@ -143,7 +143,7 @@ fn run_probe_on(
     backend: &mut dyn Backend,
     shapes: &[Shape],
     variants: &[Variant],
-    pairs: Option<&[(usize, usize)]>,
+    pairs: Option<&[(usize, &str)]>,
     settings: &ProbeSettings,
     observer: &mut dyn ProbeObserver,
 ) -> Result<ProbeOutcome, RunError> {
@@ -167,15 +167,9 @@ fn run_probe_on(
 
     let mut plan = Plan::build(shapes, &mine);
     if let Some(pairs) = pairs {
-        // Keep only the pairs asked for (by id: `mine` is a subset of `variants`).
-        plan.items.retain(|item| {
-            pairs.iter().any(|&(s, v)| {
-                s == item.shape
-                    && variants
-                        .get(v)
-                        .is_some_and(|v| v.id == mine[item.variant].id)
-            })
-        });
+        // Keep only the pairs asked for.
+        plan.items
+            .retain(|item| pairs.contains(&(item.shape, mine[item.variant].id.as_str())));
     }
     observer.runs_planned(plan.runs().count());
     let mut runs = Vec::new();

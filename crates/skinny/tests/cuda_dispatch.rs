@@ -8,17 +8,14 @@ use std::sync::Arc;
 
 use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, MatmulPlan, TableStatus};
 use skinny::backend::cuda::Operands;
-use skinny::cudarc::driver::{CudaContext, CudaSlice, CudaStream, DevicePtr};
+use skinny::cudarc::driver::{CudaSlice, CudaStream, DevicePtr};
 use skinny::data::{HostTensor, ProblemData};
 use skinny::dispatch::{DispatchTable, Reason, Validators};
 use skinny::problem::{Dtype, Epilogue, Layout, Problem};
 use skinny::reference::{compare, reference};
 
 fn stream() -> Arc<CudaStream> {
-    let ctx = CudaContext::new(0).expect("a CUDA device");
-    // SAFETY: before any stream or buffer exists; everything runs on the one stream.
-    unsafe { ctx.disable_event_tracking() };
-    ctx.new_stream().unwrap()
+    skinny::backend::cuda::new_stream().expect("a CUDA device")
 }
 
 struct Device {

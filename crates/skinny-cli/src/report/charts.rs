@@ -10,17 +10,24 @@ fn fail(e: impl std::fmt::Display) -> String {
     format!("drawing a chart: {e}")
 }
 
+/// The colours of the variants' owners (and of the fastest variant of a shape), and what each
+/// means, for the charts and the page's legend alike.
+const BEST: (RGBColor, &str) = (RGBColor(46, 139, 87), "fastest for the shape");
+const SKINNY: (RGBColor, &str) = (RGBColor(52, 101, 164), "skinny");
+const VENDOR: (RGBColor, &str) = (RGBColor(150, 150, 150), "cuBLAS / cuBLASLt");
+const PEER: (RGBColor, &str) = (RGBColor(230, 126, 34), "PyTorch (peer)");
+
 /// Who a variant belongs to, by colour: skinny's own, the vendor library, a peer.
 fn colour(row: &VariantRow, best: bool) -> RGBColor {
     let v = row.variant.as_str();
     if best {
-        RGBColor(46, 139, 87)
+        BEST.0
     } else if v.starts_with("cublas") {
-        RGBColor(150, 150, 150)
+        VENDOR.0
     } else if v.starts_with("torch") {
-        RGBColor(230, 126, 34)
+        PEER.0
     } else {
-        RGBColor(52, 101, 164)
+        SKINNY.0
     }
 }
 
@@ -186,10 +193,8 @@ pub fn roofline(summary: &Summary) -> Result<String, String> {
     Ok(svg)
 }
 
-/// The colours' meaning, for the page's legend.
-pub const LEGEND: [(&str, &str); 4] = [
-    ("rgb(46,139,87)", "fastest for the shape"),
-    ("rgb(52,101,164)", "skinny"),
-    ("rgb(150,150,150)", "cuBLAS / cuBLASLt"),
-    ("rgb(230,126,34)", "PyTorch (peer)"),
-];
+/// The colours' meaning, for the page's legend: (CSS colour, meaning).
+pub fn legend() -> [(String, &'static str); 4] {
+    [BEST, SKINNY, VENDOR, PEER]
+        .map(|(c, meaning)| (format!("rgb({},{},{})", c.0, c.1, c.2), meaning))
+}

@@ -75,7 +75,7 @@ pub fn render(s: &Summary) -> Result<String, String> {
     out.push_str("<h2 id=\"best\">Best variant per shape</h2>\n");
     table(&mut out, &tables::best(s));
     out.push_str("<h2 id=\"roofline\">Roofline</h2>\n<p>Every passed run: achieved bandwidth against the bytes one call moves; the red line is the read bandwidth measured in the same run.</p>\n<div class=\"legend\">");
-    for (colour, meaning) in charts::LEGEND {
+    for (colour, meaning) in charts::legend() {
         out.push_str(&format!(
             "<span style=\"background:{colour}\"></span>{}",
             esc(meaning)

@@ -122,12 +122,7 @@ impl Summary {
                 created: report.created.clone(),
                 backend: report.backend.kind.to_string(),
                 device: device.name.clone(),
-                details: device
-                    .details
-                    .iter()
-                    .map(|(k, v)| format!("{k} {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                details: crate::tables::describe_details(device),
                 read_gbps,
                 empty_roundtrip_us: median(&c.empty_roundtrip_us),
                 graph_node_us: median(&c.graph_node_us),
