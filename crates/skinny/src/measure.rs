@@ -68,6 +68,10 @@ pub struct Stats {
     pub samples: usize,
     /// True when the time cap, not the spread target, ended sampling.
     pub cap_hit: bool,
+    /// The raw samples. Archived result files may have them stripped
+    /// (`bench/tools/strip_samples.py`; the full files stay in git history), so they default to
+    /// empty when read.
+    #[serde(default)]
     pub values: Vec<f64>,
 }
 
