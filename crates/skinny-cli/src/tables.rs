@@ -58,6 +58,22 @@ fn print_ceilings(c: &Ceilings) {
         stat(&c.empty_roundtrip_us),
         stat(&c.graph_node_us)
     );
+    if c.queued_kernel_us.is_some() || c.queued_grid_us.is_some() {
+        println!(
+            "          empty kernel queued on a stream {}, with a machine-filling grid {}",
+            stat(&c.queued_kernel_us),
+            stat(&c.queued_grid_us)
+        );
+    }
+    for r in &c.sized_reads {
+        println!(
+            "          cold read of {:.2} MB: {} µs ({:.0} GB/s; {})",
+            r.bytes as f64 / 1e6,
+            micros(r.us.median),
+            r.bytes as f64 / (r.us.median * 1e3),
+            r.config
+        );
+    }
 }
 
 fn figure_cell(r: &RunRecord, cold: bool) -> String {
@@ -99,8 +115,14 @@ pub fn print_report(report: &ProbeReport) {
         }
         printed_any = true;
         let p = shape.problem;
+        let read_floor = out
+            .ceilings
+            .sized_read_us(p.weight_bytes())
+            .map_or(String::new(), |us| {
+                format!("; its weights alone read cold in {} µs", micros(us))
+            });
         println!(
-            "\n{}  ({:.2} MB moved, {:.2} MFLOP)",
+            "\n{}  ({:.2} MB moved, {:.2} MFLOP{read_floor})",
             shape.label(),
             p.bytes_moved() as f64 / 1e6,
             p.flops() as f64 / 1e6

@@ -68,7 +68,8 @@
 // Layout of a block: CONSUMER_WARPS consumer warps, then one producer warp (lane 0 issues the
 // copies). Dynamic shared memory: the ring (`stages` × `stage_bytes`), then x (k 16-bit
 // values). All blocks must be resident at once (the host launches cooperatively); a wait longer
-// than a second traps, so a misuse is an error, not a hang.
+// than WAIT_GUARD_NS (a second unless the host asks for more, as under compute-sanitizer) traps,
+// so a misuse is an error, not a hang.
 //
 // Trace (`skinny decode --persistent` reports it): when `trace` is not null, each block records
 // globaltimer stamps per product p at trace[(blockIdx.x · count + p) · TRACE_STAMPS + i]: i = 0
@@ -88,6 +89,9 @@
 #endif
 #ifndef MAX_STAGES
 #define MAX_STAGES 8
+#endif
+#ifndef WAIT_GUARD_NS
+#define WAIT_GUARD_NS 1000000000ull
 #endif
 #define CONSUMER_THREADS (CONSUMER_WARPS * 32)
 // Named barrier 1: the consumer warps only (the producer never joins it).
@@ -119,7 +123,7 @@ __device__ __forceinline__ u64 global_time() {
 }
 
 __device__ __forceinline__ void trap_after_a_second(u64 start) {
-    if (global_time() - start > 1000000000ull) __trap();
+    if (global_time() - start > WAIT_GUARD_NS) __trap();
 }
 
 __device__ __forceinline__ void stamp(u64* trace, int count, int product, int which) {

@@ -162,7 +162,7 @@ fn run_probe_on(
         .collect();
 
     observer.ceilings_started();
-    let ceilings = backend.measure_ceilings(&settings.rule)?;
+    let ceilings = backend.measure_ceilings(&settings.rule, &weight_sizes(shapes))?;
     let read_gbps = ceilings.read_bandwidth.as_ref().map(|c| c.gbps);
 
     let mut plan = Plan::build(shapes, &mine);
@@ -208,6 +208,13 @@ fn run_probe_on(
         skipped_variants,
         stopped_early,
     })
+}
+
+/// The distinct weight sizes of `shapes`, for the sized-read ceilings.
+fn weight_sizes(shapes: &[Shape]) -> Vec<u64> {
+    let sizes: std::collections::BTreeSet<u64> =
+        shapes.iter().map(|s| s.problem.weight_bytes()).collect();
+    sizes.into_iter().collect()
 }
 
 fn run_seed(base: u64, index: u64) -> u64 {
@@ -353,7 +360,7 @@ mod tests {
                 details: Default::default(),
             }
         }
-        fn measure_ceilings(&mut self, _: &StoppingRule) -> Result<Ceilings, RunError> {
+        fn measure_ceilings(&mut self, _: &StoppingRule, _: &[u64]) -> Result<Ceilings, RunError> {
             Ok(Ceilings::default())
         }
         fn prepare<'a>(

@@ -36,6 +36,26 @@ pub struct BandwidthCeiling {
     pub stats: Stats,
 }
 
+/// A cold read of one buffer size: copies rotated past the L2, each read once a call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SizedRead {
+    pub bytes: u64,
+    /// The best launch configuration's per-call time, µs.
+    pub us: Stats,
+    /// That configuration, e.g. "4 loads a thread, 532 blocks of 256".
+    pub config: String,
+}
+
+impl Ceilings {
+    /// The cold read time of `bytes`, if it was measured.
+    pub fn sized_read_us(&self, bytes: u64) -> Option<f64> {
+        self.sized_reads
+            .iter()
+            .find(|r| r.bytes == bytes)
+            .map(|r| r.us.median)
+    }
+}
+
 /// The device's own limits, measured in the same run as the kernels so that every time can be
 /// read against them.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -45,6 +65,18 @@ pub struct Ceilings {
     pub empty_roundtrip_us: Option<Stats>,
     /// Per-node cost of empty kernels replayed in a CUDA graph, µs.
     pub graph_node_us: Option<Stats>,
+    /// Per-kernel GPU time of empty one-thread kernels queued back to back on a stream, µs: the
+    /// floor under every `gpu_cold_us` (which queues calls the same way).
+    #[serde(default)]
+    pub queued_kernel_us: Option<Stats>,
+    /// The same with a machine-filling grid of empty blocks: what launching and retiring a
+    /// GEMV-sized grid costs before any byte is read.
+    #[serde(default)]
+    pub queued_grid_us: Option<Stats>,
+    /// The fastest cold read of exactly so many bytes, queued back to back like `gpu_cold_us`:
+    /// the floor for a kernel whose weights are that size (ramp-up and tail included).
+    #[serde(default)]
+    pub sized_reads: Vec<SizedRead>,
     /// What each ceiling means on this backend.
     pub notes: Vec<String>,
 }
@@ -75,7 +107,13 @@ impl fmt::Display for RunError {
 pub trait Backend {
     fn kind(&self) -> BackendKind;
     fn device(&self) -> DeviceInfo;
-    fn measure_ceilings(&mut self, rule: &StoppingRule) -> Result<Ceilings, RunError>;
+    /// The device's ceilings; `read_sizes` asks for a cold read of each of those byte counts
+    /// (backends that cannot measure it leave `sized_reads` empty).
+    fn measure_ceilings(
+        &mut self,
+        rule: &StoppingRule,
+        read_sizes: &[u64],
+    ) -> Result<Ceilings, RunError>;
     /// Allocate and upload what one run of `variant` on `data` needs.
     fn prepare<'a>(
         &'a mut self,

@@ -82,16 +82,17 @@ impl Backend for CpuBackend {
         }
     }
 
-    fn measure_ceilings(&mut self, rule: &StoppingRule) -> Result<Ceilings, RunError> {
+    fn measure_ceilings(&mut self, rule: &StoppingRule, _: &[u64]) -> Result<Ceilings, RunError> {
         Ok(Ceilings {
             read_bandwidth: Some(read_bandwidth(self.llc_bytes, rule)),
             empty_roundtrip_us: Some(empty_dispatch_us(rule)),
-            graph_node_us: None,
             notes: vec![
                 "read_bandwidth: all threads summing a buffer of 8× the last-level cache (at least 256 MiB)".into(),
                 "empty_roundtrip_us: a rayon broadcast of an empty closure to every pool thread and the join: the CPU's launch + synchronize".into(),
                 "graph_node_us: no graphs on the CPU".into(),
+                "queued_kernel_us, queued_grid_us, sized_reads: not measured on the CPU".into(),
             ],
+            ..Ceilings::default()
         })
     }
 

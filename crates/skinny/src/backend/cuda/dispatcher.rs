@@ -135,9 +135,10 @@ impl Dispatcher {
         &self.backend.stream
     }
 
-    /// The device's ceilings (read bandwidth, empty round trip, graph node), measured now.
+    /// The device's ceilings (read bandwidth, empty round trip, graph node, queued empty
+    /// kernels), measured now; no sized reads.
     pub fn measure_ceilings(&mut self, rule: &StoppingRule) -> Result<Ceilings, RunError> {
-        self.backend.measure_ceilings(rule)
+        self.backend.measure_ceilings(rule, &[])
     }
 
     /// The device as the probe's result file describes it.

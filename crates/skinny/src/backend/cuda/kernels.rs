@@ -62,18 +62,47 @@ pub const PERSISTENT_MAX_STAGES: u32 = 8;
 /// Bytes of one ring stage: whole rows, so a row of the chain must fit (k ≤ 16384 at 16 bits).
 pub const PERSISTENT_STAGE_BYTES: u32 = 32 * 1024;
 
-/// The persistent chain kernel at `dtype` (16-bit element types only).
-pub fn persistent_request(dtype: Dtype, arch: &str) -> CompileRequest {
+/// How long the persistent kernel lets one wait run before it traps, by default (a misuse then
+/// fails instead of hanging).
+pub const PERSISTENT_WAIT_GUARD_S: u64 = 1;
+/// The environment variable that lengthens the guard, in whole seconds (for compute-sanitizer,
+/// under which every wait runs many times slower).
+pub const WAIT_GUARD_ENV: &str = "SKINNY_WAIT_GUARD_S";
+
+/// The wait guard the environment asks for, or the default; a malformed value is an error that
+/// names the variable.
+pub fn wait_guard_s() -> Result<u64, String> {
+    match std::env::var(WAIT_GUARD_ENV) {
+        Err(_) => Ok(PERSISTENT_WAIT_GUARD_S),
+        Ok(text) => match text.trim().parse::<u64>() {
+            Ok(s) if (1..=3600).contains(&s) => Ok(s),
+            _ => Err(format!(
+                "{WAIT_GUARD_ENV}={text:?}: expected whole seconds from 1 to 3600"
+            )),
+        },
+    }
+}
+
+/// The persistent chain kernel at `dtype` (16-bit element types only), whose waits trap after
+/// `wait_guard_s` seconds.
+pub fn persistent_request(dtype: Dtype, arch: &str, wait_guard_s: u64) -> CompileRequest {
+    let mut defines = vec![
+        dtype_define(dtype),
+        (
+            "CONSUMER_WARPS".to_string(),
+            PERSISTENT_CONSUMER_WARPS.to_string(),
+        ),
+        ("MAX_STAGES".to_string(), PERSISTENT_MAX_STAGES.to_string()),
+    ];
+    if wait_guard_s != PERSISTENT_WAIT_GUARD_S {
+        defines.push((
+            "WAIT_GUARD_NS".to_string(),
+            format!("{}ull", wait_guard_s * 1_000_000_000),
+        ));
+    }
     CompileRequest {
         file: PERSISTENT_FILE.to_string(),
-        defines: vec![
-            dtype_define(dtype),
-            (
-                "CONSUMER_WARPS".to_string(),
-                PERSISTENT_CONSUMER_WARPS.to_string(),
-            ),
-            ("MAX_STAGES".to_string(), PERSISTENT_MAX_STAGES.to_string()),
-        ],
+        defines,
         arch: arch.to_string(),
     }
 }
@@ -109,7 +138,7 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
     for dtype in [Dtype::Bf16, Dtype::F16] {
         out.push(CheckedCompile {
             label: format!("(decode persistent chain) {dtype}"),
-            request: persistent_request(dtype, arch),
+            request: persistent_request(dtype, arch, PERSISTENT_WAIT_GUARD_S),
             entry: Some(PERSISTENT_ENTRY),
         });
     }

@@ -311,7 +311,8 @@ impl CudaBackend {
         }
         // x, as it is, next to the ring.
         let x_bytes = row_bytes.next_multiple_of(16) as u32;
-        let request = kernels::persistent_request(dtype, &self.arch);
+        let guard_s = kernels::wait_guard_s().map_err(RunError::new)?;
+        let request = kernels::persistent_request(dtype, &self.arch, guard_s);
         let func = self.function(&request, kernels::PERSISTENT_ENTRY)?;
         // The kernel's static shared memory (mbarriers, partial sums, biases) comes out of the
         // same budget.
@@ -509,10 +510,14 @@ impl Backend for CudaBackend {
         }
     }
 
-    fn measure_ceilings(&mut self, rule: &StoppingRule) -> Result<Ceilings, RunError> {
+    fn measure_ceilings(
+        &mut self,
+        rule: &StoppingRule,
+        read_sizes: &[u64],
+    ) -> Result<Ceilings, RunError> {
         self.check_alive()?;
         let helpers = self.helpers(Dtype::Bf16)?;
-        timing::ceilings(self, &helpers, rule)
+        timing::ceilings(self, &helpers, rule, read_sizes)
     }
 
     fn prepare<'a>(

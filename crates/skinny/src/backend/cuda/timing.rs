@@ -13,7 +13,7 @@ use cudarc::driver::{
 };
 
 use super::{driver_error, launch_plain, launch_spin, CudaBackend, CudaRun, Helpers};
-use crate::backend::{BandwidthCeiling, Ceilings, RunError};
+use crate::backend::{BandwidthCeiling, Ceilings, RunError, SizedRead};
 use crate::measure::{sample_until_stable, Figure, StoppingRule, Timings};
 
 /// A GPU sample covers at least this much GPU time.
@@ -27,6 +27,15 @@ const MAX_BATCH: usize = 256;
 const MAX_SPIN_RETRIES: u32 = 6;
 /// Empty kernels in the graph that measures the per-node cost.
 const GRAPH_NODES: usize = 256;
+/// Empty kernels queued behind one spin for the queued-kernel ceilings.
+const QUEUED_EMPTY: u64 = 128;
+/// Blocks a SM in the machine-filling empty grid (a GEMV-sized launch).
+const GRID_BLOCKS_PER_SM: u32 = 8;
+/// The copies of a sized read together exceed this many L2 sizes, as the probe's weights do.
+const L2_PASSES: u64 = 3;
+/// Loads a thread the sized reads try (the grid shrinks as they grow); the best is kept.
+const READ_LOADS: [u64; 4] = [2, 4, 8, 16];
+const READ_BLOCK: u32 = 256;
 
 pub(super) fn event(stream: &CudaStream) -> Result<CudaEvent, RunError> {
     stream
@@ -79,8 +88,7 @@ fn replay_per_call_us(
     Ok(elapsed_us(&start, &end)? / calls as f64)
 }
 
-/// GPU time per call of `batch` calls queued behind a spin. `spin_ns` grows when it proved too
-/// short for the host to enqueue the batch.
+/// GPU time per call of `batch` calls of `run` (one copy each) queued behind a spin.
 fn queued_gpu_us(
     run: &CudaRun<'_>,
     spin: &cudarc::driver::CudaFunction,
@@ -89,13 +97,25 @@ fn queued_gpu_us(
     mut copy: impl FnMut() -> usize,
 ) -> Result<f64, RunError> {
     let stream = run.backend.stream.clone();
+    queued_us(&stream, spin, spin_ns, batch, || run.launch(copy()))
+}
+
+/// GPU time per call of `batch` calls of `launch` queued behind a spin. `spin_ns` grows when it
+/// proved too short for the host to enqueue the batch.
+fn queued_us(
+    stream: &CudaStream,
+    spin: &cudarc::driver::CudaFunction,
+    spin_ns: &mut u64,
+    batch: usize,
+    mut launch: impl FnMut() -> Result<(), RunError>,
+) -> Result<f64, RunError> {
     for _ in 0..MAX_SPIN_RETRIES {
-        launch_spin(&stream, spin, *spin_ns)?;
-        let start = event(&stream)?;
+        launch_spin(stream, spin, *spin_ns)?;
+        let start = event(stream)?;
         for _ in 0..batch {
-            run.launch(copy())?;
+            launch()?;
         }
-        let end = event(&stream)?;
+        let end = event(stream)?;
         // The spin is still running if the start event has not completed: then the GPU saw the
         // whole batch queued before it started.
         let spin_outlasted_enqueue = !start.is_complete();
@@ -195,9 +215,11 @@ pub(super) fn ceilings(
     backend: &mut CudaBackend,
     helpers: &Helpers,
     rule: &StoppingRule,
+    read_sizes: &[u64],
 ) -> Result<Ceilings, RunError> {
     let stream = backend.stream.clone();
     let facts = backend.facts.clone();
+    let l2_bytes = facts.l2_bytes;
 
     // Read bandwidth over a buffer of several GiB (far past the 60 MB L2), filled with a pattern.
     let bytes: usize = (4usize << 30).min(facts.memory_bytes as usize / 4);
@@ -232,6 +254,17 @@ pub(super) fn ceilings(
     };
     read_once()?;
     let read = sample_until_stable(rule, read_once)?;
+    let sized_reads = read_sizes
+        .iter()
+        .filter(|&&size| size > 0 && 2 * size <= bytes as u64)
+        .map(|&size| {
+            let region = Region {
+                base: buf_ptr,
+                bytes: bytes as u64,
+            };
+            sized_read(&stream, helpers, region, sink_ptr, size, l2_bytes, rule)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     drop(buffer);
 
     let one = LaunchConfig {
@@ -258,6 +291,22 @@ pub(super) fn ceilings(
         replay_per_call_us(&stream, &helpers.spin, &graph, GRAPH_NODES)
     })?;
 
+    let grid = LaunchConfig {
+        grid_dim: (facts.sm_count * GRID_BLOCKS_PER_SM, 1, 1),
+        block_dim: (128, 1, 1),
+        shared_mem_bytes: 0,
+    };
+    let queued = |config: LaunchConfig| {
+        let mut spin_ns = QUEUED_EMPTY * 5_000;
+        sample_until_stable(rule, || {
+            queued_us(&stream, &helpers.spin, &mut spin_ns, QUEUED_EMPTY as usize, || {
+                launch_plain(&stream, &helpers.empty, config)
+            })
+        })
+    };
+    let queued_kernel = queued(one)?;
+    let queued_grid = queued(grid)?;
+
     Ok(Ceilings {
         read_bandwidth: Some(BandwidthCeiling {
             gbps: read.median,
@@ -266,10 +315,80 @@ pub(super) fn ceilings(
         }),
         empty_roundtrip_us: Some(roundtrip),
         graph_node_us: Some(node),
+        queued_kernel_us: Some(queued_kernel),
+        queued_grid_us: Some(queued_grid),
+        sized_reads,
         notes: vec![
             format!("read_bandwidth: one kernel reading a {} MiB buffer with 16-byte loads, 4 in flight a thread, {} blocks of 512", bytes >> 20, facts.sm_count * 4),
             "empty_roundtrip_us: launch of an empty kernel and stream synchronize, host clock".into(),
             format!("graph_node_us: {GRAPH_NODES} empty kernels in one graph, replay time over {GRAPH_NODES}, device events"),
+            format!("queued_kernel_us: {QUEUED_EMPTY} empty one-thread kernels queued behind a spin, device events over {QUEUED_EMPTY}"),
+            format!("queued_grid_us: the same with {} blocks of 128 threads", facts.sm_count * GRID_BLOCKS_PER_SM),
+            format!("sized_reads: the read kernel on copies of each size rotated past {L2_PASSES}x the L2, queued behind a spin; the best of {READ_LOADS:?} loads a thread (one wave of blocks of {READ_BLOCK})"),
         ],
     })
+}
+
+/// A filled device buffer that sized reads rotate through.
+#[derive(Clone, Copy)]
+struct Region {
+    base: u64,
+    bytes: u64,
+}
+
+/// The fastest cold read of `size` bytes: the read-bandwidth kernel on copies of `size` bytes
+/// rotated past the L2, queued back to back as `gpu_cold_us` queues a variant's calls, with the
+/// grid sized so that each thread issues a given number of loads. A GEMV whose weights are `size`
+/// bytes cannot beat this figure by more than noise; how far it sits above says what its own
+/// arithmetic, reduction and layout cost.
+fn sized_read(
+    stream: &CudaStream,
+    helpers: &Helpers,
+    region: Region,
+    sink: u64,
+    size: u64,
+    l2_bytes: u64,
+    rule: &StoppingRule,
+) -> Result<SizedRead, RunError> {
+    // Copies start 256-byte aligned, as allocated weights do.
+    let stride = size.div_ceil(256) * 256;
+    let copies = ((L2_PASSES * l2_bytes).div_ceil(size) + 1)
+        .min(region.bytes / stride)
+        .max(1);
+    let vectors = size / 16;
+    let estimate_us = 2.0 + size as f64 / 4.0e6;
+    let batch = ((MIN_BATCH_GPU_US / estimate_us).ceil() as usize).clamp(8, MAX_BATCH);
+    let mut best: Option<SizedRead> = None;
+    for loads in READ_LOADS {
+        let blocks = vectors.div_ceil(loads).div_ceil(READ_BLOCK as u64).max(1) as u32;
+        let config = LaunchConfig {
+            grid_dim: (blocks, 1, 1),
+            block_dim: (READ_BLOCK, 1, 1),
+            shared_mem_bytes: 0,
+        };
+        let mut next = 0u64;
+        let mut launch = || {
+            let ptr = region.base + (next % copies) * stride;
+            next += 1;
+            let mut launch = stream.launch_builder(&helpers.read_bandwidth);
+            launch.arg(&ptr).arg(&vectors).arg(&sink);
+            // SAFETY: skinny_read_bandwidth(const uint4*, u64 vectors, u32* sink); the copy lies
+            // inside the filled region (copies · stride <= region.bytes).
+            unsafe { launch.launch(config) }
+                .map(|_| ())
+                .map_err(|e| driver_error("launching the sized read", e))
+        };
+        let mut spin_ns = (batch as u64 * 3 + 50) * 1000;
+        let us = sample_until_stable(rule, || {
+            queued_us(stream, &helpers.spin, &mut spin_ns, batch, &mut launch)
+        })?;
+        if best.as_ref().is_none_or(|b| us.median < b.us.median) {
+            best = Some(SizedRead {
+                bytes: size,
+                us,
+                config: format!("{loads} loads a thread, {blocks} blocks of {READ_BLOCK}"),
+            });
+        }
+    }
+    best.ok_or_else(|| RunError::new("no read configuration was tried"))
 }
