@@ -100,6 +100,14 @@ fn print_outcome(outcome: &DecodeOutcome) {
         ]);
     }
     println!("{modes}");
+    if let Some(read) = &outcome.read_chain_us {
+        println!(
+            "read chain (each product's weights read by one read kernel, no arithmetic, in a \
+             graph): {:.1} µs, {:.2}× the floor",
+            read.median,
+            read.median / outcome.floor_us
+        );
+    }
     let median = |name: &str| {
         outcome
             .modes

@@ -66,8 +66,11 @@ fn print_ceilings(c: &Ceilings) {
         );
     }
     for r in &c.sized_reads {
+        let graph = r.graph_us.as_ref().map_or(String::new(), |g| {
+            format!(", {} µs a call in a graph", micros(g.median))
+        });
         println!(
-            "          cold read of {:.2} MB: {} µs ({:.0} GB/s; {})",
+            "          cold read of {:.2} MB: {} µs ({:.0} GB/s{graph}; {})",
             r.bytes as f64 / 1e6,
             micros(r.us.median),
             r.bytes as f64 / (r.us.median * 1e3),

@@ -5,6 +5,10 @@
 //   loads (8 elements a lane), multiplies by x[i], accumulates in f32 and reduces with shuffles.
 //   Rows of x are blockIdx.y, so at m > 1 each row re-reads W (from L2 if it fits). The
 //   yardstick the kernel family must beat. Needs k % 8 == 0 (16-byte aligned rows).
+//   Seventh session: the x loads are issued with the W loads, BASELINE_UNROLL of each a lane at
+//   once. Written as a plain loop, the SASS had the compiler hoist the W loads but issue each x
+//   load after the branch of its unrolled step, one x round trip after another once W had
+//   landed; a lane past the row's end now loads zeros instead of branching.
 //
 // Every kernel here waits for the kernel before it in the stream before touching memory
 // (programmatic dependent launch; `pdl_begin` in common.cuh). Requesting the first batch of W
@@ -16,6 +20,8 @@
 #ifndef THREADS
 #define THREADS 256
 #endif
+// Loads of W (and as many of x) a lane issues before using any.
+#define BASELINE_UNROLL 4
 
 extern "C" __global__ void __launch_bounds__(THREADS)
 gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
@@ -30,7 +36,19 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
     const uint4* x_row = reinterpret_cast<const uint4*>(x + (size_t)i * k);
     const int vectors = k / 8;
     float acc = 0.0f;
-    for (int c = lane; c < vectors; c += 32) acc += dot8(__ldg(&w_row[c]), __ldg(&x_row[c]));
+    for (int base = lane; base < vectors; base += 32 * BASELINE_UNROLL) {
+        uint4 wv[BASELINE_UNROLL], xv[BASELINE_UNROLL];
+#pragma unroll
+        for (int u = 0; u < BASELINE_UNROLL; ++u) {
+            const int c = base + 32 * u;
+            const bool inside = c < vectors;
+            wv[u] = inside ? __ldg(&w_row[c]) : make_uint4(0, 0, 0, 0);
+            xv[u] = inside ? __ldg(&x_row[c]) : make_uint4(0, 0, 0, 0);
+        }
+        // Zeros past the end add exactly nothing.
+#pragma unroll
+        for (int u = 0; u < BASELINE_UNROLL; ++u) acc += dot8(wv[u], xv[u]);
+    }
     acc = warp_sum(acc);
     if (lane == 0) y[(size_t)i * n + j] = from_f32(acc);
 }
@@ -42,8 +60,12 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 //   Partial sums meet in shared memory; the epilogue (alpha, bias, beta·y) is applied once, in
 //   the same kernel. Registered as dot/m1 (MAX_M = 1), gemv/splitk (more warps per row) and
 //   gemv/multirow (MAX_M = 4 or 16). Needs k % 8 == 0.
+//   Seventh session: at MAX_M = 1 the lane's UNROLL vectors of x are loaded with its W vectors
+//   (the SASS had each x load issued only after the branch of its step, in a chain of round
+//   trips once W had landed). At MAX_M > 1 x stays loaded at the point of use (MAX_M · UNROLL
+//   vectors in registers would not fit).
 //
-// Parameters: ROWS, WARPS, UNROLL, MAX_M, BLOCKS_PER_SM (0: one block per row group).
+// Parameters: ROWS, WARPS, UNROLL, MAX_M, BLOCKS_PER_SM (0: one block per row group), MIN_BLOCKS.
 
 #ifndef ROWS
 #define ROWS 1
@@ -60,8 +82,14 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 #ifndef BLOCKS_PER_SM
 #define BLOCKS_PER_SM 0
 #endif
+// The fewest blocks a SM the register budget must allow (0: no promise). Without a promise
+// ptxas keeps registers low and issues the lane's loads a pair at a time next to their FMAs;
+// with one it issues all of a step's loads first (dot/m1: 8 blocks, 46 registers).
+#ifndef MIN_BLOCKS
+#define MIN_BLOCKS 0
+#endif
 
-extern "C" __global__ void __launch_bounds__(WARPS * 32)
+extern "C" __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
 gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
            const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
     pdl_begin();
@@ -99,13 +127,34 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         const int step = WARPS * 32;
         for (int base = warp * 32 + lane; base < vectors; base += step * UNROLL) {
             uint4 wv[UNROLL][ROWS];
+#if MAX_M == 1
+            uint4 xv[UNROLL];
+#endif
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u) {
                 const int c = base + u * step;
 #pragma unroll
                 for (int r = 0; r < ROWS; ++r)
                     wv[u][r] = c < vectors ? __ldg(&w_row[r][c]) : make_uint4(0, 0, 0, 0);
+#if MAX_M == 1
+                xv[u] = c < vectors ? __ldg(&x_vec[c]) : make_uint4(0, 0, 0, 0);
+#endif
             }
+#if MAX_M == 1
+            // Zeros past the end add exactly nothing, so no step branches.
+#pragma unroll
+            for (int u = 0; u < UNROLL; ++u) {
+                float xf[8];
+                unpack8(xv[u], xf);
+#pragma unroll
+                for (int r = 0; r < ROWS; ++r) {
+                    float wf[8];
+                    unpack8(wv[u][r], wf);
+#pragma unroll
+                    for (int e = 0; e < 8; ++e) acc[0][r] = fmaf(wf[e], xf[e], acc[0][r]);
+                }
+            }
+#else
             // Each weight is widened once and used for every row of x.
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u) {
@@ -126,6 +175,7 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
                     }
                 }
             }
+#endif
         }
 
 #pragma unroll

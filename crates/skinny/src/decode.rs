@@ -251,6 +251,10 @@ pub struct DecodeOutcome {
     pub table_status: String,
     pub choices: Vec<StepChoice>,
     pub modes: Vec<ModeResult>,
+    /// The chain's weights read product by product, one read kernel a product (no arithmetic),
+    /// replayed from a graph: what any one-kernel-a-product chain costs at least, µs a token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_chain_us: Option<Stats>,
     /// Where the persistent kernel's time went, product by product (with `--persistent`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persistent_trace: Option<Vec<ProductTrace>>,

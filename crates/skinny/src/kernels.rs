@@ -187,6 +187,12 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "grid of this many blocks per SM looping over row groups; 0 (default): one block per group",
             },
+            ParamSpec {
+                name: "MIN_BLOCKS",
+                kind: ParamKind::Int { min: 0, max: 32, multiple: 1 },
+                required: false,
+                meaning: "blocks a SM the register budget must allow (__launch_bounds__); 0 (default): no promise, and ptxas pairs each load with its FMAs",
+            },
         ],
         source: Some(KernelSource {
             file: "gemv.cu",

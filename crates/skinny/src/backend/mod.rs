@@ -42,6 +42,9 @@ pub struct SizedRead {
     pub bytes: u64,
     /// The best launch configuration's per-call time, µs.
     pub us: Stats,
+    /// The same configuration replayed from a CUDA graph, per call, µs (as `graph_us`).
+    #[serde(default)]
+    pub graph_us: Option<Stats>,
     /// That configuration, e.g. "4 loads a thread, 532 blocks of 256".
     pub config: String,
 }

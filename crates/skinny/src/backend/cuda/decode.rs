@@ -16,7 +16,7 @@ use cudarc::driver::{result as drv, CudaSlice, CudaStream};
 
 use super::call::{launch_cooperative, Operands};
 use super::dispatcher::{Dispatcher, MatmulPlan};
-use super::timing::{capture, elapsed_us, event};
+use super::timing::{capture, elapsed_us, event, launch_read, read_config};
 use super::{driver_error, PersistentKernel};
 use crate::backend::RunError;
 use crate::data::HostTensor;
@@ -161,6 +161,8 @@ pub fn run_decode(
             }
         }
     }
+    progress("timing the read chain");
+    let read_chain_us = Some(measure_read_chain(dispatcher, &weights, &settings.rule)?);
     Ok(DecodeOutcome {
         chain: chain.clone(),
         weight_bytes: chain.weight_bytes(),
@@ -169,7 +171,49 @@ pub fn run_decode(
         table_status: format!("{:?}", dispatcher.table_status()),
         choices,
         modes,
+        read_chain_us,
         persistent_trace,
+    })
+}
+
+/// Loads a thread of the read chain's kernels (the best configuration of the probe's sized reads
+/// on most sizes).
+const READ_CHAIN_LOADS: u64 = 4;
+
+/// The chain's weights read in order, one read kernel a product, from a graph: the time of the
+/// kernel boundaries and of reading each product's bytes, with no arithmetic and no dependency
+/// on x. A chain of one kernel a product cannot run faster than this.
+fn measure_read_chain(
+    dispatcher: &mut Dispatcher,
+    weights: &Weights,
+    rule: &StoppingRule,
+) -> Result<Stats, String> {
+    let stream = dispatcher.stream().clone();
+    let read = dispatcher
+        .backend_mut()
+        .read_kernel()
+        .map_err(|e| e.message)?;
+    let sink = stream
+        .alloc_zeros::<u32>(1)
+        .map_err(|e| format!("allocating the read chain's sink: {e}"))?;
+    let sink_ptr = ptr(&stream, &sink);
+    let graph = capture(&stream, || {
+        weights.w.iter().try_for_each(|w| {
+            let bytes = w.len() as u64;
+            let config = read_config(bytes, READ_CHAIN_LOADS);
+            launch_read(&stream, &read, ptr(&stream, w), bytes, config, sink_ptr)
+        })
+    })
+    .map_err(|e| format!("capturing the read chain: {e}"))?;
+    sample_until_stable(rule, || -> Result<f64, String> {
+        let start = event(&stream).map_err(|e| e.message)?;
+        graph
+            .launch()
+            .map_err(|e| format!("replaying the read chain: {e}"))?;
+        let end = event(&stream).map_err(|e| e.message)?;
+        end.synchronize()
+            .map_err(|e| format!("waiting for the read chain: {e}"))?;
+        elapsed_us(&start, &end).map_err(|e| e.message)
     })
 }
 

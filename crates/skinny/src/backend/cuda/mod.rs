@@ -266,6 +266,11 @@ impl CudaBackend {
     }
 
     /// Fill `count` elements at `ptr` with values uniform on ±`scale` from a hash of `seed`.
+    /// The read-bandwidth kernel (`timing::launch_read` launches it).
+    pub(crate) fn read_kernel(&mut self) -> Result<CudaFunction, RunError> {
+        Ok(self.helpers(Dtype::Bf16)?.read_bandwidth)
+    }
+
     pub(crate) fn fill_uniform(
         &mut self,
         dtype: Dtype,

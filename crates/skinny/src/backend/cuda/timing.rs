@@ -14,7 +14,7 @@ use cudarc::driver::{
 
 use super::{driver_error, launch_plain, launch_spin, CudaBackend, CudaRun, Helpers};
 use crate::backend::{BandwidthCeiling, Ceilings, RunError, SizedRead};
-use crate::measure::{sample_until_stable, Figure, StoppingRule, Timings};
+use crate::measure::{sample_until_stable, Figure, Stats, StoppingRule, Timings};
 
 /// A GPU sample covers at least this much GPU time.
 const MIN_BATCH_GPU_US: f64 = 200.0;
@@ -299,9 +299,13 @@ pub(super) fn ceilings(
     let queued = |config: LaunchConfig| {
         let mut spin_ns = QUEUED_EMPTY * 5_000;
         sample_until_stable(rule, || {
-            queued_us(&stream, &helpers.spin, &mut spin_ns, QUEUED_EMPTY as usize, || {
-                launch_plain(&stream, &helpers.empty, config)
-            })
+            queued_us(
+                &stream,
+                &helpers.spin,
+                &mut spin_ns,
+                QUEUED_EMPTY as usize,
+                || launch_plain(&stream, &helpers.empty, config),
+            )
         })
     };
     let queued_kernel = queued(one)?;
@@ -329,6 +333,39 @@ pub(super) fn ceilings(
     })
 }
 
+/// The read kernel's launch for `bytes` bytes with `loads` 16-byte loads a thread.
+pub(super) fn read_config(bytes: u64, loads: u64) -> LaunchConfig {
+    let blocks = (bytes / 16)
+        .div_ceil(loads)
+        .div_ceil(READ_BLOCK as u64)
+        .max(1) as u32;
+    LaunchConfig {
+        grid_dim: (blocks, 1, 1),
+        block_dim: (READ_BLOCK, 1, 1),
+        shared_mem_bytes: 0,
+    }
+}
+
+/// Read `bytes` bytes at `ptr` (16-byte aligned) once with the read kernel; nothing is written
+/// unless the bytes XOR to an impossible value (then one word of `sink`).
+pub(super) fn launch_read(
+    stream: &CudaStream,
+    read: &cudarc::driver::CudaFunction,
+    ptr: u64,
+    bytes: u64,
+    config: LaunchConfig,
+    sink: u64,
+) -> Result<(), RunError> {
+    let vectors = bytes / 16;
+    let mut launch = stream.launch_builder(read);
+    launch.arg(&ptr).arg(&vectors).arg(&sink);
+    // SAFETY: skinny_read_bandwidth(const uint4*, u64 vectors, u32* sink): the caller's `bytes`
+    // at `ptr` are live device memory, and `sink` one live u32.
+    unsafe { launch.launch(config) }
+        .map(|_| ())
+        .map_err(|e| driver_error("launching the read kernel", e))
+}
+
 /// A filled device buffer that sized reads rotate through.
 #[derive(Clone, Copy)]
 struct Region {
@@ -342,7 +379,7 @@ struct Region {
 /// bytes cannot beat this figure by more than noise; how far it sits above says what its own
 /// arithmetic, reduction and layout cost.
 fn sized_read(
-    stream: &CudaStream,
+    stream: &std::sync::Arc<CudaStream>,
     helpers: &Helpers,
     region: Region,
     sink: u64,
@@ -355,40 +392,58 @@ fn sized_read(
     let copies = ((L2_PASSES * l2_bytes).div_ceil(size) + 1)
         .min(region.bytes / stride)
         .max(1);
-    let vectors = size / 16;
     let estimate_us = 2.0 + size as f64 / 4.0e6;
     let batch = ((MIN_BATCH_GPU_US / estimate_us).ceil() as usize).clamp(8, MAX_BATCH);
-    let mut best: Option<SizedRead> = None;
+    // The copy read by call `i` (copies · stride <= region.bytes: inside the filled region).
+    let copy_ptr = |i: u64| region.base + (i % copies) * stride;
+    let mut best: Option<(Stats, u64, LaunchConfig)> = None;
     for loads in READ_LOADS {
-        let blocks = vectors.div_ceil(loads).div_ceil(READ_BLOCK as u64).max(1) as u32;
-        let config = LaunchConfig {
-            grid_dim: (blocks, 1, 1),
-            block_dim: (READ_BLOCK, 1, 1),
-            shared_mem_bytes: 0,
-        };
+        let config = read_config(size, loads);
         let mut next = 0u64;
         let mut launch = || {
-            let ptr = region.base + (next % copies) * stride;
             next += 1;
-            let mut launch = stream.launch_builder(&helpers.read_bandwidth);
-            launch.arg(&ptr).arg(&vectors).arg(&sink);
-            // SAFETY: skinny_read_bandwidth(const uint4*, u64 vectors, u32* sink); the copy lies
-            // inside the filled region (copies · stride <= region.bytes).
-            unsafe { launch.launch(config) }
-                .map(|_| ())
-                .map_err(|e| driver_error("launching the sized read", e))
+            launch_read(
+                stream,
+                &helpers.read_bandwidth,
+                copy_ptr(next),
+                size,
+                config,
+                sink,
+            )
         };
         let mut spin_ns = (batch as u64 * 3 + 50) * 1000;
         let us = sample_until_stable(rule, || {
             queued_us(stream, &helpers.spin, &mut spin_ns, batch, &mut launch)
         })?;
-        if best.as_ref().is_none_or(|b| us.median < b.us.median) {
-            best = Some(SizedRead {
-                bytes: size,
-                us,
-                config: format!("{loads} loads a thread, {blocks} blocks of {READ_BLOCK}"),
-            });
+        if best.as_ref().is_none_or(|(b, _, _)| us.median < b.median) {
+            best = Some((us, loads, config));
         }
     }
-    best.ok_or_else(|| RunError::new("no read configuration was tried"))
+    let (us, loads, config) =
+        best.ok_or_else(|| RunError::new("no read configuration was tried"))?;
+    // The best configuration replayed from a graph, as `graph_us` replays a variant's calls.
+    let graph = capture(stream, || {
+        (0..batch as u64).try_for_each(|i| {
+            launch_read(
+                stream,
+                &helpers.read_bandwidth,
+                copy_ptr(i),
+                size,
+                config,
+                sink,
+            )
+        })
+    })?;
+    let graph_us = sample_until_stable(rule, || {
+        replay_per_call_us(stream, &helpers.spin, &graph, batch)
+    })?;
+    Ok(SizedRead {
+        bytes: size,
+        us,
+        graph_us: Some(graph_us),
+        config: format!(
+            "{loads} loads a thread, {} blocks of {READ_BLOCK}",
+            config.grid_dim.0
+        ),
+    })
 }
