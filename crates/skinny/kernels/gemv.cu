@@ -5,22 +5,26 @@
 //   loads (8 elements a lane), multiplies by x[i], accumulates in f32 and reduces with shuffles.
 //   Rows of x are blockIdx.y, so at m > 1 each row re-reads W (from L2 if it fits). The
 //   yardstick the kernel family must beat. Needs k % 8 == 0 (16-byte aligned rows).
-//   Seventh session: the x loads are issued with the W loads, BASELINE_UNROLL of each a lane at
-//   once. Written as a plain loop, the SASS had the compiler hoist the W loads but issue each x
-//   load after the branch of its unrolled step, one x round trip after another once W had
-//   landed; a lane past the row's end now loads zeros instead of branching.
+//   Seventh session, X_WITH_W = 1: the x loads are issued with the W loads, BASELINE_UNROLL of
+//   each a lane at once. Written as a plain loop (X_WITH_W = 0), the SASS has the compiler hoist
+//   the W loads but issue each x load after the branch of its unrolled step, one x round trip
+//   after another once W has landed. Measured (PERF.md, seventh session): a gain in blocks of
+//   one warp (gemv/baseline_t32), a loss in blocks of 8 warps, so it is a parameter.
 //
 // Every kernel here waits for the kernel before it in the stream before touching memory
 // (programmatic dependent launch; `pdl_begin` in common.cuh). Requesting the first batch of W
 // before the wait (as gemv_mma does) was tried in gemv_split: the compiler placed the wait
 // ahead of those loads in the SASS whatever the source order, so it is not done here.
 //
-// Parameters: THREADS (block size, a multiple of 32).
+// Parameters: THREADS (block size, a multiple of 32), X_WITH_W (0 or 1; gemv_split too).
 
 #ifndef THREADS
 #define THREADS 256
 #endif
-// Loads of W (and as many of x) a lane issues before using any.
+#ifndef X_WITH_W
+#define X_WITH_W 0
+#endif
+// With X_WITH_W: loads of W (and as many of x) a lane issues before using any.
 #define BASELINE_UNROLL 4
 
 extern "C" __global__ void __launch_bounds__(THREADS)
@@ -36,6 +40,9 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
     const uint4* x_row = reinterpret_cast<const uint4*>(x + (size_t)i * k);
     const int vectors = k / 8;
     float acc = 0.0f;
+#if !X_WITH_W
+    for (int c = lane; c < vectors; c += 32) acc += dot8(__ldg(&w_row[c]), __ldg(&x_row[c]));
+#else
     for (int base = lane; base < vectors; base += 32 * BASELINE_UNROLL) {
         uint4 wv[BASELINE_UNROLL], xv[BASELINE_UNROLL];
 #pragma unroll
@@ -49,6 +56,7 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 #pragma unroll
         for (int u = 0; u < BASELINE_UNROLL; ++u) acc += dot8(wv[u], xv[u]);
     }
+#endif
     acc = warp_sum(acc);
     if (lane == 0) y[(size_t)i * n + j] = from_f32(acc);
 }
@@ -60,12 +68,14 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 //   Partial sums meet in shared memory; the epilogue (alpha, bias, beta·y) is applied once, in
 //   the same kernel. Registered as dot/m1 (MAX_M = 1), gemv/splitk (more warps per row) and
 //   gemv/multirow (MAX_M = 4 or 16). Needs k % 8 == 0.
-//   Seventh session: at MAX_M = 1 the lane's UNROLL vectors of x are loaded with its W vectors
-//   (the SASS had each x load issued only after the branch of its step, in a chain of round
-//   trips once W had landed). At MAX_M > 1 x stays loaded at the point of use (MAX_M · UNROLL
-//   vectors in registers would not fit).
+//   Seventh session, X_WITH_W = 1 (MAX_M = 1 only): the lane's UNROLL vectors of x are loaded
+//   with its W vectors (the SASS has each x load issued only after the branch of its step, in a
+//   chain of round trips once W has landed), and MIN_BLOCKS > 0 promises ptxas a register
+//   budget, without which it pairs each load with its FMAs. A gain on long rows (llama), a loss
+//   on qwen's short ones: registered as separate variants (dot/m1_xw, dot/m1_u8_xw, dot/m1_w1).
 //
-// Parameters: ROWS, WARPS, UNROLL, MAX_M, BLOCKS_PER_SM (0: one block per row group), MIN_BLOCKS.
+// Parameters: ROWS, WARPS, UNROLL, MAX_M, BLOCKS_PER_SM (0: one block per row group), MIN_BLOCKS,
+// X_WITH_W.
 
 #ifndef ROWS
 #define ROWS 1
@@ -89,7 +99,13 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 #define MIN_BLOCKS 0
 #endif
 
-extern "C" __global__ void __launch_bounds__(WARPS * 32, MIN_BLOCKS)
+#if MIN_BLOCKS > 0
+#define SPLIT_BOUNDS __launch_bounds__(WARPS * 32, MIN_BLOCKS)
+#else
+#define SPLIT_BOUNDS __launch_bounds__(WARPS * 32)
+#endif
+
+extern "C" __global__ void SPLIT_BOUNDS
 gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
            const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
     pdl_begin();
@@ -127,7 +143,7 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         const int step = WARPS * 32;
         for (int base = warp * 32 + lane; base < vectors; base += step * UNROLL) {
             uint4 wv[UNROLL][ROWS];
-#if MAX_M == 1
+#if X_WITH_W && MAX_M == 1
             uint4 xv[UNROLL];
 #endif
 #pragma unroll
@@ -136,11 +152,11 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #pragma unroll
                 for (int r = 0; r < ROWS; ++r)
                     wv[u][r] = c < vectors ? __ldg(&w_row[r][c]) : make_uint4(0, 0, 0, 0);
-#if MAX_M == 1
+#if X_WITH_W && MAX_M == 1
                 xv[u] = c < vectors ? __ldg(&x_vec[c]) : make_uint4(0, 0, 0, 0);
 #endif
             }
-#if MAX_M == 1
+#if X_WITH_W && MAX_M == 1
             // Zeros past the end add exactly nothing, so no step branches.
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u) {

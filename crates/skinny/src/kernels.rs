@@ -93,6 +93,18 @@ const W_NT_PARAM: ParamSpec = ParamSpec {
         "true: W is [n, k] (nt); false: W is [k, n] (nn); a variant's layouts must say the same",
 };
 
+/// Whether the CUDA-core GEMVs load x together with W (1) or at the point of use (0, default).
+const X_WITH_W_PARAM: ParamSpec = ParamSpec {
+    name: "X_WITH_W",
+    kind: ParamKind::Int {
+        min: 0,
+        max: 1,
+        multiple: 1,
+    },
+    required: false,
+    meaning: "1: a lane's x loads go out with its W loads (zeros past the row); 0 (default): each x load at its use",
+};
+
 /// The row limit of the kernels that keep every row of x in registers (up to 16).
 const MAX_M_PARAM: ParamSpec = ParamSpec {
     name: "MAX_M",
@@ -141,16 +153,19 @@ pub const FAMILIES: &[KernelFamily] = &[
         backend: BackendKind::Cuda,
         name: "gemv_baseline",
         summary: "one warp per output element, 16-byte loads along K, f32 accumulation, shuffle reduction",
-        params: &[ParamSpec {
-            name: "THREADS",
-            kind: ParamKind::Int {
-                min: 32,
-                max: 1024,
-                multiple: 32,
+        params: &[
+            ParamSpec {
+                name: "THREADS",
+                kind: ParamKind::Int {
+                    min: 32,
+                    max: 1024,
+                    multiple: 32,
+                },
+                required: false,
+                meaning: "threads per block, a multiple of 32 (default 256)",
             },
-            required: false,
-            meaning: "threads per block, a multiple of 32 (default 256)",
-        }],
+            X_WITH_W_PARAM,
+        ],
         source: Some(KernelSource {
             file: "gemv.cu",
             entry: "gemv_baseline",
@@ -193,6 +208,7 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "blocks a SM the register budget must allow (__launch_bounds__); 0 (default): no promise, and ptxas pairs each load with its FMAs",
             },
+            X_WITH_W_PARAM,
         ],
         source: Some(KernelSource {
             file: "gemv.cu",
