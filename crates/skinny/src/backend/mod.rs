@@ -186,3 +186,37 @@ pub fn open(choice: BackendChoice) -> Result<(Box<dyn Backend>, BackendSelection
         (Err(why), _) => Err(format!("--backend cuda: {why}; use --backend cpu")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ceilings_of_older_files_read_without_the_newer_fields() {
+        // A sixth-session ceiling block: no queued kernels, no sized reads, no raw samples.
+        let old = r#"{"read_bandwidth": null,
+            "empty_roundtrip_us": {"median": 7.4, "min": 6.7, "max": 9.0, "mean": 7.5,
+              "p25": 7.3, "p75": 7.6, "rel_spread": 0.04, "samples": 10, "cap_hit": false},
+            "graph_node_us": null, "notes": []}"#;
+        let c: Ceilings = serde_json::from_str(old).unwrap();
+        assert_eq!(c.empty_roundtrip_us.as_ref().map(|s| s.median), Some(7.4));
+        assert!(c.queued_kernel_us.is_none() && c.sized_reads.is_empty());
+        assert_eq!(c.sized_read_us(1 << 20), None);
+    }
+
+    #[test]
+    fn a_sized_read_is_found_by_its_exact_size() {
+        let stats = Stats::from_samples(vec![4.9, 5.0, 5.1], false);
+        let c = Ceilings {
+            sized_reads: vec![SizedRead {
+                bytes: 8_716_288,
+                us: stats,
+                graph_us: None,
+                config: "4 loads a thread".into(),
+            }],
+            ..Ceilings::default()
+        };
+        assert_eq!(c.sized_read_us(8_716_288), Some(5.0));
+        assert_eq!(c.sized_read_us(8_716_289), None);
+    }
+}

@@ -72,9 +72,14 @@ pub const WAIT_GUARD_ENV: &str = "SKINNY_WAIT_GUARD_S";
 /// The wait guard the environment asks for, or the default; a malformed value is an error that
 /// names the variable.
 pub fn wait_guard_s() -> Result<u64, String> {
-    match std::env::var(WAIT_GUARD_ENV) {
-        Err(_) => Ok(PERSISTENT_WAIT_GUARD_S),
-        Ok(text) => match text.trim().parse::<u64>() {
+    parse_wait_guard(std::env::var(WAIT_GUARD_ENV).ok().as_deref())
+}
+
+/// The wait guard from the variable's value (`None`: not set).
+fn parse_wait_guard(value: Option<&str>) -> Result<u64, String> {
+    match value {
+        None => Ok(PERSISTENT_WAIT_GUARD_S),
+        Some(text) => match text.trim().parse::<u64>() {
             Ok(s) if (1..=3600).contains(&s) => Ok(s),
             _ => Err(format!(
                 "{WAIT_GUARD_ENV}={text:?}: expected whole seconds from 1 to 3600"
@@ -164,4 +169,29 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_guard_defaults_to_a_second_and_refuses_nonsense_by_name() {
+        assert_eq!(parse_wait_guard(None), Ok(1));
+        assert_eq!(parse_wait_guard(Some(" 900 ")), Ok(900));
+        for bad in ["0", "3601", "-5", "ten", ""] {
+            let err = parse_wait_guard(Some(bad)).unwrap_err();
+            assert!(err.contains(WAIT_GUARD_ENV), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_longer_guard_is_a_define_and_the_default_is_not() {
+        let default = persistent_request(Dtype::Bf16, "sm_90", PERSISTENT_WAIT_GUARD_S);
+        assert!(default.defines.iter().all(|(k, _)| k != "WAIT_GUARD_NS"));
+        let long = persistent_request(Dtype::Bf16, "sm_90", 900);
+        assert!(long
+            .defines
+            .contains(&("WAIT_GUARD_NS".to_string(), "900000000000ull".to_string())));
+    }
 }

@@ -447,3 +447,24 @@ fn sized_read(
         ),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_launch_gives_each_thread_about_the_loads_asked() {
+        // 8.72 MB at 4 loads a thread: 545 k vectors, 136 k threads, 533 blocks of 256.
+        let bytes = 896 * 4864 * 2;
+        let config = read_config(bytes, 4);
+        assert_eq!(config.block_dim, (READ_BLOCK, 1, 1));
+        let threads = config.grid_dim.0 as u64 * READ_BLOCK as u64;
+        assert!(threads * 4 >= bytes / 16, "every vector has a thread");
+        assert!(
+            (threads - READ_BLOCK as u64) * 4 < bytes / 16,
+            "no whole block idle"
+        );
+        // A buffer smaller than one block's loads still launches one block.
+        assert_eq!(read_config(16, 16).grid_dim.0, 1);
+    }
+}
