@@ -29,12 +29,18 @@ def main(paths):
             data = json.load(f)
         strip(data)
         tmp = path + ".tmp"
-        with opener(tmp, "wt", encoding="utf-8") as f:
+        try:
             if path.endswith(".gz"):
-                json.dump(data, f, separators=(",", ":"), ensure_ascii=False)
+                # mtime 0: the same data gives the same bytes, so a re-run changes nothing in git.
+                with gzip.GzipFile(tmp, "wb", mtime=0) as raw:
+                    raw.write(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
             else:
-                json.dump(data, f, indent=2, ensure_ascii=False)
-        os.replace(tmp, path)
+                with open(tmp, "w", encoding="utf-8") as f:
+                    json.dump(data, f, indent=2, ensure_ascii=False)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
         print(f"{path}: {os.path.getsize(path)} bytes")
 
 

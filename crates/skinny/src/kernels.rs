@@ -102,7 +102,7 @@ const X_WITH_W_PARAM: ParamSpec = ParamSpec {
         multiple: 1,
     },
     required: false,
-    meaning: "1: a lane's x loads go out with its W loads (zeros past the row); 0 (default): each x load at its use",
+    meaning: "1: a lane's x loads go out with its W loads (zeros past the row; gemv_split: MAX_M = 1 only); 0 (default): each x load at its use",
 };
 
 /// The row limit of the kernels that keep every row of x in registers (up to 16).

@@ -265,12 +265,12 @@ impl CudaBackend {
         Ok(helpers)
     }
 
-    /// Fill `count` elements at `ptr` with values uniform on ±`scale` from a hash of `seed`.
     /// The read-bandwidth kernel (`timing::launch_read` launches it).
     pub(crate) fn read_kernel(&mut self) -> Result<CudaFunction, RunError> {
         Ok(self.helpers(Dtype::Bf16)?.read_bandwidth)
     }
 
+    /// Fill `count` elements at `ptr` with values uniform on ±`scale` from a hash of `seed`.
     pub(crate) fn fill_uniform(
         &mut self,
         dtype: Dtype,

@@ -328,7 +328,7 @@ pub(super) fn ceilings(
             format!("graph_node_us: {GRAPH_NODES} empty kernels in one graph, replay time over {GRAPH_NODES}, device events"),
             format!("queued_kernel_us: {QUEUED_EMPTY} empty one-thread kernels queued behind a spin, device events over {QUEUED_EMPTY}"),
             format!("queued_grid_us: the same with {} blocks of 128 threads", facts.sm_count * GRID_BLOCKS_PER_SM),
-            format!("sized_reads: the read kernel on copies of each size rotated past {L2_PASSES}x the L2, queued behind a spin; the best of {READ_LOADS:?} loads a thread (one wave of blocks of {READ_BLOCK})"),
+            format!("sized_reads: the read kernel on copies of each size rotated past {L2_PASSES}x the L2, queued behind a spin, with grids of blocks of {READ_BLOCK} sized for {READ_LOADS:?} 16-byte loads a thread (the kernel keeps 4 in flight); the best, then replayed from a graph; sizes over half the 4 GiB buffer are not measured"),
         ],
     })
 }
@@ -346,9 +346,14 @@ pub(super) fn read_config(bytes: u64, loads: u64) -> LaunchConfig {
     }
 }
 
-/// Read `bytes` bytes at `ptr` (16-byte aligned) once with the read kernel; nothing is written
-/// unless the bytes XOR to an impossible value (then one word of `sink`).
-pub(super) fn launch_read(
+/// Read the whole 16-byte vectors of `bytes` bytes at `ptr` once with the read kernel (a tail of
+/// `bytes % 16` is not read). Nothing is written unless the vectors XOR to one unlikely value;
+/// then one word of `sink` is.
+///
+/// # Safety
+/// `ptr` is 16-byte aligned and `bytes` bytes from it are live device memory, and `sink` is one
+/// live u32, all on `stream`'s context, until the launch has run.
+pub(super) unsafe fn launch_read(
     stream: &CudaStream,
     read: &cudarc::driver::CudaFunction,
     ptr: u64,
@@ -356,11 +361,12 @@ pub(super) fn launch_read(
     config: LaunchConfig,
     sink: u64,
 ) -> Result<(), RunError> {
+    debug_assert_eq!(ptr % 16, 0, "the read kernel loads 16-byte vectors");
     let vectors = bytes / 16;
     let mut launch = stream.launch_builder(read);
     launch.arg(&ptr).arg(&vectors).arg(&sink);
-    // SAFETY: skinny_read_bandwidth(const uint4*, u64 vectors, u32* sink): the caller's `bytes`
-    // at `ptr` are live device memory, and `sink` one live u32.
+    // SAFETY: skinny_read_bandwidth(const uint4*, u64 vectors, u32* sink), over memory the
+    // caller vouches for (this function's contract).
     unsafe { launch.launch(config) }
         .map(|_| ())
         .map_err(|e| driver_error("launching the read kernel", e))
@@ -389,27 +395,39 @@ fn sized_read(
 ) -> Result<SizedRead, RunError> {
     // Copies start 256-byte aligned, as allocated weights do.
     let stride = size.div_ceil(256) * 256;
-    let copies = ((L2_PASSES * l2_bytes).div_ceil(size) + 1)
-        .min(region.bytes / stride)
-        .max(1);
+    let copies = ((L2_PASSES * l2_bytes).div_ceil(size) + 1).min(region.bytes / stride);
+    if copies < 2 {
+        return Err(RunError::new(format!(
+            "a sized read of {size} bytes needs two copies; the buffer holds {} bytes",
+            region.bytes
+        )));
+    }
     let estimate_us = 2.0 + size as f64 / 4.0e6;
     let batch = ((MIN_BATCH_GPU_US / estimate_us).ceil() as usize).clamp(8, MAX_BATCH);
-    // The copy read by call `i` (copies · stride <= region.bytes: inside the filled region).
+    // The copy read by call `i`: copies · stride <= region.bytes, so inside the filled region,
+    // and 256-byte aligned.
     let copy_ptr = |i: u64| region.base + (i % copies) * stride;
+    let read_copy = |i: u64, config: LaunchConfig| {
+        // SAFETY: `copy_ptr(i)` starts `size` live, aligned bytes of the region (above); `sink`
+        // is the caller's live u32.
+        unsafe {
+            launch_read(
+                stream,
+                &helpers.read_bandwidth,
+                copy_ptr(i),
+                size,
+                config,
+                sink,
+            )
+        }
+    };
     let mut best: Option<(Stats, u64, LaunchConfig)> = None;
     for loads in READ_LOADS {
         let config = read_config(size, loads);
         let mut next = 0u64;
         let mut launch = || {
             next += 1;
-            launch_read(
-                stream,
-                &helpers.read_bandwidth,
-                copy_ptr(next),
-                size,
-                config,
-                sink,
-            )
+            read_copy(next, config)
         };
         let mut spin_ns = (batch as u64 * 3 + 50) * 1000;
         let us = sample_until_stable(rule, || {
@@ -421,21 +439,14 @@ fn sized_read(
     }
     let (us, loads, config) =
         best.ok_or_else(|| RunError::new("no read configuration was tried"))?;
-    // The best configuration replayed from a graph, as `graph_us` replays a variant's calls.
+    // The best configuration replayed from a graph that rotates through the copies, as
+    // `graph_us` replays a variant's calls (as many calls as copies, up to MAX_BATCH).
+    let graph_calls = (copies as usize).max(batch).min(MAX_BATCH);
     let graph = capture(stream, || {
-        (0..batch as u64).try_for_each(|i| {
-            launch_read(
-                stream,
-                &helpers.read_bandwidth,
-                copy_ptr(i),
-                size,
-                config,
-                sink,
-            )
-        })
+        (0..graph_calls as u64).try_for_each(|i| read_copy(i, config))
     })?;
     let graph_us = sample_until_stable(rule, || {
-        replay_per_call_us(stream, &helpers.spin, &graph, batch)
+        replay_per_call_us(stream, &helpers.spin, &graph, graph_calls)
     })?;
     Ok(SizedRead {
         bytes: size,
