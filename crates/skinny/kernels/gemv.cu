@@ -72,7 +72,9 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 //   with its W vectors (the SASS has each x load issued only after the branch of its step, in a
 //   chain of round trips once W has landed), and MIN_BLOCKS > 0 promises ptxas a register
 //   budget, without which it pairs each load with its FMAs. A gain on long rows (llama), a loss
-//   on qwen's short ones: registered as separate variants (dot/m1_xw, dot/m1_u8_xw, dot/m1_w1).
+//   on qwen's short ones unless one step of the lane's loads covers the row: registered as
+//   separate variants (the *_xw ones and dot/m1_w1; PERF.md, seventh session, has which wins
+//   where).
 //
 // Parameters: ROWS, WARPS, UNROLL, MAX_M, BLOCKS_PER_SM (0: one block per row group), MIN_BLOCKS,
 // X_WITH_W.
@@ -94,9 +96,13 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 #endif
 // The fewest blocks a SM the register budget must allow (0: no promise). Without a promise
 // ptxas keeps registers low and issues the lane's loads a pair at a time next to their FMAs;
-// with one it issues all of a step's loads first (dot/m1: 8 blocks, 46 registers).
+// with one it issues all of a step's loads first (dot/m1_xw: 8 blocks, 46 registers).
 #ifndef MIN_BLOCKS
 #define MIN_BLOCKS 0
+#endif
+
+#if X_WITH_W && MAX_M != 1
+#error "X_WITH_W loads x with W for one row of x only (MAX_M = 1)"
 #endif
 
 #if MIN_BLOCKS > 0

@@ -122,7 +122,7 @@ __device__ __forceinline__ u64 global_time() {
     return t;
 }
 
-__device__ __forceinline__ void trap_after_a_second(u64 start) {
+__device__ __forceinline__ void trap_after_wait_guard(u64 start) {
     if (global_time() - start > WAIT_GUARD_NS) __trap();
 }
 
@@ -130,10 +130,10 @@ __device__ __forceinline__ void stamp(u64* trace, int count, int product, int wh
     if (trace != nullptr) trace[((size_t)blockIdx.x * count + product) * TRACE_STAMPS + which] = global_time();
 }
 
-// A guarded mbarrier wait: as barrier_wait, but a wait of over a second traps.
+// A guarded mbarrier wait: as barrier_wait, but a wait past WAIT_GUARD_NS traps.
 __device__ __forceinline__ void stage_wait(u64* bar, u32 parity) {
     const u64 start = global_time();
-    while (!barrier_try_wait(bar, parity)) trap_after_a_second(start);
+    while (!barrier_try_wait(bar, parity)) trap_after_wait_guard(start);
 }
 
 __device__ __forceinline__ void consumers_sync() {
@@ -210,7 +210,7 @@ __device__ __forceinline__ void await_tagged(const u32* words, u32 tag, uint4& a
         a = load_relaxed(words);
         b = load_relaxed(words + 4);
         if (tagged(a, tag) && tagged(b, tag)) return;
-        trap_after_a_second(start);
+        trap_after_wait_guard(start);
     }
 }
 
@@ -357,7 +357,7 @@ __device__ __forceinline__ void store_release(int* word, int value) {
 __device__ __forceinline__ void await_word(const int* word, int value) {
     if (load_acquire(word) == value) return;
     const u64 start = global_time();
-    while (load_acquire(word) != value) trap_after_a_second(start);
+    while (load_acquire(word) != value) trap_after_wait_guard(start);
 }
 
 // The consumers: for each product, stage its input, then work this block's stages of it.
