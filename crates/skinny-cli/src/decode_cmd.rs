@@ -7,18 +7,16 @@ use anyhow::{anyhow, bail, Result};
 
 use skinny::backend::cuda::decode::{run_decode, DecodeSettings};
 use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
-use skinny::backend::{BackendChoice, BackendSelection};
 use skinny::decode::{Chain, DecodeOutcome, ProductTrace};
 use skinny::measure::StoppingRule;
 use skinny::model_config;
 use skinny::probe::{ProbeOutcome, ProbeSettings};
 use skinny::problem::Dtype;
-use skinny::registry::BackendKind;
 use skinny::results::{check_writable, write_json_atomic};
 use skinny::shapes::{self, ShapeSet};
 
 use crate::dispatch_cmd::read_table;
-use crate::probe_cmd::new_report;
+use crate::probe_cmd::dispatcher_report;
 use crate::{tables, DecodeArgs, EXIT_STRICT};
 
 fn load_models(args: &DecodeArgs) -> Result<Vec<ShapeSet>> {
@@ -248,18 +246,13 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         o.choices.iter().any(|c| !c.check.passed) || o.modes.iter().any(|m| !m.chain_check.passed)
     });
 
-    let mut report = new_report(
-        BackendSelection {
-            kind: BackendKind::Cuda,
-            requested: BackendChoice::Cuda,
-            reason: "skinny decode runs on CUDA".into(),
-        },
-        dispatcher.device(),
+    let mut report = dispatcher_report(
+        &dispatcher,
+        "decode",
         ProbeSettings {
             rule,
             ..ProbeSettings::default()
         },
-        dispatcher.registry(),
         sets.iter().flat_map(|s| s.shapes.clone()).collect(),
         ProbeOutcome {
             ceilings,

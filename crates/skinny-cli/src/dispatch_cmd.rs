@@ -6,14 +6,13 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
 use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
-use skinny::backend::{BackendChoice, BackendSelection};
 use skinny::dispatch::{vendor_baseline, Choice, DispatchCheck, DispatchTable, Metric, Reason};
 use skinny::measure::StoppingRule;
 use skinny::probe::{run_probe_pairs, Disposition, ProbeSettings};
-use skinny::registry::{BackendKind, Registry};
+use skinny::registry::Registry;
 use skinny::results::{check_writable, write_json_atomic};
 
-use crate::probe_cmd::{collect_shapes, new_report};
+use crate::probe_cmd::{collect_shapes, dispatcher_report};
 use crate::progress::ProgressDisplay;
 use crate::DispatchArgs;
 
@@ -162,13 +161,7 @@ pub fn run(args: &DispatchArgs) -> Result<ExitCode> {
         shapes.len() - slower,
         shapes.len()
     );
-    let selection = BackendSelection {
-        kind: BackendKind::Cuda,
-        requested: BackendChoice::Cuda,
-        reason: "skinny dispatch runs on CUDA".into(),
-    };
-    let device = dispatcher.device();
-    let mut report = new_report(selection, device, settings, &registry, shapes, outcome);
+    let mut report = dispatcher_report(&dispatcher, "dispatch", settings, shapes, outcome);
     report.dispatch = Some(checks);
     write_json_atomic(&args.json, &report).map_err(|e| anyhow!(e))?;
     println!("results written to {}", args.json.display());

@@ -115,15 +115,41 @@ pub fn run(args: &ProbeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A result file's report of an outcome: this host, `device`, and the digest of the kernel
-/// sources and `registry` (what a dispatch table built from it is tied to).
-pub fn new_report(
+/// The report of a command that ran on `dispatcher` (decode, dispatch --measure): its device,
+/// registry and the sources digest it already holds.
+pub fn dispatcher_report(
+    dispatcher: &skinny::backend::cuda::dispatcher::Dispatcher,
+    command: &str,
+    settings: ProbeSettings,
+    shapes: Vec<Shape>,
+    outcome: skinny::probe::ProbeOutcome,
+) -> ProbeReport {
+    let selection = skinny::backend::BackendSelection {
+        kind: skinny::registry::BackendKind::Cuda,
+        requested: BackendChoice::Cuda,
+        reason: format!("skinny {command} runs on CUDA"),
+    };
+    new_report(
+        selection,
+        dispatcher.device(),
+        settings,
+        dispatcher.registry(),
+        shapes,
+        outcome,
+        dispatcher.validators().sources_digest.clone(),
+    )
+}
+
+/// A result file's report of an outcome: this host, `device`, `registry`, and `sources_digest`
+/// of the kernel sources and the registry (what a dispatch table built from it is tied to).
+fn new_report(
     selection: skinny::backend::BackendSelection,
     device: skinny::backend::DeviceInfo,
     settings: ProbeSettings,
     registry: &Registry,
     shapes: Vec<Shape>,
     outcome: skinny::probe::ProbeOutcome,
+    sources_digest: String,
 ) -> ProbeReport {
     let mut report = ProbeReport::new(
         selection,
@@ -136,9 +162,7 @@ pub fn new_report(
         shapes,
         outcome,
     );
-    report.sources_digest = Some(skinny::backend::cuda::kernel_sources_digest(
-        &registry.variants,
-    ));
+    report.sources_digest = Some(sources_digest);
     report
 }
 
@@ -196,7 +220,10 @@ pub fn probe(args: &ProbeArgs, choice: BackendChoice) -> Result<ProbeReport> {
     .map_err(|e| anyhow!("measuring the {} ceilings: {e}", selection.kind))?;
     display.finish();
 
-    let report = new_report(selection, device, settings, &registry, shapes, outcome);
+    let digest = skinny::backend::cuda::kernel_sources_digest(&registry.variants);
+    let report = new_report(
+        selection, device, settings, &registry, shapes, outcome, digest,
+    );
     tables::print_report(&report);
     write_json_atomic(&args.json, &report).map_err(|e| anyhow!(e))?;
     println!("results written to {}", args.json.display());

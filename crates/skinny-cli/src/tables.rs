@@ -73,7 +73,7 @@ fn print_ceilings(c: &Ceilings) {
             "          cold read of {:.2} MB: {} µs ({:.0} GB/s{graph}; {})",
             r.bytes as f64 / 1e6,
             micros(r.us.median),
-            r.bytes as f64 / (r.us.median * 1e3),
+            skinny::measure::gbps(r.bytes as f64, r.us.median),
             r.config
         );
     }

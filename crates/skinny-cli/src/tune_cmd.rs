@@ -2,10 +2,9 @@
 
 use anyhow::{anyhow, bail, Result};
 use skinny::backend::BackendChoice;
-use skinny::dispatch::{DispatchTable, Metric};
+use skinny::dispatch::{DispatchTable, Metric, CUBLAS_GEMM as BASELINE};
 use skinny::results::{check_writable, read_reports, write_json_atomic, ProbeReport};
 
-use crate::report::model::BASELINE;
 use crate::{probe_cmd, MetricArg, TuneArgs};
 
 pub fn run(args: &TuneArgs) -> Result<()> {
@@ -19,7 +18,7 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         let report = probe_cmd::probe(&args.probe, BackendChoice::Cuda)?;
         vec![(args.probe.json.display().to_string(), report)]
     } else {
-        read_reports(&args.from).map_err(|e| anyhow!(e))?
+        read_reports(&args.from, |p| p.display().to_string()).map_err(|e| anyhow!(e))?
     };
     let table = DispatchTable::from_reports(&reports, metric).map_err(|e| anyhow!(e))?;
     if table.entries.iter().all(|e| e.winner.is_none()) {

@@ -2,45 +2,14 @@
 //! bad input giving one clear message, a non-zero exit and no result file.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use skinny::measure::Figure;
 use skinny::probe::Disposition;
 use skinny::registry::{BackendKind, Registry};
 use skinny::results::ProbeReport;
 
-fn skinny(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_skinny"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the skinny binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A short CPU probe of the smoke set with cpu/rayon into `json`; it must succeed.
-fn cpu_rayon_probe(dir: &Path, json: &str, time_cap_ms: &str) {
-    let out = skinny(
-        &[
-            "probe",
-            "--backend",
-            "cpu",
-            "--shapes",
-            "smoke",
-            "--variants",
-            "cpu/rayon",
-            "--json",
-            json,
-            "--time-cap-ms",
-            time_cap_ms,
-        ],
-        dir,
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-}
+mod common;
+use common::{cpu_probe, skinny, text};
 
 #[test]
 fn probe_on_smoke_writes_a_json_file_that_reads_back_whole() {
@@ -344,7 +313,7 @@ fn tune_decode_and_dispatch_refuse_what_they_cannot_use() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // A CPU result file cannot make a dispatch table: it names no CUDA device.
-    cpu_rayon_probe(d, "cpu.json", "2");
+    cpu_probe(d, "cpu.json", &["cpu/rayon"], "2");
     expect_error(
         d,
         &["tune", "--from", "cpu.json", "--out", "never.json"],
@@ -400,7 +369,7 @@ fn tune_decode_and_dispatch_refuse_what_they_cannot_use() {
 fn compare_flags_a_planted_slowdown_and_is_quiet_on_the_same_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    cpu_rayon_probe(d, "base.json", "3");
+    cpu_probe(d, "base.json", &["cpu/rayon"], "3");
     // The same file twice: nothing beyond the spread.
     let out = skinny(&["compare", "base.json", "base.json"], d);
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -10,18 +10,8 @@ use std::process::Command;
 
 use skinny::results::ProbeReport;
 
-fn skinny(args: &[&str], dir: &Path) {
-    let out = Command::new(env!("CARGO_BIN_EXE_skinny"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the skinny binary runs");
-    assert!(
-        out.status.success(),
-        "skinny {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+mod common;
+use common::{cpu_probe, skinny_ok};
 
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("SKINNY_CHROMIUM")
@@ -83,24 +73,8 @@ fn the_report_loads_in_chromium_and_shows_every_shape() {
     let Some(browser) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    skinny(
-        &[
-            "probe",
-            "--backend",
-            "cpu",
-            "--shapes",
-            "smoke",
-            "--variants",
-            "cpu/rayon",
-            "cpu/naive",
-            "--json",
-            "probe.json",
-            "--time-cap-ms",
-            "2",
-        ],
-        d,
-    );
-    skinny(
+    cpu_probe(d, "probe.json", &["cpu/rayon", "cpu/naive"], "2");
+    skinny_ok(
         &[
             "report",
             "probe.json",

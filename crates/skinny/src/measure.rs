@@ -53,6 +53,11 @@ mod seconds {
     }
 }
 
+/// `bytes` moved in `us` microseconds, in GB/s (10^9 bytes a second).
+pub fn gbps(bytes: f64, us: f64) -> f64 {
+    bytes / (us * 1e3)
+}
+
 /// Summary of one figure's samples (all in the figure's unit, µs for times).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stats {

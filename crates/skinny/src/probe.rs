@@ -297,7 +297,7 @@ fn run_one(
                 .iter()
                 .find(|(figure, _)| figure.is_cold())
                 .map(|(_, stats)| stats.median);
-            record.gbps = cold.map(|us| record.bytes_moved as f64 / (us * 1e3));
+            record.gbps = cold.map(|us| crate::measure::gbps(record.bytes_moved as f64, us));
             record.pct_roofline = record
                 .gbps
                 .zip(read_gbps)

@@ -85,11 +85,15 @@ impl ProbeReport {
     }
 }
 
-/// Several result files, each with the name it was given by.
-pub fn read_reports(paths: &[PathBuf]) -> Result<Vec<(String, ProbeReport)>, String> {
+/// Several result files, each named by `name` of its path (the path as given, for a table's
+/// sources; the file name, for a report's pages).
+pub fn read_reports(
+    paths: &[PathBuf],
+    name: impl Fn(&Path) -> String,
+) -> Result<Vec<(String, ProbeReport)>, String> {
     paths
         .iter()
-        .map(|p| Ok((p.display().to_string(), ProbeReport::read(p)?)))
+        .map(|p| Ok((name(p), ProbeReport::read(p)?)))
         .collect()
 }
 

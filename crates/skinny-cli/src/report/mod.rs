@@ -19,7 +19,13 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     for path in args.html.iter().chain(&args.markdown) {
         check_writable(path).map_err(|e| anyhow!(e))?;
     }
-    let files = read_reports(&args.results).map_err(|e| anyhow!(e))?;
+    // Pages name each source by its file name (the paths are the reader's business).
+    let file_name = |p: &std::path::Path| {
+        p.file_name().map_or(p.display().to_string(), |n| {
+            n.to_string_lossy().into_owned()
+        })
+    };
+    let files = read_reports(&args.results, file_name).map_err(|e| anyhow!(e))?;
     let summary = Summary::gather(&files);
     if let Some(path) = &args.html {
         let page = html::render(&summary).map_err(|e| anyhow!(e))?;

@@ -22,7 +22,7 @@ pub const FIGURES: [Figure; 7] = [
 ];
 
 /// The baseline every speed-up is quoted against.
-pub const BASELINE: &str = "cublas/gemm";
+pub const BASELINE: &str = skinny::dispatch::CUBLAS_GEMM;
 
 pub struct SourceInfo {
     pub file: String,

@@ -12,7 +12,7 @@
 mod rules;
 mod table;
 
-pub use rules::{choose, vendor_baseline, Choice, Reason};
+pub use rules::{choose, vendor_baseline, Choice, Reason, CUBLAS_GEMM};
 pub use table::{
     sources_digest, Candidate, DispatchTable, Metric, ProblemKey, TableEntry, Validators,
     TABLE_SCHEMA, TABLE_SCHEMA_VERSION,

@@ -131,12 +131,16 @@ pub fn choose(
     }
 }
 
+/// The plain vendor GEMM: the baseline of every problem without a bias, and the one the issue's
+/// speed-ups and the report's are quoted against.
+pub const CUBLAS_GEMM: &str = "cublas/gemm";
+
 /// The vendor call a product is measured against: cuBLASLt with its bias epilogue where there
 /// is a bias (cuBLAS GEMM has none), cuBLAS GEMM otherwise: what a framework's Linear calls.
 pub fn vendor_baseline(problem: &Problem) -> &'static str {
     match problem.epilogue() {
         Epilogue::Bias => "cublaslt/matmul",
-        _ => "cublas/gemm",
+        _ => CUBLAS_GEMM,
     }
 }
 

@@ -96,12 +96,12 @@ fn report(device_name: &str, runs: Vec<RunRecord>) -> ProbeReport {
     report
 }
 
-/// Two M = 1 shapes and one M = 8 shape, timed as the H200 timed them (roughly).
 /// A table from one H200 result file of `runs`, ranked by `metric`.
 fn table_of(runs: Vec<RunRecord>, metric: Metric) -> DispatchTable {
     DispatchTable::from_reports(&[("t.json".into(), report("NVIDIA H200", runs))], metric).unwrap()
 }
 
+/// Two M = 1 shapes and one M = 8 shape, timed as the H200 timed them (roughly).
 fn h200_table() -> DispatchTable {
     let small = problem(1, 896, 896, Epilogue::None);
     let big = problem(1, 9728, 896, Epilogue::None);

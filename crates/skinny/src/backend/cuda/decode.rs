@@ -17,7 +17,7 @@ use cudarc::driver::{result as drv, CudaSlice, CudaStream};
 use super::call::{launch_cooperative, Operands};
 use super::dispatcher::{Dispatcher, MatmulPlan};
 use super::timing::{capture, elapsed_us, event, launch_read, read_config};
-use super::{driver_error, PersistentKernel};
+use super::{device_ptr, driver_error, PersistentKernel};
 use crate::backend::RunError;
 use crate::data::HostTensor;
 use crate::decode::{
@@ -49,11 +49,6 @@ pub struct DecodeSettings {
     pub persistent: bool,
     /// At most this many ring stages for it (default: as many as shared memory holds).
     pub persistent_stages: Option<u32>,
-}
-
-fn ptr<T>(stream: &CudaStream, buffer: &CudaSlice<T>) -> u64 {
-    use cudarc::driver::DevicePtr;
-    buffer.device_ptr(stream).0
 }
 
 fn alloc(stream: &Arc<CudaStream>, bytes: u64, what: &str) -> Result<CudaSlice<u8>, String> {
@@ -204,14 +199,23 @@ fn measure_read_chain(
     let sink = stream
         .alloc_zeros::<u32>(1)
         .map_err(|e| format!("allocating the read chain's sink: {e}"))?;
-    let sink_ptr = ptr(&stream, &sink);
+    let sink_ptr = device_ptr(&stream, &sink);
     let graph = capture(&stream, || {
         weights.w.iter().try_for_each(|w| {
             let bytes = w.len() as u64;
             let config = read_config(bytes, READ_CHAIN_LOADS);
             // SAFETY: `w` is a live weight buffer of `bytes` bytes (allocations are 256-byte
             // aligned) and `sink` a live u32; both outlive the graph's replays below.
-            unsafe { launch_read(&stream, &read, ptr(&stream, w), bytes, config, sink_ptr) }
+            unsafe {
+                launch_read(
+                    &stream,
+                    &read,
+                    device_ptr(&stream, w),
+                    bytes,
+                    config,
+                    sink_ptr,
+                )
+            }
         })
     })
     .map_err(|e| format!("capturing the read chain: {e}"))?;
@@ -297,7 +301,7 @@ fn measure_persistent(
     let trace = stream
         .alloc_zeros::<u64>(blocks * chain.steps.len() * TRACE_STAMPS)
         .map_err(|e| format!("allocating the persistent trace: {e}"))?;
-    run.trace_ptr = ptr(&stream, &trace);
+    run.trace_ptr = device_ptr(&stream, &trace);
     run.issue(&stream)?;
     let stamps = stream
         .clone_dtoh(&trace)
@@ -408,7 +412,7 @@ impl PersistentKernel {
         let exchange = stream
             .alloc_zeros::<u32>(words)
             .map_err(|e| format!("allocating the persistent exchange words: {e}"))?;
-        let base = ptr(stream, &exchange);
+        let base = device_ptr(stream, &exchange);
         let xchg = |i: usize| base + 4 * offsets[i] as u64;
         let mut bytes = Vec::with_capacity(chain.steps.len() * StreamStep::BYTES);
         for (i, (step, op)) in chain.steps.iter().zip(ops).enumerate() {
@@ -433,7 +437,7 @@ impl PersistentKernel {
             .map_err(|e| format!("copying the persistent steps: {e}"))?;
         Ok(PersistentRun {
             kernel: self,
-            steps_ptr: ptr(stream, &steps),
+            steps_ptr: device_ptr(stream, &steps),
             _steps: steps,
             sync_ptr: base,
             _words: exchange,
@@ -473,7 +477,7 @@ fn fill_weights(dispatcher: &mut Dispatcher, chain: &Chain, seed: u64) -> Result
     let dtype = chain.steps[0].problem.dtype();
     let elem = dtype.size_bytes();
     let mut fill = |buffer: &CudaSlice<u8>, count: u64, salt: u64, scale: f32| {
-        let p = ptr(&stream, buffer);
+        let p = device_ptr(&stream, buffer);
         dispatcher
             .backend_mut()
             .fill_uniform(
@@ -556,7 +560,7 @@ fn outputs(stream: &Arc<CudaStream>, chain: &Chain) -> Result<Vec<CudaSlice<u8>>
 fn poison(stream: &CudaStream, buffers: &[CudaSlice<u8>]) -> Result<(), String> {
     for b in buffers {
         // SAFETY: the whole of a live allocation of this stream's context.
-        unsafe { drv::memset_d8_async(ptr(stream, b), 0xFF, b.len(), stream.cu_stream()) }
+        unsafe { drv::memset_d8_async(device_ptr(stream, b), 0xFF, b.len(), stream.cu_stream()) }
             .map_err(|e| format!("poisoning an output: {e}"))?;
     }
     Ok(())
@@ -576,12 +580,14 @@ fn chain_operands(
         .enumerate()
         .map(|(i, step)| Operands {
             x: match step.input {
-                Input::Tokens => ptr(stream, &weights.tokens),
-                Input::Output { step } => ptr(stream, &out[step]),
+                Input::Tokens => device_ptr(stream, &weights.tokens),
+                Input::Output { step } => device_ptr(stream, &out[step]),
             },
-            w: ptr(stream, &weights.w[i]),
-            y: ptr(stream, &out[i]),
-            bias: weights.bias[i].as_ref().map_or(0, |b| ptr(stream, b)),
+            w: device_ptr(stream, &weights.w[i]),
+            y: device_ptr(stream, &out[i]),
+            bias: weights.bias[i]
+                .as_ref()
+                .map_or(0, |b| device_ptr(stream, b)),
         })
         .collect()
 }
@@ -683,7 +689,7 @@ fn check_products(
         )?;
         poison(stream, std::slice::from_ref(&y))?;
         let operands = Operands {
-            y: ptr(stream, &y),
+            y: device_ptr(stream, &y),
             ..reference_ops[step]
         };
         // SAFETY: as in `issue`.

@@ -103,6 +103,12 @@ pub fn new_stream() -> Result<Arc<CudaStream>, String> {
         .map_err(|e| format!("creating a stream: {e}"))
 }
 
+/// A buffer's device address, for kernel arguments and graph nodes (cudarc's event tracking is
+/// off, see `new_stream`, so taking it records nothing on `stream`).
+pub(super) fn device_ptr<T>(stream: &CudaStream, buffer: &CudaSlice<T>) -> u64 {
+    buffer.device_ptr(stream).0
+}
+
 /// Facts read off the device once.
 #[derive(Clone, Debug)]
 struct DeviceFacts {
@@ -364,7 +370,7 @@ impl CudaBackend {
     }
 
     fn ptr(&self, buffer: &CudaSlice<u8>) -> u64 {
-        buffer.device_ptr(&self.stream).0
+        device_ptr(&self.stream, buffer)
     }
 
     fn cublas(&mut self) -> Result<Rc<Cublas>, RunError> {

@@ -12,9 +12,9 @@ use cudarc::driver::{
     result as drv, sys as drv_sys, CudaEvent, CudaGraph, CudaStream, LaunchConfig, PushKernelArg,
 };
 
-use super::{driver_error, launch_plain, launch_spin, CudaBackend, CudaRun, Helpers};
+use super::{device_ptr, driver_error, launch_plain, launch_spin, CudaBackend, CudaRun, Helpers};
 use crate::backend::{BandwidthCeiling, Ceilings, RunError, SizedRead};
-use crate::measure::{sample_until_stable, Figure, Stats, StoppingRule, Timings};
+use crate::measure::{gbps, sample_until_stable, Figure, Stats, StoppingRule, Timings};
 
 /// A GPU sample covers at least this much GPU time.
 const MIN_BATCH_GPU_US: f64 = 200.0;
@@ -229,14 +229,10 @@ pub(super) fn ceilings(
     let sink = stream
         .alloc_zeros::<u32>(1)
         .map_err(|e| driver_error("allocating the sink", e))?;
-    let (buf_ptr, sink_ptr) = (backend.ptr(&buffer), {
-        use cudarc::driver::DevicePtr;
-        sink.device_ptr(&stream).0
-    });
+    let (buf_ptr, sink_ptr) = (backend.ptr(&buffer), device_ptr(&stream, &sink));
     // SAFETY: the buffer is `bytes` long and lives on this stream.
     unsafe { drv::memset_d8_async(buf_ptr, 0x5a, bytes, stream.cu_stream()) }
         .map_err(|e| driver_error("filling the bandwidth buffer", e))?;
-    let vectors = (bytes / 16) as u64;
     let config = LaunchConfig {
         grid_dim: (facts.sm_count * 4, 1, 1),
         block_dim: (512, 1, 1),
@@ -244,26 +240,31 @@ pub(super) fn ceilings(
     };
     let read_once = || -> Result<f64, RunError> {
         let start = event(&stream)?;
-        let mut launch = stream.launch_builder(&helpers.read_bandwidth);
-        launch.arg(&buf_ptr).arg(&vectors).arg(&sink_ptr);
-        // SAFETY: skinny_read_bandwidth(const uint4*, u64 vectors, u32* sink) over live buffers.
-        unsafe { launch.launch(config) }
-            .map_err(|e| driver_error("launching the bandwidth kernel", e))?;
+        // SAFETY: the buffer is `bytes` long (256-byte aligned, filled above) and the sink one
+        // u32; both live until the end of this function.
+        unsafe {
+            launch_read(
+                &stream,
+                &helpers.read_bandwidth,
+                buf_ptr,
+                bytes as u64,
+                config,
+                sink_ptr,
+            )
+        }?;
         let end = event(&stream)?;
-        Ok(bytes as f64 / (elapsed_us(&start, &end)? * 1e3))
+        Ok(gbps(bytes as f64, elapsed_us(&start, &end)?))
     };
     read_once()?;
     let read = sample_until_stable(rule, read_once)?;
+    let region = Region {
+        base: buf_ptr,
+        bytes: bytes as u64,
+    };
     let sized_reads = read_sizes
         .iter()
         .filter(|&&size| size > 0 && 2 * size <= bytes as u64)
-        .map(|&size| {
-            let region = Region {
-                base: buf_ptr,
-                bytes: bytes as u64,
-            };
-            sized_read(&stream, helpers, region, sink_ptr, size, l2_bytes, rule)
-        })
+        .map(|&size| sized_read(&stream, helpers, region, sink_ptr, size, l2_bytes, rule))
         .collect::<Result<Vec<_>, _>>()?;
     drop(buffer);
 
