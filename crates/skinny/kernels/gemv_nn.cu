@@ -15,9 +15,21 @@
 //   partials in split order (deterministic: the same inputs give the same bits), applies the
 //   epilogue and resets the counter, so the next call, or a graph replay, needs no memset.
 //   Needs n % 8 == 0 (16-byte rows).
+// - gemv_nn_cluster (eighth session): the split-K partials never leave the chip. The CLUSTER
+//   blocks of a column tile form a thread-block cluster (sm_90), each owning 1/CLUSTER of K.
+//   Each block sums its k lanes (shuffles within a warp, then shared memory across warps) into
+//   MAX_M·COLS sums in its own shared memory; after a cluster barrier, block q of the cluster
+//   reads slice q of every block's sums through distributed shared memory, adds them in rank
+//   order (deterministic), applies the epilogue and stores y; a second barrier keeps each
+//   block's shared memory alive until the others have read it. gemv_nn's workspace round trip
+//   (partials stored, a fence, a counter, then the last block loading `splits` partials an
+//   output, four at a time) measured 2–3 µs on the H200's small nn shapes (seventh session,
+//   call 8: qwen o 5.56 µs nn against 3.30 nt). A lane also loads the x of its rows with its W
+//   loads, not after them. CLUSTER = 1 is a plain column-tile kernel (no split, no barrier).
 //
 // Parameters: COLS (64, 128 or 256), MAX_M (≤ 4: the shared-memory reduction holds MAX_M·COLS
-// sums per k lane), UNROLL.
+// sums per k lane), UNROLL; gemv_nn_cluster also CLUSTER (1, 2, 4, 8 or 16; 16 is beyond the
+// portable cluster size and the host opts the kernel in) and UNROLL up to 16.
 
 #ifndef COLS
 #define COLS 128
@@ -27,6 +39,9 @@
 #endif
 #ifndef UNROLL
 #define UNROLL 4
+#endif
+#ifndef CLUSTER
+#define CLUSTER 8
 #endif
 
 #if defined(SKINNY_BF16) || defined(SKINNY_F16)
@@ -126,5 +141,133 @@ gemv_nn(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __re
         y[at] = from_f32(nn_epilogue(s, bias, y, at, j, alpha, beta));
     }
     if (tid == 0) counters[blockIdx.x] = 0;
+}
+
+// This block's rank in its cluster.
+__device__ __forceinline__ u32 cluster_rank() {
+    u32 r;
+    asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
+    return r;
+}
+
+// Every thread of every block of the cluster arrives; shared-memory writes before it are seen
+// by every block after it.
+__device__ __forceinline__ void cluster_barrier() {
+    asm volatile("barrier.cluster.arrive.release.aligned;\n\t"
+                 "barrier.cluster.wait.acquire.aligned;" ::
+                     : "memory");
+}
+
+// The f32 at `local`'s offset in the shared memory of the cluster's block `rank`.
+__device__ __forceinline__ float cluster_load(const float* local, u32 rank) {
+    u32 remote;
+    asm volatile("mapa.shared::cluster.u32 %0, %1, %2;"
+                 : "=r"(remote)
+                 : "r"(shared_address(local)), "r"(rank));
+    float v;
+    asm volatile("ld.shared::cluster.f32 %0, [%1];" : "=f"(v) : "r"(remote) : "memory");
+    return v;
+}
+
+// The promise of two blocks a SM (at most 128 registers a thread) is what makes ptxas issue a
+// step's UNROLL loads together: without a minimum it paired each load with its FMAs (34
+// registers, one load in flight; SASS on the dev VM), as it did for gemv_split (MIN_BLOCKS).
+extern "C" __global__ void __launch_bounds__(256, 2)
+gemv_nn_cluster(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
+                elem_t* __restrict__ y, const elem_t* __restrict__ bias, int m, int n, int k,
+                float alpha, float beta) {
+    pdl_begin();
+    static_assert(COLS == 64 || COLS == 128 || COLS == 256, "COLS must be 64, 128 or 256");
+    static_assert(MAX_M >= 1 && MAX_M <= 4, "MAX_M must be in 1..=4");
+    static_assert(CLUSTER == 1 || CLUSTER == 2 || CLUSTER == 4 || CLUSTER == 8 || CLUSTER == 16,
+                  "CLUSTER must be 1, 2, 4, 8 or 16");
+    static_assert(UNROLL >= 1 && UNROLL <= 16, "UNROLL must be in 1..=16");
+    constexpr int WARPS = 8;
+    constexpr int CT = COLS / 8;   // column lanes (a warp's lanes are CT columns × KW k lanes)
+    constexpr int KW = 32 / CT;    // k lanes in a warp
+    constexpr int KT = WARPS * KW; // k lanes in the block
+    constexpr int OUTS = MAX_M * COLS;
+    __shared__ float red[WARPS][OUTS];
+    __shared__ float sums[OUTS];
+
+    const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32;
+    const int ct = lane % CT, kt = warp * KW + lane / CT;
+    const int col = blockIdx.x * COLS + 8 * ct;
+    const int rank = CLUSTER > 1 ? (int)cluster_rank() : 0;
+    const int k_chunk = (k + CLUSTER - 1) / CLUSTER;
+    const int k_begin = rank * k_chunk;
+    const int k_end = min(k, k_begin + k_chunk);
+
+    float acc[MAX_M][8];
+#pragma unroll
+    for (int i = 0; i < MAX_M; ++i)
+#pragma unroll
+        for (int e = 0; e < 8; ++e) acc[i][e] = 0.0f;
+
+    if (col < n) {
+        for (int r0 = k_begin + kt; r0 < k_end; r0 += KT * UNROLL) {
+            // Every load of the step first, W and x alike; rows past the split read as zeros.
+            uint4 wv[UNROLL];
+            float xv[UNROLL][MAX_M];
+#pragma unroll
+            for (int u = 0; u < UNROLL; ++u) {
+                const int r = r0 + u * KT;
+                const bool in = r < k_end;
+                wv[u] = in ? __ldg(reinterpret_cast<const uint4*>(w + (size_t)r * n + col))
+                           : make_uint4(0, 0, 0, 0);
+#pragma unroll
+                for (int i = 0; i < MAX_M; ++i)
+                    xv[u][i] = in && i < m ? to_f32(x[(size_t)i * k + r]) : 0.0f;
+            }
+#pragma unroll
+            for (int u = 0; u < UNROLL; ++u) {
+                float wf[8];
+                unpack8(wv[u], wf);
+#pragma unroll
+                for (int i = 0; i < MAX_M; ++i)
+#pragma unroll
+                    for (int e = 0; e < 8; ++e) acc[i][e] = fmaf(wf[e], xv[u][i], acc[i][e]);
+            }
+        }
+    }
+    // The warp's k lanes of a column meet by shuffles, the warps in shared memory.
+#pragma unroll
+    for (int offset = CT; offset < 32; offset *= 2)
+#pragma unroll
+        for (int i = 0; i < MAX_M; ++i)
+#pragma unroll
+            for (int e = 0; e < 8; ++e)
+                acc[i][e] += __shfl_xor_sync(0xffffffffu, acc[i][e], offset);
+    if (lane < CT) {
+#pragma unroll
+        for (int i = 0; i < MAX_M; ++i)
+#pragma unroll
+            for (int e = 0; e < 8; ++e) red[warp][i * COLS + 8 * ct + e] = acc[i][e];
+    }
+    __syncthreads();
+    for (int o = tid; o < OUTS; o += 256) {
+        float s = 0.0f;
+#pragma unroll
+        for (int v = 0; v < WARPS; ++v) s += red[v][o];
+        sums[o] = s;
+    }
+
+    // Block `rank` finishes slice `rank` of the tile's outputs from every block's sums.
+    constexpr int SLICE = OUTS / CLUSTER;
+    static_assert(OUTS % CLUSTER == 0, "CLUSTER must divide MAX_M·COLS");
+    if (CLUSTER > 1) cluster_barrier();
+    else __syncthreads();
+    for (int t = tid; t < SLICE; t += 256) {
+        const int o = rank * SLICE + t;
+        const int i = o / COLS, c = o % COLS, j = blockIdx.x * COLS + c;
+        if (i >= m || j >= n) continue;
+        float s = 0.0f;
+#pragma unroll
+        for (int q = 0; q < CLUSTER; ++q) s += CLUSTER > 1 ? cluster_load(&sums[o], q) : sums[o];
+        const size_t at = (size_t)i * n + j;
+        y[at] = from_f32(nn_epilogue(s, bias, y, at, j, alpha, beta));
+    }
+    // No block leaves while another may still read its sums.
+    if (CLUSTER > 1) cluster_barrier();
 }
 #endif

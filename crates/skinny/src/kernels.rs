@@ -47,6 +47,10 @@ pub enum Launch {
     /// per COLS outputs and k_chunk rows of K, grid (n / COLS, k / k_chunk). `partial` holds
     /// splits·m·n f32 sums, `counters` one zeroed u32 per column tile (the kernel re-zeroes it).
     SplitKColumns,
+    /// Arguments as `BlockPerRows`; a block of 256 threads per COLS outputs and 1/CLUSTER of K,
+    /// the CLUSTER blocks of a column tile one thread-block cluster (sm_90): grid
+    /// (n / COLS, CLUSTER), clusters of (1, CLUSTER, 1).
+    ClusterColumns,
     /// Arguments as `BlockPerRows`; BLOCKS_PER_SM blocks a SM (at most n), each streaming an
     /// even share of W's rows through STAGES shared-memory buffers of STAGE_BYTES (dynamic
     /// shared memory): grid min(n, BLOCKS_PER_SM · SMs), block 32·WARPS.
@@ -367,6 +371,42 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv_nn.cu",
             entry: "gemv_nn",
             launch: Launch::SplitKColumns,
+        }),
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
+        name: "gemv_nn_cluster",
+        summary: "W stored [k, n]: 8 outputs a thread along n, K split over k lanes and over the blocks of a thread-block cluster, partials summed in order through distributed shared memory, fused epilogue",
+        params: &[
+            ParamSpec {
+                name: "COLS",
+                kind: ParamKind::Int { min: 64, max: 256, multiple: 64 },
+                required: true,
+                meaning: "outputs per block: 64, 128 or 256",
+            },
+            ParamSpec {
+                name: "MAX_M",
+                kind: ParamKind::Int { min: 1, max: 4, multiple: 1 },
+                required: true,
+                meaning: "most rows of x (the registry's m_max must not exceed it)",
+            },
+            ParamSpec {
+                name: "UNROLL",
+                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
+                required: true,
+                meaning: "rows of W (and their x) in flight per thread",
+            },
+            ParamSpec {
+                name: "CLUSTER",
+                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
+                required: true,
+                meaning: "blocks a column tile, one cluster, each 1/CLUSTER of K: 1, 2, 4, 8 or 16 (16 is a non-portable cluster size)",
+            },
+        ],
+        source: Some(KernelSource {
+            file: "gemv_nn.cu",
+            entry: "gemv_nn_cluster",
+            launch: Launch::ClusterColumns,
         }),
     },
     KernelFamily {

@@ -383,6 +383,16 @@ fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, Da
             ));
         }
     }
+    // Clusters split K evenly and share MAX_M·COLS outputs out between their blocks: a power of
+    // two; the kernel's static_assert would otherwise refuse it only at compile time, on the GPU.
+    if let Some(ParamValue::Int(blocks)) = params.get("CLUSTER") {
+        if ![1, 2, 4, 8, 16].contains(blocks) {
+            return Err(err(
+                supports_line.clone(),
+                format!("variant '{id}': CLUSTER = {blocks} must be 1, 2, 4, 8 or 16"),
+            ));
+        }
+    }
     // A kernel that reads W in one layout (W_NT) must claim exactly that layout.
     if let Some(ParamValue::Bool(w_nt)) = params.get("W_NT") {
         let layout = if *w_nt { Layout::Nt } else { Layout::Nn };
@@ -600,6 +610,24 @@ m_max = 16
             let err = error_of(&split(params));
             assert!(err.contains(wanted), "{params}: {err}");
         }
+    }
+
+    #[test]
+    fn a_cluster_is_a_power_of_two_up_to_16() {
+        let nn = |cluster: u32| {
+            format!(
+                "[[variant]]\nid = \"t/c\"\nbackend = \"cuda\"\nkernel = \"gemv_nn_cluster\"\nparams = {{ COLS = 64, MAX_M = 1, UNROLL = 8, CLUSTER = {cluster} }}\n[variant.supports]\nlayouts = [\"nn\"]\ndtypes = [\"bf16\"]\nm_max = 1\n"
+            )
+        };
+        for ok in [1, 2, 4, 8, 16] {
+            parse(&nn(ok)).unwrap();
+        }
+        for bad in [3, 6, 12] {
+            let err = error_of(&nn(bad));
+            assert!(err.contains("must be 1, 2, 4, 8 or 16"), "{bad}: {err}");
+        }
+        // Past the family's range, the parameter check refuses it first.
+        assert!(error_of(&nn(32)).contains("CLUSTER"));
     }
 
     #[test]

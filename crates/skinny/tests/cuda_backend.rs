@@ -49,6 +49,9 @@ fn shapes() -> Vec<Shape> {
         "4,136,4096,nn,axpby",
         "3,264,1000,nn,bias",
         "1,131080,64,nn",
+        // Cluster splits: K shorter than a cluster (blocks with no rows), n under a tile.
+        "1,8,3,nn",
+        "4,72,40,nn,axpby",
     ] {
         shapes.push(parse_shape_arg(spec).unwrap());
     }

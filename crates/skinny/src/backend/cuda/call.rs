@@ -39,6 +39,8 @@ pub(crate) enum Op {
         func: CudaFunction,
         config: LaunchConfig,
         launch: Launch,
+        /// Blocks a thread-block cluster along the grid's y (1: no cluster).
+        cluster_y: u32,
     },
     Cublas,
     /// cuBLAS GEMM, then the bias add as a second kernel.
@@ -115,6 +117,7 @@ impl Call {
                 func,
                 config,
                 launch,
+                cluster_y,
             } => {
                 // Every argument as a local, and a pointer to each in the kernel's order.
                 let (x, w, y, bias) = (o.x, o.w, o.y, o.bias);
@@ -143,7 +146,14 @@ impl Call {
                     push(&a.counters as *const u64 as *mut c_void);
                     push(&a.k_chunk as *const i32 as *mut c_void);
                 }
-                launch_ex(stream, func, *config, &mut list[..count], self.pdl)
+                let mut attrs = Attributes::default();
+                if self.pdl {
+                    attrs.push(pdl_attribute());
+                }
+                if *cluster_y > 1 {
+                    attrs.push(cluster_attribute(*cluster_y));
+                }
+                launch_with(stream, func, *config, &mut list[..count], attrs)
             }
             Op::Cublas => {
                 let cublas = cublas_on(stream, cublas)?;
@@ -182,6 +192,40 @@ fn cublas_on<'c>(stream: &CudaStream, cublas: Option<&'c Cublas>) -> Result<&'c 
     Ok(cublas)
 }
 
+/// Launch attributes of one `cuLaunchKernelEx`, on the stack: a plan's launch allocates nothing.
+#[derive(Default)]
+struct Attributes {
+    list: [Option<drv_sys::CUlaunchAttribute>; 2],
+    count: usize,
+}
+
+impl Attributes {
+    fn push(&mut self, attr: drv_sys::CUlaunchAttribute) {
+        self.list[self.count] = Some(attr);
+        self.count += 1;
+    }
+}
+
+/// Programmatic dependent launch: the kernel may be scheduled while the one before it drains.
+fn pdl_attribute() -> drv_sys::CUlaunchAttribute {
+    // SAFETY: a plain C struct; the union member set below is the one the id names.
+    let mut attr: drv_sys::CUlaunchAttribute = unsafe { std::mem::zeroed() };
+    attr.id = drv_sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    attr.value.programmaticStreamSerializationAllowed = 1;
+    attr
+}
+
+/// Thread-block clusters of `blocks` blocks along the grid's y.
+fn cluster_attribute(blocks: u32) -> drv_sys::CUlaunchAttribute {
+    // SAFETY: as in `pdl_attribute`.
+    let mut attr: drv_sys::CUlaunchAttribute = unsafe { std::mem::zeroed() };
+    attr.id = drv_sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
+    attr.value.clusterDim.x = 1;
+    attr.value.clusterDim.y = blocks;
+    attr.value.clusterDim.z = 1;
+    attr
+}
+
 /// `cuLaunchKernelEx` with, when `pdl`, the programmatic stream serialisation attribute.
 ///
 /// # Safety
@@ -193,11 +237,11 @@ pub(crate) unsafe fn launch_ex(
     params: &mut [*mut c_void],
     pdl: bool,
 ) -> Result<(), RunError> {
-    // SAFETY: a plain C struct; the union member set below is the one the id names.
-    let mut attr: drv_sys::CUlaunchAttribute = std::mem::zeroed();
-    attr.id = drv_sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
-    attr.value.programmaticStreamSerializationAllowed = 1;
-    launch_with(stream, func, config, params, pdl.then_some(attr))
+    let mut attrs = Attributes::default();
+    if pdl {
+        attrs.push(pdl_attribute());
+    }
+    launch_with(stream, func, config, params, attrs)
 }
 
 /// `cuLaunchKernelEx` as a cooperative launch: every block resident at once, or an error.
@@ -210,11 +254,13 @@ pub(crate) unsafe fn launch_cooperative(
     config: LaunchConfig,
     params: &mut [*mut c_void],
 ) -> Result<(), RunError> {
-    // SAFETY: as in `launch_ex`.
+    // SAFETY: a plain C struct; the union member set below is the one the id names.
     let mut attr: drv_sys::CUlaunchAttribute = std::mem::zeroed();
     attr.id = drv_sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_COOPERATIVE;
     attr.value.cooperative = 1;
-    launch_with(stream, func, config, params, Some(attr))
+    let mut attrs = Attributes::default();
+    attrs.push(attr);
+    launch_with(stream, func, config, params, attrs)
 }
 
 /// # Safety
@@ -224,12 +270,10 @@ unsafe fn launch_with(
     func: &CudaFunction,
     config: LaunchConfig,
     params: &mut [*mut c_void],
-    attr: Option<drv_sys::CUlaunchAttribute>,
+    attrs: Attributes,
 ) -> Result<(), RunError> {
-    // On the stack: a plan's launch allocates nothing.
-    let count = attr.is_some() as u32;
-    // SAFETY: a plain C struct; unused when `count` is 0.
-    let mut attrs = [attr.unwrap_or_else(|| std::mem::zeroed())];
+    // SAFETY: a plain C struct; the entries past `count` are never read.
+    let mut list = attrs.list.map(|a| a.unwrap_or_else(|| std::mem::zeroed()));
     let launch_config = drv_sys::CUlaunchConfig {
         gridDimX: config.grid_dim.0,
         gridDimY: config.grid_dim.1,
@@ -239,8 +283,8 @@ unsafe fn launch_with(
         blockDimZ: config.block_dim.2,
         sharedMemBytes: config.shared_mem_bytes,
         hStream: stream.cu_stream(),
-        attrs: attrs.as_mut_ptr(),
-        numAttrs: count,
+        attrs: list.as_mut_ptr(),
+        numAttrs: attrs.count as u32,
     };
     drv_sys::cuLaunchKernelEx(
         &launch_config,

@@ -661,6 +661,7 @@ impl CudaBackend {
                 let func = self.function(&request, source.entry)?;
                 let shape = launch_shape(source.launch, variant, problem, &self.facts)?;
                 allow_dynamic_shared(&func, shape.config.shared_mem_bytes, &variant.id)?;
+                allow_cluster(&func, shape.cluster_y, &variant.id)?;
                 if let Some(split) = shape.split {
                     // Every split-K launch needs its chunk, one split or many; only several
                     // splits need the workspace (partials and tile counters).
@@ -680,6 +681,7 @@ impl CudaBackend {
                     func,
                     config: shape.config,
                     launch: source.launch,
+                    cluster_y: shape.cluster_y,
                 }
             }
         };
@@ -753,9 +755,26 @@ fn allow_dynamic_shared(func: &CudaFunction, bytes: u32, what: &str) -> Result<(
     })
 }
 
+/// Blocks a thread-block cluster may hold without opting in.
+const PORTABLE_CLUSTER: u32 = 8;
+
+/// Opt `func` in to clusters of `blocks` where that is above the portable size.
+fn allow_cluster(func: &CudaFunction, blocks: u32, what: &str) -> Result<(), RunError> {
+    if blocks <= PORTABLE_CLUSTER {
+        return Ok(());
+    }
+    func.set_attribute(
+        drv_sys::CUfunction_attribute::CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED,
+        1,
+    )
+    .map_err(|e| driver_error(&format!("allowing {what} clusters of {blocks} blocks"), e))
+}
+
 struct LaunchShape {
     config: LaunchConfig,
     split: Option<SplitK>,
+    /// Blocks a thread-block cluster along y (1: no cluster).
+    cluster_y: u32,
 }
 
 /// The grid and block of a skinny kernel on `problem`, from its family's `Launch` and the
@@ -787,6 +806,7 @@ fn launch_shape(
         shared_mem_bytes: 0,
     };
     let mut split = None;
+    let mut cluster_y = 1;
     let config = match launch {
         Launch::WarpPerOutput => {
             let threads = param("THREADS", 256);
@@ -817,6 +837,10 @@ fn launch_shape(
             split = Some(s);
             config((s.col_tiles, s.splits), 256)
         }
+        Launch::ClusterColumns => {
+            cluster_y = param("CLUSTER", 8);
+            config((n.div_ceil(param("COLS", 128)), cluster_y), 256)
+        }
         Launch::MachineRows => {
             let per_sm = param("BLOCKS_PER_SM", 1);
             let ring = param("STAGES", 6) * param("STAGE_BYTES", 32768);
@@ -832,7 +856,11 @@ fn launch_shape(
             c
         }
     };
-    Ok(LaunchShape { config, split })
+    Ok(LaunchShape {
+        config,
+        split,
+        cluster_y,
+    })
 }
 
 /// Launch an argument-free helper kernel.
