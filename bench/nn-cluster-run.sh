@@ -18,11 +18,11 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,
   --format=csv >"$OUT/nvidia-smi.csv" 2>&1
 test_variants=${TEST_VARIANTS:-gemv/nn*}
 SKINNY_TEST_VARIANTS="$test_variants" timeout 150 ./target/gpu/cuda_backend --ignored --test-threads=1 \
-  every_cuda_variant >"$OUT/gpu-tests-nn.log" 2>&1
+  every_cuda_variant --nocapture >"$OUT/gpu-tests-nn.log" 2>&1
 echo "GPU tests ($test_variants): exit $?"; grep -E "checked|test result|panicked|FAIL" "$OUT/gpu-tests-nn.log" | head -12
 for tool in ${SANITIZERS:-memcheck racecheck}; do
   SKINNY_TEST_VARIANTS="${SANITIZE_VARIANTS:-gemv/nn_cl*}" timeout 200 compute-sanitizer --tool "$tool" \
-    ./target/gpu/cuda_backend --ignored --test-threads=1 every_cuda_variant >"$OUT/sanitizer-$tool.log" 2>&1
+    ./target/gpu/cuda_backend --ignored --test-threads=1 every_cuda_variant --nocapture >"$OUT/sanitizer-$tool.log" 2>&1
   echo "compute-sanitizer $tool: exit $?"; grep -E "ERROR SUMMARY|RACECHECK SUMMARY|checked|test result" "$OUT/sanitizer-$tool.log" | head -4
 done
 # shellcheck disable=SC2086
