@@ -17,15 +17,19 @@
 //   Needs n % 8 == 0 (16-byte rows).
 // - gemv_nn_cluster (eighth session): the split-K partials never leave the chip. The CLUSTER
 //   blocks of a column tile form a thread-block cluster (sm_90), each owning 1/CLUSTER of K.
-//   Each block sums its k lanes (shuffles within a warp, then shared memory across warps) into
-//   MAX_M·COLS sums in its own shared memory; after a cluster barrier, block q of the cluster
-//   reads slice q of every block's sums through distributed shared memory, adds them in rank
-//   order (deterministic), applies the epilogue and stores y; a second barrier keeps each
-//   block's shared memory alive until the others have read it. gemv_nn's workspace round trip
-//   (partials stored, a fence, a counter, then the last block loading `splits` partials an
-//   output, four at a time) measured 2–3 µs on the H200's small nn shapes (seventh session,
-//   call 8: qwen o 5.56 µs nn against 3.30 nt). A lane also loads the x of its rows with its W
-//   loads, not after them. CLUSTER = 1 is a plain column-tile kernel (no split, no barrier).
+//   Each block sums its k lanes (shuffles within a warp, then shared memory across warps) and
+//   sends each of its MAX_M·COLS sums into the shared memory of the block that finishes that
+//   output (block q owns slice q), with st.async, which counts the bytes on the receiver's
+//   mbarrier: no fence and no cluster barrier after the sums (a release barrier compiled to a
+//   GPU-wide MEMBAR). Once its mbarrier completes, each block adds its inbox in rank order
+//   (deterministic), applies the epilogue and stores y. The only cluster barrier (every block
+//   started, so its shared memory may be written) is arrived at on entry and waited for just
+//   before the sends. First version (call 1, 2): each block pulled its slice with remote loads
+//   between two full cluster barriers, 1.0–1.2 µs over the nt times on the small shapes. gemv_nn's
+//   workspace round trip (partials stored, a fence, a counter, then the last block loading
+//   `splits` partials an output, four at a time) measured 2–3 µs on the H200's small nn shapes
+//   (seventh session, call 8: qwen o 5.56 µs nn against 3.30 nt). A lane also loads the x of its
+//   rows with its W loads, not after them. CLUSTER = 1 is a plain column-tile kernel (no split, no barrier).
 //
 // Parameters: COLS (64, 128 or 256), MAX_M (≤ 4: the shared-memory reduction holds MAX_M·COLS
 // sums per k lane), UNROLL; gemv_nn_cluster also CLUSTER (1, 2, 4, 8 or 16; 16 is beyond the
@@ -150,23 +154,31 @@ __device__ __forceinline__ u32 cluster_rank() {
     return r;
 }
 
-// Every thread of every block of the cluster arrives; shared-memory writes before it are seen
-// by every block after it.
-__device__ __forceinline__ void cluster_barrier() {
-    asm volatile("barrier.cluster.arrive.release.aligned;\n\t"
-                 "barrier.cluster.wait.acquire.aligned;" ::
-                     : "memory");
+// The first cluster barrier, split: every block arrives on entry and waits just before its
+// first remote store, by when the others have long started (their shared memory and mbarrier
+// exist and are initialised), so the wait costs nothing.
+__device__ __forceinline__ void cluster_arrive_relaxed() {
+    asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
+}
+__device__ __forceinline__ void cluster_wait() {
+    asm volatile("barrier.cluster.wait.aligned;" ::: "memory");
 }
 
-// The f32 at `local`'s offset in the shared memory of the cluster's block `rank`.
-__device__ __forceinline__ float cluster_load(const float* local, u32 rank) {
-    u32 remote;
+// Store `v` at `slot`'s offset in the shared memory of the cluster's block `rank` and count its
+// four bytes on that block's mbarrier at `bar`'s offset (st.async: no fence, no round trip; the
+// receiver sees the value once its mbarrier's phase completes).
+__device__ __forceinline__ void cluster_send(const float* slot, const u64* bar, u32 rank, float v) {
+    u32 remote_slot, remote_bar;
     asm volatile("mapa.shared::cluster.u32 %0, %1, %2;"
-                 : "=r"(remote)
-                 : "r"(shared_address(local)), "r"(rank));
-    float v;
-    asm volatile("ld.shared::cluster.f32 %0, [%1];" : "=f"(v) : "r"(remote) : "memory");
-    return v;
+                 : "=r"(remote_slot)
+                 : "r"(shared_address(slot)), "r"(rank));
+    asm volatile("mapa.shared::cluster.u32 %0, %1, %2;"
+                 : "=r"(remote_bar)
+                 : "r"(shared_address(bar)), "r"(rank));
+    asm volatile("st.async.shared::cluster.mbarrier::complete_tx::bytes.b32 [%0], %1, [%2];" ::"r"(
+                     remote_slot),
+                 "r"(__float_as_uint(v)), "r"(remote_bar)
+                 : "memory");
 }
 
 // The promise of two blocks a SM (at most 128 registers a thread) is what makes ptxas issue a
@@ -188,7 +200,20 @@ gemv_nn_cluster(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
     constexpr int KT = WARPS * KW; // k lanes in the block
     constexpr int OUTS = MAX_M * COLS;
     __shared__ float red[WARPS][OUTS];
-    __shared__ float sums[OUTS];
+    // inbox[q][t]: block q's sum of output rank·SLICE + t of the tile (this block's slice).
+    constexpr int SLICE = OUTS / CLUSTER;
+    static_assert(OUTS % CLUSTER == 0, "CLUSTER must divide MAX_M·COLS");
+    __shared__ float inbox[CLUSTER][SLICE];
+    // Completes when all CLUSTER·SLICE sums of this block's slice have landed in `inbox`.
+    __shared__ u64 inbox_full;
+    if (CLUSTER > 1) {
+        if (threadIdx.x == 0) {
+            barrier_init(&inbox_full, 1);
+            asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+            barrier_expect_bytes(&inbox_full, CLUSTER * SLICE * sizeof(float));
+        }
+        cluster_arrive_relaxed();
+    }
 
     const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32;
     const int ct = lane % CT, kt = warp * KW + lane / CT;
@@ -245,29 +270,30 @@ gemv_nn_cluster(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
             for (int e = 0; e < 8; ++e) red[warp][i * COLS + 8 * ct + e] = acc[i][e];
     }
     __syncthreads();
+    // Each sum goes to the block that finishes its output (remote stores, no round trip).
+    if (CLUSTER > 1) cluster_wait();  // every block of the cluster has started
     for (int o = tid; o < OUTS; o += 256) {
         float s = 0.0f;
 #pragma unroll
         for (int v = 0; v < WARPS; ++v) s += red[v][o];
-        sums[o] = s;
+        if (CLUSTER > 1) cluster_send(&inbox[rank][o % SLICE], &inbox_full, o / SLICE, s);
+        else inbox[0][o] = s;
     }
+    if (CLUSTER == 1) __syncthreads();
 
-    // Block `rank` finishes slice `rank` of the tile's outputs from every block's sums.
-    constexpr int SLICE = OUTS / CLUSTER;
-    static_assert(OUTS % CLUSTER == 0, "CLUSTER must divide MAX_M·COLS");
-    if (CLUSTER > 1) cluster_barrier();
-    else __syncthreads();
+    // Block `rank` finishes slice `rank` of the tile's outputs, adding in rank order.
     for (int t = tid; t < SLICE; t += 256) {
         const int o = rank * SLICE + t;
         const int i = o / COLS, c = o % COLS, j = blockIdx.x * COLS + c;
+        if (CLUSTER > 1) barrier_wait(&inbox_full, 0);
         if (i >= m || j >= n) continue;
         float s = 0.0f;
 #pragma unroll
-        for (int q = 0; q < CLUSTER; ++q) s += CLUSTER > 1 ? cluster_load(&sums[o], q) : sums[o];
+        for (int q = 0; q < CLUSTER; ++q) s += inbox[q][t];
         const size_t at = (size_t)i * n + j;
         y[at] = from_f32(nn_epilogue(s, bias, y, at, j, alpha, beta));
     }
-    // No block leaves while another may still read its sums.
-    if (CLUSTER > 1) cluster_barrier();
+    // A block leaves only once every sum sent to it has landed (thread 0 always waits: SLICE ≥ 4),
+    // so no store targets a block that has gone.
 }
 #endif
