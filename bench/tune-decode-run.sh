@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The eighth session's closing GPU calls, in two parts that each fit the device tool's 600 s.
+# Build first, here:
+#   cargo build --release && bash bench/build-gpu-tests.sh
+# then run with carry ["target/release/skinny", "target/gpu"]:
+#   PART=probe bash bench/tune-decode-run.sh
+#     GPU tests (every kernel, dispatch, decode), memcheck on the cluster kernels and racecheck
+#     on three of them, then one probe of the M = 1 shapes of qwen2.5-0.5b and llama-3-8b in
+#     both layouts ($OUT/tune-probe.json): the nn bar's figures and the tables' source.
+#   skinny tune --from tune-probe.json (here, no GPU needed) for the cold- and graph-ranked tables,
+#   then with the tables in the working tree (TABLE, GRAPH_TABLE):
+#   PART=decode bash bench/tune-decode-run.sh
+#     skinny decode on both models with each table, and dispatch on four untuned models.
+set -uo pipefail
+set -f  # variant globs are for skinny, not the shell
+OUT=${OUT:-$(mktemp -d)}
+skinny=./target/release/skinny
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
+  --format=csv >"$OUT/nvidia-smi.csv" 2>&1
+case "${PART:-probe}" in
+probe)
+  for t in cuda_backend cuda_dispatch cuda_decode; do
+    timeout 150 ./target/gpu/$t --ignored --test-threads=1 --nocapture >"$OUT/gpu-tests-$t.log" 2>&1
+    echo "GPU tests $t: exit $?"; grep -E "checked|test result|panicked|FAIL" "$OUT/gpu-tests-$t.log" | head -6
+  done
+  SKINNY_TEST_VARIANTS='gemv/nn_cl*' timeout 60 compute-sanitizer --tool memcheck ./target/gpu/cuda_backend \
+    --ignored --test-threads=1 every_cuda_variant --nocapture >"$OUT/sanitizer-memcheck.log" 2>&1
+  echo "memcheck: exit $?"; grep -E "ERROR SUMMARY|checked" "$OUT/sanitizer-memcheck.log"
+  SKINNY_TEST_VARIANTS="${RACE_VARIANTS:-gemv/nn_cl8_c128_m1 gemv/nn_cl16_u10_m1 gemv/nn_cl8}" timeout 150 \
+    compute-sanitizer --tool racecheck ./target/gpu/cuda_backend --ignored --test-threads=1 every_cuda_variant \
+    --nocapture >"$OUT/sanitizer-racecheck.log" 2>&1
+  echo "racecheck: exit $?"; grep -E "RACECHECK SUMMARY|checked" "$OUT/sanitizer-racecheck.log"
+  # shellcheck disable=SC2086
+  timeout 330 $skinny probe --backend cuda --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout nt,nn \
+    --variants ${VARIANTS:-'cublas*' gemv/baseline gemv/baseline_t32 'dot/m1*' 'mma/m8*' gemv/nn_m1 gemv/nn_c256_m1 gemv/nn_deep_m1 'gemv/nn_cl*'} \
+    --time-cap-ms "${CAP_MS:-60}" --json "$OUT/tune-probe.json" >"$OUT/tune-probe.log" 2>&1
+  echo "probe: exit $?"; grep -E "^summary" "$OUT/tune-probe.log"
+  ;;
+decode)
+  for table in ${GRAPH_TABLE:?} ${TABLE:?}; do
+    tag=$(basename "$table" .json)
+    timeout 150 $skinny decode --model qwen2.5-0.5b llama-3-8b --table "$table" \
+      --json "$OUT/decode-$tag.json" >"$OUT/decode-$tag.log" 2>&1
+    echo "decode ($tag): exit $?"; grep -vE ": (filling|planning|timing|checking|measuring)" "$OUT/decode-$tag.log" | tail -24
+  done
+  configs=()
+  for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do
+    configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m1,8")
+  done
+  timeout 150 $skinny dispatch --table "$TABLE" "${configs[@]}" --dtype bf16 --measure \
+    --time-cap-ms 100 --json "$OUT/dispatch-check.json" >"$OUT/dispatch-check.log" 2>&1
+  echo "dispatch check: exit $?"; grep -iE "within|warning" "$OUT/dispatch-check.log" | tail -4
+  ;;
+esac
