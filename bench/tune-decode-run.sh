@@ -51,4 +51,30 @@ decode)
     --time-cap-ms 100 --json "$OUT/dispatch-check.json" >"$OUT/dispatch-check.log" 2>&1
   echo "dispatch check: exit $?"; grep -iE "within|warning" "$OUT/dispatch-check.log" | tail -4
   ;;
+final)
+  # Both parts in one call, for a session short of device time: the probe cut to the variants
+  # that won or came within a few per cent on some shape in calls 1–3 (NT_VARIANTS,
+  # NN_VARIANTS), the tables tuned on the device, decode with the graph-ranked one, and the
+  # dispatch check with the cold-ranked one.
+  # shellcheck disable=SC2086
+  timeout 260 $skinny probe --backend cuda --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout nt,nn \
+    --variants ${NT_VARIANTS:-cublas/gemm cublas/gemm+bias cublaslt/matmul gemv/baseline_t32 mma/m8_k8 mma/m8_u4 mma/m8_s4 dot/m1_grid dot/m1_r4w1_xw dot/m1_u5_xw dot/m1_xw dot/m1_u8_xw} \
+    ${NN_VARIANTS:-gemv/nn_c256_m1 gemv/nn_cl8_c128_m1 gemv/nn_cl16_m1 gemv/nn_cl16_u10_m1 gemv/nn_cl4_c128_m1 gemv/nn_cl16_c256_m1 gemv/nn_cl8_c256_u16_m1} \
+    --time-cap-ms "${CAP_MS:-50}" --json "$OUT/tune-probe.json" >"$OUT/tune-probe.log" 2>&1
+  echo "probe: exit $?"; grep -E "^summary" "$OUT/tune-probe.log"
+  $skinny tune --from "$OUT/tune-probe.json" --out "$OUT/dispatch.json" >"$OUT/tune.log" 2>&1
+  echo "tune (cold): exit $?"
+  $skinny tune --from "$OUT/tune-probe.json" --metric graph --out "$OUT/dispatch-graph.json" >"$OUT/tune-graph.log" 2>&1
+  echo "tune (graph): exit $?"
+  timeout 140 $skinny decode --model qwen2.5-0.5b llama-3-8b --table "$OUT/dispatch-graph.json" \
+    --json "$OUT/decode-graph-table.json" >"$OUT/decode-graph-table.log" 2>&1
+  echo "decode: exit $?"; grep -vE ": (filling|planning|timing|checking|measuring)" "$OUT/decode-graph-table.log" | tail -24
+  configs=()
+  for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do
+    configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m1,8")
+  done
+  timeout 110 $skinny dispatch --table "$OUT/dispatch.json" "${configs[@]}" --dtype bf16 --measure \
+    --time-cap-ms 60 --json "$OUT/dispatch-check.json" >"$OUT/dispatch-check.log" 2>&1
+  echo "dispatch check: exit $?"; grep -iE "within|warning" "$OUT/dispatch-check.log" | tail -4
+  ;;
 esac
