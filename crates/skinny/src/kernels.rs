@@ -121,6 +121,30 @@ const MAX_M_PARAM: ParamSpec = ParamSpec {
     meaning: "most rows of x (the registry's m_max must not exceed it)",
 };
 
+/// Outputs a block of the nn kernels (gemv_nn, gemv_nn_cluster).
+const NN_COLS_PARAM: ParamSpec = ParamSpec {
+    name: "COLS",
+    kind: ParamKind::Int {
+        min: 64,
+        max: 256,
+        multiple: 64,
+    },
+    required: true,
+    meaning: "outputs per block: 64, 128 or 256",
+};
+
+/// Rows of x the nn kernels' shared-memory reduction holds.
+const NN_MAX_M_PARAM: ParamSpec = ParamSpec {
+    name: "MAX_M",
+    kind: ParamKind::Int {
+        min: 1,
+        max: 4,
+        multiple: 1,
+    },
+    required: true,
+    meaning: "most rows of x (the registry's m_max must not exceed it)",
+};
+
 pub const FAMILIES: &[KernelFamily] = &[
     KernelFamily {
         backend: BackendKind::Cpu,
@@ -342,18 +366,8 @@ pub const FAMILIES: &[KernelFamily] = &[
         name: "gemv_nn",
         summary: "W stored [k, n]: 8 outputs a thread along n, K split over k lanes and over blocks, last block of a tile sums the partials in order, fused epilogue",
         params: &[
-            ParamSpec {
-                name: "COLS",
-                kind: ParamKind::Int { min: 64, max: 256, multiple: 64 },
-                required: true,
-                meaning: "outputs per block: 64, 128 or 256",
-            },
-            ParamSpec {
-                name: "MAX_M",
-                kind: ParamKind::Int { min: 1, max: 4, multiple: 1 },
-                required: true,
-                meaning: "most rows of x (the registry's m_max must not exceed it)",
-            },
+            NN_COLS_PARAM,
+            NN_MAX_M_PARAM,
             ParamSpec {
                 name: "UNROLL",
                 kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
@@ -378,18 +392,8 @@ pub const FAMILIES: &[KernelFamily] = &[
         name: "gemv_nn_cluster",
         summary: "W stored [k, n]: 8 outputs a thread along n, K split over k lanes and over the blocks of a thread-block cluster, partials summed in order through distributed shared memory, fused epilogue",
         params: &[
-            ParamSpec {
-                name: "COLS",
-                kind: ParamKind::Int { min: 64, max: 256, multiple: 64 },
-                required: true,
-                meaning: "outputs per block: 64, 128 or 256",
-            },
-            ParamSpec {
-                name: "MAX_M",
-                kind: ParamKind::Int { min: 1, max: 4, multiple: 1 },
-                required: true,
-                meaning: "most rows of x (the registry's m_max must not exceed it)",
-            },
+            NN_COLS_PARAM,
+            NN_MAX_M_PARAM,
             ParamSpec {
                 name: "UNROLL",
                 kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
