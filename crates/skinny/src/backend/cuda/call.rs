@@ -146,13 +146,7 @@ impl Call {
                     push(&a.counters as *const u64 as *mut c_void);
                     push(&a.k_chunk as *const i32 as *mut c_void);
                 }
-                let mut attrs = Attributes::default();
-                if self.pdl {
-                    attrs.push(pdl_attribute());
-                }
-                if *cluster_y > 1 {
-                    attrs.push(cluster_attribute(*cluster_y));
-                }
+                let attrs = Attributes::for_kernel(self.pdl, *cluster_y);
                 launch_with(stream, func, *config, &mut list[..count], attrs)
             }
             Op::Cublas => {
@@ -200,6 +194,18 @@ struct Attributes {
 }
 
 impl Attributes {
+    /// A skinny kernel's: PDL when its plan was made for it, a cluster shape when it has one.
+    fn for_kernel(pdl: bool, cluster_y: u32) -> Attributes {
+        let mut attrs = Attributes::default();
+        if pdl {
+            attrs.push(pdl_attribute());
+        }
+        if cluster_y > 1 {
+            attrs.push(cluster_attribute(cluster_y));
+        }
+        attrs
+    }
+
     fn push(&mut self, attr: drv_sys::CUlaunchAttribute) {
         self.list[self.count] = Some(attr);
         self.count += 1;
@@ -237,11 +243,7 @@ pub(crate) unsafe fn launch_ex(
     params: &mut [*mut c_void],
     pdl: bool,
 ) -> Result<(), RunError> {
-    let mut attrs = Attributes::default();
-    if pdl {
-        attrs.push(pdl_attribute());
-    }
-    launch_with(stream, func, config, params, attrs)
+    launch_with(stream, func, config, params, Attributes::for_kernel(pdl, 1))
 }
 
 /// `cuLaunchKernelEx` as a cooperative launch: every block resident at once, or an error.
