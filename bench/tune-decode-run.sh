@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The eighth session's closing GPU calls, in two parts that each fit the device tool's 600 s.
+# The eighth session's closing GPU calls, in two parts that each fit the device tool's 600 s
+# (and the ninth session's PART=early-w, below).
 # Build first, here:
 #   cargo build --release && bash bench/build-gpu-tests.sh
 # then run with carry ["target/release/skinny", "target/gpu"]:
@@ -19,6 +20,25 @@ skinny=./target/release/skinny
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
   --format=csv >"$OUT/nvidia-smi.csv" 2>&1
 case "${PART:-probe}" in
+early-w)
+  # Ninth session: the PDL builds request their first W before the wait. GPU tests of the PDL
+  # chains (dispatch pairs, every decode mode), then the nt probe of the M = 1 winners, a
+  # graph-ranked table and decode with it: the PDL modes against the plain graph.
+  for t in cuda_dispatch cuda_decode; do
+    timeout 150 ./target/gpu/$t --ignored --test-threads=1 --nocapture >"$OUT/gpu-tests-$t.log" 2>&1
+    echo "GPU tests $t: exit $?"; grep -E "checked|test result|panicked|FAIL" "$OUT/gpu-tests-$t.log" | head -6
+  done
+  # shellcheck disable=SC2086
+  timeout 200 $skinny probe --backend cuda --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout nt \
+    --variants ${NT_VARIANTS:-cublas/gemm cublas/gemm+bias cublaslt/matmul gemv/baseline_t32 mma/m8_k8 mma/m8_u4 mma/m8_s4 dot/m1_grid dot/m1_r4w1_xw dot/m1_u5_xw dot/m1_xw dot/m1_u8_xw dot/m1_w1} \
+    --time-cap-ms "${CAP_MS:-50}" --json "$OUT/tune-probe.json" >"$OUT/tune-probe.log" 2>&1
+  echo "probe: exit $?"; grep -E "^summary" "$OUT/tune-probe.log"
+  $skinny tune --from "$OUT/tune-probe.json" --metric graph --out "$OUT/dispatch-graph.json" >"$OUT/tune-graph.log" 2>&1
+  echo "tune (graph): exit $?"
+  timeout 150 $skinny decode --model qwen2.5-0.5b llama-3-8b --table "$OUT/dispatch-graph.json" \
+    --json "$OUT/decode-graph-table.json" >"$OUT/decode-graph-table.log" 2>&1
+  echo "decode: exit $?"; grep -vE ": (filling|planning|timing|checking|measuring)" "$OUT/decode-graph-table.log" | tail -24
+  ;;
 probe)
   for t in cuda_backend cuda_dispatch cuda_decode; do
     timeout 150 ./target/gpu/$t --ignored --test-threads=1 --nocapture >"$OUT/gpu-tests-$t.log" 2>&1

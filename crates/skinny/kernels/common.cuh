@@ -108,6 +108,21 @@ __device__ __forceinline__ void pdl_begin() {
 #endif
 }
 
+// pdl_begin for a kernel that has just issued loads of W to overlap the wait (weights never
+// depend on the kernel before). ptxas hoists griddepcontrol.wait (ACQBULK) above independent
+// loads whatever the source order, which kept them waiting with everything else (SASS of
+// gemv_split, gemv_baseline and gemv_mma, third to eighth sessions). A CTA-scope fence
+// (MEMBAR.ALL.CTA) between them keeps every one of those loads ahead of the wait in every
+// registered variant's SASS (NVRTC 13.0, ninth session); a zero-length nanosleep kept only some.
+// The fence may hold the warp until its loads have landed, which costs nothing when the kernel
+// before is still running, the case this is for.
+__device__ __forceinline__ void pdl_begin_after_loads() {
+#if SKINNY_PDL && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("fence.acq_rel.cta;" ::: "memory");
+#endif
+    pdl_begin();
+}
+
 // mbarriers and bulk copies (sm_90): the ring of shared-memory stages that bulk.cu and
 // persistent.cu fill with the copy engine.
 __device__ __forceinline__ u32 shared_address(const void* p) {

@@ -11,10 +11,12 @@
 //   after another once W has landed. Measured (PERF.md, seventh session): a gain in blocks of
 //   one warp (gemv/baseline_t32), a loss in blocks of 8 warps, so it is a parameter.
 //
-// Every kernel here waits for the kernel before it in the stream before touching memory
-// (programmatic dependent launch; `pdl_begin` in common.cuh). Requesting the first batch of W
-// before the wait (as gemv_mma does) was tried in gemv_split: the compiler placed the wait
-// ahead of those loads in the SASS whatever the source order, so it is not done here.
+// Every kernel here waits for the kernel before it in the stream before touching x, y or the
+// bias (programmatic dependent launch; `pdl_begin` in common.cuh). Ninth session: under PDL
+// (EARLY_W below) a lane first requests its first step of W, which never depends on the kernel
+// before, so that the DRAM round trip of a small product overlaps the previous kernel's tail.
+// (The third session tried this and ptxas hoisted the wait above the loads; `pdl_begin_after_loads`
+// keeps it after them.)
 //
 // Parameters: THREADS (block size, a multiple of 32), X_WITH_W (0 or 1; gemv_split too).
 
@@ -30,7 +32,10 @@
 extern "C" __global__ void __launch_bounds__(THREADS)
 gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
               elem_t* __restrict__ y, int n, int k) {
+#define BASELINE_EARLY_W (SKINNY_PDL && X_WITH_W)
+#if !BASELINE_EARLY_W
     pdl_begin();
+#endif
     const int warps_per_block = THREADS / 32;
     const int lane = threadIdx.x % 32;
     const int j = blockIdx.x * warps_per_block + threadIdx.x / 32;
@@ -43,18 +48,36 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 #if !X_WITH_W
     for (int c = lane; c < vectors; c += 32) acc += dot8(__ldg(&w_row[c]), __ldg(&x_row[c]));
 #else
-    for (int base = lane; base < vectors; base += 32 * BASELINE_UNROLL) {
-        uint4 wv[BASELINE_UNROLL], xv[BASELINE_UNROLL];
+    uint4 wv[BASELINE_UNROLL];
+    auto load_w = [&](int base) {
 #pragma unroll
         for (int u = 0; u < BASELINE_UNROLL; ++u) {
             const int c = base + 32 * u;
-            const bool inside = c < vectors;
-            wv[u] = inside ? __ldg(&w_row[c]) : make_uint4(0, 0, 0, 0);
-            xv[u] = inside ? __ldg(&x_row[c]) : make_uint4(0, 0, 0, 0);
+            wv[u] = c < vectors ? __ldg(&w_row[c]) : make_uint4(0, 0, 0, 0);
+        }
+    };
+    auto use_step = [&](int base) {
+        uint4 xv[BASELINE_UNROLL];
+#pragma unroll
+        for (int u = 0; u < BASELINE_UNROLL; ++u) {
+            const int c = base + 32 * u;
+            xv[u] = c < vectors ? __ldg(&x_row[c]) : make_uint4(0, 0, 0, 0);
         }
         // Zeros past the end add exactly nothing.
 #pragma unroll
         for (int u = 0; u < BASELINE_UNROLL; ++u) acc += dot8(wv[u], xv[u]);
+    };
+    int base = lane;
+#if BASELINE_EARLY_W
+    // The first step's W before the wait (threads past n have returned: they touch nothing).
+    load_w(base);
+    pdl_begin_after_loads();
+    if (base < vectors) use_step(base);
+    base += 32 * BASELINE_UNROLL;
+#endif
+    for (; base < vectors; base += 32 * BASELINE_UNROLL) {
+        load_w(base);
+        use_step(base);
     }
 #endif
     acc = warp_sum(acc);
@@ -111,10 +134,16 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 #define SPLIT_BOUNDS __launch_bounds__(WARPS * 32)
 #endif
 
+// Under PDL, a block with one row group requests its lanes' first step of W before the wait.
+// (A grid-stride block waits first: only its first group could be early.)
+#define SPLIT_EARLY_W (SKINNY_PDL && BLOCKS_PER_SM == 0)
+
 extern "C" __global__ void SPLIT_BOUNDS
 gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
            const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+#if !SPLIT_EARLY_W
     pdl_begin();
+#endif
     __shared__ float partial[WARPS][MAX_M * ROWS];
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
@@ -147,22 +176,26 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
             for (int r = 0; r < ROWS; ++r) acc[i][r] = 0.0f;
 
         const int step = WARPS * 32;
-        for (int base = warp * 32 + lane; base < vectors; base += step * UNROLL) {
-            uint4 wv[UNROLL][ROWS];
-#if X_WITH_W && MAX_M == 1
-            uint4 xv[UNROLL];
-#endif
+        uint4 wv[UNROLL][ROWS];
+        // The lane's W of the step at `base`: UNROLL vectors of each row, zeros past the row.
+        auto load_w = [&](int base) {
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u) {
                 const int c = base + u * step;
 #pragma unroll
                 for (int r = 0; r < ROWS; ++r)
                     wv[u][r] = c < vectors ? __ldg(&w_row[r][c]) : make_uint4(0, 0, 0, 0);
-#if X_WITH_W && MAX_M == 1
-                xv[u] = c < vectors ? __ldg(&x_vec[c]) : make_uint4(0, 0, 0, 0);
-#endif
             }
+        };
+        // x of the step at `base` against the W in `wv`, into acc.
+        auto use_step = [&](int base) {
 #if X_WITH_W && MAX_M == 1
+            uint4 xv[UNROLL];
+#pragma unroll
+            for (int u = 0; u < UNROLL; ++u) {
+                const int c = base + u * step;
+                xv[u] = c < vectors ? __ldg(&x_vec[c]) : make_uint4(0, 0, 0, 0);
+            }
             // Zeros past the end add exactly nothing, so no step branches.
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u) {
@@ -198,6 +231,19 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
                 }
             }
 #endif
+        };
+
+        int base = warp * 32 + lane;
+#if SPLIT_EARLY_W
+        // The first step's W before the wait; the loop goes on from the second.
+        load_w(base);
+        pdl_begin_after_loads();
+        if (base < vectors) use_step(base);
+        base += step * UNROLL;
+#endif
+        for (; base < vectors; base += step * UNROLL) {
+            load_w(base);
+            use_step(base);
         }
 
 #pragma unroll

@@ -176,9 +176,10 @@ gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __r
 #if SKINNY_PDL
     // Under programmatic dependent launch the first batch's W is requested before waiting on
     // the kernel before (weights never depend on it; x may), so that its DRAM round trip
-    // overlaps that kernel's tail. Every thread waits, piped or not.
+    // overlaps that kernel's tail. Every thread waits, piped or not. (Until the ninth session
+    // ptxas hoisted the wait above these loads; `pdl_begin_after_loads` keeps it after them.)
     if (piped) load_batch<UNROLL, false, LOAD_W>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
-    pdl_begin();
+    pdl_begin_after_loads();
     if (piped) load_batch<UNROLL, false, LOAD_X>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
 #else
     if (piped) load_batch<UNROLL, false>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);

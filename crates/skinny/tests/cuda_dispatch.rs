@@ -73,16 +73,23 @@ fn problem(m: usize, n: usize, k: usize, epilogue: Epilogue) -> Problem {
 fn plans_chain_with_pdl_and_replay_from_a_graph() {
     let stream = stream();
     let mut skinny = Dispatcher::new(stream.clone(), DispatchOptions::default()).unwrap();
-    // A chain of two products, each reading the one before: y1 = x·W1ᵀ + b, y2 = y1·W2ᵀ.
-    let first = problem(1, 1152, 896, Epilogue::Bias);
-    let second = problem(1, 896, 1152, Epilogue::None);
+    // A chain of two products, each reading the one before: y1 = x·W1ᵀ + b, y2 = y1·W2ᵀ. Under
+    // PDL most kernels request their first W before waiting: qwen-like rows of one step, and
+    // rows of several steps (k = 3000) with the first peeled off.
+    let short = (problem(1, 1152, 896, Epilogue::Bias), problem(1, 896, 1152, Epilogue::None));
+    let long = (problem(1, 520, 3000, Epilogue::Bias), problem(1, 1000, 520, Epilogue::None));
     for (a, b) in [
         ("dot/m1", "dot/m1"),
         ("mma/m8", "gemv/splitk"),
         ("cublaslt/matmul", "dot/m1_r4"),
         ("dot/m1", "cublas/gemm"),
+        ("dot/m1_r4w1_xw", "gemv/baseline_t32"),
+        ("dot/m1_w1", "dot/m1_u5_xw"),
+        ("mma/m8_k8", "dot/m1_u8_xw"),
+        ("dot/m1_xw", "gemv/multirow"),
     ] {
-        for pdl in [false, true] {
+        for ((first, second), pdl) in [(&short, false), (&short, true), (&long, true)] {
+            let (first, second) = (*first, *second);
             skinny.set_pdl(pdl);
             let p1 = skinny.plan_variant(&first, a).unwrap();
             let p2 = skinny.plan_variant(&second, b).unwrap();
@@ -128,9 +135,9 @@ fn plans_chain_with_pdl_and_replay_from_a_graph() {
                 .end_capture(skinny::cudarc::driver::sys::CUgraphInstantiate_flags(0))
                 .unwrap()
                 .expect("a graph");
-            let poison = HostTensor::filled(Dtype::Bf16, 896, f32::NAN);
+            let poison = HostTensor::filled(Dtype::Bf16, second.n(), f32::NAN);
             let d2_y = d2.y.device_ptr(&stream).0;
-            // SAFETY: d2.y holds 896 bf16 values; the stream orders the copy before the replays.
+            // SAFETY: d2.y holds second.n() bf16 values; the stream orders the copy before the replays.
             unsafe {
                 skinny::cudarc::driver::result::memcpy_htod_async(
                     d2_y,

@@ -9,9 +9,10 @@
 //! (PDL) is only a launch attribute. A plan made for PDL compiles its kernel with
 //! `-DSKINNY_PDL=1`: the kernel then waits (`griddepcontrol.wait`) before it reads x, y or the
 //! bias or writes anything, and the next kernel in the stream may be scheduled while it drains;
-//! the result is the same with or without it. W is the exception: gemv_mma and gemv_bulk request
-//! their first weights before waiting, so under PDL the kernel just before them in the stream
-//! must not write W (a dequantising kernel, say); weights written earlier than that are fine.
+//! the result is the same with or without it. W is the exception: gemv_split (one row group a
+//! block), gemv_baseline (x loaded with W), gemv_mma and gemv_bulk request their first weights
+//! before waiting, so under PDL the kernel just before them in the stream must not write W (a
+//! dequantising kernel, say); weights written earlier than that are fine.
 
 use std::ffi::c_void;
 
