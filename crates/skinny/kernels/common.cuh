@@ -109,18 +109,24 @@ __device__ __forceinline__ void pdl_begin() {
 }
 
 // pdl_begin for a kernel that has just issued loads of W to overlap the wait (weights never
-// depend on the kernel before). ptxas hoists griddepcontrol.wait (ACQBULK) above independent
-// loads whatever the source order, which kept them waiting with everything else (SASS of
-// gemv_split, gemv_baseline and gemv_mma, third to eighth sessions). A CTA-scope fence
-// (MEMBAR.ALL.CTA) between them keeps every one of those loads ahead of the wait in every
-// registered variant's SASS (NVRTC 13.0, ninth session); a zero-length nanosleep kept only some.
-// The fence may hold the warp until its loads have landed, which costs nothing when the kernel
-// before is still running, the case this is for.
-__device__ __forceinline__ void pdl_begin_after_loads() {
+// depend on the kernel before); `opaque_true` is any run-time value that is always true there.
+// ptxas hoists griddepcontrol.wait (ACQBULK) above independent loads whatever the source order,
+// which kept them waiting with everything else (SASS of gemv_split, gemv_baseline and gemv_mma,
+// third to eighth sessions). It does not hoist it out of a branch whose arms differ, so the wait
+// sits in both arms of one the compiler cannot decide (SASS of every registered variant checked,
+// NVRTC 13.0, ninth session). A CTA fence between loads and wait also kept the order, but
+// MEMBAR.ALL.CTA held each warp until its W had landed, putting W and x in series in every block
+// that starts after the kernel before has finished: llama's chain lost 4 % (ninth session); a
+// zero-length nanosleep alone kept only some loads ahead.
+__device__ __forceinline__ void pdl_begin_after_loads(bool opaque_true) {
 #if SKINNY_PDL && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("fence.acq_rel.cta;" ::: "memory");
+    if (opaque_true) {
+        pdl_begin();
+    } else {
+        asm volatile("nanosleep.u32 0;" ::: "memory");
+        pdl_begin();
+    }
 #endif
-    pdl_begin();
 }
 
 // mbarriers and bulk copies (sm_90): the ring of shared-memory stages that bulk.cu and

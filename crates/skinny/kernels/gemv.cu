@@ -71,7 +71,7 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 #if BASELINE_EARLY_W
     // The first step's W before the wait (threads past n have returned: they touch nothing).
     load_w(base);
-    pdl_begin_after_loads();
+    pdl_begin_after_loads(vectors > 0);
     if (base < vectors) use_step(base);
     base += 32 * BASELINE_UNROLL;
 #endif
@@ -237,7 +237,7 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #if SPLIT_EARLY_W
         // The first step's W before the wait; the loop goes on from the second.
         load_w(base);
-        pdl_begin_after_loads();
+        pdl_begin_after_loads(vectors > 0);
         if (base < vectors) use_step(base);
         base += step * UNROLL;
 #endif

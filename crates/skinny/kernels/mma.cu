@@ -179,7 +179,7 @@ gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __r
     // overlaps that kernel's tail. Every thread waits, piped or not. (Until the ninth session
     // ptxas hoisted the wait above these loads; `pdl_begin_after_loads` keeps it after them.)
     if (piped) load_batch<UNROLL, false, LOAD_W>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
-    pdl_begin_after_loads();
+    pdl_begin_after_loads(k > 0);
     if (piped) load_batch<UNROLL, false, LOAD_X>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
 #else
     if (piped) load_batch<UNROLL, false>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);

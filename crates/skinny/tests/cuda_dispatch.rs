@@ -76,8 +76,14 @@ fn plans_chain_with_pdl_and_replay_from_a_graph() {
     // A chain of two products, each reading the one before: y1 = x·W1ᵀ + b, y2 = y1·W2ᵀ. Under
     // PDL most kernels request their first W before waiting: qwen-like rows of one step, and
     // rows of several steps (k = 3000) with the first peeled off.
-    let short = (problem(1, 1152, 896, Epilogue::Bias), problem(1, 896, 1152, Epilogue::None));
-    let long = (problem(1, 520, 3000, Epilogue::Bias), problem(1, 1000, 520, Epilogue::None));
+    let short = (
+        problem(1, 1152, 896, Epilogue::Bias),
+        problem(1, 896, 1152, Epilogue::None),
+    );
+    let long = (
+        problem(1, 520, 3000, Epilogue::Bias),
+        problem(1, 1000, 520, Epilogue::None),
+    );
     for (a, b) in [
         ("dot/m1", "dot/m1"),
         ("mma/m8", "gemv/splitk"),
