@@ -121,10 +121,12 @@ __device__ __forceinline__ void pdl_begin() {
 __device__ __forceinline__ void pdl_begin_after_loads(bool opaque_true) {
 #if SKINNY_PDL && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     if (opaque_true) {
-        pdl_begin();
+        asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+        asm volatile("griddepcontrol.wait;" ::: "memory");
     } else {
         asm volatile("nanosleep.u32 0;" ::: "memory");
-        pdl_begin();
+        asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+        asm volatile("griddepcontrol.wait;" ::: "memory");
     }
 #endif
 }
