@@ -117,16 +117,15 @@ __device__ __forceinline__ void pdl_begin() {
 // NVRTC 13.0, ninth session). A CTA fence between loads and wait also kept the order, but
 // MEMBAR.ALL.CTA held each warp until its W had landed, putting W and x in series in every block
 // that starts after the kernel before has finished: llama's chain lost 4 % (ninth session); a
-// zero-length nanosleep alone kept only some loads ahead.
+// zero-length nanosleep alone kept only some loads ahead. The trigger stays after the wait:
+// triggered before it (two kernels ahead) qwen's PDL chain lost 6 % (ninth session, call 3).
 __device__ __forceinline__ void pdl_begin_after_loads(bool opaque_true) {
 #if SKINNY_PDL && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     if (opaque_true) {
-        asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
-        asm volatile("griddepcontrol.wait;" ::: "memory");
+        pdl_begin();
     } else {
         asm volatile("nanosleep.u32 0;" ::: "memory");
-        asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
-        asm volatile("griddepcontrol.wait;" ::: "memory");
+        pdl_begin();
     }
 #endif
 }
