@@ -111,6 +111,13 @@ impl Dispatcher {
 
     /// Plan the following problems with programmatic dependent launch, or without. Plans made
     /// before keep what they were made with.
+    ///
+    /// Under PDL a plan's kernel may start while the kernel before it in the stream is still
+    /// running: it waits for that kernel before it touches x, y or the bias, but most skinny
+    /// kernels request their first weights before waiting. So the kernel just before a PDL plan
+    /// must not write that plan's W (a dequantising kernel, say); weights written earlier are
+    /// fine. That early request is what makes PDL pay: on the H200 it took Qwen2.5-0.5B's graph
+    /// chain from 415 to 353 µs a token (docs/PERF.md, ninth session).
     pub fn set_pdl(&mut self, on: bool) {
         self.pdl = on;
     }
