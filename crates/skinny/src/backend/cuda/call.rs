@@ -222,6 +222,15 @@ fn pdl_attribute() -> drv_sys::CUlaunchAttribute {
     attr
 }
 
+/// A cooperative launch: every block resident at once, or an error.
+fn cooperative_attribute() -> drv_sys::CUlaunchAttribute {
+    // SAFETY: as in `pdl_attribute`.
+    let mut attr: drv_sys::CUlaunchAttribute = unsafe { std::mem::zeroed() };
+    attr.id = drv_sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_COOPERATIVE;
+    attr.value.cooperative = 1;
+    attr
+}
+
 /// Thread-block clusters of `blocks` blocks along the grid's y.
 fn cluster_attribute(blocks: u32) -> drv_sys::CUlaunchAttribute {
     // SAFETY: as in `pdl_attribute`.
@@ -257,12 +266,8 @@ pub(crate) unsafe fn launch_cooperative(
     config: LaunchConfig,
     params: &mut [*mut c_void],
 ) -> Result<(), RunError> {
-    // SAFETY: a plain C struct; the union member set below is the one the id names.
-    let mut attr: drv_sys::CUlaunchAttribute = std::mem::zeroed();
-    attr.id = drv_sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_COOPERATIVE;
-    attr.value.cooperative = 1;
     let mut attrs = Attributes::default();
-    attrs.push(attr);
+    attrs.push(cooperative_attribute());
     launch_with(stream, func, config, params, attrs)
 }
 
