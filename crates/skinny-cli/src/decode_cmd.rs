@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
 
+use skinny::backend::cuda::chain_tune::{tune_chain, ChainTuneSettings};
 use skinny::backend::cuda::decode::{run_decode, DecodeSettings};
 use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
-use skinny::decode::{Chain, DecodeOutcome, ProductTrace};
+use skinny::decode::{Chain, ChainTuning, DecodeOutcome, ProductTrace};
 use skinny::measure::StoppingRule;
 use skinny::model_config;
 use skinny::probe::{ProbeOutcome, ProbeSettings};
@@ -180,6 +181,92 @@ fn print_trace(trace: &[ProductTrace]) {
     println!("{table}");
 }
 
+/// `--tune-chain`: search each chain, record the picks in a copy of the table, write it, and
+/// let the dispatcher plan from it.
+fn tune_chains(
+    args: &DecodeArgs,
+    dispatcher: &mut Dispatcher,
+    chains: &[Chain],
+    seed: u64,
+) -> Result<Vec<Option<ChainTuning>>> {
+    let mut table = match dispatcher.table_status() {
+        TableStatus::Used => dispatcher.table().cloned(),
+        _ => None,
+    }
+    .ok_or_else(|| anyhow!("--tune-chain needs a dispatch table this system accepts"))?;
+    let mut settings = ChainTuneSettings::new(seed);
+    if !args.chain_variants.is_empty() {
+        settings.variants = Some(args.chain_variants.clone());
+    }
+    let mut tunings = Vec::new();
+    for chain in chains {
+        let tuning = tune_chain(dispatcher, chain, &settings, |what| {
+            eprintln!("{} m = {}: {what}", chain.model, chain.m)
+        })
+        .map_err(|e| anyhow!("{}: chain search: {e}", chain.model))?;
+        print_tuning(&chain.model, &tuning);
+        for (problem, pick) in tuning.table_picks(&chain.model) {
+            table.set_chain_pick(&problem, pick);
+        }
+        table
+            .sources
+            .push(format!("skinny decode --tune-chain ({})", chain.model));
+        // The next chain searches from these picks where it shares a problem.
+        dispatcher.replace_table(table.clone());
+        tunings.push(Some(tuning));
+    }
+    write_json_atomic(&args.write_table, &table).map_err(|e| anyhow!(e))?;
+    println!(
+        "dispatch table with the chain's picks written to {}",
+        args.write_table.display()
+    );
+    Ok(tunings)
+}
+
+fn print_tuning(model: &str, tuning: &ChainTuning) {
+    println!(
+        "\n{model}: chain search under PDL in a graph, {} chains timed in {} passes",
+        tuning.evaluations, tuning.passes
+    );
+    let mut picks = tables::table(&[
+        "problem",
+        "start",
+        "pick",
+        "candidates",
+        "tried, µs / token",
+    ]);
+    for p in &tuning.picks {
+        let mut tried: Vec<(&String, &f64)> = p.tried.iter().collect();
+        tried.sort_by(|a, b| a.1.total_cmp(b.1));
+        let best: Vec<String> = tried
+            .iter()
+            .take(4)
+            .map(|(v, us)| format!("{v} {us:.1}"))
+            .collect();
+        picks.add_row([
+            p.problem.to_string(),
+            p.start.clone(),
+            p.pick.clone(),
+            p.candidates.to_string(),
+            best.join(", "),
+        ]);
+    }
+    println!("{picks}");
+    for f in &tuning.failures {
+        println!("  not timed: {f}");
+    }
+    println!(
+        "closing comparison: start {:.1} µs, picks {:.1} µs a token: {}",
+        tuning.start_us,
+        tuning.tuned_us,
+        if tuning.kept {
+            "picks kept"
+        } else {
+            "no gain, the table's choices stay"
+        }
+    );
+}
+
 pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
     if args.m == 0 {
         bail!("--m 0: decode at least one token");
@@ -194,6 +281,15 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         .collect::<Result<_>>()?;
     let table = read_table(args.table.as_deref())?;
     check_writable(&args.json).map_err(|e| anyhow!(e))?;
+    if args.tune_chain {
+        if args.table.is_none() {
+            bail!(
+                "--tune-chain needs --table: the search starts from the table's choices and \
+                 writes them back with the chain's picks"
+            );
+        }
+        check_writable(&args.write_table).map_err(|e| anyhow!(e))?;
+    }
 
     let stream = skinny::backend::cuda::new_stream()
         .map_err(|why| anyhow!("skinny decode needs a CUDA device: {why}"))?;
@@ -233,12 +329,18 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         persistent: args.persistent,
         persistent_stages: args.persistent_stages,
     };
+    let tunings = if args.tune_chain {
+        tune_chains(args, &mut dispatcher, &chains, settings.seed)?
+    } else {
+        vec![None; chains.len()]
+    };
     let mut outcomes = Vec::new();
-    for chain in &chains {
-        let outcome = run_decode(&mut dispatcher, chain, read_gbps, &settings, |what| {
+    for (chain, tuning) in chains.iter().zip(tunings) {
+        let mut outcome = run_decode(&mut dispatcher, chain, read_gbps, &settings, |what| {
             eprintln!("{} m = {}: {what}", chain.model, chain.m)
         })
         .map_err(|e| anyhow!("{}: {e}", chain.model))?;
+        outcome.chain_tuning = tuning;
         print_outcome(&outcome);
         outcomes.push(outcome);
     }

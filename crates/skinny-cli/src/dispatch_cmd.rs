@@ -30,6 +30,9 @@ fn describe(reason: &Reason) -> String {
             neighbours.join("; ")
         ),
         Reason::Fallback { why } => format!("fallback: {why}"),
+        Reason::Chain { model, chain_us } => {
+            format!("{model}'s chain under PDL ({chain_us:.1} µs a token)")
+        }
     }
 }
 

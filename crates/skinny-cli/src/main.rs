@@ -175,6 +175,23 @@ pub struct DecodeArgs {
     /// At most N shared-memory ring stages for the persistent mode (default: as many as fit)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
     pub persistent_stages: Option<u32>,
+    /// Before timing the modes, choose each product's variant by the time of the whole chain
+    /// under programmatic dependent launch in a graph (from the table's choices, one product at
+    /// a time, every chain checked against cuBLAS), write the table with those picks to
+    /// --write-table, and run the PDL modes with them. Needs --table
+    #[arg(long)]
+    pub tune_chain: bool,
+    /// Where --tune-chain writes the table with the chain's picks (written atomically)
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "skinny-dispatch-chain.json"
+    )]
+    pub write_table: PathBuf,
+    /// The variants --tune-chain tries (globs, as for probe's --variants) [default: every CUDA
+    /// variant that can run the problem and was not timed slower than 1.5× the table's winner]
+    #[arg(long, num_args = 1.., value_name = "GLOB")]
+    pub chain_variants: Vec<String>,
 }
 
 #[derive(Args)]

@@ -355,6 +355,19 @@ fn tune_decode_and_dispatch_refuse_what_they_cannot_use() {
             "decode",
             "--model",
             "qwen2.5-0.5b",
+            "--tune-chain",
+            "--json",
+            "never.json",
+        ],
+        1,
+        &["--tune-chain needs --table"],
+    );
+    expect_error(
+        d,
+        &[
+            "decode",
+            "--model",
+            "qwen2.5-0.5b",
             "--m",
             "0",
             "--json",

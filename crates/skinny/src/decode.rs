@@ -162,6 +162,20 @@ impl Chain {
         }
         out
     }
+
+    /// For each step, the index of its problem in [`Chain::problems`].
+    pub fn step_problems(&self) -> Vec<usize> {
+        let problems = self.problems();
+        self.steps
+            .iter()
+            .map(|s| {
+                problems
+                    .iter()
+                    .position(|p| *p == s.problem)
+                    .expect("every step's problem is among the chain's problems")
+            })
+            .collect()
+    }
 }
 
 /// How the chain was issued.
@@ -258,6 +272,67 @@ pub struct DecodeOutcome {
     /// Where the persistent kernel's time went, product by product (with `--persistent`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persistent_trace: Option<Vec<ProductTrace>>,
+    /// The chain search that chose the PDL modes' variants (with `--tune-chain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_tuning: Option<ChainTuning>,
+}
+
+/// A search for the per-problem variants that make the chain fastest under PDL in a graph
+/// (`dispatch::chain`), starting from the table's choices.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChainTuning {
+    /// Chains built, checked and timed, and passes over the problems.
+    pub evaluations: usize,
+    pub passes: usize,
+    /// µs a token of the starting choice and of the picks as the search last timed them.
+    pub search_start_us: f64,
+    pub search_best_us: f64,
+    /// µs a token of the starting choice and of the picks in the closing comparison (medians
+    /// over interleaved rounds): the figures the picks are kept or dropped on.
+    pub start_us: f64,
+    pub tuned_us: f64,
+    /// Whether the picks were faster in the closing comparison; if not, the table records the
+    /// starting choice as the chain's pick.
+    pub kept: bool,
+    pub picks: Vec<ChainTuningPick>,
+    /// Candidates whose chain failed its check or would not run, and why.
+    pub failures: Vec<String>,
+}
+
+impl ChainTuning {
+    /// What to record in a table for each problem: the pick if kept, else the starting choice.
+    pub fn table_picks(&self, model: &str) -> Vec<(Problem, crate::dispatch::ChainPick)> {
+        self.picks
+            .iter()
+            .map(|p| {
+                let (variant, chain_us) = if self.kept {
+                    (&p.pick, self.tuned_us)
+                } else {
+                    (&p.start, self.start_us)
+                };
+                let pick = crate::dispatch::ChainPick {
+                    model: model.to_string(),
+                    variant: variant.clone(),
+                    chain_us,
+                    tried: p.tried.clone(),
+                };
+                (p.problem, pick)
+            })
+            .collect()
+    }
+}
+
+/// One problem of a chain search.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChainTuningPick {
+    pub problem: Problem,
+    /// The variant the search started from, and the one it picked.
+    pub start: String,
+    pub pick: String,
+    /// Candidates the search had for it.
+    pub candidates: usize,
+    /// µs a token of the chain with each candidate tried (the others as they stood then).
+    pub tried: std::collections::BTreeMap<String, f64>,
 }
 
 /// Where one product's time went inside the persistent chain kernel, from the stamps its blocks

@@ -13,9 +13,12 @@
 
 use std::time::Duration;
 
+use skinny::backend::cuda::chain_tune::{tune_chain, ChainTuneSettings};
 use skinny::backend::cuda::decode::{run_decode, DecodeSettings};
-use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher};
+use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
 use skinny::decode::Chain;
+use skinny::dispatch::chain::SearchSettings;
+use skinny::dispatch::{DispatchTable, Metric, Reason};
 use skinny::measure::StoppingRule;
 use skinny::shapes::ShapeSet;
 use skinny::source::SourceFile;
@@ -63,6 +66,80 @@ fn every_decode_mode_matches_cublas_on_an_awkward_chain() {
         check_every_mode(
             &Chain::from_set(&set, 1).expect("the test's sizes chain"),
             dtype,
+        );
+    }
+}
+
+/// The chain search on the awkward chain: every chain it times was checked against cuBLAS
+/// first, so none may fail; its picks, written into a table, are what the PDL plans then run,
+/// and those chains must match cuBLAS too.
+#[test]
+#[ignore = "needs an NVIDIA GPU (run with --ignored on a GPU machine)"]
+fn the_chain_search_picks_variants_whose_chains_match_cublas() {
+    let set = ShapeSet::parse(&SourceFile::embedded("awkward-chain.toml", AWKWARD_CHAIN))
+        .expect("the test's shape set parses");
+    let chain = Chain::from_set(&set, 1).expect("the test's sizes chain");
+    let stream = skinny::backend::cuda::new_stream().expect("a CUDA device");
+    let mut dispatcher = Dispatcher::new(stream, DispatchOptions::default()).unwrap();
+    let mut settings = ChainTuneSettings::new(11);
+    settings.search = SearchSettings {
+        max_passes: 1,
+        ..SearchSettings::default()
+    };
+    settings.confirm_rounds = 1;
+    // Kernels of every family with a PDL build, the early-W ones among them.
+    settings.variants = Some(
+        [
+            "cublas*",
+            "gemv/baseline_t32",
+            "dot/m1",
+            "dot/m1_grid",
+            "dot/m1_u5_xw",
+            "dot/m1_r4w1_xw",
+            "mma/m8_k8",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    let tuning = tune_chain(&mut dispatcher, &chain, &settings, |_| {}).unwrap();
+    assert!(tuning.failures.is_empty(), "{:?}", tuning.failures);
+    assert_eq!(tuning.picks.len(), chain.problems().len());
+    for pick in &tuning.picks {
+        // Without a table the search starts from cuBLAS and tries the others.
+        assert!(pick.start.starts_with("cublas"), "{}", pick.start);
+        assert!(pick.candidates > 1 && pick.tried.contains_key(&pick.pick));
+    }
+    let mut table = DispatchTable::empty(dispatcher.validators().clone(), Metric::Graph);
+    for (problem, pick) in tuning.table_picks(&chain.model) {
+        table.set_chain_pick(&problem, pick);
+    }
+    assert_eq!(dispatcher.replace_table(table), &TableStatus::Used);
+    dispatcher.set_pdl(true);
+    for pick in &tuning.picks {
+        let choice = dispatcher.choose(&pick.problem).unwrap();
+        let want = if tuning.kept { &pick.pick } else { &pick.start };
+        assert_eq!(&choice.variant, want);
+        assert!(matches!(choice.reason, Reason::Chain { .. }));
+    }
+    dispatcher.set_pdl(false);
+    let settings = DecodeSettings {
+        rule: StoppingRule {
+            warmup: Duration::from_millis(5),
+            min_samples: 3,
+            max_samples: 5,
+            time_cap: Duration::from_millis(50),
+            ..StoppingRule::default()
+        },
+        seed: 7,
+        persistent: false,
+        persistent_stages: None,
+    };
+    let outcome = run_decode(&mut dispatcher, &chain, 4000.0, &settings, |_| {}).unwrap();
+    for mode in &outcome.modes {
+        assert!(
+            mode.chain_check.passed,
+            "{}: {:?}",
+            mode.mode, mode.chain_check
         );
     }
 }

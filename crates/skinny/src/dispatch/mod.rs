@@ -9,10 +9,12 @@
 //! This module is pure (no GPU): the CUDA side that compiles and launches the choice is
 //! `backend::cuda::Dispatcher`.
 
+pub mod chain;
 mod rules;
 mod table;
 
-pub use rules::{choose, vendor_baseline, Choice, Reason, CUBLAS_GEMM};
+pub use chain::ChainPick;
+pub use rules::{choose, choose_for, vendor_baseline, Choice, Reason, CUBLAS_GEMM};
 pub use table::{
     sources_digest, Candidate, DispatchTable, Metric, ProblemKey, TableEntry, Validators,
     TABLE_SCHEMA, TABLE_SCHEMA_VERSION,

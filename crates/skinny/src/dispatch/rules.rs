@@ -53,12 +53,44 @@ pub enum Reason {
     },
     /// No usable table (or no neighbour): the vendor library.
     Fallback { why: String },
+    /// A PDL plan: the variant a search over the model's whole decode chain picked for this
+    /// problem, and that chain's µs per token.
+    Chain { model: String, chain_us: f64 },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Choice {
     pub variant: String,
     pub reason: Reason,
+}
+
+/// The variant to run `problem` with when it launches with programmatic dependent launch
+/// (`pdl`) or without: under PDL the table's chain pick comes first, then as [`choose`].
+pub fn choose_for(
+    problem: &Problem,
+    table: Option<&DispatchTable>,
+    registry: &Registry,
+    pdl: bool,
+) -> Result<Choice, String> {
+    let pick = table
+        .filter(|_| pdl)
+        .and_then(|t| t.entry(problem))
+        .and_then(|e| e.chain_pdl.as_ref())
+        .filter(|pick| {
+            registry
+                .get(&pick.variant)
+                .is_some_and(|v| can_run(problem, v))
+        });
+    match pick {
+        Some(pick) => Ok(Choice {
+            variant: pick.variant.clone(),
+            reason: Reason::Chain {
+                model: pick.model.clone(),
+                chain_us: pick.chain_us,
+            },
+        }),
+        None => choose(problem, table, registry),
+    }
 }
 
 /// The variant to run `problem` with. Only CUDA variants of `registry` that can run it are

@@ -11,6 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::chain::ChainPick;
 use crate::backend::DeviceInfo;
 use crate::measure::Figure;
 use crate::probe::Disposition;
@@ -203,6 +204,10 @@ pub struct TableEntry {
     /// The fastest passed candidate, if any passed.
     pub winner: Option<String>,
     pub winner_us: Option<f64>,
+    /// The variant a model's whole decode chain ran fastest with under programmatic dependent
+    /// launch (`skinny decode --tune-chain`); dispatch prefers it to `winner` for PDL plans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_pdl: Option<ChainPick>,
 }
 
 impl TableEntry {
@@ -259,6 +264,7 @@ impl DispatchTable {
                     candidates: Vec::new(),
                     winner: None,
                     winner_us: None,
+                    chain_pdl: None,
                 });
                 let label = format!("{}/{}", run.shape.set, run.shape.name);
                 if !entry.shapes.contains(&label) {
@@ -290,15 +296,24 @@ impl DispatchTable {
             rank(entry, metric);
         }
         Ok(DispatchTable {
+            sources: reports.iter().map(|(name, _)| name.clone()).collect(),
+            entries,
+            ..DispatchTable::empty(validators, metric)
+        })
+    }
+
+    /// A table with no entries for the system `validators` describe, to record picks in.
+    pub fn empty(validators: Validators, metric: Metric) -> DispatchTable {
+        DispatchTable {
             schema: TABLE_SCHEMA.into(),
             schema_version: TABLE_SCHEMA_VERSION,
             skinny_version: env!("CARGO_PKG_VERSION").into(),
             created: crate::json::now_rfc3339(),
             metric,
             validators,
-            sources: reports.iter().map(|(name, _)| name.clone()).collect(),
-            entries,
-        })
+            sources: Vec::new(),
+            entries: Vec::new(),
+        }
     }
 
     pub fn read(path: &Path) -> Result<DispatchTable, String> {
@@ -315,6 +330,26 @@ impl DispatchTable {
     pub fn entry(&self, problem: &Problem) -> Option<&TableEntry> {
         let key = ProblemKey::of(problem, &self.validators);
         self.entries.iter().find(|e| e.key == key)
+    }
+
+    /// Record a chain search's pick for `problem` (replacing an earlier one), in a new entry
+    /// with no candidates when the table did not hold the problem.
+    pub fn set_chain_pick(&mut self, problem: &Problem, pick: ChainPick) {
+        let key = ProblemKey::of(problem, &self.validators);
+        match self.entries.iter_mut().find(|e| e.key == key) {
+            Some(entry) => entry.chain_pdl = Some(pick),
+            None => {
+                let label = format!("{}/chain", pick.model);
+                self.entries.push(TableEntry {
+                    key,
+                    shapes: vec![label],
+                    candidates: Vec::new(),
+                    winner: None,
+                    winner_us: None,
+                    chain_pdl: Some(pick),
+                });
+            }
+        }
     }
 }
 

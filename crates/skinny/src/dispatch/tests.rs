@@ -224,6 +224,78 @@ fn the_digest_follows_sources_and_variants() {
     assert_eq!(a.len(), 64);
 }
 
+fn chain_pick(variant: &str) -> ChainPick {
+    ChainPick {
+        model: "qwen2.5-0.5b".into(),
+        variant: variant.into(),
+        chain_us: 350.0,
+        tried: BTreeMap::from([(variant.to_string(), 350.0), ("dot/m1".into(), 356.0)]),
+    }
+}
+
+#[test]
+fn pdl_plans_take_the_chain_pick_and_other_plans_the_winner() {
+    let small = problem(1, 896, 896, Epilogue::None);
+    let mut table = h200_table();
+    table.set_chain_pick(&small, chain_pick("mma/m8"));
+    let with_pdl = choose_for(&small, Some(&table), &registry(), true).unwrap();
+    assert_eq!(with_pdl.variant, "mma/m8");
+    assert!(matches!(
+        with_pdl.reason,
+        Reason::Chain { ref model, chain_us } if model == "qwen2.5-0.5b" && chain_us == 350.0
+    ));
+    let without = choose_for(&small, Some(&table), &registry(), false).unwrap();
+    assert_eq!(without.variant, "dot/m1");
+    assert!(matches!(without.reason, Reason::Tuned { .. }));
+    // A second search replaces the first pick, in the same entry.
+    table.set_chain_pick(&small, chain_pick("cublas/gemm"));
+    assert_eq!(table.entries.len(), 3);
+    let again = choose_for(&small, Some(&table), &registry(), true).unwrap();
+    assert_eq!(again.variant, "cublas/gemm");
+    // The pick survives a round trip through the file, and a table without picks reads as one.
+    let text = serde_json::to_string(&table).unwrap();
+    assert_eq!(DispatchTable::parse(&text).unwrap(), table);
+    let plain = serde_json::to_string(&h200_table()).unwrap();
+    assert!(!plain.contains("chain_pdl"));
+}
+
+#[test]
+fn a_chain_pick_that_cannot_run_the_problem_is_passed_over() {
+    let small = problem(1, 896, 896, Epilogue::None);
+    let mut table = h200_table();
+    // gemv/nn reads W as [k, n]: it cannot run an nt problem.
+    table.set_chain_pick(&small, chain_pick("gemv/nn"));
+    let choice = choose_for(&small, Some(&table), &registry(), true).unwrap();
+    assert_eq!(choice.variant, "dot/m1");
+    // Nor is a pick of a variant the registry does not have.
+    table.set_chain_pick(&small, chain_pick("dot/gone"));
+    let choice = choose_for(&small, Some(&table), &registry(), true).unwrap();
+    assert_eq!(choice.variant, "dot/m1");
+}
+
+#[test]
+fn a_chain_pick_for_an_untuned_problem_gets_its_own_entry() {
+    let odd = problem(1, 1000, 520, Epilogue::None);
+    let mut table = h200_table();
+    table.set_chain_pick(&odd, chain_pick("dot/m1"));
+    assert_eq!(table.entries.len(), 4);
+    let entry = table.entry(&odd).unwrap();
+    assert!(entry.candidates.is_empty() && entry.winner.is_none());
+    assert_eq!(entry.shapes, ["qwen2.5-0.5b/chain"]);
+    assert_eq!(
+        choose_for(&odd, Some(&table), &registry(), true)
+            .unwrap()
+            .variant,
+        "dot/m1"
+    );
+    // Without PDL the entry has no winner, so a rule decides, as for any untuned shape.
+    let plain = choose_for(&odd, Some(&table), &registry(), false).unwrap();
+    assert!(!matches!(
+        plain.reason,
+        Reason::Chain { .. } | Reason::Tuned { .. }
+    ));
+}
+
 #[test]
 fn tuned_problems_get_their_winner() {
     let table = h200_table();

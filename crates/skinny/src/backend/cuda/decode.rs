@@ -30,14 +30,14 @@ use crate::problem::{Epilogue, Layout, Problem};
 use crate::reference::{compare, Tolerance};
 
 /// The chain's weights, biases and token input, on the device.
-struct Weights {
+pub(super) struct Weights {
     w: Vec<CudaSlice<u8>>,
     bias: Vec<Option<CudaSlice<u8>>>,
     tokens: CudaSlice<u8>,
 }
 
 /// One set of plans for the chain: a plan per distinct problem, and which one each step uses.
-struct PlanSet {
+pub(super) struct PlanSet {
     plans: Vec<MatmulPlan>,
     step_plan: Vec<usize>,
 }
@@ -83,15 +83,10 @@ pub fn run_decode(
     dispatcher.set_pdl(false);
     let skinny_pdl = skinny_pdl?;
 
-    // The reference chain.
-    let reference_out = outputs(&stream, chain)?;
-    let reference_ops = chain_operands(&stream, chain, &weights, &reference_out);
-    poison(&stream, &reference_out)?;
-    issue(&stream, chain, &vendor, &reference_ops)?;
-    let reference = read_outputs(&stream, chain, &reference_out)?;
+    let reference = reference_chain(&stream, chain, &vendor, &weights)?;
 
     progress("checking each chosen product alone");
-    let choices = check_products(&stream, chain, &skinny, &reference_ops, &reference)?;
+    let choices = check_products(&stream, chain, &skinny, &reference.ops, &reference.outputs)?;
 
     let floor_us = chain.floor_us(read_gbps);
     let mut modes = Vec::new();
@@ -116,7 +111,7 @@ pub fn run_decode(
             let (chain_check, per_token_us) = measure_mode(
                 &stream,
                 chain,
-                &reference,
+                &reference.outputs,
                 &settings.rule,
                 &out,
                 issue_kind,
@@ -139,7 +134,8 @@ pub fn run_decode(
     let mut persistent_trace = None;
     if settings.persistent {
         progress("timing skinny-persistent");
-        let measured = measure_persistent(dispatcher, chain, &weights, &reference, settings);
+        let measured =
+            measure_persistent(dispatcher, chain, &weights, &reference.outputs, settings);
         match measured {
             Err(why) => progress(&format!("no skinny-persistent mode: {why}")),
             Ok(((chain_check, per_token_us), trace)) => {
@@ -175,6 +171,7 @@ pub fn run_decode(
         modes,
         read_chain_us,
         persistent_trace,
+        chain_tuning: None,
     })
 }
 
@@ -227,7 +224,7 @@ fn measure_read_chain(
 }
 
 /// Device time of `once` (one token's work) under the stopping rule, events around each.
-fn time_per_token(
+pub(super) fn time_per_token(
     stream: &CudaStream,
     rule: &StoppingRule,
     mut once: impl FnMut() -> Result<(), String>,
@@ -472,7 +469,11 @@ impl PersistentRun<'_> {
     }
 }
 
-fn fill_weights(dispatcher: &mut Dispatcher, chain: &Chain, seed: u64) -> Result<Weights, String> {
+pub(super) fn fill_weights(
+    dispatcher: &mut Dispatcher,
+    chain: &Chain,
+    seed: u64,
+) -> Result<Weights, String> {
     let stream = dispatcher.stream().clone();
     let dtype = chain.steps[0].problem.dtype();
     let elem = dtype.size_bytes();
@@ -518,7 +519,7 @@ fn fill_weights(dispatcher: &mut Dispatcher, chain: &Chain, seed: u64) -> Result
     Ok(Weights { w, bias, tokens })
 }
 
-fn plan_set(
+pub(super) fn plan_set(
     dispatcher: &mut Dispatcher,
     chain: &Chain,
     mut make: impl FnMut(&mut Dispatcher, &Problem) -> Result<MatmulPlan, String>,
@@ -528,20 +529,16 @@ fn plan_set(
     for p in &problems {
         plans.push(make(dispatcher, p)?);
     }
-    let step_plan = chain
-        .steps
-        .iter()
-        .map(|s| {
-            problems
-                .iter()
-                .position(|p| *p == s.problem)
-                .expect("every step's problem is among the chain's problems")
-        })
-        .collect();
-    Ok(PlanSet { plans, step_plan })
+    Ok(PlanSet {
+        plans,
+        step_plan: chain.step_problems(),
+    })
 }
 
-fn outputs(stream: &Arc<CudaStream>, chain: &Chain) -> Result<Vec<CudaSlice<u8>>, String> {
+pub(super) fn outputs(
+    stream: &Arc<CudaStream>,
+    chain: &Chain,
+) -> Result<Vec<CudaSlice<u8>>, String> {
     chain
         .steps
         .iter()
@@ -557,7 +554,7 @@ fn outputs(stream: &Arc<CudaStream>, chain: &Chain) -> Result<Vec<CudaSlice<u8>>
 }
 
 /// All-ones bytes: NaN in bf16, f16 and f32 alike.
-fn poison(stream: &CudaStream, buffers: &[CudaSlice<u8>]) -> Result<(), String> {
+pub(super) fn poison(stream: &CudaStream, buffers: &[CudaSlice<u8>]) -> Result<(), String> {
     for b in buffers {
         // SAFETY: the whole of a live allocation of this stream's context.
         unsafe { drv::memset_d8_async(device_ptr(stream, b), 0xFF, b.len(), stream.cu_stream()) }
@@ -568,7 +565,7 @@ fn poison(stream: &CudaStream, buffers: &[CudaSlice<u8>]) -> Result<(), String> 
 
 /// Every step's operands when its outputs go to `out`: x is the tokens or an earlier step's
 /// output in `out`. Worked out once per set of outputs, so that issuing the step only launches.
-fn chain_operands(
+pub(super) fn chain_operands(
     stream: &CudaStream,
     chain: &Chain,
     weights: &Weights,
@@ -592,6 +589,34 @@ fn chain_operands(
         .collect()
 }
 
+/// The chain every mode is checked against, run once by `vendor` (the cuBLAS plans).
+pub(super) struct Reference {
+    /// Every step's output, read back.
+    pub(super) outputs: Vec<Vec<f64>>,
+    /// The operands it ran with (x of a step is the reference's output of an earlier one).
+    pub(super) ops: Vec<Operands>,
+    /// The device outputs `ops` point into.
+    _out: Vec<CudaSlice<u8>>,
+}
+
+pub(super) fn reference_chain(
+    stream: &Arc<CudaStream>,
+    chain: &Chain,
+    vendor: &PlanSet,
+    weights: &Weights,
+) -> Result<Reference, String> {
+    let out = outputs(stream, chain)?;
+    let ops = chain_operands(stream, chain, weights, &out);
+    poison(stream, &out)?;
+    issue(stream, chain, vendor, &ops)?;
+    let outputs = read_outputs(stream, chain, &out)?;
+    Ok(Reference {
+        outputs,
+        ops,
+        _out: out,
+    })
+}
+
 /// Launch every product of the step, in order, on `stream`.
 fn issue(
     stream: &CudaStream,
@@ -599,16 +624,29 @@ fn issue(
     set: &PlanSet,
     ops: &[Operands],
 ) -> Result<(), String> {
+    issue_plans(stream, chain, |i| &set.plans[set.step_plan[i]], ops)
+}
+
+/// Launch every product of the step, in order, on `stream`, step i with `plan_of(i)`: a plan
+/// of step i's problem.
+pub(super) fn issue_plans<'p>(
+    stream: &CudaStream,
+    chain: &Chain,
+    plan_of: impl Fn(usize) -> &'p MatmulPlan,
+    ops: &[Operands],
+) -> Result<(), String> {
     for (i, (step, operands)) in chain.steps.iter().zip(ops).enumerate() {
+        let plan = plan_of(i);
+        debug_assert_eq!(*plan.problem(), step.problem);
         // SAFETY: x is at least m·k elements (the chain's rules), w n·k, y m·n and the bias n,
         // all of the chain's dtype; nothing else runs on these buffers.
-        unsafe { set.plans[set.step_plan[i]].launch(stream, *operands) }
+        unsafe { plan.launch(stream, *operands) }
             .map_err(|e| format!("step {i} ({}): {e}", step.role))?;
     }
     Ok(())
 }
 
-fn read_outputs(
+pub(super) fn read_outputs(
     stream: &Arc<CudaStream>,
     chain: &Chain,
     out: &[CudaSlice<u8>],
@@ -627,7 +665,7 @@ fn read_outputs(
         .collect()
 }
 
-fn check_chain(chain: &Chain, got: &[Vec<f64>], reference: &[Vec<f64>]) -> ChainCheck {
+pub(super) fn check_chain(chain: &Chain, got: &[Vec<f64>], reference: &[Vec<f64>]) -> ChainCheck {
     let step_errors: Vec<f64> = chain
         .steps
         .iter()

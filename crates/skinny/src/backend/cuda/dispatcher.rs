@@ -49,7 +49,7 @@ use super::call::{Call, Operands};
 use super::vendor::Cublas;
 use super::{kernel_sources_digest, CudaBackend};
 use crate::backend::{Backend, Ceilings, DeviceInfo, RunError};
-use crate::dispatch::{choose, Choice, DispatchTable, Validators};
+use crate::dispatch::{choose_for, Choice, DispatchTable, Validators};
 use crate::measure::StoppingRule;
 use crate::problem::{Epilogue, Problem};
 use crate::registry::Registry;
@@ -92,21 +92,18 @@ impl Dispatcher {
             None => Registry::embedded().map_err(|e| e.to_string())?,
         };
         let validators = backend.validators(&registry)?;
-        let (table, status) = match options.table {
-            None => (None, TableStatus::NoTable),
-            Some(table) => match table.validators.mismatch(&validators) {
-                None => (Some(table), TableStatus::Used),
-                Some(why) => (None, TableStatus::Refused(why)),
-            },
-        };
-        Ok(Dispatcher {
+        let mut dispatcher = Dispatcher {
             backend,
             registry,
-            table,
-            status,
+            table: None,
+            status: TableStatus::NoTable,
             validators,
             pdl: options.pdl,
-        })
+        };
+        if let Some(table) = options.table {
+            dispatcher.replace_table(table);
+        }
+        Ok(dispatcher)
     }
 
     /// Plan the following problems with programmatic dependent launch, or without. Plans made
@@ -162,9 +159,26 @@ impl Dispatcher {
         &mut self.backend
     }
 
-    /// Which variant `problem` would run, and why, without preparing it.
+    /// Which variant `problem` would run (with PDL as set now), and why, without preparing it.
     pub fn choose(&self, problem: &Problem) -> Result<Choice, String> {
-        choose(problem, self.table.as_ref(), &self.registry)
+        choose_for(problem, self.table.as_ref(), &self.registry, self.pdl)
+    }
+
+    /// The table in use, if any.
+    pub fn table(&self) -> Option<&DispatchTable> {
+        self.table.as_ref()
+    }
+
+    /// Use `table` for the plans made from now on (plans made before keep their choice), if
+    /// its validators match this system; otherwise plans fall back to cuBLAS, as in [`new`].
+    ///
+    /// [`new`]: Dispatcher::new
+    pub fn replace_table(&mut self, table: DispatchTable) -> &TableStatus {
+        (self.table, self.status) = match table.validators.mismatch(&self.validators) {
+            None => (Some(table), TableStatus::Used),
+            Some(why) => (None, TableStatus::Refused(why)),
+        };
+        &self.status
     }
 
     /// Choose, compile and prepare. Fails only when no variant, not even cuBLAS, can run the

@@ -6,6 +6,7 @@
 //! host-side figures should measure.
 
 mod call;
+pub mod chain_tune;
 pub mod compile;
 pub mod decode;
 pub mod dispatcher;

@@ -1,0 +1,259 @@
+//! Choosing each product's variant by the time of the whole decode chain.
+//!
+//! A table ranks a problem's candidates one problem at a time, each timed alone. In a decode
+//! chain under programmatic dependent launch a kernel's time also depends on its neighbours: how
+//! many of its blocks fit on the SMs while the kernel before drains decides how much of its
+//! weights it asks for before it waits. So the chain search times whole chains: from a starting
+//! choice it tries each problem's candidates in turn with the other problems held, keeps a
+//! change only when the chain gets faster by more than a noise margin, and goes round again
+//! until a pass changes nothing (coordinate descent). This module is the search alone; the GPU
+//! side (`backend::cuda::chain_tune`) builds, checks and times the chains it asks for.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// What a table records of a chain search for one problem: the variant the chain ran fastest
+/// with, and what the others measured when tried.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChainPick {
+    /// The model whose chain was searched (`qwen2.5-0.5b`).
+    pub model: String,
+    pub variant: String,
+    /// The chain's µs per token with this pick and the others' final picks (from the closing
+    /// comparison).
+    pub chain_us: f64,
+    /// µs per token of the chain with each candidate tried here, the other problems as they
+    /// stood at that moment of the search.
+    pub tried: BTreeMap<String, f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SearchSettings {
+    /// At most this many passes over the problems.
+    pub max_passes: usize,
+    /// A candidate replaces the current pick only when the chain gets faster by more than this
+    /// fraction: chain times move by a few tenths of a percent between replays.
+    pub margin: f64,
+}
+
+impl Default for SearchSettings {
+    fn default() -> SearchSettings {
+        SearchSettings {
+            max_passes: 3,
+            margin: 0.003,
+        }
+    }
+}
+
+/// A candidate the search could not time: its chain failed its check, or would not run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    pub problem: usize,
+    pub candidate: usize,
+    pub why: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchOutcome {
+    /// Per problem, the index of its pick among its candidates.
+    pub picks: Vec<usize>,
+    /// The chain's time with the starting choice, and with the picks as last measured.
+    pub start_us: f64,
+    pub best_us: f64,
+    /// Per problem and candidate, the chain's time when that candidate was last tried.
+    pub tried: Vec<Vec<Option<f64>>>,
+    pub failures: Vec<Failure>,
+    /// Chains timed, and passes made.
+    pub evaluations: usize,
+    pub passes: usize,
+}
+
+/// Coordinate descent over per-problem candidates. `counts[p]` is how many candidates problem
+/// `p` has, `start[p]` the one to start from, and `time(picks)` the chain's time with those
+/// picks, or why it cannot be had. A failing candidate is recorded and not tried again; the
+/// starting choice must not fail.
+pub fn coordinate_descent(
+    counts: &[usize],
+    start: Vec<usize>,
+    settings: &SearchSettings,
+    mut time: impl FnMut(&[usize]) -> Result<f64, String>,
+) -> Result<SearchOutcome, String> {
+    if start.len() != counts.len() || start.iter().zip(counts).any(|(s, c)| s >= c) {
+        return Err(format!(
+            "the starting choice {start:?} does not fit the candidate counts {counts:?}"
+        ));
+    }
+    let mut evaluations = 0;
+    let mut timed = |picks: &[usize]| {
+        evaluations += 1;
+        time(picks)
+    };
+    let start_us = timed(&start).map_err(|why| format!("the starting choice: {why}"))?;
+    let mut tried: Vec<Vec<Option<f64>>> = counts.iter().map(|&c| vec![None; c]).collect();
+    let mut failures: Vec<Failure> = Vec::new();
+    let mut picks = start;
+    let mut best = start_us;
+    let mut passes = 0;
+    while passes < settings.max_passes {
+        if passes > 0 {
+            // The figure to beat is a fresh one: the last accepted time was the lowest of
+            // several noisy ones, which would make every later change look worse than it is.
+            best = timed(&picks).map_err(|why| format!("the current choice: {why}"))?;
+        }
+        passes += 1;
+        let mut changed = false;
+        for problem in 0..counts.len() {
+            tried[problem][picks[problem]] = Some(best);
+            // Indexes, not an iterator over `tried`: the loop body changes `picks` and `tried`.
+            #[allow(clippy::needless_range_loop)]
+            for candidate in 0..counts[problem] {
+                let failed = |f: &Failure| f.problem == problem && f.candidate == candidate;
+                if candidate == picks[problem] || failures.iter().any(failed) {
+                    continue;
+                }
+                let mut trial = picks.clone();
+                trial[problem] = candidate;
+                match timed(&trial) {
+                    Ok(us) => {
+                        tried[problem][candidate] = Some(us);
+                        if us < best * (1.0 - settings.margin) {
+                            picks = trial;
+                            best = us;
+                            changed = true;
+                        }
+                    }
+                    Err(why) => failures.push(Failure {
+                        problem,
+                        candidate,
+                        why,
+                    }),
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    Ok(SearchOutcome {
+        picks,
+        start_us,
+        best_us: best,
+        tried,
+        failures,
+        evaluations,
+        passes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chain whose time is the sum of each problem's cost of its candidate.
+    fn separable(costs: &[Vec<f64>]) -> impl FnMut(&[usize]) -> Result<f64, String> + '_ {
+        move |picks: &[usize]| Ok(picks.iter().enumerate().map(|(p, &c)| costs[p][c]).sum())
+    }
+
+    #[test]
+    fn finds_the_fastest_candidate_of_every_problem_when_they_do_not_interact() {
+        let costs = vec![
+            vec![10.0, 8.0, 9.0],
+            vec![50.0, 51.0],
+            vec![5.0, 7.0, 3.0, 4.0],
+        ];
+        let counts: Vec<usize> = costs.iter().map(Vec::len).collect();
+        let out = coordinate_descent(
+            &counts,
+            vec![0, 1, 0],
+            &SearchSettings::default(),
+            separable(&costs),
+        )
+        .unwrap();
+        assert_eq!(out.picks, vec![1, 0, 2]);
+        assert_eq!(out.start_us, 10.0 + 51.0 + 5.0);
+        assert_eq!(out.best_us, 8.0 + 50.0 + 3.0);
+        assert!(out.failures.is_empty());
+        // The second pass changed nothing, so there was no third.
+        assert_eq!(out.passes, 2);
+    }
+
+    #[test]
+    fn a_gain_inside_the_margin_does_not_move_the_pick() {
+        // 0.1 % faster, against a 0.3 % margin.
+        let costs = vec![vec![1000.0, 999.0]];
+        let out = coordinate_descent(&[2], vec![0], &SearchSettings::default(), separable(&costs))
+            .unwrap();
+        assert_eq!(out.picks, vec![0]);
+        assert_eq!(out.tried[0], vec![Some(1000.0), Some(999.0)]);
+    }
+
+    #[test]
+    fn an_interaction_is_followed_across_passes() {
+        // Problem 1's second candidate pays only once problem 0 has moved to its second.
+        let mut time = |picks: &[usize]| -> Result<f64, String> {
+            Ok(match (picks[0], picks[1]) {
+                (0, 0) => 100.0,
+                (0, 1) => 105.0,
+                (1, 0) => 90.0,
+                _ => 80.0,
+            })
+        };
+        let out =
+            coordinate_descent(&[2, 2], vec![0, 0], &SearchSettings::default(), &mut time).unwrap();
+        assert_eq!(out.picks, vec![1, 1]);
+        assert_eq!(out.best_us, 80.0);
+    }
+
+    #[test]
+    fn a_failing_candidate_is_recorded_once_and_never_picked() {
+        let mut calls_of_bad = 0;
+        let mut time = |picks: &[usize]| -> Result<f64, String> {
+            match picks[0] {
+                1 => {
+                    calls_of_bad += 1;
+                    Err("chain check failed at step 3".into())
+                }
+                2 => Ok(40.0),
+                _ => Ok(50.0),
+            }
+        };
+        let out = coordinate_descent(&[3], vec![0], &SearchSettings::default(), &mut time).unwrap();
+        assert_eq!(out.picks, vec![2]);
+        assert_eq!(calls_of_bad, 1);
+        assert_eq!(out.failures.len(), 1);
+        assert_eq!(out.failures[0].candidate, 1);
+        assert!(out.failures[0].why.contains("step 3"));
+    }
+
+    #[test]
+    fn a_failing_start_or_a_start_out_of_range_is_an_error() {
+        let err = coordinate_descent(&[2], vec![0], &SearchSettings::default(), |_| {
+            Err("launch failed".into())
+        })
+        .unwrap_err();
+        assert!(err.contains("starting choice") && err.contains("launch failed"));
+        let err =
+            coordinate_descent(&[2], vec![2], &SearchSettings::default(), |_| Ok(1.0)).unwrap_err();
+        assert!(err.contains("does not fit"));
+    }
+
+    #[test]
+    fn passes_stop_at_the_limit() {
+        // Every trial is faster than the last: the search would never settle on its own.
+        let mut clock = 1000.0;
+        let mut time = |_: &[usize]| -> Result<f64, String> {
+            clock -= 10.0;
+            Ok(clock)
+        };
+        let settings = SearchSettings {
+            max_passes: 2,
+            margin: 0.0,
+        };
+        let out = coordinate_descent(&[2], vec![0], &settings, &mut time).unwrap();
+        assert_eq!(out.passes, 2);
+        // Start and pass one's trial (candidate 1 taken); pass two's fresh figure, its trial of
+        // candidate 0 (taken) and of candidate 1 again, now no longer the pick.
+        assert_eq!(out.evaluations, 5);
+    }
+}
