@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The eighth session's closing GPU calls, in two parts that each fit the device tool's 600 s
-# (and the ninth session's PART=early-w, below).
+# (and the ninth session's PART=early-w and the tenth's PART=chain, below).
 # Build first, here:
 #   cargo build --release && bash bench/build-gpu-tests.sh
 # then run with carry ["target/release/skinny", "target/gpu"]:
@@ -20,6 +20,25 @@ skinny=./target/release/skinny
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
   --format=csv >"$OUT/nvidia-smi.csv" 2>&1
 case "${PART:-probe}" in
+chain)
+  # Tenth session: the chain search (skinny decode --tune-chain) from the ninth session's
+  # graph-ranked table. Its GPU test first, then qwen (writing a table with its picks), then
+  # llama from that table (adding its own): each call complete on its own.
+  timeout 150 ./target/gpu/cuda_decode --ignored --test-threads=1 --nocapture \
+    the_chain_search >"$OUT/gpu-tests-chain-search.log" 2>&1
+  echo "GPU test chain search: exit $?"; grep -E "test result|panicked" "$OUT/gpu-tests-chain-search.log" | head -4
+  table=${TABLE:-bench/results/h200-2026-11-21-s9-dispatch-graph.json}
+  for model in ${MODELS:-qwen2.5-0.5b llama-3-8b}; do
+    # shellcheck disable=SC2086
+    timeout "${DECODE_S:-200}" $skinny decode --model "$model" --table "$table" --tune-chain \
+      --chain-variants ${CHAIN_VARIANTS:-'cublas*' 'gemv/*' 'dot/*' 'mma/*'} \
+      --write-table "$OUT/dispatch-chain-$model.json" --json "$OUT/decode-chain-$model.json" \
+      >"$OUT/decode-chain-$model.log" 2>&1
+    echo "decode --tune-chain $model: exit $?"
+    grep -vE ": (filling|planning|timing|checking|measuring|[0-9]+ chains timed)" "$OUT/decode-chain-$model.log" | tail -40
+    [ -f "$OUT/dispatch-chain-$model.json" ] && table="$OUT/dispatch-chain-$model.json"
+  done
+  ;;
 early-w)
   # Ninth session: the PDL builds request their first W before the wait. GPU tests of the PDL
   # chains (dispatch pairs, every decode mode), then the nt probe of the M = 1 winners, a
