@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The eighth session's closing GPU calls, in two parts that each fit the device tool's 600 s
-# (and the ninth session's PART=early-w and the tenth's PART=chain, below).
+# (and the ninth session's PART=early-w and the tenth's PART=tables, chain and dispatch, below).
 # Build first, here:
 #   cargo build --release && bash bench/build-gpu-tests.sh
 # then run with carry ["target/release/skinny", "target/gpu"]:
@@ -20,6 +20,34 @@ skinny=./target/release/skinny
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
   --format=csv >"$OUT/nvidia-smi.csv" 2>&1
 case "${PART:-probe}" in
+tables)
+  # Tenth session, after registry additions (the digest changed, every table went stale): GPU
+  # tests of NEW_VARIANTS on the edge set, the M = 1 probe of both layouts, both tables.
+  SKINNY_TEST_VARIANTS="${NEW_VARIANTS:-}" timeout 120 ./target/gpu/cuda_backend --ignored --test-threads=1 \
+    every_cuda_variant --nocapture >"$OUT/gpu-tests-new-variants.log" 2>&1
+  echo "GPU tests of the new variants: exit $?"; grep -E "checked|test result|panicked" "$OUT/gpu-tests-new-variants.log" | head -4
+  # shellcheck disable=SC2086
+  timeout "${PROBE_S:-330}" $skinny probe --backend cuda --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout nt,nn \
+    --variants ${NT_VARIANTS:-cublas/gemm cublas/gemm+bias cublaslt/matmul gemv/baseline_t32 mma/m8_k8 mma/m8_u4 mma/m8_s4 dot/m1_grid dot/m1_r4w1_xw dot/m1_u5_xw dot/m1_xw dot/m1_u8_xw} \
+    ${NEW_VARIANTS:-} \
+    ${NN_VARIANTS:-gemv/nn_c256_m1 gemv/nn_cl8_c128_m1 gemv/nn_cl16_m1 gemv/nn_cl16_u10_m1 gemv/nn_cl4_c128_m1 gemv/nn_cl16_c256_m1 gemv/nn_cl8_c256_u16_m1} \
+    --time-cap-ms "${CAP_MS:-50}" --json "$OUT/tune-probe.json" >"$OUT/tune-probe.log" 2>&1
+  echo "probe: exit $?"; grep -E "^summary" "$OUT/tune-probe.log"
+  $skinny tune --from "$OUT/tune-probe.json" --out "$OUT/dispatch.json" >"$OUT/tune.log" 2>&1
+  echo "tune (cold): exit $?"
+  $skinny tune --from "$OUT/tune-probe.json" --metric graph --out "$OUT/dispatch-graph.json" >"$OUT/tune-graph.log" 2>&1
+  echo "tune (graph): exit $?"
+  ;;
+dispatch)
+  # The dispatch check on four untuned models with TABLE (cold-ranked).
+  configs=()
+  for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do
+    configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m1,8")
+  done
+  timeout 110 $skinny dispatch --table "$TABLE" "${configs[@]}" --dtype bf16 --measure \
+    --time-cap-ms 60 --json "$OUT/dispatch-check.json" >"$OUT/dispatch-check.log" 2>&1
+  echo "dispatch check: exit $?"; grep -iE "within|warning" "$OUT/dispatch-check.log" | tail -4
+  ;;
 chain)
   # Tenth session: the chain search (skinny decode --tune-chain) from the ninth session's
   # graph-ranked table. Its GPU test first, then qwen (writing a table with its picks), then
