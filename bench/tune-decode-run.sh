@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The eighth session's closing GPU calls, in two parts that each fit the device tool's 600 s
-# (and the ninth session's PART=early-w and the tenth's PART=tables, chain and dispatch, below).
+# (and the ninth session's PART=early-w and the tenth's PART=graph-pdl, tables, chain and
+# dispatch, below).
 # Build first, here:
 #   cargo build --release && bash bench/build-gpu-tests.sh
 # then run with carry ["target/release/skinny", "target/gpu"]:
@@ -20,6 +21,25 @@ skinny=./target/release/skinny
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
   --format=csv >"$OUT/nvidia-smi.csv" 2>&1
 case "${PART:-probe}" in
+graph-pdl)
+  # Tenth session: the probe's graph_pdl_us figure. Its GPU test (every variant, two shapes),
+  # the M = 1 nt probe, a table ranked by graph_pdl, the chain search for qwen from it.
+  timeout 200 ./target/gpu/cuda_backend --ignored --test-threads=1 --nocapture \
+    a_short_probe >"$OUT/gpu-tests-short-probe.log" 2>&1
+  echo "GPU test short probe: exit $?"; grep -E "test result|panicked" "$OUT/gpu-tests-short-probe.log" | head -4
+  # shellcheck disable=SC2086
+  timeout "${PROBE_S:-260}" $skinny probe --backend cuda --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout nt \
+    --variants ${NT_VARIANTS:-cublas/gemm cublas/gemm+bias cublaslt/matmul gemv/baseline_t32 mma/m8_k8 mma/m8_u4 mma/m8_s4 dot/m1_grid dot/m1_r4w1_xw dot/m1_u5_xw dot/m1_xw dot/m1_u8_xw dot/m1_w1} \
+    --time-cap-ms "${CAP_MS:-50}" --json "$OUT/tune-probe-nt.json" >"$OUT/tune-probe-nt.log" 2>&1
+  echo "probe: exit $?"; grep -E "^summary" "$OUT/tune-probe-nt.log"
+  $skinny tune --from "$OUT/tune-probe-nt.json" --metric graph-pdl --out "$OUT/dispatch-graph-pdl.json" >"$OUT/tune-graph-pdl.log" 2>&1
+  echo "tune (graph_pdl): exit $?"
+  timeout 120 $skinny decode --model qwen2.5-0.5b --table "$OUT/dispatch-graph-pdl.json" --tune-chain \
+    --chain-variants 'cublas*' 'gemv/*' 'dot/*' 'mma/*' --write-table "$OUT/dispatch-chain-from-pdl.json" \
+    --json "$OUT/decode-chain-from-pdl.json" >"$OUT/decode-chain-from-pdl.log" 2>&1
+  echo "decode --tune-chain: exit $?"
+  grep -E "closing|skinny-graph|floor|read chain" "$OUT/decode-chain-from-pdl.log" | tail -8
+  ;;
 tables)
   # Tenth session, after registry additions (the digest changed, every table went stale): GPU
   # tests of NEW_VARIANTS on the edge set, the M = 1 probe of both layouts, both tables.

@@ -29,6 +29,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         FigureArg::Roundtrip => Figure::HostRoundtripUs,
         FigureArg::Submit => Figure::HostSubmitUs,
         FigureArg::Graph => Figure::GraphUs,
+        FigureArg::GraphPdl => Figure::GraphPdlUs,
         FigureArg::CpuCold => Figure::CpuColdUs,
         FigureArg::CpuHot => Figure::CpuHotUs,
     });

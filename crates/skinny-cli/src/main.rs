@@ -61,6 +61,7 @@ pub enum FigureArg {
     Roundtrip,
     Submit,
     Graph,
+    GraphPdl,
     CpuCold,
     CpuHot,
 }
@@ -105,6 +106,9 @@ pub enum MetricArg {
     Graph,
     /// One isolated call, launch to synchronize
     Roundtrip,
+    /// Per call in a CUDA graph with programmatic dependent launch (vendor calls: their graph
+    /// figure)
+    GraphPdl,
 }
 
 #[derive(Args)]

@@ -13,6 +13,7 @@ pub fn run(args: &TuneArgs) -> Result<()> {
         MetricArg::GpuCold => Metric::GpuCold,
         MetricArg::Graph => Metric::Graph,
         MetricArg::Roundtrip => Metric::Roundtrip,
+        MetricArg::GraphPdl => Metric::GraphPdl,
     };
     let reports: Vec<(String, ProbeReport)> = if args.from.is_empty() {
         let report = probe_cmd::probe(&args.probe, BackendChoice::Cuda)?;

@@ -169,6 +169,10 @@ pub enum Figure {
     HostSubmitUs,
     /// Per-call time of G calls captured in one CUDA graph and replayed.
     GraphUs,
+    /// The same graph with programmatic dependent launch: the variant's PDL build, each call
+    /// scheduled while the one before drains and waiting on it in the kernel (skinny kernels
+    /// only; the vendor calls have no such build).
+    GraphPdlUs,
 }
 
 impl Figure {
@@ -181,6 +185,7 @@ impl Figure {
             Figure::HostRoundtripUs => "host_roundtrip_us",
             Figure::HostSubmitUs => "host_submit_us",
             Figure::GraphUs => "graph_us",
+            Figure::GraphPdlUs => "graph_pdl_us",
         }
     }
 

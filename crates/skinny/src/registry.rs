@@ -101,6 +101,12 @@ pub struct Variant {
 }
 
 impl Variant {
+    /// A call into the vendor library (cuBLAS, cuBLASLt): a CUDA family with no kernel source,
+    /// so no build of skinny's own (no PDL build either).
+    pub fn is_vendor(&self) -> bool {
+        crate::kernels::family(self.backend, &self.kernel).is_some_and(|f| f.source.is_none())
+    }
+
     pub fn int_param(&self, name: &str) -> Option<i64> {
         match self.params.get(name) {
             Some(ParamValue::Int(v)) => Some(*v),

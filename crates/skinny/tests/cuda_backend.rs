@@ -103,7 +103,7 @@ fn every_cuda_variant_matches_the_reference_wherever_it_claims_to() {
 
 #[test]
 #[ignore = "needs an NVIDIA GPU (run with --ignored on a GPU machine)"]
-fn a_short_probe_gives_five_figures_and_three_ceilings() {
+fn a_short_probe_gives_every_figure_and_three_ceilings() {
     let registry = Registry::embedded().unwrap();
     let mut backend = backend();
     let shapes = vec![
@@ -150,6 +150,13 @@ fn a_short_probe_gives_five_figures_and_three_ceilings() {
         ] {
             let s = &r.timings[&f];
             assert!(s.median > 0.0 && s.samples >= 3, "{} {f:?}", r.variant);
+        }
+        // The PDL graph figure is for skinny's own kernels (their PDL build, checked against
+        // the plain one); the vendor calls have none.
+        let vendor = registry.get(&r.variant).unwrap().is_vendor();
+        match r.timings.get(&Figure::GraphPdlUs) {
+            Some(s) => assert!(!vendor && s.median > 0.0, "{}", r.variant),
+            None => assert!(vendor, "{}: no graph_pdl_us", r.variant),
         }
         let roundtrip = r.timings[&Figure::HostRoundtripUs].median;
         assert!(

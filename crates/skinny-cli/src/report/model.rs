@@ -11,12 +11,13 @@ use skinny::results::ProbeReport;
 use skinny::shapes::Shape;
 
 /// The figures shown side by side, in this order (GPU first; a CPU file has the first two).
-pub const FIGURES: [Figure; 7] = [
+pub const FIGURES: [Figure; 8] = [
     Figure::GpuColdUs,
     Figure::GpuHotUs,
     Figure::HostRoundtripUs,
     Figure::HostSubmitUs,
     Figure::GraphUs,
+    Figure::GraphPdlUs,
     Figure::CpuColdUs,
     Figure::CpuHotUs,
 ];

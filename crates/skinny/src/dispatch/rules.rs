@@ -132,7 +132,7 @@ pub fn choose(
             weights += weight;
         }
         let mean = sum / weights;
-        let slot = if is_vendor(variant) {
+        let slot = if variant.is_vendor() {
             &mut best_vendor
         } else {
             &mut best_own
@@ -180,11 +180,6 @@ pub fn vendor_baseline(problem: &Problem) -> &'static str {
 fn can_run(problem: &Problem, variant: &Variant) -> bool {
     variant.backend == BackendKind::Cuda
         && unsupported_reasons(problem, &variant.supports).is_empty()
-}
-
-/// The vendor library's variants (the fallback family): CUDA families with no kernel source.
-fn is_vendor(variant: &Variant) -> bool {
-    crate::kernels::family(variant.backend, &variant.kernel).is_some_and(|f| f.source.is_none())
 }
 
 /// Distance in n, k and epilogue between a problem and a tuned one (m is matched before).

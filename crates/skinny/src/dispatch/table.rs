@@ -33,6 +33,10 @@ pub enum Metric {
     Graph,
     /// One isolated call, host launch to completed synchronise.
     Roundtrip,
+    /// Per call inside a CUDA graph with programmatic dependent launch; a candidate without a
+    /// PDL build (the vendor calls) is ranked by its plain graph figure, which is what it costs
+    /// in such a graph.
+    GraphPdl,
 }
 
 impl Metric {
@@ -41,6 +45,7 @@ impl Metric {
             Metric::GpuCold => Figure::GpuColdUs,
             Metric::Graph => Figure::GraphUs,
             Metric::Roundtrip => Figure::HostRoundtripUs,
+            Metric::GraphPdl => Figure::GraphPdlUs,
         }
     }
 
@@ -49,6 +54,7 @@ impl Metric {
             Metric::GpuCold => "gpu_cold",
             Metric::Graph => "graph",
             Metric::Roundtrip => "roundtrip",
+            Metric::GraphPdl => "graph_pdl",
         }
     }
 }
@@ -188,9 +194,12 @@ pub struct Candidate {
 impl Candidate {
     /// The candidate's time under `metric`, if it passed and that figure was measured.
     pub fn time_us(&self, metric: Metric) -> Option<f64> {
-        (self.disposition == Disposition::Passed)
-            .then(|| self.figures.get(metric.figure().name()).copied())
-            .flatten()
+        let figure = |f: Figure| self.figures.get(f.name()).copied();
+        let time = match metric {
+            Metric::GraphPdl => figure(Figure::GraphPdlUs).or_else(|| figure(Figure::GraphUs)),
+            _ => figure(metric.figure()),
+        };
+        time.filter(|_| self.disposition == Disposition::Passed)
     }
 }
 

@@ -155,6 +155,26 @@ fn the_table_ranks_candidates_and_names_winners() {
 }
 
 #[test]
+fn the_pdl_graph_metric_ranks_vendor_calls_by_their_plain_graph_figure() {
+    let small = problem(1, 896, 896, Epilogue::None);
+    let mut with_pdl = run(small, "dot/m1", Some(3.0));
+    with_pdl
+        .timings
+        .insert(Figure::GraphPdlUs, Stats::from_samples(vec![1.2; 3], false));
+    // Faster than dot/m1 in the plain graph (2.0 × 0.8 against 3.0 × 0.8), slower with PDL.
+    let vendor = run(small, "cublas/gemm", Some(2.0));
+    let table = table_of(vec![with_pdl, vendor], Metric::GraphPdl);
+    let entry = table.entry(&small).unwrap();
+    assert_eq!(entry.winner.as_deref(), Some("dot/m1"));
+    assert_eq!(entry.winner_us, Some(1.2));
+    assert_eq!(
+        entry.candidates[1].time_us(Metric::GraphPdl),
+        Some(2.0 * 0.8)
+    );
+    assert_eq!(Metric::GraphPdl.name(), "graph_pdl");
+}
+
+#[test]
 fn tables_survive_a_round_trip_and_other_files_are_refused() {
     let table = h200_table();
     let text = serde_json::to_string(&table).unwrap();

@@ -423,23 +423,76 @@ pub struct CudaRun<'a> {
     buffers: Buffers,
     /// What y is reset to before the verification run: NaN, or the input y for axpby.
     y_start: Vec<u8>,
+    /// The variant, for its PDL build ([`CudaRun::pdl_call`]).
+    variant: Variant,
 }
 
 impl CudaRun<'_> {
     /// Issue one call on weight copy `copy`. No allocation, no synchronisation.
     fn launch(&self, copy: usize) -> Result<(), RunError> {
+        self.launch_call(&self.call, copy)
+    }
+
+    /// Issue `call` (this run's call or another build of it for the same problem) on weight
+    /// copy `copy`.
+    fn launch_call(&self, call: &Call, copy: usize) -> Result<(), RunError> {
         let operands = Operands {
             w: self.operands.w + copy as u64 * self.buffers.weight_stride,
             ..self.operands
         };
-        // SAFETY: the buffers were made for this problem in `prepare`, with the call.
+        // SAFETY: the buffers were made for this problem in `prepare`; `call` is for the same
+        // problem (checked by the callers that pass another).
         unsafe {
-            self.call.launch(
+            call.launch(
                 &self.backend.stream,
                 self.backend.cublas.as_deref(),
                 operands,
             )
         }
+    }
+
+    /// y after one call on copy 0 from the reset state: of this run's call, or of `other`.
+    fn output_of(&mut self, other: Option<&Call>) -> Result<Vec<u8>, RunError> {
+        let stream = self.backend.stream.clone();
+        stream
+            .memcpy_htod(&self.y_start, &mut self.buffers.y)
+            .map_err(|e| driver_error("resetting y", e))?;
+        match other {
+            Some(call) => self.launch_call(call, 0)?,
+            None => self.launch(0)?,
+        }
+        self.sync("running the variant")?;
+        stream
+            .clone_dtoh(&self.buffers.y)
+            .map_err(|e| driver_error("copying y back", e))
+    }
+
+    /// The variant's PDL build (compiled with its wait on the kernel before, launched with the
+    /// attribute), once its y on copy 0 has matched the plain build's, which the probe checked
+    /// against the reference; `None` for a vendor call, which has no such build.
+    pub(super) fn pdl_call(&mut self) -> Result<Option<PreparedCall>, RunError> {
+        if self.variant.is_vendor() {
+            return Ok(None);
+        }
+        let problem = self.call.problem;
+        let variant = self.variant.clone();
+        let pdl = self.backend.prepare_call(&variant, &problem, true)?;
+        let plain = self.output_of(None)?;
+        let got = self.output_of(Some(&pdl.call))?;
+        if got != plain {
+            // Not bit for bit: then within the dtype's bound of it.
+            let dtype = problem.dtype();
+            let as_f64 = |b: &[u8]| HostTensor::from_bytes(dtype, b).to_f64();
+            let report =
+                crate::reference::compare(&as_f64(&got), &as_f64(&plain), problem.n(), dtype);
+            if !report.passed {
+                return Err(RunError::new(format!(
+                    "the PDL build's y differs from the plain build's: relative error {:.1e}",
+                    report.rel_frobenius
+                )));
+            }
+        }
+        Ok(Some(pdl))
     }
 
     fn sync(&self, what: &str) -> Result<(), RunError> {
@@ -602,6 +655,7 @@ impl Backend for CudaBackend {
             spin: helpers.spin.clone(),
             buffers,
             y_start,
+            variant: variant.clone(),
         }))
     }
 }

@@ -208,6 +208,21 @@ pub(super) fn measure_all(
         replay_per_call_us(&stream, &spin, &graph, graph_calls)
     })?;
     timings.insert(Figure::GraphUs, graph_us);
+
+    // The same graph with the variant's PDL build, where it has one: each call may be scheduled
+    // while the one before drains, as in a decode chain under PDL.
+    if let Some(pdl) = run.pdl_call()? {
+        let graph = capture(&stream, || {
+            for i in 0..graph_calls {
+                run.launch_call(&pdl.call, i % copies)?;
+            }
+            Ok(())
+        })?;
+        let graph_pdl_us = sample_until_stable(rule, || {
+            replay_per_call_us(&stream, &spin, &graph, graph_calls)
+        })?;
+        timings.insert(Figure::GraphPdlUs, graph_pdl_us);
+    }
     Ok(timings)
 }
 
