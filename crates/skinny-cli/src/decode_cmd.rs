@@ -59,17 +59,30 @@ fn print_outcome(outcome: &DecodeOutcome) {
         outcome.floor_us,
         outcome.read_gbps
     );
-    let mut choices = tables::table(&["product", "problem", "dispatched", "alone vs cuBLAS"]);
-    for c in &outcome.choices {
+    let mut choices = tables::table(&[
+        "product",
+        "problem",
+        "dispatched",
+        "alone vs cuBLAS",
+        "under PDL",
+        "alone vs cuBLAS",
+    ]);
+    let check = |c: &skinny::decode::StepChoice| {
+        format!(
+            "{} (rel. err {:.1e})",
+            if c.check.passed { "pass" } else { "FAIL" },
+            c.check.rel_frobenius
+        )
+    };
+    for (i, c) in outcome.choices.iter().enumerate() {
+        let pdl = outcome.pdl_choices.get(i);
         choices.add_row([
             c.role.clone(),
             c.problem.to_string(),
             c.variant.clone(),
-            format!(
-                "{} (rel. err {:.1e})",
-                if c.check.passed { "pass" } else { "FAIL" },
-                c.check.rel_frobenius
-            ),
+            check(c),
+            pdl.map_or("-".into(), |p| p.variant.clone()),
+            pdl.map_or("-".into(), check),
         ]);
     }
     println!("{choices}");
@@ -345,7 +358,11 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         outcomes.push(outcome);
     }
     let failed = outcomes.iter().any(|o| {
-        o.choices.iter().any(|c| !c.check.passed) || o.modes.iter().any(|m| !m.chain_check.passed)
+        o.choices
+            .iter()
+            .chain(&o.pdl_choices)
+            .any(|c| !c.check.passed)
+            || o.modes.iter().any(|m| !m.chain_check.passed)
     });
 
     let mut report = dispatcher_report(

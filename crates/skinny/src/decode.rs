@@ -264,6 +264,10 @@ pub struct DecodeOutcome {
     pub floor_us: f64,
     pub table_status: String,
     pub choices: Vec<StepChoice>,
+    /// The same for the plans of the PDL modes (a table's chain picks, or the same variants),
+    /// each checked alone as its PDL build.
+    #[serde(default)]
+    pub pdl_choices: Vec<StepChoice>,
     pub modes: Vec<ModeResult>,
     /// The chain's weights read product by product, one read kernel a product (no arithmetic),
     /// replayed from a graph: what any one-kernel-a-product chain costs at least, µs a token.

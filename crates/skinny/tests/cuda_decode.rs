@@ -142,6 +142,17 @@ fn the_chain_search_picks_variants_whose_chains_match_cublas() {
             mode.mode, mode.chain_check
         );
     }
+    // The PDL modes ran the picks, each of which also matched cuBLAS alone.
+    assert_eq!(outcome.pdl_choices.len(), tuning.picks.len());
+    for (choice, pick) in outcome.pdl_choices.iter().zip(&tuning.picks) {
+        let want = if tuning.kept { &pick.pick } else { &pick.start };
+        assert_eq!(&choice.variant, want);
+        assert!(
+            choice.check.passed,
+            "{}: {:?}",
+            choice.variant, choice.check
+        );
+    }
 }
 
 fn check_every_mode(chain: &Chain, dtype: &str) {
@@ -165,6 +176,13 @@ fn check_every_mode(chain: &Chain, dtype: &str) {
         said.push(what.to_string())
     })
     .unwrap();
+    for c in outcome.choices.iter().chain(&outcome.pdl_choices) {
+        assert!(
+            c.check.passed,
+            "{dtype} {} {}: {:?}",
+            c.role, c.variant, c.check
+        );
+    }
     let modes: Vec<&str> = outcome.modes.iter().map(|m| m.mode.as_str()).collect();
     assert!(
         modes.contains(&"skinny-persistent"),

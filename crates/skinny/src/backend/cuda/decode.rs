@@ -87,6 +87,13 @@ pub fn run_decode(
 
     progress("checking each chosen product alone");
     let choices = check_products(&stream, chain, &skinny, &reference.ops, &reference.outputs)?;
+    let pdl_choices = check_products(
+        &stream,
+        chain,
+        &skinny_pdl,
+        &reference.ops,
+        &reference.outputs,
+    )?;
 
     let floor_us = chain.floor_us(read_gbps);
     let mut modes = Vec::new();
@@ -168,6 +175,7 @@ pub fn run_decode(
         floor_us,
         table_status: format!("{:?}", dispatcher.table_status()),
         choices,
+        pdl_choices,
         modes,
         read_chain_us,
         persistent_trace,
