@@ -9,6 +9,7 @@ use skinny::backend::cuda::chain_tune::{tune_chain, ChainTuneSettings};
 use skinny::backend::cuda::decode::{run_decode, DecodeSettings};
 use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
 use skinny::decode::{Chain, ChainTuning, DecodeOutcome, ProductTrace};
+use skinny::dispatch::{DispatchTable, Metric};
 use skinny::measure::StoppingRule;
 use skinny::model_config;
 use skinny::probe::{ProbeOutcome, ProbeSettings};
@@ -17,7 +18,7 @@ use skinny::results::{check_writable, write_json_atomic};
 use skinny::shapes::{self, ShapeSet};
 
 use crate::dispatch_cmd::read_table;
-use crate::probe_cmd::dispatcher_report;
+use crate::probe_cmd::{dispatcher_report, load_registry};
 use crate::{tables, DecodeArgs, EXIT_STRICT};
 
 fn load_models(args: &DecodeArgs) -> Result<Vec<ShapeSet>> {
@@ -204,9 +205,16 @@ fn tune_chains(
 ) -> Result<Vec<Option<ChainTuning>>> {
     let mut table = match dispatcher.table_status() {
         TableStatus::Used => dispatcher.table().cloned(),
-        _ => None,
+        TableStatus::NoTable => {
+            eprintln!(
+                "--tune-chain without a table: the search starts from cuBLAS, and the table it \
+                 writes holds only the chain's picks (other plans fall back to cuBLAS)"
+            );
+            None
+        }
+        TableStatus::Refused(why) => bail!("--tune-chain: the dispatch table was refused: {why}"),
     }
-    .ok_or_else(|| anyhow!("--tune-chain needs a dispatch table this system accepts"))?;
+    .unwrap_or_else(|| DispatchTable::empty(dispatcher.validators().clone(), Metric::GraphPdl));
     let mut settings = ChainTuneSettings::new(seed);
     if !args.chain_variants.is_empty() {
         settings.variants = Some(args.chain_variants.clone());
@@ -295,14 +303,9 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
     let table = read_table(args.table.as_deref())?;
     check_writable(&args.json).map_err(|e| anyhow!(e))?;
     if args.tune_chain {
-        if args.table.is_none() {
-            bail!(
-                "--tune-chain needs --table: the search starts from the table's choices and \
-                 writes them back with the chain's picks"
-            );
-        }
         check_writable(&args.write_table).map_err(|e| anyhow!(e))?;
     }
+    let registry = load_registry(args.registry.as_deref())?;
 
     let stream = skinny::backend::cuda::new_stream()
         .map_err(|why| anyhow!("skinny decode needs a CUDA device: {why}"))?;
@@ -310,6 +313,7 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         stream,
         DispatchOptions {
             table,
+            registry: Some(registry),
             ..Default::default()
         },
     )

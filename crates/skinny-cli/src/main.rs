@@ -180,11 +180,14 @@ pub struct DecodeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
     pub persistent_stages: Option<u32>,
     /// Before timing the modes, choose each product's variant by the time of the whole chain
-    /// under programmatic dependent launch in a graph (from the table's choices, one product at
-    /// a time, every chain checked against cuBLAS), write the table with those picks to
-    /// --write-table, and run the PDL modes with them. Needs --table
+    /// under programmatic dependent launch in a graph (from the table's choices, or from cuBLAS
+    /// without a table; one product at a time, every chain checked against cuBLAS), write the
+    /// table with those picks to --write-table, and run the PDL modes with them
     #[arg(long)]
     pub tune_chain: bool,
+    /// A registry file to use instead of the embedded one (a table must have been tuned on it)
+    #[arg(long, value_name = "FILE")]
+    pub registry: Option<PathBuf>,
     /// Where --tune-chain writes the table with the chain's picks (written atomically)
     #[arg(
         long,

@@ -355,12 +355,13 @@ fn tune_decode_and_dispatch_refuse_what_they_cannot_use() {
             "decode",
             "--model",
             "qwen2.5-0.5b",
-            "--tune-chain",
+            "--registry",
+            "missing-registry.toml",
             "--json",
             "never.json",
         ],
         1,
-        &["--tune-chain needs --table"],
+        &["missing-registry.toml"],
     );
     expect_error(
         d,
