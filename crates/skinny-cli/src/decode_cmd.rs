@@ -66,7 +66,7 @@ fn print_outcome(outcome: &DecodeOutcome) {
         "dispatched",
         "alone vs cuBLAS",
         "under PDL",
-        "alone vs cuBLAS",
+        "PDL build alone vs cuBLAS",
     ]);
     let check = |c: &skinny::decode::StepChoice| {
         format!(
@@ -229,9 +229,10 @@ fn tune_chains(
         for (problem, pick) in tuning.table_picks(&chain.model) {
             table.set_chain_pick(&problem, pick);
         }
-        table
-            .sources
-            .push(format!("skinny decode --tune-chain ({})", chain.model));
+        let source = format!("skinny decode --tune-chain ({})", chain.model);
+        if !table.sources.contains(&source) {
+            table.sources.push(source);
+        }
         // The next chain searches from these picks where it shares a problem.
         dispatcher.replace_table(table.clone());
         tunings.push(Some(tuning));

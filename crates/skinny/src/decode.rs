@@ -295,8 +295,8 @@ pub struct ChainTuning {
     /// over interleaved rounds): the figures the picks are kept or dropped on.
     pub start_us: f64,
     pub tuned_us: f64,
-    /// Whether the picks were faster in the closing comparison; if not, the table records the
-    /// starting choice as the chain's pick.
+    /// Whether the picks were faster in the closing comparison by more than the search's margin;
+    /// if not, the table records the starting choice as the chain's pick.
     pub kept: bool,
     pub picks: Vec<ChainTuningPick>,
     /// Candidates whose chain failed its check or would not run, and why.

@@ -33,9 +33,10 @@ pub enum Metric {
     Graph,
     /// One isolated call, host launch to completed synchronise.
     Roundtrip,
-    /// Per call inside a CUDA graph with programmatic dependent launch; a candidate without a
-    /// PDL build (the vendor calls) is ranked by its plain graph figure, which is what it costs
-    /// in such a graph.
+    /// Per call inside a CUDA graph with programmatic dependent launch. A candidate without that
+    /// figure is ranked by its plain graph figure: right for the vendor calls (no PDL build, so
+    /// that is what they cost in such a graph), a stand-in for results from a probe that did
+    /// not measure it yet.
     GraphPdl,
 }
 

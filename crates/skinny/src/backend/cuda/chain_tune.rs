@@ -72,13 +72,12 @@ pub fn tune_chain(
     let problems = chain.problems();
     let step_problem = chain.step_problems();
 
-    dispatcher.set_pdl(true);
-    let candidates = problems
-        .iter()
-        .map(|p| candidates_of(dispatcher, p, settings))
-        .collect::<Result<Vec<_>, String>>();
-    dispatcher.set_pdl(false);
-    let candidates = candidates?;
+    let candidates = dispatcher.with_pdl(true, |d| {
+        problems
+            .iter()
+            .map(|p| candidates_of(d, p, settings))
+            .collect::<Result<Vec<_>, String>>()
+    })?;
     progress(&format!(
         "chain search over {} candidates of {} problems",
         candidates.iter().map(Vec::len).sum::<usize>(),
@@ -99,9 +98,8 @@ pub fn tune_chain(
     let mut graph_of = |dispatcher: &mut Dispatcher, picks: &[usize]| {
         for (p, &c) in picks.iter().enumerate() {
             if let std::collections::hash_map::Entry::Vacant(slot) = plans.entry((p, c)) {
-                dispatcher.set_pdl(true);
-                let plan = dispatcher.plan_variant(&problems[p], &candidates[p][c]);
-                dispatcher.set_pdl(false);
+                let plan =
+                    dispatcher.with_pdl(true, |d| d.plan_variant(&problems[p], &candidates[p][c]));
                 slot.insert(plan?);
             }
         }
@@ -155,9 +153,15 @@ pub fn tune_chain(
     let start_graph = graph_of(dispatcher, &vec![0; counts.len()])?;
     let tuned_graph = graph_of(dispatcher, &search.picks)?;
     let (mut start_us, mut tuned_us) = (Vec::new(), Vec::new());
-    for _ in 0..settings.confirm_rounds.max(1) {
-        start_us.push(replay(&start_graph)?);
-        tuned_us.push(replay(&tuned_graph)?);
+    for round in 0..settings.confirm_rounds.max(1) {
+        // Each goes first in every other round, so that an order effect favours neither.
+        if round % 2 == 0 {
+            start_us.push(replay(&start_graph)?);
+            tuned_us.push(replay(&tuned_graph)?);
+        } else {
+            tuned_us.push(replay(&tuned_graph)?);
+            start_us.push(replay(&start_graph)?);
+        }
     }
     let median = |values: Vec<f64>| Stats::from_samples(values, false).median;
     let (start_us, tuned_us) = (median(start_us), median(tuned_us));
@@ -184,7 +188,8 @@ pub fn tune_chain(
         search_best_us: search.best_us,
         start_us,
         tuned_us,
-        kept: tuned_us < start_us,
+        // The search's own margin: a gain inside it is noise, and the table's choice stays.
+        kept: tuned_us < start_us * (1.0 - settings.search.margin),
         picks,
         failures: search
             .failures
@@ -227,7 +232,7 @@ fn candidates_of(
         if let (Some(table), Some(entry), Some(candidate)) = (table, entry, measured) {
             let too_slow = match (candidate.time_us(table.metric), entry.winner_us) {
                 (Some(t), Some(best)) => t > settings.max_relative * best,
-                // Timed but not passed.
+                // Failed, or passed without the table's figure: the table cannot vouch for it.
                 (None, _) => true,
                 (Some(_), None) => false,
             };

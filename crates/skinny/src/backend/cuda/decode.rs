@@ -77,11 +77,8 @@ pub fn run_decode(
     let vendor = plan_set(dispatcher, chain, |d, p| {
         d.plan_variant(p, vendor_baseline(p))
     })?;
-    let skinny = plan_set(dispatcher, chain, |d, p| d.plan(p))?;
-    dispatcher.set_pdl(true);
-    let skinny_pdl = plan_set(dispatcher, chain, |d, p| d.plan(p));
-    dispatcher.set_pdl(false);
-    let skinny_pdl = skinny_pdl?;
+    let skinny = dispatcher.with_pdl(false, |d| plan_set(d, chain, |d, p| d.plan(p)))?;
+    let skinny_pdl = dispatcher.with_pdl(true, |d| plan_set(d, chain, |d, p| d.plan(p)))?;
 
     let reference = reference_chain(&stream, chain, &vendor, &weights)?;
 

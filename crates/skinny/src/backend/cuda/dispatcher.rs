@@ -119,6 +119,20 @@ impl Dispatcher {
         self.pdl = on;
     }
 
+    /// Whether plans made now use programmatic dependent launch.
+    pub fn pdl(&self) -> bool {
+        self.pdl
+    }
+
+    /// Run `f` with PDL set to `on`, then put back what was set before (also when `f` fails).
+    pub fn with_pdl<T>(&mut self, on: bool, f: impl FnOnce(&mut Dispatcher) -> T) -> T {
+        let before = self.pdl;
+        self.pdl = on;
+        let out = f(self);
+        self.pdl = before;
+        out
+    }
+
     /// Whether the table is in use, and if it was refused, which validator differed.
     pub fn table_status(&self) -> &TableStatus {
         &self.status
