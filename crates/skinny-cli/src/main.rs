@@ -312,7 +312,20 @@ pub enum ListWhat {
 /// Exit status when `--strict` finds an incorrect or failed run.
 pub const EXIT_STRICT: u8 = 3;
 
+/// Output piped into a program that stops reading (`skinny probe | head`) ends the process
+/// quietly, as Unix tools do, instead of a panic at the next print: Rust ignores SIGPIPE, so
+/// the write fails and `println!` panics. Result files are written atomically, so none is left
+/// half-written either way.
+fn end_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    end_quietly_on_a_closed_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Probe(args) => probe_cmd::run(&args),

@@ -440,3 +440,25 @@ fn compare_flags_a_planted_slowdown_and_is_quiet_on_the_same_run() {
         &["--threshold"],
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn output_into_a_closed_pipe_ends_quietly_without_a_panic() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skinny"))
+        .args(["list", "variants"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the first line is written (`skinny list variants | true`).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Ended by SIGPIPE (13 on Linux, macOS and the BSDs), as `cat` would be.
+    assert_eq!(out.status.signal(), Some(13), "{:?}", out.status);
+}
