@@ -20,20 +20,61 @@ OUT=${OUT:-$(mktemp -d)}
 skinny=./target/release/skinny
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
   --format=csv >"$OUT/nvidia-smi.csv" 2>&1
+# The M = 1 variants that won or came within a few per cent on some shape (eighth and ninth
+# sessions), each layout's.
+NT_DEFAULT="cublas/gemm cublas/gemm+bias cublaslt/matmul gemv/baseline_t32 mma/m8_k8 mma/m8_u4 mma/m8_s4 dot/m1_grid dot/m1_r4w1_xw dot/m1_u5_xw dot/m1_xw dot/m1_u8_xw"
+NN_DEFAULT="gemv/nn_c256_m1 gemv/nn_cl8_c128_m1 gemv/nn_cl16_m1 gemv/nn_cl16_u10_m1 gemv/nn_cl4_c128_m1 gemv/nn_cl16_c256_m1 gemv/nn_cl8_c256_u16_m1"
+
+# gpu_test SECONDS BINARY LOG [TEST FILTER]: one GPU test binary (`--ignored`), its summary lines.
+gpu_test() {
+  local seconds=$1 binary=$2 log=$3
+  shift 3
+  timeout "$seconds" "./target/gpu/$binary" --ignored --test-threads=1 --nocapture "$@" >"$OUT/$log" 2>&1
+  echo "GPU tests $binary $*: exit $?"; grep -E "checked|test result|panicked|FAIL" "$OUT/$log" | head -6
+}
+
+# probe_m1 SECONDS LAYOUTS NAME CAP_MS VARIANTS...: the M = 1 probe of qwen2.5-0.5b and
+# llama-3-8b into $OUT/NAME.json (written only if it completes).
+probe_m1() {
+  local seconds=$1 layouts=$2 name=$3 cap=$4
+  shift 4
+  timeout "$seconds" $skinny probe --backend cuda --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout "$layouts" \
+    --variants "$@" --time-cap-ms "$cap" --json "$OUT/$name.json" >"$OUT/$name.log" 2>&1
+  echo "probe: exit $?"; grep -E "^summary" "$OUT/$name.log"
+}
+
+# tune METRIC PROBE TABLE LOG: a table from a probe file.
+tune() {
+  $skinny tune --from "$OUT/$2" --metric "$1" --out "$OUT/$3" >"$OUT/$4" 2>&1
+  echo "tune ($1): exit $?"
+}
+
+# decode_both SECONDS TABLE NAME: decode of qwen2.5-0.5b and llama-3-8b with TABLE.
+decode_both() {
+  timeout "$1" $skinny decode --model qwen2.5-0.5b llama-3-8b --table "$2" \
+    --json "$OUT/$3.json" >"$OUT/$3.log" 2>&1
+  echo "decode: exit $?"; grep -vE ": (filling|planning|timing|checking|measuring)" "$OUT/$3.log" | tail -24
+}
+
+# dispatch_check TABLE: dispatch on four untuned models at M = 1 and 8, timed beside cuBLAS.
+dispatch_check() {
+  local configs=()
+  for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do
+    configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m1,8")
+  done
+  timeout 110 $skinny dispatch --table "$1" "${configs[@]}" --dtype bf16 --measure \
+    --time-cap-ms 60 --json "$OUT/dispatch-check.json" >"$OUT/dispatch-check.log" 2>&1
+  echo "dispatch check: exit $?"; grep -iE "within|warning" "$OUT/dispatch-check.log" | tail -4
+}
+
 case "${PART:-probe}" in
 graph-pdl)
   # Tenth session: the probe's graph_pdl_us figure. Its GPU test (every variant, two shapes),
   # the M = 1 nt probe, a table ranked by graph_pdl, the chain search for qwen from it.
-  timeout 200 ./target/gpu/cuda_backend --ignored --test-threads=1 --nocapture \
-    a_short_probe >"$OUT/gpu-tests-short-probe.log" 2>&1
-  echo "GPU test short probe: exit $?"; grep -E "test result|panicked" "$OUT/gpu-tests-short-probe.log" | head -4
+  gpu_test 200 cuda_backend gpu-tests-short-probe.log a_short_probe
   # shellcheck disable=SC2086
-  timeout "${PROBE_S:-260}" $skinny probe --backend cuda --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout nt \
-    --variants ${NT_VARIANTS:-cublas/gemm cublas/gemm+bias cublaslt/matmul gemv/baseline_t32 mma/m8_k8 mma/m8_u4 mma/m8_s4 dot/m1_grid dot/m1_r4w1_xw dot/m1_u5_xw dot/m1_xw dot/m1_u8_xw dot/m1_w1} \
-    --time-cap-ms "${CAP_MS:-50}" --json "$OUT/tune-probe-nt.json" >"$OUT/tune-probe-nt.log" 2>&1
-  echo "probe: exit $?"; grep -E "^summary" "$OUT/tune-probe-nt.log"
-  $skinny tune --from "$OUT/tune-probe-nt.json" --metric graph-pdl --out "$OUT/dispatch-graph-pdl.json" >"$OUT/tune-graph-pdl.log" 2>&1
-  echo "tune (graph_pdl): exit $?"
+  probe_m1 "${PROBE_S:-260}" nt tune-probe-nt "${CAP_MS:-50}" ${NT_VARIANTS:-$NT_DEFAULT dot/m1_w1}
+  tune graph-pdl tune-probe-nt.json dispatch-graph-pdl.json tune-graph-pdl.log
   timeout 120 $skinny decode --model qwen2.5-0.5b --table "$OUT/dispatch-graph-pdl.json" --tune-chain \
     --chain-variants 'cublas*' 'gemv/*' 'dot/*' 'mma/*' --write-table "$OUT/dispatch-chain-from-pdl.json" \
     --json "$OUT/decode-chain-from-pdl.json" >"$OUT/decode-chain-from-pdl.log" 2>&1
@@ -43,38 +84,22 @@ graph-pdl)
 tables)
   # Tenth session, after registry additions (the digest changed, every table went stale): GPU
   # tests of NEW_VARIANTS on the edge set, the M = 1 probe of both layouts, both tables.
-  SKINNY_TEST_VARIANTS="${NEW_VARIANTS:-}" timeout 120 ./target/gpu/cuda_backend --ignored --test-threads=1 \
-    every_cuda_variant --nocapture >"$OUT/gpu-tests-new-variants.log" 2>&1
-  echo "GPU tests of the new variants: exit $?"; grep -E "checked|test result|panicked" "$OUT/gpu-tests-new-variants.log" | head -4
+  SKINNY_TEST_VARIANTS="${NEW_VARIANTS:-}" gpu_test 120 cuda_backend gpu-tests-new-variants.log every_cuda_variant
   # shellcheck disable=SC2086
-  timeout "${PROBE_S:-330}" $skinny probe --backend cuda --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout nt,nn \
-    --variants ${NT_VARIANTS:-cublas/gemm cublas/gemm+bias cublaslt/matmul gemv/baseline_t32 mma/m8_k8 mma/m8_u4 mma/m8_s4 dot/m1_grid dot/m1_r4w1_xw dot/m1_u5_xw dot/m1_xw dot/m1_u8_xw} \
-    ${NEW_VARIANTS:-} \
-    ${NN_VARIANTS:-gemv/nn_c256_m1 gemv/nn_cl8_c128_m1 gemv/nn_cl16_m1 gemv/nn_cl16_u10_m1 gemv/nn_cl4_c128_m1 gemv/nn_cl16_c256_m1 gemv/nn_cl8_c256_u16_m1} \
-    --time-cap-ms "${CAP_MS:-50}" --json "$OUT/tune-probe.json" >"$OUT/tune-probe.log" 2>&1
-  echo "probe: exit $?"; grep -E "^summary" "$OUT/tune-probe.log"
-  $skinny tune --from "$OUT/tune-probe.json" --out "$OUT/dispatch.json" >"$OUT/tune.log" 2>&1
-  echo "tune (cold): exit $?"
-  $skinny tune --from "$OUT/tune-probe.json" --metric graph --out "$OUT/dispatch-graph.json" >"$OUT/tune-graph.log" 2>&1
-  echo "tune (graph): exit $?"
+  probe_m1 "${PROBE_S:-330}" nt,nn tune-probe "${CAP_MS:-50}" \
+    ${NT_VARIANTS:-$NT_DEFAULT} ${NEW_VARIANTS:-} ${NN_VARIANTS:-$NN_DEFAULT}
+  tune gpu-cold tune-probe.json dispatch.json tune.log
+  tune graph tune-probe.json dispatch-graph.json tune-graph.log
   ;;
 dispatch)
   # The dispatch check on four untuned models with TABLE (cold-ranked).
-  configs=()
-  for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do
-    configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m1,8")
-  done
-  timeout 110 $skinny dispatch --table "$TABLE" "${configs[@]}" --dtype bf16 --measure \
-    --time-cap-ms 60 --json "$OUT/dispatch-check.json" >"$OUT/dispatch-check.log" 2>&1
-  echo "dispatch check: exit $?"; grep -iE "within|warning" "$OUT/dispatch-check.log" | tail -4
+  dispatch_check "$TABLE"
   ;;
 chain)
   # Tenth session: the chain search (skinny decode --tune-chain) from the ninth session's
   # graph-ranked table. Its GPU test first, then qwen (writing a table with its picks), then
   # llama from that table (adding its own): each call complete on its own.
-  timeout 150 ./target/gpu/cuda_decode --ignored --test-threads=1 --nocapture \
-    the_chain_search >"$OUT/gpu-tests-chain-search.log" 2>&1
-  echo "GPU test chain search: exit $?"; grep -E "test result|panicked" "$OUT/gpu-tests-chain-search.log" | head -4
+  gpu_test 150 cuda_decode gpu-tests-chain-search.log the_chain_search
   table=${TABLE:-bench/results/h200-2026-11-21-s9-dispatch-graph.json}
   for model in ${MODELS:-qwen2.5-0.5b llama-3-8b}; do
     # shellcheck disable=SC2086
@@ -92,24 +117,16 @@ early-w)
   # chains (dispatch pairs, every decode mode), then the nt probe of the M = 1 winners, a
   # graph-ranked table and decode with it: the PDL modes against the plain graph.
   for t in cuda_dispatch cuda_decode; do
-    timeout 150 ./target/gpu/$t --ignored --test-threads=1 --nocapture >"$OUT/gpu-tests-$t.log" 2>&1
-    echo "GPU tests $t: exit $?"; grep -E "checked|test result|panicked|FAIL" "$OUT/gpu-tests-$t.log" | head -6
+    gpu_test 150 "$t" "gpu-tests-$t.log"
   done
   # shellcheck disable=SC2086
-  timeout 200 $skinny probe --backend cuda --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout nt \
-    --variants ${NT_VARIANTS:-cublas/gemm cublas/gemm+bias cublaslt/matmul gemv/baseline_t32 mma/m8_k8 mma/m8_u4 mma/m8_s4 dot/m1_grid dot/m1_r4w1_xw dot/m1_u5_xw dot/m1_xw dot/m1_u8_xw dot/m1_w1} \
-    --time-cap-ms "${CAP_MS:-50}" --json "$OUT/tune-probe.json" >"$OUT/tune-probe.log" 2>&1
-  echo "probe: exit $?"; grep -E "^summary" "$OUT/tune-probe.log"
-  $skinny tune --from "$OUT/tune-probe.json" --metric graph --out "$OUT/dispatch-graph.json" >"$OUT/tune-graph.log" 2>&1
-  echo "tune (graph): exit $?"
-  timeout 150 $skinny decode --model qwen2.5-0.5b llama-3-8b --table "$OUT/dispatch-graph.json" \
-    --json "$OUT/decode-graph-table.json" >"$OUT/decode-graph-table.log" 2>&1
-  echo "decode: exit $?"; grep -vE ": (filling|planning|timing|checking|measuring)" "$OUT/decode-graph-table.log" | tail -24
+  probe_m1 200 nt tune-probe "${CAP_MS:-50}" ${NT_VARIANTS:-$NT_DEFAULT dot/m1_w1}
+  tune graph tune-probe.json dispatch-graph.json tune-graph.log
+  decode_both 150 "$OUT/dispatch-graph.json" decode-graph-table
   ;;
 probe)
   for t in cuda_backend cuda_dispatch cuda_decode; do
-    timeout 150 ./target/gpu/$t --ignored --test-threads=1 --nocapture >"$OUT/gpu-tests-$t.log" 2>&1
-    echo "GPU tests $t: exit $?"; grep -E "checked|test result|panicked|FAIL" "$OUT/gpu-tests-$t.log" | head -6
+    gpu_test 150 "$t" "gpu-tests-$t.log"
   done
   SKINNY_TEST_VARIANTS='gemv/nn_cl*' timeout 60 compute-sanitizer --tool memcheck ./target/gpu/cuda_backend \
     --ignored --test-threads=1 every_cuda_variant --nocapture >"$OUT/sanitizer-memcheck.log" 2>&1
@@ -119,10 +136,8 @@ probe)
     --nocapture >"$OUT/sanitizer-racecheck.log" 2>&1
   echo "racecheck: exit $?"; grep -E "RACECHECK SUMMARY|checked" "$OUT/sanitizer-racecheck.log"
   # shellcheck disable=SC2086
-  timeout 330 $skinny probe --backend cuda --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout nt,nn \
-    --variants ${VARIANTS:-'cublas*' gemv/baseline gemv/baseline_t32 'dot/m1*' 'mma/m8*' gemv/nn_m1 gemv/nn_c256_m1 gemv/nn_deep_m1 'gemv/nn_cl*'} \
-    --time-cap-ms "${CAP_MS:-60}" --json "$OUT/tune-probe.json" >"$OUT/tune-probe.log" 2>&1
-  echo "probe: exit $?"; grep -E "^summary" "$OUT/tune-probe.log"
+  probe_m1 330 nt,nn tune-probe "${CAP_MS:-60}" \
+    ${VARIANTS:-'cublas*' gemv/baseline gemv/baseline_t32 'dot/m1*' 'mma/m8*' gemv/nn_m1 gemv/nn_c256_m1 gemv/nn_deep_m1 'gemv/nn_cl*'}
   ;;
 final)
   # Both parts in one call, for a session short of device time: the probe cut to the variants
@@ -130,24 +145,10 @@ final)
   # NN_VARIANTS), the tables tuned on the device, decode with the graph-ranked one, and the
   # dispatch check with the cold-ranked one.
   # shellcheck disable=SC2086
-  timeout 260 $skinny probe --backend cuda --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout nt,nn \
-    --variants ${NT_VARIANTS:-cublas/gemm cublas/gemm+bias cublaslt/matmul gemv/baseline_t32 mma/m8_k8 mma/m8_u4 mma/m8_s4 dot/m1_grid dot/m1_r4w1_xw dot/m1_u5_xw dot/m1_xw dot/m1_u8_xw} \
-    ${NN_VARIANTS:-gemv/nn_c256_m1 gemv/nn_cl8_c128_m1 gemv/nn_cl16_m1 gemv/nn_cl16_u10_m1 gemv/nn_cl4_c128_m1 gemv/nn_cl16_c256_m1 gemv/nn_cl8_c256_u16_m1} \
-    --time-cap-ms "${CAP_MS:-50}" --json "$OUT/tune-probe.json" >"$OUT/tune-probe.log" 2>&1
-  echo "probe: exit $?"; grep -E "^summary" "$OUT/tune-probe.log"
-  $skinny tune --from "$OUT/tune-probe.json" --out "$OUT/dispatch.json" >"$OUT/tune.log" 2>&1
-  echo "tune (cold): exit $?"
-  $skinny tune --from "$OUT/tune-probe.json" --metric graph --out "$OUT/dispatch-graph.json" >"$OUT/tune-graph.log" 2>&1
-  echo "tune (graph): exit $?"
-  timeout 140 $skinny decode --model qwen2.5-0.5b llama-3-8b --table "$OUT/dispatch-graph.json" \
-    --json "$OUT/decode-graph-table.json" >"$OUT/decode-graph-table.log" 2>&1
-  echo "decode: exit $?"; grep -vE ": (filling|planning|timing|checking|measuring)" "$OUT/decode-graph-table.log" | tail -24
-  configs=()
-  for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do
-    configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m1,8")
-  done
-  timeout 110 $skinny dispatch --table "$OUT/dispatch.json" "${configs[@]}" --dtype bf16 --measure \
-    --time-cap-ms 60 --json "$OUT/dispatch-check.json" >"$OUT/dispatch-check.log" 2>&1
-  echo "dispatch check: exit $?"; grep -iE "within|warning" "$OUT/dispatch-check.log" | tail -4
+  probe_m1 260 nt,nn tune-probe "${CAP_MS:-50}" ${NT_VARIANTS:-$NT_DEFAULT} ${NN_VARIANTS:-$NN_DEFAULT}
+  tune gpu-cold tune-probe.json dispatch.json tune.log
+  tune graph tune-probe.json dispatch-graph.json tune-graph.log
+  decode_both 140 "$OUT/dispatch-graph.json" decode-graph-table
+  dispatch_check "$OUT/dispatch.json"
   ;;
 esac

@@ -60,13 +60,31 @@ k = 64
 #[ignore = "needs an NVIDIA GPU (run with --ignored on a GPU machine)"]
 fn every_decode_mode_matches_cublas_on_an_awkward_chain() {
     for dtype in ["bf16", "f16"] {
-        let text = AWKWARD_CHAIN.replace("dtype = \"bf16\"", &format!("dtype = \"{dtype}\""));
-        let set = ShapeSet::parse(&SourceFile::embedded("awkward-chain.toml", &text))
-            .expect("the test's shape set parses");
-        check_every_mode(
-            &Chain::from_set(&set, 1).expect("the test's sizes chain"),
-            dtype,
-        );
+        check_every_mode(&awkward_chain(dtype), dtype);
+    }
+}
+
+/// The awkward chain at `dtype`.
+fn awkward_chain(dtype: &str) -> Chain {
+    let text = AWKWARD_CHAIN.replace("dtype = \"bf16\"", &format!("dtype = \"{dtype}\""));
+    let set = ShapeSet::parse(&SourceFile::embedded("awkward-chain.toml", &text))
+        .expect("the test's shape set parses");
+    Chain::from_set(&set, 1).expect("the test's sizes chain")
+}
+
+/// Decode settings that time each mode only briefly: these tests are about the checks.
+fn brief_settings(persistent: bool) -> DecodeSettings {
+    DecodeSettings {
+        rule: StoppingRule {
+            warmup: Duration::from_millis(5),
+            min_samples: 3,
+            max_samples: 5,
+            time_cap: Duration::from_millis(50),
+            ..StoppingRule::default()
+        },
+        seed: 7,
+        persistent,
+        persistent_stages: None,
     }
 }
 
@@ -76,9 +94,7 @@ fn every_decode_mode_matches_cublas_on_an_awkward_chain() {
 #[test]
 #[ignore = "needs an NVIDIA GPU (run with --ignored on a GPU machine)"]
 fn the_chain_search_picks_variants_whose_chains_match_cublas() {
-    let set = ShapeSet::parse(&SourceFile::embedded("awkward-chain.toml", AWKWARD_CHAIN))
-        .expect("the test's shape set parses");
-    let chain = Chain::from_set(&set, 1).expect("the test's sizes chain");
+    let chain = awkward_chain("bf16");
     let stream = skinny::backend::cuda::new_stream().expect("a CUDA device");
     let mut dispatcher = Dispatcher::new(stream, DispatchOptions::default()).unwrap();
     let mut settings = ChainTuneSettings::new(11);
@@ -109,32 +125,28 @@ fn the_chain_search_picks_variants_whose_chains_match_cublas() {
         assert!(pick.start.starts_with("cublas"), "{}", pick.start);
         assert!(pick.candidates > 1 && pick.tried.contains_key(&pick.pick));
     }
+    // What the table records: the picks if the closing comparison kept them, else the start.
+    let picks = tuning.table_picks(&chain.model);
     let mut table = DispatchTable::empty(dispatcher.validators().clone(), Metric::Graph);
-    for (problem, pick) in tuning.table_picks(&chain.model) {
-        table.set_chain_pick(&problem, pick);
+    for (problem, pick) in &picks {
+        table.set_chain_pick(problem, pick.clone());
     }
     assert_eq!(dispatcher.replace_table(table), &TableStatus::Used);
-    dispatcher.set_pdl(true);
-    for pick in &tuning.picks {
-        let choice = dispatcher.choose(&pick.problem).unwrap();
-        let want = if tuning.kept { &pick.pick } else { &pick.start };
-        assert_eq!(&choice.variant, want);
-        assert!(matches!(choice.reason, Reason::Chain { .. }));
-    }
-    dispatcher.set_pdl(false);
-    let settings = DecodeSettings {
-        rule: StoppingRule {
-            warmup: Duration::from_millis(5),
-            min_samples: 3,
-            max_samples: 5,
-            time_cap: Duration::from_millis(50),
-            ..StoppingRule::default()
-        },
-        seed: 7,
-        persistent: false,
-        persistent_stages: None,
-    };
-    let outcome = run_decode(&mut dispatcher, &chain, 4000.0, &settings, |_| {}).unwrap();
+    dispatcher.with_pdl(true, |d| {
+        for (problem, pick) in &picks {
+            let choice = d.choose(problem).unwrap();
+            assert_eq!(choice.variant, pick.variant);
+            assert!(matches!(choice.reason, Reason::Chain { .. }));
+        }
+    });
+    let outcome = run_decode(
+        &mut dispatcher,
+        &chain,
+        4000.0,
+        &brief_settings(false),
+        |_| {},
+    )
+    .unwrap();
     for mode in &outcome.modes {
         assert!(
             mode.chain_check.passed,
@@ -143,10 +155,9 @@ fn the_chain_search_picks_variants_whose_chains_match_cublas() {
         );
     }
     // The PDL modes ran the picks, each of which also matched cuBLAS alone.
-    assert_eq!(outcome.pdl_choices.len(), tuning.picks.len());
-    for (choice, pick) in outcome.pdl_choices.iter().zip(&tuning.picks) {
-        let want = if tuning.kept { &pick.pick } else { &pick.start };
-        assert_eq!(&choice.variant, want);
+    assert_eq!(outcome.pdl_choices.len(), picks.len());
+    for (choice, (_, pick)) in outcome.pdl_choices.iter().zip(&picks) {
+        assert_eq!(choice.variant, pick.variant);
         assert!(
             choice.check.passed,
             "{}: {:?}",
@@ -158,18 +169,7 @@ fn the_chain_search_picks_variants_whose_chains_match_cublas() {
 fn check_every_mode(chain: &Chain, dtype: &str) {
     let stream = skinny::backend::cuda::new_stream().expect("a CUDA device");
     let mut dispatcher = Dispatcher::new(stream, DispatchOptions::default()).unwrap();
-    let settings = DecodeSettings {
-        rule: StoppingRule {
-            warmup: Duration::from_millis(5),
-            min_samples: 3,
-            max_samples: 5,
-            time_cap: Duration::from_millis(50),
-            ..StoppingRule::default()
-        },
-        seed: 7,
-        persistent: true,
-        persistent_stages: None,
-    };
+    let settings = brief_settings(true);
     // The floor is not what this test is about; any positive bandwidth will do.
     let mut said = Vec::new();
     let outcome = run_decode(&mut dispatcher, chain, 4000.0, &settings, |what| {
