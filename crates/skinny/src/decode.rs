@@ -197,7 +197,9 @@ pub struct ModeResult {
     /// `cublas` (cuBLAS GEMM, cuBLASLt where there is a bias) or `skinny` (dispatch).
     pub library: String,
     pub pdl: bool,
-    /// Device time per token (events around the step), µs.
+    /// Device time per token, µs: events around one graph replay queued behind a spin (graph
+    /// modes, GPU time as the probe's graph figures), or around the step as the host issues it
+    /// (eager modes, whose cost is the host's launches).
     pub per_token_us: Stats,
     /// The median over the floor (1.0 = at the floor).
     pub times_floor: f64,

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use super::decode::{
     chain_operands, check_chain, fill_weights, issue_plans, outputs, plan_set, poison,
-    read_outputs, reference_chain, time_per_token,
+    read_outputs, reference_chain,
 };
 use super::dispatcher::{Dispatcher, MatmulPlan};
-use super::timing::capture;
+use super::timing::{capture, time_graph_replay};
 use crate::backend::RunError;
 use crate::decode::{Chain, ChainTuning, ChainTuningPick};
 use crate::dispatch::chain::{coordinate_descent, SearchSettings};
@@ -69,6 +69,10 @@ pub fn tune_chain(
     mut progress: impl FnMut(&str),
 ) -> Result<ChainTuning, String> {
     let stream = dispatcher.stream().clone();
+    let spin = dispatcher
+        .backend_mut()
+        .spin_kernel()
+        .map_err(|e| e.message)?;
     let problems = chain.problems();
     let step_problem = chain.step_problems();
 
@@ -127,12 +131,9 @@ pub fn tune_chain(
         Ok(graph)
     };
     let replay = |graph: &cudarc::driver::CudaGraph| {
-        time_per_token(&stream, &search_rule(), || {
-            graph
-                .launch()
-                .map_err(|e| format!("replaying the chain: {e}"))
-        })
-        .map(|stats| stats.median)
+        time_graph_replay(&stream, &spin, &search_rule(), graph)
+            .map(|stats| stats.median)
+            .map_err(|e| format!("timing the chain: {}", e.message))
     };
 
     let counts: Vec<usize> = candidates.iter().map(Vec::len).collect();

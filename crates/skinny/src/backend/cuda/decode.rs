@@ -12,11 +12,11 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use cudarc::driver::{result as drv, CudaSlice, CudaStream};
+use cudarc::driver::{result as drv, CudaFunction, CudaSlice, CudaStream};
 
 use super::call::{launch_cooperative, Operands};
 use super::dispatcher::{Dispatcher, MatmulPlan};
-use super::timing::{capture, elapsed_us, event, launch_read, read_config};
+use super::timing::{capture, elapsed_us, event, launch_read, read_config, time_graph_replay};
 use super::{device_ptr, driver_error, PersistentKernel};
 use crate::backend::RunError;
 use crate::data::HostTensor;
@@ -66,6 +66,10 @@ pub fn run_decode(
     mut progress: impl FnMut(&str),
 ) -> Result<DecodeOutcome, String> {
     let stream = dispatcher.stream().clone();
+    let spin = dispatcher
+        .backend_mut()
+        .spin_kernel()
+        .map_err(|e| e.message)?;
 
     progress(&format!(
         "filling {:.2} GB of weights",
@@ -93,6 +97,11 @@ pub fn run_decode(
     )?;
 
     let floor_us = chain.floor_us(read_gbps);
+    let timer = StepTimer {
+        stream: &stream,
+        spin: &spin,
+        rule: &settings.rule,
+    };
     let mut modes = Vec::new();
     let runs: [(&str, &PlanSet, bool); 3] = [
         ("cublas", &vendor, false),
@@ -113,10 +122,9 @@ pub fn run_decode(
             );
             progress(&format!("timing {mode}"));
             let (chain_check, per_token_us) = measure_mode(
-                &stream,
+                &timer,
                 chain,
                 &reference.outputs,
-                &settings.rule,
                 &out,
                 issue_kind,
                 || issue(&stream, chain, set, &ops),
@@ -139,7 +147,7 @@ pub fn run_decode(
     if settings.persistent {
         progress("timing skinny-persistent");
         let measured =
-            measure_persistent(dispatcher, chain, &weights, &reference.outputs, settings);
+            measure_persistent(dispatcher, &spin, chain, &weights, &reference.outputs, settings);
         match measured {
             Err(why) => progress(&format!("no skinny-persistent mode: {why}")),
             Ok(((chain_check, per_token_us), trace)) => {
@@ -158,7 +166,7 @@ pub fn run_decode(
     }
     // A yardstick, not a mode: when it cannot be measured the modes still stand.
     progress("timing the read chain");
-    let read_chain_us = match measure_read_chain(dispatcher, &weights, &settings.rule) {
+    let read_chain_us = match measure_read_chain(dispatcher, &spin, &weights, &settings.rule) {
         Ok(stats) => Some(stats),
         Err(why) => {
             progress(&format!("no read chain: {why}"));
@@ -190,6 +198,7 @@ const READ_CHAIN_LOADS: u64 = 4;
 /// on x. A chain of one kernel a product cannot run faster than this.
 fn measure_read_chain(
     dispatcher: &mut Dispatcher,
+    spin: &CudaFunction,
     weights: &Weights,
     rule: &StoppingRule,
 ) -> Result<Stats, String> {
@@ -221,15 +230,21 @@ fn measure_read_chain(
         })
     })
     .map_err(|e| format!("capturing the read chain: {e}"))?;
-    time_per_token(&stream, rule, || {
-        graph
-            .launch()
-            .map_err(|e| format!("replaying the read chain: {e}"))
-    })
+    time_graph_replay(&stream, spin, rule, &graph)
+        .map_err(|e| format!("timing the read chain: {}", e.message))
 }
 
-/// Device time of `once` (one token's work) under the stopping rule, events around each.
-pub(super) fn time_per_token(
+/// How a mode's step is timed: the stream, the spin kernel that graph replays are queued
+/// behind, and the stopping rule.
+struct StepTimer<'a> {
+    stream: &'a Arc<CudaStream>,
+    spin: &'a CudaFunction,
+    rule: &'a StoppingRule,
+}
+
+/// Device time of `once` (one token's work) under the stopping rule, events around each, the
+/// host issuing it in between: for the eager modes, whose cost is the host's launches.
+fn time_per_token(
     stream: &CudaStream,
     rule: &StoppingRule,
     mut once: impl FnMut() -> Result<(), String>,
@@ -245,16 +260,18 @@ pub(super) fn time_per_token(
 }
 
 /// One mode: `step` captured into a graph (for `Issue::Graph`) or issued as it is, run once on
-/// poisoned outputs and checked step by step against the reference, then timed per token.
+/// poisoned outputs and checked step by step against the reference, then timed per token: a
+/// graph's replay as GPU time behind a spin (`time_graph_replay`), eager steps as the host
+/// issues them.
 fn measure_mode(
-    stream: &Arc<CudaStream>,
+    timer: &StepTimer,
     chain: &Chain,
     reference: &[Vec<f64>],
-    rule: &StoppingRule,
     out: &[CudaSlice<u8>],
     issue_kind: Issue,
     mut step: impl FnMut() -> Result<(), String>,
 ) -> Result<(ChainCheck, Stats), String> {
+    let stream = timer.stream;
     let graph = match issue_kind {
         Issue::Eager => None,
         Issue::Graph => Some(
@@ -272,7 +289,10 @@ fn measure_mode(
     once()?;
     let got = read_outputs(stream, chain, out)?;
     let chain_check = check_chain(chain, &got, reference);
-    let per_token_us = time_per_token(stream, rule, once)?;
+    let per_token_us = match &graph {
+        None => time_per_token(stream, timer.rule, once)?,
+        Some(g) => time_graph_replay(stream, timer.spin, timer.rule, g).map_err(|e| e.message)?,
+    };
     Ok((chain_check, per_token_us))
 }
 
@@ -280,6 +300,7 @@ fn measure_mode(
 /// once more with stamps, for where the time went.
 fn measure_persistent(
     dispatcher: &mut Dispatcher,
+    spin: &CudaFunction,
     chain: &Chain,
     weights: &Weights,
     reference: &[Vec<f64>],
@@ -290,11 +311,15 @@ fn measure_persistent(
     let out = outputs(&stream, chain)?;
     let ops = chain_operands(&stream, chain, weights, &out);
     let mut run = kernel.for_operands(&stream, chain, &ops)?;
+    let timer = StepTimer {
+        stream: &stream,
+        spin,
+        rule: &settings.rule,
+    };
     let measured = measure_mode(
-        &stream,
+        &timer,
         chain,
         reference,
-        &settings.rule,
         &out,
         Issue::Graph,
         || run.issue(&stream),

@@ -272,6 +272,11 @@ impl CudaBackend {
         Ok(helpers)
     }
 
+    /// The kernel that holds a stream while the host enqueues timed work behind it.
+    pub(crate) fn spin_kernel(&mut self) -> Result<CudaFunction, RunError> {
+        Ok(self.helpers(Dtype::Bf16)?.spin)
+    }
+
     /// The read-bandwidth kernel (`timing::launch_read` launches it).
     pub(crate) fn read_kernel(&mut self) -> Result<CudaFunction, RunError> {
         Ok(self.helpers(Dtype::Bf16)?.read_bandwidth)
