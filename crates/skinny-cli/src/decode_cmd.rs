@@ -247,8 +247,11 @@ fn tune_chains(
 
 fn print_tuning(model: &str, tuning: &ChainTuning) {
     println!(
-        "\n{model}: chain search under PDL in a graph, {} chains timed in {} passes",
-        tuning.evaluations, tuning.passes
+        "\n{model}: chain search under PDL in a graph, {} chains timed in {} passes, {} joint change{} of neighbours kept",
+        tuning.evaluations,
+        tuning.passes,
+        tuning.joint_moves,
+        if tuning.joint_moves == 1 { "" } else { "s" }
     );
     let mut picks = tables::table(&[
         "problem",

@@ -176,6 +176,21 @@ impl Chain {
             })
             .collect()
     }
+
+    /// The pairs of problems (indexes in [`Chain::problems`]) whose steps follow each other
+    /// somewhere in the chain, each pair once, in the order first met: the neighbours whose
+    /// kernels overlap under PDL.
+    pub fn neighbour_problems(&self) -> Vec<(usize, usize)> {
+        let steps = self.step_problems();
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for w in steps.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if a != b && !out.contains(&(a, b)) && !out.contains(&(b, a)) {
+                out.push((a, b));
+            }
+        }
+        out
+    }
 }
 
 /// How the chain was issued.
@@ -290,6 +305,9 @@ pub struct ChainTuning {
     /// Chains built, checked and timed, and passes over the problems.
     pub evaluations: usize,
     pub passes: usize,
+    /// Joint changes of two neighbouring products that the search kept.
+    #[serde(default)]
+    pub joint_moves: usize,
     /// µs a token of the starting choice and of the picks as the search last timed them.
     pub search_start_us: f64,
     pub search_best_us: f64,
@@ -468,6 +486,11 @@ mod tests {
         let floor = chain.floor_us(4533.0);
         assert!((floor - 218.0).abs() < 1.0, "{floor}");
         assert_eq!(chain.problems().len(), 5);
+        // qkv → o → gate_up → down → the next layer's qkv, and the last down → lm_head.
+        assert_eq!(
+            chain.neighbour_problems(),
+            vec![(0, 1), (1, 2), (2, 3), (3, 0), (3, 4)]
+        );
         let at8 = Chain::from_set(&set, 8).unwrap();
         assert!(at8.steps.iter().all(|s| s.problem.m() == 8));
     }

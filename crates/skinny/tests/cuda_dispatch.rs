@@ -93,6 +93,7 @@ fn plans_chain_with_pdl_and_replay_from_a_graph() {
         ("dot/m1_w1", "dot/m1_u5_xw"),
         ("mma/m8_k8", "dot/m1_u8_xw"),
         ("dot/m1_xw", "gemv/multirow"),
+        ("dot/m1_r8w2_xw", "dot/m1_r4w8_u3_xw"),
     ] {
         for ((first, second), pdl) in [(&short, false), (&short, true), (&long, true)] {
             let (first, second) = (*first, *second);

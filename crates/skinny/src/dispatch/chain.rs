@@ -6,7 +6,12 @@
 //! weights it asks for before it waits. So the chain search times whole chains: from a starting
 //! choice it tries each problem's candidates in turn with the other problems held, keeps a
 //! change only when the chain gets faster by more than a noise margin, and goes round again
-//! until a pass changes nothing (coordinate descent). This module is the search alone; the GPU
+//! until a pass changes nothing (coordinate descent). Neighbours interact, so one product's
+//! change may pay only together with its neighbour's (H200, eleventh session: single-wave
+//! gate_up blocks cost the chain 7 µs behind one o variant and gained behind another); when a
+//! pass of single changes finds nothing, the search tries joint changes of the pairs of problems
+//! that follow each other in the chain, among each one's best few candidates so far. This
+//! module is the search alone; the GPU
 //! side (`backend::cuda::chain_tune`) builds, checks and times the chains it asks for.
 
 use std::collections::BTreeMap;
@@ -35,13 +40,17 @@ pub struct SearchSettings {
     /// A candidate replaces the current pick only when the chain gets faster by more than this
     /// fraction: chain times move by a few tenths of a percent between replays.
     pub margin: f64,
+    /// A joint change of a pair tries this many of each problem's fastest candidates so far
+    /// (0: no joint changes).
+    pub joint_top: usize,
 }
 
 impl Default for SearchSettings {
     fn default() -> SearchSettings {
         SearchSettings {
-            max_passes: 3,
+            max_passes: 4,
             margin: 0.003,
+            joint_top: 5,
         }
     }
 }
@@ -67,21 +76,47 @@ pub struct SearchOutcome {
     /// Chains timed, and passes made.
     pub evaluations: usize,
     pub passes: usize,
+    /// Joint changes of a pair of problems that were kept.
+    pub joint_moves: usize,
 }
 
 /// Coordinate descent over per-problem candidates. `counts[p]` is how many candidates problem
 /// `p` has, `start[p]` the one to start from, and `time(picks)` the chain's time with those
 /// picks, or why it cannot be had. A failing candidate is recorded and not tried again; the
-/// starting choice must not fail.
+/// starting choice must not fail. No joint changes: [`chain_search`] with no pairs.
 pub fn coordinate_descent(
     counts: &[usize],
     start: Vec<usize>,
     settings: &SearchSettings,
+    time: impl FnMut(&[usize]) -> Result<f64, String>,
+) -> Result<SearchOutcome, String> {
+    chain_search(counts, start, settings, &[], time)
+}
+
+/// Coordinate descent as [`coordinate_descent`], and when a pass of single changes keeps
+/// nothing, joint changes of each pair in `pairs` (problems that follow each other in the
+/// chain): every combination of the two problems' `joint_top` fastest candidates so far, both
+/// different from the current picks; the fastest combination is kept when it beats the chain by
+/// the margin. A failing combination is skipped (it is not pinned on either candidate).
+pub fn chain_search(
+    counts: &[usize],
+    start: Vec<usize>,
+    settings: &SearchSettings,
+    pairs: &[(usize, usize)],
     mut time: impl FnMut(&[usize]) -> Result<f64, String>,
 ) -> Result<SearchOutcome, String> {
     if start.len() != counts.len() || start.iter().zip(counts).any(|(s, c)| s >= c) {
         return Err(format!(
             "the starting choice {start:?} does not fit the candidate counts {counts:?}"
+        ));
+    }
+    if let Some(&(a, b)) = pairs
+        .iter()
+        .find(|&&(a, b)| a == b || a >= counts.len() || b >= counts.len())
+    {
+        return Err(format!(
+            "the pair ({a}, {b}) is not two of the {} problems",
+            counts.len()
         ));
     }
     let mut evaluations = 0;
@@ -95,6 +130,7 @@ pub fn coordinate_descent(
     let mut picks = start;
     let mut best = start_us;
     let mut passes = 0;
+    let mut joint_moves = 0;
     while passes < settings.max_passes {
         if passes > 0 {
             // The figure to beat is a fresh one: the last accepted time was the lowest of
@@ -131,6 +167,33 @@ pub fn coordinate_descent(
                 }
             }
         }
+        if !changed && settings.joint_top > 0 {
+            for &(a, b) in pairs {
+                let mut fastest: Option<(f64, Vec<usize>)> = None;
+                for ca in fastest_others(&tried[a], picks[a], settings.joint_top) {
+                    for cb in fastest_others(&tried[b], picks[b], settings.joint_top) {
+                        let mut trial = picks.clone();
+                        trial[a] = ca;
+                        trial[b] = cb;
+                        if let Ok(us) = timed(&trial) {
+                            if fastest.as_ref().is_none_or(|(f, _)| us < *f) {
+                                fastest = Some((us, trial));
+                            }
+                        }
+                    }
+                }
+                if let Some((us, trial)) = fastest {
+                    if us < best * (1.0 - settings.margin) {
+                        tried[a][trial[a]] = Some(us);
+                        tried[b][trial[b]] = Some(us);
+                        picks = trial;
+                        best = us;
+                        changed = true;
+                        joint_moves += 1;
+                    }
+                }
+            }
+        }
         if !changed {
             break;
         }
@@ -143,7 +206,21 @@ pub fn coordinate_descent(
         failures,
         evaluations,
         passes,
+        joint_moves,
     })
+}
+
+/// The indexes of the `top` fastest candidates timed so far other than `pick` (a candidate
+/// never timed, or that failed, is not among them).
+fn fastest_others(tried: &[Option<f64>], pick: usize, top: usize) -> Vec<usize> {
+    let mut timed: Vec<(usize, f64)> = tried
+        .iter()
+        .enumerate()
+        .filter(|&(c, _)| c != pick)
+        .filter_map(|(c, t)| Some((c, (*t)?)))
+        .collect();
+    timed.sort_by(|x, y| x.1.total_cmp(&y.1));
+    timed.into_iter().take(top).map(|(c, _)| c).collect()
 }
 
 #[cfg(test)]
@@ -249,11 +326,79 @@ mod tests {
         let settings = SearchSettings {
             max_passes: 2,
             margin: 0.0,
+            joint_top: 0,
         };
         let out = coordinate_descent(&[2], vec![0], &settings, &mut time).unwrap();
         assert_eq!(out.passes, 2);
         // Start and pass one's trial (candidate 1 taken); pass two's fresh figure, its trial of
         // candidate 0 (taken) and of candidate 1 again, now no longer the pick.
         assert_eq!(out.evaluations, 5);
+    }
+
+    /// Two problems whose second candidates pay only together: no single change gains.
+    fn only_together(picks: &[usize]) -> Result<f64, String> {
+        Ok(match (picks[0], picks[1]) {
+            (1, 1) => 90.0,
+            (0, 0) => 100.0,
+            _ => 101.0,
+        })
+    }
+
+    #[test]
+    fn a_change_that_pays_only_with_the_neighbours_is_found_by_a_joint_move() {
+        let settings = SearchSettings::default();
+        let alone = coordinate_descent(&[2, 2], vec![0, 0], &settings, only_together).unwrap();
+        assert_eq!(alone.picks, vec![0, 0], "no single change gains");
+        assert_eq!(alone.joint_moves, 0);
+        let joint = chain_search(&[2, 2], vec![0, 0], &settings, &[(0, 1)], only_together).unwrap();
+        assert_eq!(joint.picks, vec![1, 1]);
+        assert_eq!(joint.best_us, 90.0);
+        assert_eq!(joint.joint_moves, 1);
+        assert_eq!(joint.tried[0][1], Some(90.0));
+        // Without joint candidates the pair is not tried.
+        let off = SearchSettings {
+            joint_top: 0,
+            ..settings
+        };
+        let none = chain_search(&[2, 2], vec![0, 0], &off, &[(0, 1)], only_together).unwrap();
+        assert_eq!(none.picks, vec![0, 0]);
+    }
+
+    #[test]
+    fn a_joint_move_tries_only_each_problems_fastest_candidates() {
+        // Problem 0's candidates 1..=3 cost 101, 102, 103 alone; problem 1's 1..=2 likewise.
+        // Only (3, 2) together is fast, and candidate 3 is not among problem 0's fastest two.
+        let time = |picks: &[usize]| -> Result<f64, String> {
+            Ok(match (picks[0], picks[1]) {
+                (3, 2) => 50.0,
+                (0, 0) => 100.0,
+                (a, 0) => 100.0 + a as f64,
+                (0, b) => 100.0 + b as f64,
+                _ => 110.0,
+            })
+        };
+        let settings = SearchSettings {
+            joint_top: 2,
+            ..SearchSettings::default()
+        };
+        let out = chain_search(&[4, 3], vec![0, 0], &settings, &[(0, 1)], time).unwrap();
+        assert_eq!(out.picks, vec![0, 0]);
+        let wider = SearchSettings {
+            joint_top: 3,
+            ..settings
+        };
+        let out = chain_search(&[4, 3], vec![0, 0], &wider, &[(0, 1)], time).unwrap();
+        assert_eq!(out.picks, vec![3, 2]);
+    }
+
+    #[test]
+    fn a_pair_that_is_not_two_problems_is_an_error() {
+        let settings = SearchSettings::default();
+        let err =
+            chain_search(&[2, 2], vec![0, 0], &settings, &[(0, 0)], only_together).unwrap_err();
+        assert!(err.contains("pair (0, 0)"));
+        let err =
+            chain_search(&[2, 2], vec![0, 0], &settings, &[(0, 2)], only_together).unwrap_err();
+        assert!(err.contains("pair (0, 2)"));
     }
 }

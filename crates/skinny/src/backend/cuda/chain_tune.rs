@@ -17,7 +17,7 @@ use super::dispatcher::{Dispatcher, MatmulPlan};
 use super::timing::{capture, time_graph_replay};
 use crate::backend::RunError;
 use crate::decode::{Chain, ChainTuning, ChainTuningPick};
-use crate::dispatch::chain::{coordinate_descent, SearchSettings};
+use crate::dispatch::chain::{chain_search, SearchSettings};
 use crate::dispatch::vendor_baseline;
 use crate::measure::{Stats, StoppingRule};
 use crate::plan::unsupported_reasons;
@@ -138,7 +138,9 @@ pub fn tune_chain(
 
     let counts: Vec<usize> = candidates.iter().map(Vec::len).collect();
     let mut evaluated = 0usize;
-    let search = coordinate_descent(&counts, vec![0; counts.len()], &settings.search, |picks| {
+    let pairs = chain.neighbour_problems();
+    let start = vec![0; counts.len()];
+    let search = chain_search(&counts, start, &settings.search, &pairs, |picks| {
         let us = replay(&graph_of(dispatcher, picks)?)?;
         evaluated += 1;
         if evaluated % 20 == 0 {
@@ -185,6 +187,7 @@ pub fn tune_chain(
     Ok(ChainTuning {
         evaluations: search.evaluations,
         passes: search.passes,
+        joint_moves: search.joint_moves,
         search_start_us: search.start_us,
         search_best_us: search.best_us,
         start_us,

@@ -121,15 +121,11 @@ pub fn run_decode(
                 if pdl { "-pdl" } else { "" },
             );
             progress(&format!("timing {mode}"));
-            let (chain_check, per_token_us) = measure_mode(
-                &timer,
-                chain,
-                &reference.outputs,
-                &out,
-                issue_kind,
-                || issue(&stream, chain, set, &ops),
-            )
-            .map_err(|e| format!("{mode}: {e}"))?;
+            let (chain_check, per_token_us) =
+                measure_mode(&timer, chain, &reference.outputs, &out, issue_kind, || {
+                    issue(&stream, chain, set, &ops)
+                })
+                .map_err(|e| format!("{mode}: {e}"))?;
             modes.push(ModeResult::new(
                 mode,
                 issue_kind,
@@ -146,8 +142,14 @@ pub fn run_decode(
     let mut persistent_trace = None;
     if settings.persistent {
         progress("timing skinny-persistent");
-        let measured =
-            measure_persistent(dispatcher, &spin, chain, &weights, &reference.outputs, settings);
+        let measured = measure_persistent(
+            dispatcher,
+            &spin,
+            chain,
+            &weights,
+            &reference.outputs,
+            settings,
+        );
         match measured {
             Err(why) => progress(&format!("no skinny-persistent mode: {why}")),
             Ok(((chain_check, per_token_us), trace)) => {
@@ -316,14 +318,9 @@ fn measure_persistent(
         spin,
         rule: &settings.rule,
     };
-    let measured = measure_mode(
-        &timer,
-        chain,
-        reference,
-        &out,
-        Issue::Graph,
-        || run.issue(&stream),
-    )?;
+    let measured = measure_mode(&timer, chain, reference, &out, Issue::Graph, || {
+        run.issue(&stream)
+    })?;
     let blocks = kernel.config.grid_dim.0 as usize;
     let trace = stream
         .alloc_zeros::<u64>(blocks * chain.steps.len() * TRACE_STAMPS)
