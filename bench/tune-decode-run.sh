@@ -21,8 +21,8 @@ skinny=./target/release/skinny
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
   --format=csv >"$OUT/nvidia-smi.csv" 2>&1
 # The M = 1 variants that won or came within a few per cent on some shape (eighth and ninth
-# sessions), each layout's.
-NT_DEFAULT="cublas/gemm cublas/gemm+bias cublaslt/matmul gemv/baseline_t32 mma/m8_k8 mma/m8_u4 mma/m8_s4 dot/m1_grid dot/m1_r4w1_xw dot/m1_u5_xw dot/m1_xw dot/m1_u8_xw"
+# sessions), each layout's, and the two the eleventh session's chain search picked.
+NT_DEFAULT="cublas/gemm cublas/gemm+bias cublaslt/matmul gemv/baseline_t32 mma/m8_k8 mma/m8_u4 mma/m8_s4 dot/m1_grid dot/m1_r4w1_xw dot/m1_u5_xw dot/m1_xw dot/m1_u8_xw dot/m1_r4w8_u3_xw dot/m1_r8w2_xw"
 NN_DEFAULT="gemv/nn_c256_m1 gemv/nn_cl8_c128_m1 gemv/nn_cl16_m1 gemv/nn_cl16_u10_m1 gemv/nn_cl4_c128_m1 gemv/nn_cl16_c256_m1 gemv/nn_cl8_c256_u16_m1"
 
 # gpu_test SECONDS BINARY LOG [TEST FILTER]: one GPU test binary (`--ignored`), its summary lines.
