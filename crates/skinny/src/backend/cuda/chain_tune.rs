@@ -199,8 +199,12 @@ pub fn tune_chain(
             .failures
             .iter()
             .map(|f| {
+                let with = match f.with {
+                    Some((p, c)) => format!(" with {} on {}", candidates[p][c], problems[p]),
+                    None => String::new(),
+                };
                 format!(
-                    "{} on {}: {}",
+                    "{} on {}{with}: {}",
                     candidates[f.problem][f.candidate], problems[f.problem], f.why
                 )
             })
