@@ -181,8 +181,9 @@ pub struct DecodeArgs {
     pub persistent_stages: Option<u32>,
     /// Before timing the modes, choose each product's variant by the time of the whole chain
     /// under programmatic dependent launch in a graph (from the table's choices, or from cuBLAS
-    /// without a table; one product at a time, every chain checked against cuBLAS), write the
-    /// table with those picks to --write-table, and run the PDL modes with them
+    /// without a table; one product at a time, then neighbouring products jointly, every chain
+    /// checked against cuBLAS), write the table with those picks to --write-table, and run the
+    /// PDL modes with them
     #[arg(long)]
     pub tune_chain: bool,
     /// A registry file to use instead of the embedded one (a table must have been tuned on it)

@@ -355,7 +355,8 @@ pub struct ChainTuningPick {
     pub pick: String,
     /// Candidates the search had for it.
     pub candidates: usize,
-    /// µs a token of the chain with each candidate tried (the others as they stood then).
+    /// µs a token of the chain with each candidate tried (the others as they stood then; for a
+    /// kept joint change, with its neighbour's candidate changed too).
     pub tried: std::collections::BTreeMap<String, f64>,
 }
 

@@ -29,7 +29,8 @@ pub struct ChainPick {
     /// comparison).
     pub chain_us: f64,
     /// µs per token of the chain with each candidate tried here, the other problems as they
-    /// stood at that moment of the search.
+    /// stood at that moment of the search (for a kept joint change, with its neighbour's
+    /// candidate changed too).
     pub tried: BTreeMap<String, f64>,
 }
 
@@ -43,6 +44,13 @@ pub struct SearchSettings {
     /// A joint change of a pair tries this many of each problem's fastest candidates so far
     /// (0: no joint changes).
     pub joint_top: usize,
+}
+
+impl SearchSettings {
+    /// Whether a chain of `us` beats one of `best` by more than the margin.
+    fn gains(&self, us: f64, best: f64) -> bool {
+        us < best * (1.0 - self.margin)
+    }
 }
 
 impl Default for SearchSettings {
@@ -64,6 +72,14 @@ pub struct Failure {
     /// neither candidate is ruled out alone.
     pub with: Option<(usize, usize)>,
     pub why: String,
+}
+
+impl Failure {
+    /// Whether this is the failure of `candidate` of `problem`, alone (`with` `None`) or
+    /// together with the other problem's candidate `with`.
+    fn is_of(&self, problem: usize, candidate: usize, with: Option<(usize, usize)>) -> bool {
+        self.problem == problem && self.candidate == candidate && self.with == with
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -156,9 +172,7 @@ pub fn chain_search(
             // Indexes, not an iterator over `tried`: the loop body changes `picks` and `tried`.
             #[allow(clippy::needless_range_loop)]
             for candidate in 0..counts[problem] {
-                let failed = |f: &Failure| {
-                    f.problem == problem && f.candidate == candidate && f.with.is_none()
-                };
+                let failed = |f: &Failure| f.is_of(problem, candidate, None);
                 if candidate == picks[problem] || failures.iter().any(failed) {
                     continue;
                 }
@@ -167,7 +181,7 @@ pub fn chain_search(
                 match timed(&trial) {
                     Ok(us) => {
                         tried[problem][candidate] = Some(us);
-                        if us < best * (1.0 - settings.margin) {
+                        if settings.gains(us, best) {
                             picks = trial;
                             best = us;
                             changed = true;
@@ -184,39 +198,10 @@ pub fn chain_search(
         }
         if !changed && settings.joint_top > 0 {
             for &(a, b) in pairs {
-                let mut fastest: Option<(f64, Vec<usize>)> = None;
-                let others_a =
-                    fastest_others(&tried[a], picks[a], &failures, a, settings.joint_top);
-                let others_b =
-                    fastest_others(&tried[b], picks[b], &failures, b, settings.joint_top);
-                for &ca in &others_a {
-                    for &cb in &others_b {
-                        let failed_together = |f: &Failure| {
-                            f.problem == a && f.candidate == ca && f.with == Some((b, cb))
-                        };
-                        if failures.iter().any(failed_together) {
-                            continue;
-                        }
-                        let mut trial = picks.clone();
-                        trial[a] = ca;
-                        trial[b] = cb;
-                        match timed(&trial) {
-                            Ok(us) => {
-                                if fastest.as_ref().is_none_or(|(f, _)| us < *f) {
-                                    fastest = Some((us, trial));
-                                }
-                            }
-                            Err(why) => failures.push(Failure {
-                                problem: a,
-                                candidate: ca,
-                                with: Some((b, cb)),
-                                why,
-                            }),
-                        }
-                    }
-                }
+                let fastest =
+                    fastest_pair((a, b), &picks, &tried, &mut failures, settings, &mut timed);
                 let Some((us, trial)) = fastest else { continue };
-                if us >= best * (1.0 - settings.margin) {
+                if !settings.gains(us, best) {
                     continue;
                 }
                 // Confirmed on a fresh figure: the fastest of many noisy ones is biased low.
@@ -226,7 +211,7 @@ pub fn chain_search(
                         trial[a], trial[b]
                     )
                 })?;
-                if fresh < best * (1.0 - settings.margin) {
+                if settings.gains(fresh, best) {
                     tried[a][trial[a]] = Some(fresh);
                     tried[b][trial[b]] = Some(fresh);
                     picks = trial;
@@ -252,6 +237,45 @@ pub fn chain_search(
     })
 }
 
+/// The fastest chain, and its picks, among the joint changes of `pair` from `picks`: every
+/// combination of the two problems' fastest candidates so far (`fastest_others`) that has not
+/// failed together before. A combination that fails now is recorded in `failures`.
+fn fastest_pair(
+    (a, b): (usize, usize),
+    picks: &[usize],
+    tried: &[Vec<Option<f64>>],
+    failures: &mut Vec<Failure>,
+    settings: &SearchSettings,
+    timed: &mut impl FnMut(&[usize]) -> Result<f64, String>,
+) -> Option<(f64, Vec<usize>)> {
+    let others_a = fastest_others(&tried[a], picks[a], failures, a, settings.joint_top);
+    let others_b = fastest_others(&tried[b], picks[b], failures, b, settings.joint_top);
+    let mut fastest: Option<(f64, Vec<usize>)> = None;
+    for &ca in &others_a {
+        for &cb in &others_b {
+            if failures.iter().any(|f| f.is_of(a, ca, Some((b, cb)))) {
+                continue;
+            }
+            let mut trial = picks.to_vec();
+            trial[a] = ca;
+            trial[b] = cb;
+            match timed(&trial) {
+                Ok(us) if fastest.as_ref().is_none_or(|(f, _)| us < *f) => {
+                    fastest = Some((us, trial))
+                }
+                Ok(_) => {}
+                Err(why) => failures.push(Failure {
+                    problem: a,
+                    candidate: ca,
+                    with: Some((b, cb)),
+                    why,
+                }),
+            }
+        }
+    }
+    fastest
+}
+
 /// The indexes of problem `problem`'s `top` fastest candidates timed so far other than `pick`
 /// (a candidate never timed, or that failed alone, is not among them).
 fn fastest_others(
@@ -261,15 +285,10 @@ fn fastest_others(
     problem: usize,
     top: usize,
 ) -> Vec<usize> {
-    let failed_alone = |c: usize| {
-        failures
-            .iter()
-            .any(|f| f.problem == problem && f.candidate == c && f.with.is_none())
-    };
     let mut timed: Vec<(usize, f64)> = tried
         .iter()
         .enumerate()
-        .filter(|&(c, _)| c != pick && !failed_alone(c))
+        .filter(|&(c, _)| c != pick && !failures.iter().any(|f| f.is_of(problem, c, None)))
         .filter_map(|(c, t)| Some((c, (*t)?)))
         .collect();
     timed.sort_by(|x, y| x.1.total_cmp(&y.1));

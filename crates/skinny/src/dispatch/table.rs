@@ -221,6 +221,18 @@ pub struct TableEntry {
 }
 
 impl TableEntry {
+    /// An entry for `key` with nothing measured or picked yet.
+    fn empty(key: ProblemKey) -> TableEntry {
+        TableEntry {
+            key,
+            shapes: Vec::new(),
+            candidates: Vec::new(),
+            winner: None,
+            winner_us: None,
+            chain_pdl: None,
+        }
+    }
+
     /// A candidate's time relative to the winner's (1.0 for the winner).
     pub fn relative_time(&self, variant: &str, metric: Metric) -> Option<f64> {
         let best = self.winner_us?;
@@ -268,14 +280,9 @@ impl DispatchTable {
             }
             for run in &report.outcome.runs {
                 let key = ProblemKey::of(&run.shape.problem, &validators);
-                let entry = entries.entry(key.clone()).or_insert_with(|| TableEntry {
-                    key,
-                    shapes: Vec::new(),
-                    candidates: Vec::new(),
-                    winner: None,
-                    winner_us: None,
-                    chain_pdl: None,
-                });
+                let entry = entries
+                    .entry(key.clone())
+                    .or_insert_with(|| TableEntry::empty(key));
                 let label = format!("{}/{}", run.shape.set, run.shape.name);
                 if !entry.shapes.contains(&label) {
                     entry.shapes.push(label);
@@ -349,14 +356,10 @@ impl DispatchTable {
         match self.entries.iter_mut().find(|e| e.key == key) {
             Some(entry) => entry.chain_pdl = Some(pick),
             None => {
-                let label = format!("{}/chain", pick.model);
                 self.entries.push(TableEntry {
-                    key,
-                    shapes: vec![label],
-                    candidates: Vec::new(),
-                    winner: None,
-                    winner_us: None,
+                    shapes: vec![format!("{}/chain", pick.model)],
                     chain_pdl: Some(pick),
+                    ..TableEntry::empty(key)
                 });
             }
         }

@@ -12,6 +12,7 @@ use cudarc::driver::{
     result as drv, sys as drv_sys, CudaEvent, CudaGraph, CudaStream, LaunchConfig, PushKernelArg,
 };
 
+use super::call::Call;
 use super::{device_ptr, driver_error, launch_plain, launch_spin, CudaBackend, CudaRun, Helpers};
 use crate::backend::{BandwidthCeiling, Ceilings, RunError, SizedRead};
 use crate::measure::{gbps, sample_until_stable, Figure, Stats, StoppingRule, Timings};
@@ -104,28 +105,11 @@ pub(super) fn time_graph_replay(
 ) -> Result<Stats, RunError> {
     let mut spin_ns: u64 = 20_000;
     sample_until_stable(rule, || {
-        let mut longest_ns = spin_ns;
-        for _ in 0..MAX_SPIN_RETRIES {
-            launch_spin(stream, spin, spin_ns)?;
-            let start = event(stream)?;
+        queued_us(stream, spin, &mut spin_ns, 1, || {
             graph
                 .launch()
-                .map_err(|e| driver_error("replaying the graph", e))?;
-            let end = event(stream)?;
-            let spin_outlasted_launch = !start
-                .try_is_complete()
-                .map_err(|e| driver_error("querying the start event", e))?;
-            let us = elapsed_us(&start, &end)?;
-            if spin_outlasted_launch {
-                return Ok(us);
-            }
-            longest_ns = spin_ns;
-            spin_ns = (spin_ns * 2).min(MAX_SPIN_NS);
-        }
-        Err(RunError::new(format!(
-            "the host could not launch the graph within a {} µs spin",
-            longest_ns / 1000
-        )))
+                .map_err(|e| driver_error("replaying the graph", e))
+        })
     })
 }
 
@@ -150,6 +134,7 @@ fn queued_us(
     batch: usize,
     mut launch: impl FnMut() -> Result<(), RunError>,
 ) -> Result<f64, RunError> {
+    let mut longest_ns = *spin_ns;
     for _ in 0..MAX_SPIN_RETRIES {
         launch_spin(stream, spin, *spin_ns)?;
         let start = event(stream)?;
@@ -166,11 +151,13 @@ fn queued_us(
         if spin_outlasted_enqueue {
             return Ok(us / batch as f64);
         }
+        longest_ns = *spin_ns;
         *spin_ns = (*spin_ns * 2).min(MAX_SPIN_NS);
     }
     Err(RunError::new(format!(
-        "the host could not queue {batch} calls within a {} µs spin: GPU time would include launch gaps",
-        *spin_ns / 1000
+        "the host could not queue {batch} call{} within a {} µs spin: GPU time would include launch gaps",
+        if batch == 1 { "" } else { "s" },
+        longest_ns / 1000
     )))
 }
 
@@ -240,33 +227,36 @@ pub(super) fn measure_all(
     timings.insert(Figure::HostRoundtripUs, roundtrip);
 
     // The graph rotates through the copies as the cold figure does.
-    let graph_calls = cold_batch;
-    let graph = capture(&stream, || {
-        for i in 0..graph_calls {
-            run.launch(i % copies)?;
-        }
-        Ok(())
-    })?;
-    let graph_us = sample_until_stable(rule, || {
-        replay_per_call_us(&stream, &spin, &graph, graph_calls)
-    })?;
+    let graph_us = rotating_graph_us(run, &run.call, cold_batch, copies, &spin, rule)?;
     timings.insert(Figure::GraphUs, graph_us);
 
     // The same graph with the variant's PDL build, where it has one: each call may be scheduled
     // while the one before drains, as in a decode chain under PDL.
     if let Some(pdl) = run.pdl_call()? {
-        let graph = capture(&stream, || {
-            for i in 0..graph_calls {
-                run.launch_call(&pdl.call, i % copies)?;
-            }
-            Ok(())
-        })?;
-        let graph_pdl_us = sample_until_stable(rule, || {
-            replay_per_call_us(&stream, &spin, &graph, graph_calls)
-        })?;
+        let graph_pdl_us = rotating_graph_us(run, &pdl.call, cold_batch, copies, &spin, rule)?;
         timings.insert(Figure::GraphPdlUs, graph_pdl_us);
     }
     Ok(timings)
+}
+
+/// GPU time per call of `calls` calls of `call` (a build of `run`'s problem) captured in one
+/// graph, rotating through the weight copies, replayed behind a spin.
+fn rotating_graph_us(
+    run: &CudaRun<'_>,
+    call: &Call,
+    calls: usize,
+    copies: usize,
+    spin: &cudarc::driver::CudaFunction,
+    rule: &StoppingRule,
+) -> Result<Stats, RunError> {
+    let stream = run.backend.stream.clone();
+    let graph = capture(&stream, || {
+        for i in 0..calls {
+            run.launch_call(call, i % copies)?;
+        }
+        Ok(())
+    })?;
+    sample_until_stable(rule, || replay_per_call_us(&stream, spin, &graph, calls))
 }
 
 pub(super) fn ceilings(
