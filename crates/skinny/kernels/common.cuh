@@ -130,6 +130,129 @@ __device__ __forceinline__ void pdl_begin_after_loads(bool opaque_true) {
 #endif
 }
 
+// Arrival counts: a cheaper dependency than grid completion for chains of skinny kernels
+// (-DSKINNY_CHAIN=1, plans made for `skinny decode`'s counted chains; implies SKINNY_PDL).
+// Under PDL a kernel's `griddepcontrol.wait` returns only once the whole kernel before it has
+// exited and its memory is flushed; an empty product still cost 1.09 µs a boundary that way
+// (tenth session). Here each block of a product, once its outputs are stored, adds one to the
+// product's count (release), and the next product's blocks wait until the count of the product
+// before reaches its block count (acquire) instead of waiting for the grid.
+//
+// `chain` points at this product's record, four u64s written by the host (`ChainRecords`):
+// [0] arrivals of this product over every run so far, [1] blocks of the product before it (0:
+// that one does not count arrivals; wait for its grid instead), [2] the wait guard in ns (a
+// wait past it traps rather than hangs), [3] unused. The record before it is at chain - 4.
+// Counts only grow: every run adds exactly the grid's block count, so a block that reads its
+// own product's count before it has arrived learns how many runs came before (a few of this
+// run's blocks may be counted already, never a whole grid), and with it the target.
+// Safe against deadlock because PDL launches a kernel only once every block of the kernel
+// before has been scheduled: the blocks waited for are resident or done.
+#ifndef SKINNY_CHAIN
+#define SKINNY_CHAIN 0
+#endif
+#if SKINNY_CHAIN
+#define CHAIN_PARAM , u64* __restrict__ chain
+#define CHAIN_RECORD chain
+#else
+#define CHAIN_PARAM
+#define CHAIN_RECORD nullptr
+#endif
+
+// An acquire load at GPU scope is a strong load followed by an invalidation of the SM's L1
+// (CCTL.IVALL in the SASS), so the wait spins on relaxed loads and acquires once.
+__device__ __forceinline__ u64 load_relaxed_gpu(const u64* p) {
+    u64 v;
+    asm volatile("ld.relaxed.gpu.global.u64 %0, [%1];" : "=l"(v) : "l"(p) : "memory");
+    return v;
+}
+
+__device__ __forceinline__ u64 load_acquire_gpu(const u64* p) {
+    u64 v;
+    asm volatile("ld.acquire.gpu.global.u64 %0, [%1];" : "=l"(v) : "l"(p) : "memory");
+    return v;
+}
+
+__device__ __forceinline__ u64 timer_ns() {
+    u64 t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    return t;
+}
+
+// x as written by the kernel before: from L2 when that kernel may still be running (no grid
+// boundary in between invalidates L1, and a non-coherent load may keep a stale line), through
+// the read-only path otherwise.
+__device__ __forceinline__ uint4 load_x(const uint4* p) {
+#if SKINNY_CHAIN
+    uint4 v;
+    asm volatile("ld.global.cg.v4.u32 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                 : "l"(p)
+                 : "memory");
+    return v;
+#else
+    return __ldg(p);
+#endif
+}
+
+// pdl_begin for a kernel compiled with SKINNY_CHAIN: wait for the product before (by its count
+// when it keeps one, by its grid otherwise), then let the next kernel be scheduled. A null
+// record is a plan launched on its own: the grid wait, as pdl_begin.
+__device__ __forceinline__ void chain_begin(const u64* chain) {
+#if SKINNY_CHAIN && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    const u64 before_blocks = chain == nullptr ? 0 : chain[1];
+    if (before_blocks == 0) {
+        asm volatile("griddepcontrol.wait;" ::: "memory");
+    } else {
+        if (threadIdx.x == 0 && threadIdx.y == 0 && threadIdx.z == 0) {
+            const u64 blocks = (u64)gridDim.x * gridDim.y * gridDim.z;
+            const u64 runs_before = load_relaxed_gpu(chain) / blocks;
+            const u64 target = (runs_before + 1) * before_blocks;
+            const u64* before = chain - 4;
+            if (load_relaxed_gpu(before) < target) {
+                const u64 start = timer_ns();
+                const u64 guard = chain[2];
+                while (load_relaxed_gpu(before) < target) {
+                    if (timer_ns() - start > guard) __trap();
+                }
+            }
+            // Counts only grow: this reads a value at or past the target, and acquires the
+            // stores released by every arrival counted in it.
+            load_acquire_gpu(before);
+        }
+        __syncthreads();
+    }
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#else
+    pdl_begin();
+#endif
+}
+
+// chain_begin after W loads were issued (see pdl_begin_after_loads for the two arms).
+__device__ __forceinline__ void chain_begin_after_loads(bool opaque_true, const u64* chain) {
+#if SKINNY_CHAIN && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    if (opaque_true) {
+        chain_begin(chain);
+    } else {
+        asm volatile("nanosleep.u32 0;" ::: "memory");
+        chain_begin(chain);
+    }
+#else
+    pdl_begin_after_loads(opaque_true);
+#endif
+}
+
+// The block's outputs are stored: count its arrival. Every thread of the block calls it, after
+// its last store.
+__device__ __forceinline__ void chain_arrive(u64* chain) {
+#if SKINNY_CHAIN
+    if (chain == nullptr) return;
+    __syncthreads();
+    // The barrier orders every thread's stores before thread 0's release (cumulativity).
+    if (threadIdx.x == 0 && threadIdx.y == 0 && threadIdx.z == 0)
+        asm volatile("red.release.gpu.global.add.u64 [%0], 1;" ::"l"(chain) : "memory");
+#endif
+}
+
 // mbarriers and bulk copies (sm_90): the ring of shared-memory stages that bulk.cu and
 // persistent.cu fill with the copy engine.
 __device__ __forceinline__ u32 shared_address(const void* p) {
