@@ -12,12 +12,11 @@
 //   one warp (gemv/baseline_t32), a loss in blocks of 8 warps, so it is a parameter.
 //
 // Every kernel here waits for the kernel before it in the stream before touching x, y or the
-// bias (programmatic dependent launch; `pdl_begin` in common.cuh, or `chain_begin` where the
-// plan counts arrivals: gemv_baseline and gemv_split take the record as a last argument then).
-// Ninth session: under PDL (BASELINE_EARLY_W, SPLIT_EARLY_W) a lane first requests its first
-// step of W, which never depends on the kernel before, so that the DRAM round trip of a small
-// product overlaps the previous kernel's tail. (The third session tried this and ptxas hoisted
-// the wait above the loads; `pdl_begin_after_loads` keeps it after them.)
+// bias (programmatic dependent launch; `pdl_begin` in common.cuh). Ninth session: under PDL
+// (EARLY_W below) a lane first requests its first step of W, which never depends on the kernel
+// before, so that the DRAM round trip of a small product overlaps the previous kernel's tail.
+// (The third session tried this and ptxas hoisted the wait above the loads; `pdl_begin_after_loads`
+// keeps it after them.)
 //
 // Parameters: THREADS (block size, a multiple of 32), X_WITH_W (0 or 1; gemv_split too).
 
@@ -32,31 +31,22 @@
 
 extern "C" __global__ void __launch_bounds__(THREADS)
 gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
-              elem_t* __restrict__ y, int n, int k CHAIN_PARAM) {
+              elem_t* __restrict__ y, int n, int k) {
 #define BASELINE_EARLY_W (SKINNY_PDL && X_WITH_W)
 #if !BASELINE_EARLY_W
-    chain_begin(CHAIN_RECORD);
+    pdl_begin();
 #endif
     const int warps_per_block = THREADS / 32;
     const int lane = threadIdx.x % 32;
     const int j = blockIdx.x * warps_per_block + threadIdx.x / 32;
     const int i = blockIdx.y;
-#if SKINNY_CHAIN
-    // Every block counts its arrival, so no warp leaves early: a warp past n works the last
-    // row again and stores nothing.
-    const bool stores = j < n;
-    const int row = min(j, n - 1);
-#else
     if (j >= n) return;
-    const bool stores = true;
-    const int row = j;
-#endif
-    const uint4* w_row = reinterpret_cast<const uint4*>(w + (size_t)row * k);
+    const uint4* w_row = reinterpret_cast<const uint4*>(w + (size_t)j * k);
     const uint4* x_row = reinterpret_cast<const uint4*>(x + (size_t)i * k);
     const int vectors = k / 8;
     float acc = 0.0f;
 #if !X_WITH_W
-    for (int c = lane; c < vectors; c += 32) acc += dot8(__ldg(&w_row[c]), load_x(&x_row[c]));
+    for (int c = lane; c < vectors; c += 32) acc += dot8(__ldg(&w_row[c]), __ldg(&x_row[c]));
 #else
     uint4 wv[BASELINE_UNROLL];
     auto load_w = [&](int base) {
@@ -71,7 +61,7 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 #pragma unroll
         for (int u = 0; u < BASELINE_UNROLL; ++u) {
             const int c = base + 32 * u;
-            xv[u] = c < vectors ? load_x(&x_row[c]) : make_uint4(0, 0, 0, 0);
+            xv[u] = c < vectors ? __ldg(&x_row[c]) : make_uint4(0, 0, 0, 0);
         }
         // Zeros past the end add exactly nothing.
 #pragma unroll
@@ -79,9 +69,9 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
     };
     int base = lane;
 #if BASELINE_EARLY_W
-    // The first step's W before the wait (warps past n have returned or load the last row).
+    // The first step's W before the wait (threads past n have returned: they touch nothing).
     load_w(base);
-    chain_begin_after_loads(vectors > 0, CHAIN_RECORD);
+    pdl_begin_after_loads(vectors > 0);
     if (base < vectors) use_step(base);
     base += 32 * BASELINE_UNROLL;
 #endif
@@ -91,8 +81,7 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
     }
 #endif
     acc = warp_sum(acc);
-    if (lane == 0 && stores) y[(size_t)i * n + j] = from_f32(acc);
-    chain_arrive(CHAIN_RECORD);
+    if (lane == 0) y[(size_t)i * n + j] = from_f32(acc);
 }
 
 // - gemv_split: one block per ROWS consecutive outputs j, all m ≤ MAX_M rows of x at once, so
@@ -151,10 +140,9 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 
 extern "C" __global__ void SPLIT_BOUNDS
 gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
-           const elem_t* __restrict__ bias, int m, int n, int k, float alpha,
-           float beta CHAIN_PARAM) {
+           const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
 #if !SPLIT_EARLY_W
-    chain_begin(CHAIN_RECORD);
+    pdl_begin();
 #endif
     __shared__ float partial[WARPS][MAX_M * ROWS];
     const int warp = threadIdx.x / 32;
@@ -206,7 +194,7 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u) {
                 const int c = base + u * step;
-                xv[u] = c < vectors ? load_x(&x_vec[c]) : make_uint4(0, 0, 0, 0);
+                xv[u] = c < vectors ? __ldg(&x_vec[c]) : make_uint4(0, 0, 0, 0);
             }
             // Zeros past the end add exactly nothing, so no step branches.
 #pragma unroll
@@ -234,7 +222,7 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
                 for (int i = 0; i < MAX_M; ++i) {
                     if (i < m) {
                         float xf[8];
-                        unpack8(load_x(&x_vec[(size_t)i * vectors + c]), xf);
+                        unpack8(__ldg(&x_vec[(size_t)i * vectors + c]), xf);
 #pragma unroll
                         for (int r = 0; r < ROWS; ++r)
 #pragma unroll
@@ -249,7 +237,7 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #if SPLIT_EARLY_W
         // The first step's W before the wait; the loop goes on from the second.
         load_w(base);
-        chain_begin_after_loads(vectors > 0, CHAIN_RECORD);
+        pdl_begin_after_loads(vectors > 0);
         if (base < vectors) use_step(base);
         base += step * UNROLL;
 #endif
@@ -281,5 +269,4 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         }
         __syncthreads();  // `partial` is reused by the next group
     }
-    chain_arrive(CHAIN_RECORD);
 }

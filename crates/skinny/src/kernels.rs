@@ -70,9 +70,6 @@ pub struct KernelSource {
     pub file: &'static str,
     pub entry: &'static str,
     pub launch: Launch,
-    /// Compiled with `SKINNY_CHAIN`, the kernel takes a chain record as its last argument and
-    /// waits on the arrival count of the product before it (common.cuh, `chain_begin`).
-    pub counts_arrivals: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -201,7 +198,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv.cu",
             entry: "gemv_baseline",
             launch: Launch::WarpPerOutput,
-            counts_arrivals: true,
         }),
     },
     KernelFamily {
@@ -246,7 +242,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv.cu",
             entry: "gemv_split",
             launch: Launch::BlockPerRows,
-            counts_arrivals: true,
         }),
     },
     KernelFamily {
@@ -290,7 +285,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "mma.cu",
             entry: "gemv_mma",
             launch: Launch::RowTiles,
-            counts_arrivals: false,
         }),
     },
     KernelFamily {
@@ -322,7 +316,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "tiled.cu",
             entry: "gemm_tiles",
             launch: Launch::OutputTiles,
-            counts_arrivals: false,
         }),
     },
     KernelFamily {
@@ -336,7 +329,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "tiled.cu",
             entry: "gemm_tiled",
             launch: Launch::OutputTiles,
-            counts_arrivals: false,
         }),
     },
     KernelFamily {
@@ -367,7 +359,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "smalln.cu",
             entry: "gemv_smalln",
             launch: Launch::WarpPerRowOfX,
-            counts_arrivals: false,
         }),
     },
     KernelFamily {
@@ -394,7 +385,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv_nn.cu",
             entry: "gemv_nn",
             launch: Launch::SplitKColumns,
-            counts_arrivals: false,
         }),
     },
     KernelFamily {
@@ -421,7 +411,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv_nn.cu",
             entry: "gemv_nn_cluster",
             launch: Launch::ClusterColumns,
-            counts_arrivals: false,
         }),
     },
     KernelFamily {
@@ -465,7 +454,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "bulk.cu",
             entry: "gemv_bulk",
             launch: Launch::MachineRows,
-            counts_arrivals: false,
         }),
     },
     KernelFamily {

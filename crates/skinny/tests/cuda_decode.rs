@@ -18,7 +18,7 @@ use skinny::backend::cuda::decode::{run_decode, DecodeSettings};
 use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
 use skinny::decode::Chain;
 use skinny::dispatch::chain::SearchSettings;
-use skinny::dispatch::{ChainPick, DispatchTable, Metric, Reason};
+use skinny::dispatch::{DispatchTable, Metric, Reason};
 use skinny::measure::StoppingRule;
 use skinny::shapes::ShapeSet;
 use skinny::source::SourceFile;
@@ -85,65 +85,6 @@ fn brief_settings(persistent: bool) -> DecodeSettings {
         seed: 7,
         persistent,
         persistent_stages: None,
-    }
-}
-
-/// The counted mode on the awkward chain, its products pinned (as chain picks) to kernels that
-/// count arrivals, but for down, whose kernel (tensor cores, or cuBLAS where it cannot run the
-/// shape) does not: so the chain has counted waits between gemv_split and gemv_baseline
-/// products both ways, and grid waits after a product that does not count. Every step must
-/// match cuBLAS, at bf16 and f16.
-#[test]
-#[ignore = "needs an NVIDIA GPU (run with --ignored on a GPU machine)"]
-fn a_counted_chain_matches_cublas_step_by_step() {
-    for dtype in ["bf16", "f16"] {
-        let chain = awkward_chain(dtype);
-        let stream = skinny::backend::cuda::new_stream().expect("a CUDA device");
-        let mut dispatcher = Dispatcher::new(stream, DispatchOptions::default()).unwrap();
-        let pins = [
-            ("qkv", "dot/m1_r4w1_xw"),
-            ("o", "gemv/baseline_t32"),
-            ("gate_up", "dot/m1_r8w2_xw"),
-            ("down", "mma/m8_k8"),
-            ("lm_head", "dot/m1_r4w8_u3_xw"),
-        ];
-        let mut table = DispatchTable::empty(dispatcher.validators().clone(), Metric::Graph);
-        for (role, variant) in pins {
-            let step = chain.steps.iter().find(|s| s.role == role).unwrap();
-            let pick = ChainPick {
-                model: chain.model.clone(),
-                variant: variant.to_string(),
-                chain_us: 1.0,
-                tried: Default::default(),
-            };
-            table.set_chain_pick(&step.problem, pick);
-        }
-        assert_eq!(dispatcher.replace_table(table), &TableStatus::Used);
-        let mut said = Vec::new();
-        let outcome = run_decode(&mut dispatcher, &chain, 4000.0, &brief_settings(false), |w| {
-            said.push(w.to_string())
-        })
-        .unwrap();
-        let counted = outcome
-            .modes
-            .iter()
-            .find(|m| m.mode == "skinny-graph-counted")
-            .unwrap_or_else(|| panic!("{dtype}: no counted mode; decode said: {said:?}"));
-        for mode in &outcome.modes {
-            assert!(
-                mode.chain_check.passed,
-                "{dtype} {}: {:?}",
-                mode.mode, mode.chain_check
-            );
-        }
-        // The pins were what ran.
-        for choice in &outcome.pdl_choices {
-            let pinned = pins.iter().find(|(role, _)| *role == choice.role).unwrap().1;
-            if choice.role != "down" {
-                assert_eq!(choice.variant, pinned, "{dtype} {}", choice.role);
-            }
-        }
-        assert!(counted.per_token_us.median > 0.0);
     }
 }
 

@@ -42,8 +42,6 @@ pub(crate) enum Op {
         launch: Launch,
         /// Blocks a thread-block cluster along the grid's y (1: no cluster).
         cluster_y: u32,
-        /// Compiled to wait on arrival counts: takes a chain record as its last argument.
-        counted: bool,
     },
     Cublas,
     /// cuBLAS GEMM, then the bias add as a second kernel.
@@ -97,37 +95,16 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    /// Whether the call's kernel takes a chain record (waits on the arrival count of the
-    /// product before it when given one).
-    pub(crate) fn counts_arrivals(&self) -> bool {
-        matches!(self.op, Op::Kernel { counted: true, .. })
-    }
-
-    /// Blocks in the call's grid (0 for vendor calls).
-    pub(crate) fn blocks(&self) -> u64 {
-        match &self.op {
-            Op::Kernel { config, .. } => {
-                let (x, y, z) = config.grid_dim;
-                x as u64 * y as u64 * z as u64
-            }
-            _ => 0,
-        }
-    }
-
-    /// Issue the call on `stream`. `record` is the call's chain record when it counts arrivals
-    /// (`ChainRecords` in decode.rs), 0 otherwise (then it waits as a PDL kernel does).
+    /// Issue the call on `stream`.
     ///
     /// # Safety
     /// The operands must be live device buffers of the problem's sizes and dtype (bias when the
     /// problem has one), and `cublas` the handle the op was prepared with when it uses cuBLAS.
-    /// A nonzero `record` must be the call's record in a live chain-record buffer whose record
-    /// before it is that of the call launched just before on `stream`.
     pub(crate) unsafe fn launch(
         &self,
         stream: &CudaStream,
         cublas: Option<&Cublas>,
         o: Operands,
-        record: u64,
     ) -> Result<(), RunError> {
         let a = &self.args;
         if self.problem.epilogue() == Epilogue::Bias && o.bias == 0 {
@@ -142,11 +119,10 @@ impl Call {
                 config,
                 launch,
                 cluster_y,
-                counted,
             } => {
                 // Every argument as a local, and a pointer to each in the kernel's order.
                 let (x, w, y, bias) = (o.x, o.w, o.y, o.bias);
-                let mut list: [*mut c_void; 15] = [std::ptr::null_mut(); 15];
+                let mut list: [*mut c_void; 14] = [std::ptr::null_mut(); 14];
                 let mut count = 0;
                 let mut push = |p: *mut c_void| {
                     list[count] = p;
@@ -170,9 +146,6 @@ impl Call {
                     push(&a.partial as *const u64 as *mut c_void);
                     push(&a.counters as *const u64 as *mut c_void);
                     push(&a.k_chunk as *const i32 as *mut c_void);
-                }
-                if *counted {
-                    push(&record as *const u64 as *mut c_void);
                 }
                 let attrs = Attributes::for_kernel(self.pdl, *cluster_y);
                 launch_with(stream, func, *config, &mut list[..count], attrs)

@@ -15,8 +15,6 @@ use std::sync::Arc;
 use cudarc::driver::{result as drv, CudaFunction, CudaSlice, CudaStream};
 
 use super::call::{launch_cooperative, Operands};
-use super::chain_records::{ChainRecords, CountedLaunch};
-use super::kernels::wait_guard_s;
 use super::dispatcher::{Dispatcher, MatmulPlan};
 use super::timing::{capture, elapsed_us, event, launch_read, read_config, time_graph_replay};
 use super::{device_ptr, driver_error, PersistentKernel};
@@ -138,45 +136,6 @@ pub fn run_decode(
                 chain_check,
             ));
         }
-    }
-    // PDL with counted waits: the PDL picks, each kernel that can waiting for the arrival
-    // count of the product before instead of its grid (common.cuh, `chain_begin`). In a graph
-    // only: that is where boundaries are what is left.
-    let counted = dispatcher.with_counted(|d| plan_set(d, chain, |d, p| d.plan(p)))?;
-    if counted.plans.iter().any(|p| p.counts_arrivals()) {
-        let mode = "skinny-graph-counted";
-        progress(&format!("timing {mode}"));
-        let out = outputs(&stream, chain)?;
-        let ops = chain_operands(&stream, chain, &weights, &out);
-        let records = records_for(&stream, chain, &counted)?;
-        let (chain_check, per_token_us) = measure_mode(
-            &timer,
-            chain,
-            &reference.outputs,
-            &out,
-            Issue::Graph,
-            || {
-                issue_plans_counted(
-                    &stream,
-                    chain,
-                    |i| &counted.plans[counted.step_plan[i]],
-                    &ops,
-                    Some(&records),
-                )
-            },
-        )
-        .map_err(|e| format!("{mode}: {e}"))?;
-        modes.push(ModeResult::new(
-            mode.into(),
-            Issue::Graph,
-            "skinny",
-            true,
-            per_token_us,
-            floor_us,
-            chain_check,
-        ));
-    } else {
-        progress("no skinny-graph-counted mode: no chosen kernel counts arrivals");
     }
     // The whole chain in one persistent kernel. When it cannot run, the other modes still
     // stand.
@@ -703,47 +662,15 @@ pub(super) fn issue_plans<'p>(
     plan_of: impl Fn(usize) -> &'p MatmulPlan,
     ops: &[Operands],
 ) -> Result<(), String> {
-    issue_plans_counted(stream, chain, plan_of, ops, None)
-}
-
-/// `issue_plans`, each launch with its record in `records` when given (a counted chain).
-fn issue_plans_counted<'p>(
-    stream: &CudaStream,
-    chain: &Chain,
-    plan_of: impl Fn(usize) -> &'p MatmulPlan,
-    ops: &[Operands],
-    records: Option<&ChainRecords>,
-) -> Result<(), String> {
     for (i, (step, operands)) in chain.steps.iter().zip(ops).enumerate() {
         let plan = plan_of(i);
         debug_assert_eq!(*plan.problem(), step.problem);
-        let record = records.map_or(0, |r| r.record(i));
         // SAFETY: x is at least m·k elements (the chain's rules), w n·k, y m·n and the bias n,
-        // all of the chain's dtype; nothing else runs on these buffers. A record is step i's
-        // in records laid out for exactly these launches, in this order, on this stream.
-        unsafe { plan.launch_counted(stream, *operands, record) }
+        // all of the chain's dtype; nothing else runs on these buffers.
+        unsafe { plan.launch(stream, *operands) }
             .map_err(|e| format!("step {i} ({}): {e}", step.role))?;
     }
     Ok(())
-}
-
-/// Records for launching `set` as the chain's steps, in order (`ChainRecords`).
-fn records_for(
-    stream: &Arc<CudaStream>,
-    chain: &Chain,
-    set: &PlanSet,
-) -> Result<ChainRecords, String> {
-    let guard_ns = wait_guard_s()? * 1_000_000_000;
-    let launches: Vec<CountedLaunch> = (0..chain.steps.len())
-        .map(|i| {
-            let plan = &set.plans[set.step_plan[i]];
-            CountedLaunch {
-                counts: plan.counts_arrivals(),
-                blocks: plan.blocks(),
-            }
-        })
-        .collect();
-    ChainRecords::new(stream, &launches, guard_ns)
 }
 
 pub(super) fn read_outputs(

@@ -47,7 +47,7 @@ use cudarc::driver::{CudaSlice, CudaStream, DevicePtr, DevicePtrMut, DeviceRepr}
 
 use super::call::{Call, Operands};
 use super::vendor::Cublas;
-use super::{kernel_sources_digest, CudaBackend, Wait};
+use super::{kernel_sources_digest, CudaBackend};
 use crate::backend::{Backend, Ceilings, DeviceInfo, RunError};
 use crate::dispatch::{choose_for, Choice, DispatchTable, Validators};
 use crate::measure::StoppingRule;
@@ -82,9 +82,6 @@ pub struct Dispatcher {
     status: TableStatus,
     validators: Validators,
     pdl: bool,
-    /// Plans for counted chains (`with_counted`): PDL, and families that count arrivals
-    /// compiled to wait on them.
-    counted: bool,
 }
 
 impl Dispatcher {
@@ -102,7 +99,6 @@ impl Dispatcher {
             status: TableStatus::NoTable,
             validators,
             pdl: options.pdl,
-            counted: false,
         };
         if let Some(table) = options.table {
             dispatcher.replace_table(table);
@@ -134,18 +130,6 @@ impl Dispatcher {
         self.pdl = on;
         let out = f(self);
         self.pdl = before;
-        out
-    }
-
-    /// Run `f` planning for a counted chain (PDL plans whose kernels, where the family counts
-    /// arrivals, wait for the arrival count of the product before instead of its grid; see
-    /// common.cuh's `chain_begin`), then put back what was set before. Crate-internal: a
-    /// counted plan only pays inside a chain whose records `skinny decode` lays out.
-    pub(crate) fn with_counted<T>(&mut self, f: impl FnOnce(&mut Dispatcher) -> T) -> T {
-        let before = (self.pdl, self.counted);
-        (self.pdl, self.counted) = (true, true);
-        let out = f(self);
-        (self.pdl, self.counted) = before;
         out
     }
 
@@ -248,14 +232,6 @@ impl Dispatcher {
         self.plan_choice(problem, choice)
     }
 
-    fn wait(&self) -> Wait {
-        match (self.counted, self.pdl) {
-            (true, _) => Wait::Counted,
-            (false, true) => Wait::Pdl,
-            (false, false) => Wait::Stream,
-        }
-    }
-
     fn plan_choice(&mut self, problem: &Problem, choice: Choice) -> Result<MatmulPlan, String> {
         let variant = self
             .registry
@@ -272,7 +248,7 @@ impl Dispatcher {
         }
         let prepared = self
             .backend
-            .prepare_call(&variant, problem, self.wait())
+            .prepare_call(&variant, problem, self.pdl)
             .map_err(|e| format!("preparing {} for {problem}: {e}", variant.id))?;
         Ok(MatmulPlan {
             call: prepared.call,
@@ -318,31 +294,7 @@ impl MatmulPlan {
     /// sizes and dtype (`x` m·k, `w` n·k, `y` m·n elements, `bias` n elements or 0 when the
     /// problem has no bias), and nothing else may write them while the call runs.
     pub unsafe fn launch(&self, stream: &CudaStream, operands: Operands) -> Result<(), RunError> {
-        self.call.launch(stream, self.cublas.as_deref(), operands, 0)
-    }
-
-    /// Whether the plan's kernel waits on arrival counts when launched with a chain record.
-    pub(crate) fn counts_arrivals(&self) -> bool {
-        self.call.counts_arrivals()
-    }
-
-    /// Blocks in the plan's grid (0 for vendor calls).
-    pub(crate) fn blocks(&self) -> u64 {
-        self.call.blocks()
-    }
-
-    /// `launch` in a counted chain: `record` is this launch's record (0: none).
-    ///
-    /// # Safety
-    /// As `launch`; and a nonzero record must be this launch's in a live `ChainRecords` whose
-    /// record before it is that of the launch just before on `stream`.
-    pub(crate) unsafe fn launch_counted(
-        &self,
-        stream: &CudaStream,
-        operands: Operands,
-        record: u64,
-    ) -> Result<(), RunError> {
-        self.call.launch(stream, self.cublas.as_deref(), operands, record)
+        self.call.launch(stream, self.cublas.as_deref(), operands)
     }
 
     /// Launch on `stream` with cudarc buffers, checked against the problem's sizes and dtype.

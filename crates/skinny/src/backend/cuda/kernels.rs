@@ -18,35 +18,18 @@ fn dtype_define(dtype: Dtype) -> (String, String) {
     (name.to_string(), "1".to_string())
 }
 
-/// How a skinny kernel waits for the kernel before it in the stream: each is its own build.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wait {
-    /// Launched once the kernel before has finished (plain stream order).
-    Stream,
-    /// Programmatic dependent launch: scheduled while the kernel before drains, waiting for its
-    /// grid before touching x, y or the bias (`SKINNY_PDL`).
-    Pdl,
-    /// As `Pdl`, but a family that counts arrivals waits for the arrival count of the product
-    /// before instead of its grid, and takes a chain record (`SKINNY_CHAIN`); other families
-    /// build as `Pdl`.
-    Counted,
-}
-
-/// The compilation a variant needs at `dtype` for plans that wait as `wait` says, or `None` for
-/// vendor-library variants.
+/// The compilation a variant needs at `dtype`, or `None` for vendor-library variants. `pdl`
+/// compiles in the programmatic-dependent-launch wait (`SKINNY_PDL`), for plans launched with it.
 pub fn variant_request(
     variant: &Variant,
     dtype: Dtype,
     arch: &str,
-    wait: Wait,
+    pdl: bool,
 ) -> Option<(CompileRequest, KernelSource)> {
     let source = family(variant.backend, &variant.kernel)?.source?;
     let mut defines = vec![dtype_define(dtype)];
-    if wait != Wait::Stream {
+    if pdl {
         defines.push(("SKINNY_PDL".to_string(), "1".to_string()));
-    }
-    if wait == Wait::Counted && source.counts_arrivals {
-        defines.push(("SKINNY_CHAIN".to_string(), "1".to_string()));
     }
     for (name, value) in &variant.params {
         let value = match value {
@@ -166,7 +149,7 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
     }
     for variant in variants {
         for &dtype in &variant.supports.dtypes {
-            if let Some((request, source)) = variant_request(variant, dtype, arch, Wait::Stream) {
+            if let Some((request, source)) = variant_request(variant, dtype, arch, false) {
                 out.push(CheckedCompile {
                     label: format!("{} {dtype}", variant.id),
                     request,
@@ -174,26 +157,14 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
                 });
             }
         }
-        // The PDL build (what dispatch plans with PDL compile) and, for families that count
-        // arrivals, the counted build (`skinny decode`'s counted chain), at the first dtype.
+        // The PDL build (what dispatch plans with PDL compile), at the variant's first dtype.
         if let Some(&dtype) = variant.supports.dtypes.first() {
-            if let Some((request, source)) = variant_request(variant, dtype, arch, Wait::Pdl) {
+            if let Some((request, source)) = variant_request(variant, dtype, arch, true) {
                 out.push(CheckedCompile {
                     label: format!("{} {dtype} pdl", variant.id),
                     request,
                     entry: Some(source.entry),
                 });
-                if source.counts_arrivals {
-                    if let Some((request, _)) =
-                        variant_request(variant, dtype, arch, Wait::Counted)
-                    {
-                        out.push(CheckedCompile {
-                            label: format!("{} {dtype} counted", variant.id),
-                            request,
-                            entry: Some(source.entry),
-                        });
-                    }
-                }
             }
         }
     }

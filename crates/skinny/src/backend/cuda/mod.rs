@@ -6,7 +6,6 @@
 //! host-side figures should measure.
 
 mod call;
-mod chain_records;
 pub mod chain_tune;
 pub mod compile;
 pub mod decode;
@@ -33,7 +32,6 @@ use crate::problem::{Dtype, Epilogue, Problem};
 use crate::registry::{BackendKind, Variant};
 pub use call::Operands;
 use call::{Call, FixedArgs, Op};
-pub(crate) use kernels::Wait;
 use compile::{compile, nvrtc_unavailable, nvrtc_version, CompileRequest};
 use vendor::{Cublas, LtPlan, WORKSPACE_BYTES};
 
@@ -454,7 +452,6 @@ impl CudaRun<'_> {
                 &self.backend.stream,
                 self.backend.cublas.as_deref(),
                 operands,
-                0,
             )
         }
     }
@@ -484,7 +481,7 @@ impl CudaRun<'_> {
         }
         let problem = self.call.problem;
         let variant = self.variant.clone();
-        let pdl = self.backend.prepare_call(&variant, &problem, Wait::Pdl)?;
+        let pdl = self.backend.prepare_call(&variant, &problem, true)?;
         let plain = self.output_of(None)?;
         let got = self.output_of(Some(&pdl.call))?;
         if got != plain {
@@ -630,7 +627,7 @@ impl Backend for CudaBackend {
             .as_ref()
             .map(|b| self.upload(b.as_bytes()))
             .transpose()?;
-        let prepared = self.prepare_call(variant, &problem, Wait::Stream)?;
+        let prepared = self.prepare_call(variant, &problem, false)?;
         let buffers = Buffers {
             x: self.upload(data.x.as_bytes())?,
             weights,
@@ -677,13 +674,13 @@ pub(crate) struct PreparedCall {
 impl CudaBackend {
     /// Everything one call of `variant` on `problem` needs that is not the operands: the compiled
     /// kernel and its grid, a cuBLAS handle or a cuBLASLt plan, and the split-K workspace.
-    /// `wait`: how the kernel waits for the one before it (its build; PDL builds launch with the
-    /// attribute).
+    /// `pdl`: compile the kernel with its programmatic-dependent-launch wait (launch it with
+    /// the attribute then).
     pub(crate) fn prepare_call(
         &mut self,
         variant: &Variant,
         problem: &Problem,
-        wait: Wait,
+        pdl: bool,
     ) -> Result<PreparedCall, RunError> {
         self.check_alive()?;
         let mut args = FixedArgs::new(problem);
@@ -714,7 +711,7 @@ impl CudaBackend {
             }
             _ => {
                 let (request, source) =
-                    kernels::variant_request(variant, problem.dtype(), &self.arch, wait)
+                    kernels::variant_request(variant, problem.dtype(), &self.arch, pdl)
                         .ok_or_else(|| {
                             RunError::new(format!(
                                 "the CUDA backend has no kernel family '{}'",
@@ -745,7 +742,6 @@ impl CudaBackend {
                     config: shape.config,
                     launch: source.launch,
                     cluster_y: shape.cluster_y,
-                    counted: wait == Wait::Counted && source.counts_arrivals,
                 }
             }
         };
@@ -754,7 +750,7 @@ impl CudaBackend {
                 problem: *problem,
                 op,
                 args,
-                pdl: wait != Wait::Stream,
+                pdl,
             },
             scratch,
         })
