@@ -70,6 +70,9 @@ pub struct KernelSource {
     pub file: &'static str,
     pub entry: &'static str,
     pub launch: Launch,
+    /// The kernel takes `(prefetch, prefetch_block_bytes)` last: another product's weights it
+    /// asks L2 for, its block's share (experiment, twelfth session; null and 0: none).
+    pub prefetch_args: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -198,6 +201,7 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv.cu",
             entry: "gemv_baseline",
             launch: Launch::WarpPerOutput,
+            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -242,6 +246,7 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv.cu",
             entry: "gemv_split",
             launch: Launch::BlockPerRows,
+            prefetch_args: true,
         }),
     },
     KernelFamily {
@@ -285,6 +290,7 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "mma.cu",
             entry: "gemv_mma",
             launch: Launch::RowTiles,
+            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -316,6 +322,7 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "tiled.cu",
             entry: "gemm_tiles",
             launch: Launch::OutputTiles,
+            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -329,6 +336,7 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "tiled.cu",
             entry: "gemm_tiled",
             launch: Launch::OutputTiles,
+            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -359,6 +367,7 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "smalln.cu",
             entry: "gemv_smalln",
             launch: Launch::WarpPerRowOfX,
+            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -385,6 +394,7 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv_nn.cu",
             entry: "gemv_nn",
             launch: Launch::SplitKColumns,
+            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -411,6 +421,7 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv_nn.cu",
             entry: "gemv_nn_cluster",
             launch: Launch::ClusterColumns,
+            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -454,6 +465,7 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "bulk.cu",
             entry: "gemv_bulk",
             launch: Launch::MachineRows,
+            prefetch_args: false,
         }),
     },
     KernelFamily {
