@@ -130,13 +130,6 @@ __device__ __forceinline__ void pdl_begin_after_loads(bool opaque_true) {
 #endif
 }
 
-// One bulk request to L2 for `bytes` (a multiple of 16) at `p`, fire and forget (sm_90).
-__device__ __forceinline__ void prefetch_l2_bulk(const void* p, int bytes) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(p), "r"(bytes) : "memory");
-#endif
-}
-
 // mbarriers and bulk copies (sm_90): the ring of shared-memory stages that bulk.cu and
 // persistent.cu fill with the copy engine.
 __device__ __forceinline__ u32 shared_address(const void* p) {

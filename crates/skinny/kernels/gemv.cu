@@ -140,16 +140,8 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 
 extern "C" __global__ void SPLIT_BOUNDS
 gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
-           const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta,
-           const char* __restrict__ prefetch, int prefetch_block_bytes) {
-    // Another product's weights asked of L2, this block's share of them: before the wait when
-    // prefetch_block_bytes > 0, after the block's stores when < 0 (null: none).
-    const bool prefetch_first = prefetch != nullptr && prefetch_block_bytes > 0;
-    const bool prefetch_last = prefetch != nullptr && prefetch_block_bytes < 0;
-    const int prefetch_bytes = prefetch_block_bytes < 0 ? -prefetch_block_bytes : prefetch_block_bytes;
-    const char* prefetch_share = prefetch + (size_t)blockIdx.x * prefetch_bytes;
+           const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
 #if !SPLIT_EARLY_W
-    if (prefetch_first && threadIdx.x == 0) prefetch_l2_bulk(prefetch_share, prefetch_bytes);
     pdl_begin();
 #endif
     __shared__ float partial[WARPS][MAX_M * ROWS];
@@ -245,7 +237,6 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #if SPLIT_EARLY_W
         // The first step's W before the wait; the loop goes on from the second.
         load_w(base);
-        if (prefetch_first && threadIdx.x == 0) prefetch_l2_bulk(prefetch_share, prefetch_bytes);
         pdl_begin_after_loads(vectors > 0);
         if (base < vectors) use_step(base);
         base += step * UNROLL;
@@ -278,5 +269,4 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         }
         __syncthreads();  // `partial` is reused by the next group
     }
-    if (prefetch_last && threadIdx.x == 0) prefetch_l2_bulk(prefetch_share, prefetch_bytes);
 }

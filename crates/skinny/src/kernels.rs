@@ -70,9 +70,6 @@ pub struct KernelSource {
     pub file: &'static str,
     pub entry: &'static str,
     pub launch: Launch,
-    /// The kernel takes `(prefetch, prefetch_block_bytes)` last: another product's weights it
-    /// asks L2 for, its block's share (experiment, twelfth session; null and 0: none).
-    pub prefetch_args: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -201,7 +198,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv.cu",
             entry: "gemv_baseline",
             launch: Launch::WarpPerOutput,
-            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -246,7 +242,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv.cu",
             entry: "gemv_split",
             launch: Launch::BlockPerRows,
-            prefetch_args: true,
         }),
     },
     KernelFamily {
@@ -290,7 +285,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "mma.cu",
             entry: "gemv_mma",
             launch: Launch::RowTiles,
-            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -322,7 +316,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "tiled.cu",
             entry: "gemm_tiles",
             launch: Launch::OutputTiles,
-            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -336,7 +329,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "tiled.cu",
             entry: "gemm_tiled",
             launch: Launch::OutputTiles,
-            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -367,7 +359,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "smalln.cu",
             entry: "gemv_smalln",
             launch: Launch::WarpPerRowOfX,
-            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -394,7 +385,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv_nn.cu",
             entry: "gemv_nn",
             launch: Launch::SplitKColumns,
-            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -421,7 +411,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "gemv_nn.cu",
             entry: "gemv_nn_cluster",
             launch: Launch::ClusterColumns,
-            prefetch_args: false,
         }),
     },
     KernelFamily {
@@ -465,7 +454,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             file: "bulk.cu",
             entry: "gemv_bulk",
             launch: Launch::MachineRows,
-            prefetch_args: false,
         }),
     },
     KernelFamily {

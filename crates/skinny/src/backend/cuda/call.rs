@@ -33,15 +33,6 @@ pub struct Operands {
     pub bias: u64,
 }
 
-/// Another product's weights a call's blocks ask L2 for (kernels with `prefetch_args`): each
-/// block its `block_bytes` share, from `ptr` on; before its wait when `block_bytes` > 0, after
-/// its stores when < 0. The default asks for nothing.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct L2Prefetch {
-    pub ptr: u64,
-    pub block_bytes: i32,
-}
-
 /// How a call is issued.
 pub(crate) enum Op {
     /// A skinny kernel, launched as its family's `Launch` says.
@@ -51,8 +42,6 @@ pub(crate) enum Op {
         launch: Launch,
         /// Blocks a thread-block cluster along the grid's y (1: no cluster).
         cluster_y: u32,
-        /// Takes `(prefetch, prefetch_block_bytes)` last.
-        prefetch_args: bool,
     },
     Cublas,
     /// cuBLAS GEMM, then the bias add as a second kernel.
@@ -106,28 +95,6 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    /// Whether the call's kernel takes an `L2Prefetch`.
-    pub(crate) fn takes_prefetch(&self) -> bool {
-        matches!(
-            self.op,
-            Op::Kernel {
-                prefetch_args: true,
-                ..
-            }
-        )
-    }
-
-    /// Blocks in the call's grid (0 for vendor calls).
-    pub(crate) fn blocks(&self) -> u64 {
-        match &self.op {
-            Op::Kernel { config, .. } => {
-                let (x, y, z) = config.grid_dim;
-                x as u64 * y as u64 * z as u64
-            }
-            _ => 0,
-        }
-    }
-
     /// Issue the call on `stream`.
     ///
     /// # Safety
@@ -138,7 +105,6 @@ impl Call {
         stream: &CudaStream,
         cublas: Option<&Cublas>,
         o: Operands,
-        prefetch: L2Prefetch,
     ) -> Result<(), RunError> {
         let a = &self.args;
         if self.problem.epilogue() == Epilogue::Bias && o.bias == 0 {
@@ -153,11 +119,10 @@ impl Call {
                 config,
                 launch,
                 cluster_y,
-                prefetch_args,
             } => {
                 // Every argument as a local, and a pointer to each in the kernel's order.
                 let (x, w, y, bias) = (o.x, o.w, o.y, o.bias);
-                let mut list: [*mut c_void; 16] = [std::ptr::null_mut(); 16];
+                let mut list: [*mut c_void; 14] = [std::ptr::null_mut(); 14];
                 let mut count = 0;
                 let mut push = |p: *mut c_void| {
                     list[count] = p;
@@ -181,10 +146,6 @@ impl Call {
                     push(&a.partial as *const u64 as *mut c_void);
                     push(&a.counters as *const u64 as *mut c_void);
                     push(&a.k_chunk as *const i32 as *mut c_void);
-                }
-                if *prefetch_args {
-                    push(&prefetch.ptr as *const u64 as *mut c_void);
-                    push(&prefetch.block_bytes as *const i32 as *mut c_void);
                 }
                 let attrs = Attributes::for_kernel(self.pdl, *cluster_y);
                 launch_with(stream, func, *config, &mut list[..count], attrs)

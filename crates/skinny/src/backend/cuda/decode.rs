@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use cudarc::driver::{result as drv, CudaFunction, CudaSlice, CudaStream};
 
-use super::call::{launch_cooperative, L2Prefetch, Operands};
+use super::call::{launch_cooperative, Operands};
 use super::dispatcher::{Dispatcher, MatmulPlan};
 use super::timing::{capture, elapsed_us, event, launch_read, read_config, time_graph_replay};
 use super::{device_ptr, driver_error, PersistentKernel};
@@ -137,42 +137,6 @@ pub fn run_decode(
             ));
         }
     }
-    // Experiment (twelfth session): the PDL chain with its kernels asking L2 for later
-    // products' weights, as SKINNY_EXPERIMENT_PREFETCH says.
-    if let Ok(spec) = std::env::var(PREFETCH_ENV) {
-        let mode = "skinny-graph-pdl-prefetch";
-        progress(&format!("timing {mode} ({spec})"));
-        let out = outputs(&stream, chain)?;
-        let ops = chain_operands(&stream, chain, &weights, &out);
-        let prefetches = prefetch_plan(chain, &skinny_pdl, &ops, &spec)?;
-        let (chain_check, per_token_us) = measure_mode(
-            &timer,
-            chain,
-            &reference.outputs,
-            &out,
-            Issue::Graph,
-            || {
-                for (i, step) in chain.steps.iter().enumerate() {
-                    let plan = &skinny_pdl.plans[skinny_pdl.step_plan[i]];
-                    // SAFETY: as in `issue_plans`; each prefetch lies in a later step's
-                    // weights (`prefetch_plan`).
-                    unsafe { plan.launch_prefetching(&stream, ops[i], prefetches[i]) }
-                        .map_err(|e| format!("step {i} ({}): {e}", step.role))?;
-                }
-                Ok(())
-            },
-        )
-        .map_err(|e| format!("{mode}: {e}"))?;
-        modes.push(ModeResult::new(
-            mode.into(),
-            Issue::Graph,
-            "skinny",
-            true,
-            per_token_us,
-            floor_us,
-            chain_check,
-        ));
-    }
     // The whole chain in one persistent kernel. When it cannot run, the other modes still
     // stand.
     let mut persistent_trace = None;
@@ -224,60 +188,6 @@ pub fn run_decode(
         persistent_trace,
         chain_tuning: None,
     })
-}
-
-/// The experiment's environment variable: `role:first|last:ahead:from_mb:to_mb` items joined by
-/// `,`: the role's blocks ask L2, before their wait (first) or after their stores (last), for
-/// the weights of the step `ahead` steps on, from `from_mb` to `to_mb` MB into them.
-const PREFETCH_ENV: &str = "SKINNY_EXPERIMENT_PREFETCH";
-
-/// Every step's prefetch under `spec` (see `PREFETCH_ENV`).
-fn prefetch_plan(
-    chain: &Chain,
-    set: &PlanSet,
-    ops: &[Operands],
-    spec: &str,
-) -> Result<Vec<L2Prefetch>, String> {
-    let mut out = vec![L2Prefetch::default(); chain.steps.len()];
-    for item in spec.split(',').filter(|s| !s.is_empty()) {
-        let parts: Vec<&str> = item.split(':').collect();
-        let bad = || format!("{PREFETCH_ENV}: '{item}' is not role:first|last:ahead:from_mb:to_mb");
-        if parts.len() != 5 {
-            return Err(bad());
-        }
-        let last = match parts[1] {
-            "first" => false,
-            "last" => true,
-            _ => return Err(bad()),
-        };
-        let ahead: usize = parts[2].parse().map_err(|_| bad())?;
-        let from: f64 = parts[3].parse().map_err(|_| bad())?;
-        let to: f64 = parts[4].parse().map_err(|_| bad())?;
-        for (i, step) in chain.steps.iter().enumerate() {
-            let j = i + ahead;
-            if step.role != parts[0] || j >= chain.steps.len() {
-                continue;
-            }
-            let plan = &set.plans[set.step_plan[i]];
-            if !plan.takes_prefetch() || plan.blocks() == 0 {
-                continue;
-            }
-            let target = &chain.steps[j].problem;
-            let size = (target.n() * target.k()) as u64 * target.dtype().size_bytes();
-            let start = ((from * 1e6) as u64).min(size) / 16 * 16;
-            let end = ((to * 1e6) as u64).min(size);
-            let per_block = (end.saturating_sub(start) / plan.blocks()) / 16 * 16;
-            if per_block == 0 {
-                continue;
-            }
-            let block_bytes = i32::try_from(per_block).map_err(|_| bad())?;
-            out[i] = L2Prefetch {
-                ptr: ops[j].w + start,
-                block_bytes: if last { -block_bytes } else { block_bytes },
-            };
-        }
-    }
-    Ok(out)
 }
 
 /// Loads a thread of the read chain's kernels: the best of the probe's sized reads on most

@@ -45,7 +45,7 @@ use std::sync::Arc;
 
 use cudarc::driver::{CudaSlice, CudaStream, DevicePtr, DevicePtrMut, DeviceRepr};
 
-use super::call::{Call, L2Prefetch, Operands};
+use super::call::{Call, Operands};
 use super::vendor::Cublas;
 use super::{kernel_sources_digest, CudaBackend};
 use crate::backend::{Backend, Ceilings, DeviceInfo, RunError};
@@ -294,33 +294,7 @@ impl MatmulPlan {
     /// sizes and dtype (`x` m·k, `w` n·k, `y` m·n elements, `bias` n elements or 0 when the
     /// problem has no bias), and nothing else may write them while the call runs.
     pub unsafe fn launch(&self, stream: &CudaStream, operands: Operands) -> Result<(), RunError> {
-        self.call
-            .launch(stream, self.cublas.as_deref(), operands, L2Prefetch::default())
-    }
-
-    /// Whether the plan's kernel can ask L2 for another product's weights.
-    pub(crate) fn takes_prefetch(&self) -> bool {
-        self.call.takes_prefetch()
-    }
-
-    /// Blocks in the plan's grid (0 for vendor calls).
-    pub(crate) fn blocks(&self) -> u64 {
-        self.call.blocks()
-    }
-
-    /// `launch`, its blocks asking L2 for `prefetch` (ignored by kernels that cannot).
-    ///
-    /// # Safety
-    /// As `launch`; and the prefetched range, `blocks() · |block_bytes|` bytes from `ptr`, must
-    /// lie in one live allocation.
-    pub(crate) unsafe fn launch_prefetching(
-        &self,
-        stream: &CudaStream,
-        operands: Operands,
-        prefetch: L2Prefetch,
-    ) -> Result<(), RunError> {
-        self.call
-            .launch(stream, self.cublas.as_deref(), operands, prefetch)
+        self.call.launch(stream, self.cublas.as_deref(), operands)
     }
 
     /// Launch on `stream` with cudarc buffers, checked against the problem's sizes and dtype.

@@ -31,7 +31,7 @@ use crate::measure::{StoppingRule, Timings};
 use crate::problem::{Dtype, Epilogue, Problem};
 use crate::registry::{BackendKind, Variant};
 pub use call::Operands;
-use call::{Call, FixedArgs, L2Prefetch, Op};
+use call::{Call, FixedArgs, Op};
 use compile::{compile, nvrtc_unavailable, nvrtc_version, CompileRequest};
 use vendor::{Cublas, LtPlan, WORKSPACE_BYTES};
 
@@ -452,7 +452,6 @@ impl CudaRun<'_> {
                 &self.backend.stream,
                 self.backend.cublas.as_deref(),
                 operands,
-                L2Prefetch::default(),
             )
         }
     }
@@ -743,7 +742,6 @@ impl CudaBackend {
                     config: shape.config,
                     launch: source.launch,
                     cluster_y: shape.cluster_y,
-                    prefetch_args: source.prefetch_args,
                 }
             }
         };
