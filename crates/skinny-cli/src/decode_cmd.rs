@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail, Result};
 use skinny::backend::cuda::chain_tune::{tune_chain, ChainTuneSettings};
 use skinny::backend::cuda::decode::{run_decode, DecodeSettings};
 use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
-use skinny::decode::{Chain, ChainTuning, DecodeOutcome, ProductTrace};
+use skinny::decode::{Chain, ChainTuning, DecodeFailure, DecodeOutcome, ProductTrace};
 use skinny::dispatch::{DispatchTable, Metric};
 use skinny::measure::StoppingRule;
 use skinny::model_config;
@@ -197,11 +197,15 @@ fn print_trace(trace: &[ProductTrace]) {
 
 /// `--tune-chain`: search each chain, record the picks in a copy of the table, write it, and
 /// let the dispatcher plan from it.
+/// Search every chain (`--tune-chain`), each from the picks of those before where they share a
+/// problem. A chain whose search fails is recorded in `failures` and left to the table's
+/// choices; the table is rewritten after every chain searched, so a later failure loses none.
 fn tune_chains(
     args: &DecodeArgs,
     dispatcher: &mut Dispatcher,
     chains: &[Chain],
     seed: u64,
+    failures: &mut Vec<DecodeFailure>,
 ) -> Result<Vec<Option<ChainTuning>>> {
     let mut table = match dispatcher.table_status() {
         TableStatus::Used => dispatcher.table().cloned(),
@@ -221,10 +225,27 @@ fn tune_chains(
     }
     let mut tunings = Vec::new();
     for chain in chains {
-        let tuning = tune_chain(dispatcher, chain, &settings, |what| {
+        let searched = tune_chain(dispatcher, chain, &settings, |what| {
             eprintln!("{} m = {}: {what}", chain.model, chain.m)
-        })
-        .map_err(|e| anyhow!("{}: chain search: {e}", chain.model))?;
+        });
+        let tuning = match searched {
+            Ok(tuning) => tuning,
+            Err(error) => {
+                eprintln!(
+                    "error: {} m = {}: chain search: {error}; its PDL modes run the table's \
+                     choices",
+                    chain.model, chain.m
+                );
+                failures.push(DecodeFailure {
+                    model: chain.model.clone(),
+                    m: chain.m,
+                    stage: "chain search".into(),
+                    error,
+                });
+                tunings.push(None);
+                continue;
+            }
+        };
         print_tuning(&chain.model, &tuning);
         for (problem, pick) in tuning.table_picks(&chain.model) {
             table.set_chain_pick(&problem, pick);
@@ -235,21 +256,23 @@ fn tune_chains(
         }
         // The next chain searches from these picks where it shares a problem.
         dispatcher.replace_table(table.clone());
+        write_json_atomic(&args.write_table, &table).map_err(|e| anyhow!(e))?;
+        println!(
+            "dispatch table with {}'s chain picks written to {}",
+            chain.model,
+            args.write_table.display()
+        );
         tunings.push(Some(tuning));
     }
-    write_json_atomic(&args.write_table, &table).map_err(|e| anyhow!(e))?;
-    println!(
-        "dispatch table with the chain's picks written to {}",
-        args.write_table.display()
-    );
     Ok(tunings)
 }
 
 fn print_tuning(model: &str, tuning: &ChainTuning) {
     println!(
-        "\n{model}: chain search under PDL in a graph, {} chains timed in {} passes, {} joint change{} of neighbours kept",
+        "\n{model}: chain search under PDL in a graph, {} chains timed in {} pass{}, {} joint change{} of neighbours kept",
         tuning.evaluations,
         tuning.passes,
+        if tuning.passes == 1 { "" } else { "es" },
         tuning.joint_moves,
         if tuning.joint_moves == 1 { "" } else { "s" }
     );
@@ -350,20 +373,35 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         persistent: args.persistent,
         persistent_stages: args.persistent_stages,
     };
+    // A model that fails (its search or its run) is recorded and the others go on; the result
+    // file holds every model that finished and the failures, and the command fails at the end.
+    let mut failures = Vec::new();
     let tunings = if args.tune_chain {
-        tune_chains(args, &mut dispatcher, &chains, settings.seed)?
+        tune_chains(args, &mut dispatcher, &chains, settings.seed, &mut failures)?
     } else {
         vec![None; chains.len()]
     };
     let mut outcomes = Vec::new();
     for (chain, tuning) in chains.iter().zip(tunings) {
-        let mut outcome = run_decode(&mut dispatcher, chain, read_gbps, &settings, |what| {
+        let run = run_decode(&mut dispatcher, chain, read_gbps, &settings, |what| {
             eprintln!("{} m = {}: {what}", chain.model, chain.m)
-        })
-        .map_err(|e| anyhow!("{}: {e}", chain.model))?;
-        outcome.chain_tuning = tuning;
-        print_outcome(&outcome);
-        outcomes.push(outcome);
+        });
+        match run {
+            Ok(mut outcome) => {
+                outcome.chain_tuning = tuning;
+                print_outcome(&outcome);
+                outcomes.push(outcome);
+            }
+            Err(error) => {
+                eprintln!("error: {} m = {}: {error}", chain.model, chain.m);
+                failures.push(DecodeFailure {
+                    model: chain.model.clone(),
+                    m: chain.m,
+                    stage: "decode".into(),
+                    error,
+                });
+            }
+        }
     }
     let failed = outcomes.iter().any(|o| {
         o.choices
@@ -390,8 +428,22 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         },
     );
     report.decode = outcomes;
+    report.decode_failures = failures.clone();
     write_json_atomic(&args.json, &report).map_err(|e| anyhow!(e))?;
     println!("results written to {}", args.json.display());
+    if !failures.is_empty() {
+        let which: Vec<String> = failures
+            .iter()
+            .map(|f| format!("{} m = {} ({})", f.model, f.m, f.stage))
+            .collect();
+        bail!(
+            "{} of {} models did not finish: {} (the others are in {})",
+            failures.len(),
+            chains.len(),
+            which.join(", "),
+            args.json.display()
+        );
+    }
     if failed {
         eprintln!("error: a chain or product did not match cuBLAS (see the tables above)");
         return Ok(ExitCode::from(EXIT_STRICT));

@@ -1,5 +1,6 @@
-//! `skinny dispatch`: which variant dispatch picks per shape and why, and with `--measure` its
-//! time beside the vendor baseline in the same run.
+//! `skinny dispatch`: which variant dispatch picks per shape and why (`--pdl`: for plans made
+//! with programmatic dependent launch, where a table's chain picks come first), and with
+//! `--measure` its time beside the vendor baseline in the same run.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -72,6 +73,9 @@ pub fn run(args: &DispatchArgs) -> Result<ExitCode> {
         );
     }
 
+    // Chain picks are PDL plans' first choice; --measure times the plain plans, so it refuses
+    // --pdl (clap) rather than time something other than what it shows.
+    dispatcher.set_pdl(args.pdl);
     let mut choices: Vec<Choice> = Vec::with_capacity(shapes.len());
     for shape in &shapes {
         let choice = dispatcher.choose(&shape.problem).map_err(|e| anyhow!(e))?;

@@ -136,6 +136,10 @@ pub struct DispatchArgs {
     /// Time each choice beside cublas/gemm (the probe on just those pairs)
     #[arg(long)]
     pub measure: bool,
+    /// Show what plans made for programmatic dependent launch run: a table's chain picks (from
+    /// `skinny decode --tune-chain`) come first, then the same choice as without
+    #[arg(long, conflicts_with = "measure")]
+    pub pdl: bool,
     /// Where --measure writes its result file
     #[arg(
         long,

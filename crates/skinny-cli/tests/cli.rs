@@ -341,6 +341,14 @@ fn tune_decode_and_dispatch_refuse_what_they_cannot_use() {
         1,
         &["cpu.json", "skinny.dispatch"],
     );
+    // --measure times plain plans, so it does not take --pdl (whose chain picks it would not
+    // time); refused before any device is opened.
+    expect_error(
+        d,
+        &["dispatch", "--shape", "1,896,896", "--pdl", "--measure"],
+        2,
+        &["--pdl", "--measure"],
+    );
     // A chain needs the layer count and the five roles (checked before any device is opened).
     expect_error(
         d,

@@ -298,6 +298,17 @@ pub struct DecodeOutcome {
     pub chain_tuning: Option<ChainTuning>,
 }
 
+/// A model `skinny decode` could not finish: the others still run and are written, and the
+/// command fails at the end.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DecodeFailure {
+    pub model: String,
+    pub m: usize,
+    /// What failed: "chain search" or "decode".
+    pub stage: String,
+    pub error: String,
+}
+
 /// A search for the per-problem variants that make the chain fastest under PDL in a graph
 /// (`dispatch::chain`), starting from the table's choices.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -44,6 +44,9 @@ pub struct ProbeReport {
     /// `skinny decode`: the whole decode step's chain in each mode.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub decode: Vec<crate::decode::DecodeOutcome>,
+    /// `skinny decode`: the models it could not finish, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decode_failures: Vec<crate::decode::DecodeFailure>,
     /// `skinny dispatch --measure`: what dispatch chose per shape, against cuBLAS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatch: Option<Vec<crate::dispatch::DispatchCheck>>,
@@ -72,6 +75,7 @@ impl ProbeReport {
             shapes,
             outcome,
             decode: Vec::new(),
+            decode_failures: Vec::new(),
             dispatch: None,
         }
     }

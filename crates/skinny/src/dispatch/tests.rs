@@ -96,6 +96,26 @@ fn report(device_name: &str, runs: Vec<RunRecord>) -> ProbeReport {
     report
 }
 
+#[test]
+fn a_decode_report_names_its_failed_models_and_reads_back_without_them() {
+    let mut with = report("NVIDIA H200", Vec::new());
+    with.decode_failures.push(crate::decode::DecodeFailure {
+        model: "qwen2.5-0.5b".into(),
+        m: 1,
+        stage: "decode".into(),
+        error: "out of memory".into(),
+    });
+    let text = serde_json::to_string(&with).unwrap();
+    assert!(text.contains("\"decode_failures\""), "{text}");
+    let back: ProbeReport = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.decode_failures, with.decode_failures);
+    // A report with none leaves the field out, and files written before it read back.
+    let without = serde_json::to_string(&report("NVIDIA H200", Vec::new())).unwrap();
+    assert!(!without.contains("decode_failures"), "{without}");
+    let back: ProbeReport = serde_json::from_str(&without).unwrap();
+    assert!(back.decode_failures.is_empty());
+}
+
 /// A table from one H200 result file of `runs`, ranked by `metric`.
 fn table_of(runs: Vec<RunRecord>, metric: Metric) -> DispatchTable {
     DispatchTable::from_reports(&[("t.json".into(), report("NVIDIA H200", runs))], metric).unwrap()
