@@ -101,10 +101,25 @@ __device__ __forceinline__ float warp_sum(float v) {
 #ifndef SKINNY_PDL
 #define SKINNY_PDL 0
 #endif
+// Experiment (twelfth session): LATE_TRIGGER = 1 moves the trigger of gemv_split and
+// gemv_baseline from after the wait to after the block's loop (its W and x consumed), 2 to after
+// its stores; other kernels keep it after the wait.
+#ifndef LATE_TRIGGER
+#define LATE_TRIGGER 0
+#endif
 __device__ __forceinline__ void pdl_begin() {
 #if SKINNY_PDL && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     asm volatile("griddepcontrol.wait;" ::: "memory");
+#if !LATE_TRIGGER
     asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+#endif
+}
+
+// The late trigger of LATE_TRIGGER = `when` (a no-op otherwise).
+__device__ __forceinline__ void pdl_trigger_late(int when) {
+#if SKINNY_PDL && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    if (LATE_TRIGGER == when) asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
 }
 
