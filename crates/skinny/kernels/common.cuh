@@ -98,28 +98,30 @@ __device__ __forceinline__ float warp_sum(float v) {
 // their prologue by the time this one drains. Waiting first keeps the chain at most one kernel
 // ahead. (Not compiled in otherwise: the wait costs every block, and on grids of 10^5 one-row
 // blocks that was up to 1.5× the kernel's time on the H200, 2026-11-21.)
+//
+// EARLY_TRIGGER = 1 (a registry parameter of gemv_split and gemv_baseline) lets the next kernel
+// be scheduled before the wait instead, so it may start while this one still waits on the one
+// before: two kernels ahead. Every kernel still waits for the whole kernel before it, so results
+// do not change; what changes is which kernels may be running when a block requests its W early.
+// Measured per variant (twelfth session, calls 5–7): on qwen's one-wave, short-row products
+// (qkv and lm_head on four-row one-warp blocks, o and down on four-row eight-warp blocks) it
+// took the PDL chain from 327.2 to 321.5 µs; on gate_up, and on all kernels at once (ninth
+// session), it lost; moving the trigger later (after the loop or the stores) lost 5–79 µs.
 #ifndef SKINNY_PDL
 #define SKINNY_PDL 0
 #endif
-// Experiment (twelfth session): LATE_TRIGGER = 1 moves the trigger of gemv_split and
-// gemv_baseline from after the wait to after the block's loop (its W and x consumed), 2 to after
-// its stores; other kernels keep it after the wait.
-#ifndef LATE_TRIGGER
-#define LATE_TRIGGER 0
+#ifndef EARLY_TRIGGER
+#define EARLY_TRIGGER 0
 #endif
 __device__ __forceinline__ void pdl_begin() {
 #if SKINNY_PDL && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+#if EARLY_TRIGGER
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
     asm volatile("griddepcontrol.wait;" ::: "memory");
-#if !LATE_TRIGGER
+#else
+    asm volatile("griddepcontrol.wait;" ::: "memory");
     asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
-#endif
-}
-
-// The late trigger of LATE_TRIGGER = `when` (a no-op otherwise).
-__device__ __forceinline__ void pdl_trigger_late(int when) {
-#if SKINNY_PDL && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    if (LATE_TRIGGER == when) asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
 }
 
@@ -132,8 +134,8 @@ __device__ __forceinline__ void pdl_trigger_late(int when) {
 // NVRTC 13.0, ninth session). A CTA fence between loads and wait also kept the order, but
 // MEMBAR.ALL.CTA held each warp until its W had landed, putting W and x in series in every block
 // that starts after the kernel before has finished: llama's chain lost 4 % (ninth session); a
-// zero-length nanosleep alone kept only some loads ahead. The trigger stays after the wait:
-// triggered before it (two kernels ahead) qwen's PDL chain lost 6 % (ninth session, call 3).
+// zero-length nanosleep alone kept only some loads ahead. The trigger is where pdl_begin puts
+// it (EARLY_TRIGGER).
 __device__ __forceinline__ void pdl_begin_after_loads(bool opaque_true) {
 #if SKINNY_PDL && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     if (opaque_true) {

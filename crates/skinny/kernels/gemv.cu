@@ -80,10 +80,8 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
         use_step(base);
     }
 #endif
-    pdl_trigger_late(1);
     acc = warp_sum(acc);
     if (lane == 0) y[(size_t)i * n + j] = from_f32(acc);
-    pdl_trigger_late(2);
 }
 
 // - gemv_split: one block per ROWS consecutive outputs j, all m ≤ MAX_M rows of x at once, so
@@ -247,7 +245,6 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
             load_w(base);
             use_step(base);
         }
-        pdl_trigger_late(1);
 
 #pragma unroll
         for (int i = 0; i < MAX_M; ++i)
@@ -272,5 +269,4 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         }
         __syncthreads();  // `partial` is reused by the next group
     }
-    pdl_trigger_late(2);
 }

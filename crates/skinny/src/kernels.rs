@@ -109,6 +109,18 @@ const X_WITH_W_PARAM: ParamSpec = ParamSpec {
     meaning: "1: a lane's x loads go out with its W loads (zeros past the row; gemv_split: MAX_M = 1 only); 0 (default): each x load at its use",
 };
 
+/// Where a PDL build lets the next kernel launch (common.cuh, `pdl_begin`).
+const EARLY_TRIGGER_PARAM: ParamSpec = ParamSpec {
+    name: "EARLY_TRIGGER",
+    kind: ParamKind::Int {
+        min: 0,
+        max: 1,
+        multiple: 1,
+    },
+    required: false,
+    meaning: "1: under PDL, let the next kernel launch before this one's wait (two kernels ahead); 0 (default): after it. No effect without PDL",
+};
+
 /// The row limit of the kernels that keep every row of x in registers (up to 16).
 const MAX_M_PARAM: ParamSpec = ParamSpec {
     name: "MAX_M",
@@ -193,6 +205,7 @@ pub const FAMILIES: &[KernelFamily] = &[
                 meaning: "threads per block, a multiple of 32 (default 256)",
             },
             X_WITH_W_PARAM,
+            EARLY_TRIGGER_PARAM,
         ],
         source: Some(KernelSource {
             file: "gemv.cu",
@@ -237,6 +250,7 @@ pub const FAMILIES: &[KernelFamily] = &[
                 meaning: "blocks a SM the register budget must allow (__launch_bounds__); 0 (default): no promise, and ptxas pairs each load with its FMAs",
             },
             X_WITH_W_PARAM,
+            EARLY_TRIGGER_PARAM,
         ],
         source: Some(KernelSource {
             file: "gemv.cu",

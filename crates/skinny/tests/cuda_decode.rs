@@ -114,6 +114,8 @@ fn the_chain_search_picks_variants_whose_chains_match_cublas() {
             "dot/m1_r4w1_xw",
             "dot/m1_r8w2_xw",
             "dot/m1_r4w8_u3_xw",
+            "dot/m1_r4w1_xw_et",
+            "dot/m1_r4w8_u3_xw_et",
             "mma/m8_k8",
         ]
         .map(String::from)

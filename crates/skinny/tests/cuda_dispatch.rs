@@ -94,6 +94,9 @@ fn plans_chain_with_pdl_and_replay_from_a_graph() {
         ("mma/m8_k8", "dot/m1_u8_xw"),
         ("dot/m1_xw", "gemv/multirow"),
         ("dot/m1_r8w2_xw", "dot/m1_r4w8_u3_xw"),
+        // The next kernel launched before the wait (two kernels ahead under PDL).
+        ("dot/m1_r4w1_xw_et", "dot/m1_r4w8_u3_xw_et"),
+        ("dot/m1_xw_et", "dot/m1_u5_xw_et"),
     ] {
         for ((first, second), pdl) in [(&short, false), (&short, true), (&long, true)] {
             let (first, second) = (*first, *second);

@@ -11,8 +11,11 @@
 //! bias or writes anything, and the next kernel in the stream may be scheduled while it drains;
 //! the result is the same with or without it. W is the exception: gemv_split (one row group a
 //! block), gemv_baseline (x loaded with W), gemv_mma and gemv_bulk request their first weights
-//! before waiting, so under PDL the kernel just before them in the stream must not write W (a
-//! dequantising kernel, say); weights written earlier than that are fine.
+//! before waiting, so under PDL no kernel that may still be running when they start may write W
+//! (a dequantising kernel, say): the kernel just before them, and, after a variant built with
+//! `EARLY_TRIGGER` (which lets the next kernel launch before its own wait), the kernels before
+//! that one too, back to the last launch without PDL. Weights written before a launch without
+//! PDL (which starts only when everything before it has finished) are always safe.
 
 use std::ffi::c_void;
 

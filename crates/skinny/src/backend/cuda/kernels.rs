@@ -31,23 +31,6 @@ pub fn variant_request(
     if pdl {
         defines.push(("SKINNY_PDL".to_string(), "1".to_string()));
     }
-    // Experiment (twelfth session): SKINNY_EXPERIMENT_DEFINES="id:NAME=V,NAME=V;id:..." adds
-    // defines to the PDL builds of the variants it names.
-    if pdl {
-        if let Ok(spec) = std::env::var("SKINNY_EXPERIMENT_DEFINES") {
-            for item in spec.split(';') {
-                if let Some((id, defs)) = item.split_once(':') {
-                    if id == variant.id {
-                        for def in defs.split(',') {
-                            if let Some((k, v)) = def.split_once('=') {
-                                defines.push((k.to_string(), v.to_string()));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
     for (name, value) in &variant.params {
         let value = match value {
             ParamValue::Int(v) => v.to_string(),
