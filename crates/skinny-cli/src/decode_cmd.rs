@@ -195,8 +195,6 @@ fn print_trace(trace: &[ProductTrace]) {
     println!("{table}");
 }
 
-/// `--tune-chain`: search each chain, record the picks in a copy of the table, write it, and
-/// let the dispatcher plan from it.
 /// Search every chain (`--tune-chain`), each from the picks of those before where they share a
 /// problem. A chain whose search fails is recorded in `failures` and left to the table's
 /// choices; the table is rewritten after every chain searched, so a later failure loses none.
@@ -236,12 +234,7 @@ fn tune_chains(
                      choices",
                     chain.model, chain.m
                 );
-                failures.push(DecodeFailure {
-                    model: chain.model.clone(),
-                    m: chain.m,
-                    stage: "chain search".into(),
-                    error,
-                });
+                failures.push(DecodeFailure::of(chain, "chain search", error));
                 tunings.push(None);
                 continue;
             }
@@ -394,12 +387,7 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
             }
             Err(error) => {
                 eprintln!("error: {} m = {}: {error}", chain.model, chain.m);
-                failures.push(DecodeFailure {
-                    model: chain.model.clone(),
-                    m: chain.m,
-                    stage: "decode".into(),
-                    error,
-                });
+                failures.push(DecodeFailure::of(chain, "decode", error));
             }
         }
     }
@@ -427,20 +415,20 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
             stopped_early: None,
         },
     );
+    let unfinished: Vec<String> = failures
+        .iter()
+        .map(|f| format!("{} m = {} ({})", f.model, f.m, f.stage))
+        .collect();
     report.decode = outcomes;
-    report.decode_failures = failures.clone();
+    report.decode_failures = failures;
     write_json_atomic(&args.json, &report).map_err(|e| anyhow!(e))?;
     println!("results written to {}", args.json.display());
-    if !failures.is_empty() {
-        let which: Vec<String> = failures
-            .iter()
-            .map(|f| format!("{} m = {} ({})", f.model, f.m, f.stage))
-            .collect();
+    if !unfinished.is_empty() {
         bail!(
             "{} of {} models did not finish: {} (the others are in {})",
-            failures.len(),
+            unfinished.len(),
             chains.len(),
-            which.join(", "),
+            unfinished.join(", "),
             args.json.display()
         );
     }

@@ -309,6 +309,18 @@ pub struct DecodeFailure {
     pub error: String,
 }
 
+impl DecodeFailure {
+    /// `chain`'s failure at `stage`.
+    pub fn of(chain: &Chain, stage: &str, error: String) -> DecodeFailure {
+        DecodeFailure {
+            model: chain.model.clone(),
+            m: chain.m,
+            stage: stage.into(),
+            error,
+        }
+    }
+}
+
 /// A search for the per-problem variants that make the chain fastest under PDL in a graph
 /// (`dispatch::chain`), starting from the table's choices.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -114,8 +114,9 @@ impl Dispatcher {
     /// kernels request their first weights before waiting. So the kernel just before a PDL plan
     /// must not write that plan's W (a dequantising kernel, say), nor, when that kernel is a
     /// variant with `EARLY_TRIGGER` (a chain pick may be), the kernels before it back to the
-    /// last launch without PDL; weights written before a launch without PDL are always safe. That early request is what makes PDL pay: on the H200 it took Qwen2.5-0.5B's graph
-    /// chain from 415 to 353 µs a token (docs/PERF.md, ninth session).
+    /// last launch without PDL; weights written before a launch without PDL are always safe.
+    /// That early request is what makes PDL pay: on the H200 it took Qwen2.5-0.5B's graph chain
+    /// from 415 to 353 µs a token (docs/PERF.md, ninth session).
     pub fn set_pdl(&mut self, on: bool) {
         self.pdl = on;
     }

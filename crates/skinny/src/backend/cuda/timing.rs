@@ -9,7 +9,8 @@
 use std::time::Instant;
 
 use cudarc::driver::{
-    result as drv, sys as drv_sys, CudaEvent, CudaGraph, CudaStream, LaunchConfig, PushKernelArg,
+    result as drv, sys as drv_sys, CudaEvent, CudaFunction, CudaGraph, CudaStream, LaunchConfig,
+    PushKernelArg,
 };
 
 use super::call::Call;
@@ -78,7 +79,7 @@ pub(super) fn capture(
 /// host's graph launch is not inside the timed region.
 fn replay_per_call_us(
     stream: &CudaStream,
-    spin: &cudarc::driver::CudaFunction,
+    spin: &CudaFunction,
     graph: &CudaGraph,
     calls: usize,
 ) -> Result<f64, RunError> {
@@ -99,7 +100,7 @@ fn replay_per_call_us(
 /// spin.
 pub(super) fn time_graph_replay(
     stream: &CudaStream,
-    spin: &cudarc::driver::CudaFunction,
+    spin: &CudaFunction,
     rule: &StoppingRule,
     graph: &CudaGraph,
 ) -> Result<Stats, RunError> {
@@ -116,7 +117,7 @@ pub(super) fn time_graph_replay(
 /// GPU time per call of `batch` calls of `run` (one copy each) queued behind a spin.
 fn queued_gpu_us(
     run: &CudaRun<'_>,
-    spin: &cudarc::driver::CudaFunction,
+    spin: &CudaFunction,
     spin_ns: &mut u64,
     batch: usize,
     mut copy: impl FnMut() -> usize,
@@ -129,7 +130,7 @@ fn queued_gpu_us(
 /// proved too short for the host to enqueue the batch.
 fn queued_us(
     stream: &CudaStream,
-    spin: &cudarc::driver::CudaFunction,
+    spin: &CudaFunction,
     spin_ns: &mut u64,
     batch: usize,
     mut launch: impl FnMut() -> Result<(), RunError>,
@@ -246,7 +247,7 @@ fn rotating_graph_us(
     call: &Call,
     calls: usize,
     copies: usize,
-    spin: &cudarc::driver::CudaFunction,
+    spin: &CudaFunction,
     rule: &StoppingRule,
 ) -> Result<Stats, RunError> {
     let stream = run.backend.stream.clone();
@@ -404,7 +405,7 @@ pub(super) fn read_config(bytes: u64, loads: u64) -> LaunchConfig {
 /// live u32, all on `stream`'s context, until the launch has run.
 pub(super) unsafe fn launch_read(
     stream: &CudaStream,
-    read: &cudarc::driver::CudaFunction,
+    read: &CudaFunction,
     ptr: u64,
     bytes: u64,
     config: LaunchConfig,
