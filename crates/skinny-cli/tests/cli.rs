@@ -291,6 +291,7 @@ fn list_shows_variants_and_shapes() {
         "qwen2.5-0.5b",
         "llama-3-8b",
         "tiny-n",
+        "decode-grid",
         "smoke",
         "151936",
         "128256",

@@ -68,6 +68,10 @@ const EMBEDDED_SETS: &[(&str, &str)] = &[
         include_str!("../../../shapes/llama-3-8b.toml"),
     ),
     (
+        "shapes/decode-grid.toml",
+        include_str!("../../../shapes/decode-grid.toml"),
+    ),
+    (
         "shapes/tiny-n.toml",
         include_str!("../../../shapes/tiny-n.toml"),
     ),
