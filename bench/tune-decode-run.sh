@@ -43,10 +43,22 @@ probe_m1() {
   echo "probe: exit $?"; grep -E "^summary" "$OUT/$name.log"
 }
 
-# tune METRIC PROBE TABLE LOG: a table from a probe file.
+# tune METRIC TABLE LOG PROBE...: a table from probe files (names under $OUT).
 tune() {
-  $skinny tune --from "$OUT/$2" --metric "$1" --out "$OUT/$3" >"$OUT/$4" 2>&1
-  echo "tune ($1): exit $?"
+  local metric=$1 table=$2 log=$3
+  shift 3
+  $skinny tune --from "${@/#/$OUT/}" --metric "$metric" --out "$OUT/$table" >"$OUT/$log" 2>&1
+  echo "tune ($metric): exit $?"
+}
+
+# probe_grid SECONDS NAME CAP_MS VARIANTS...: the decode-grid set (M = 1, nt) into $OUT/NAME.json,
+# tuned beside the two models so that dispatch rules have near neighbours (thirteenth session).
+probe_grid() {
+  local seconds=$1 name=$2 cap=$3
+  shift 3
+  timeout "$seconds" $skinny probe --backend cuda --shapes decode-grid --layout nt --variants "$@" \
+    --time-cap-ms "$cap" --json "$OUT/$name.json" >"$OUT/$name.log" 2>&1
+  echo "grid probe: exit $?"; grep -E "^summary" "$OUT/$name.log"
 }
 
 # decode_both SECONDS TABLE NAME: decode of qwen2.5-0.5b and llama-3-8b with TABLE.
@@ -74,7 +86,7 @@ graph-pdl)
   gpu_test 200 cuda_backend gpu-tests-short-probe.log a_short_probe
   # shellcheck disable=SC2086
   probe_m1 "${PROBE_S:-260}" nt tune-probe-nt "${CAP_MS:-50}" ${NT_VARIANTS:-$NT_DEFAULT dot/m1_w1}
-  tune graph-pdl tune-probe-nt.json dispatch-graph-pdl.json tune-graph-pdl.log
+  tune graph-pdl dispatch-graph-pdl.json tune-graph-pdl.log tune-probe-nt.json
   timeout 120 $skinny decode --model qwen2.5-0.5b --table "$OUT/dispatch-graph-pdl.json" --tune-chain \
     --chain-variants 'cublas*' 'gemv/*' 'dot/*' 'mma/*' --write-table "$OUT/dispatch-chain-from-pdl.json" \
     --json "$OUT/decode-chain-from-pdl.json" >"$OUT/decode-chain-from-pdl.log" 2>&1
@@ -83,13 +95,17 @@ graph-pdl)
   ;;
 tables)
   # Tenth session, after registry additions (the digest changed, every table went stale): GPU
-  # tests of NEW_VARIANTS on the edge set, the M = 1 probe of both layouts, both tables.
+  # tests of NEW_VARIANTS on the edge set, the M = 1 probe of both layouts, the decode-grid probe
+  # (thirteenth session), both tables from both probes. (The two probes take ~300 + ~100 s:
+  # more than one device call holds; PROBE_S and GRID_S cut them, or run them in two calls.)
   SKINNY_TEST_VARIANTS="${NEW_VARIANTS:-}" gpu_test 120 cuda_backend gpu-tests-new-variants.log every_cuda_variant
   # shellcheck disable=SC2086
   probe_m1 "${PROBE_S:-330}" nt,nn tune-probe "${CAP_MS:-50}" \
     ${NT_VARIANTS:-$NT_DEFAULT} ${NEW_VARIANTS:-} ${NN_VARIANTS:-$NN_DEFAULT}
-  tune gpu-cold tune-probe.json dispatch.json tune.log
-  tune graph tune-probe.json dispatch-graph.json tune-graph.log
+  # shellcheck disable=SC2086
+  probe_grid "${GRID_S:-240}" grid-probe "${CAP_MS:-50}" ${NT_VARIANTS:-$NT_DEFAULT} ${NEW_VARIANTS:-}
+  tune gpu-cold dispatch.json tune.log tune-probe.json grid-probe.json
+  tune graph dispatch-graph.json tune-graph.log tune-probe.json grid-probe.json
   ;;
 dispatch)
   # The dispatch check on four untuned models with TABLE (cold-ranked).
@@ -121,7 +137,7 @@ early-w)
   done
   # shellcheck disable=SC2086
   probe_m1 200 nt tune-probe "${CAP_MS:-50}" ${NT_VARIANTS:-$NT_DEFAULT dot/m1_w1}
-  tune graph tune-probe.json dispatch-graph.json tune-graph.log
+  tune graph dispatch-graph.json tune-graph.log tune-probe.json
   decode_both 150 "$OUT/dispatch-graph.json" decode-graph-table
   ;;
 probe)
@@ -146,8 +162,8 @@ final)
   # dispatch check with the cold-ranked one.
   # shellcheck disable=SC2086
   probe_m1 260 nt,nn tune-probe "${CAP_MS:-50}" ${NT_VARIANTS:-$NT_DEFAULT} ${NN_VARIANTS:-$NN_DEFAULT}
-  tune gpu-cold tune-probe.json dispatch.json tune.log
-  tune graph tune-probe.json dispatch-graph.json tune-graph.log
+  tune gpu-cold dispatch.json tune.log tune-probe.json
+  tune graph dispatch-graph.json tune-graph.log tune-probe.json
   decode_both 140 "$OUT/dispatch-graph.json" decode-graph-table
   dispatch_check "$OUT/dispatch.json"
   ;;
