@@ -64,7 +64,7 @@ int main() {
     cudaEvent_t start, stop;
     cudaEventCreate(&start);
     cudaEventCreate(&stop);
-    const size_t spacers[] = {0, 2 << 20, 130 << 20, 1000 << 20, 3 << 30};
+    const size_t spacers[] = {0, size_t(2) << 20, size_t(130) << 20, size_t(1000) << 20, size_t(3) << 30};
     printf("placement,pattern,median_gbps,min_gbps,max_gbps\n");
     for (size_t spacer : spacers) {
         void* pad = nullptr;
