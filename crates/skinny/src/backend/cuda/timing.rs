@@ -40,6 +40,9 @@ const L2_PASSES: u64 = 3;
 /// Loads a thread the sized reads try (the grid shrinks as they grow); the best is kept.
 const READ_LOADS: [u64; 4] = [2, 4, 8, 16];
 const READ_BLOCK: u32 = 256;
+/// Launch shapes (blocks a SM, threads a block) of the read-bandwidth ceiling; the best median
+/// is the ceiling.
+const READ_GRIDS: &[(u32, u32)] = &[(4, 512), (8, 256), (16, 256)];
 
 pub(super) fn event(stream: &CudaStream) -> Result<CudaEvent, RunError> {
     stream
@@ -282,30 +285,49 @@ pub(super) fn ceilings(
     // SAFETY: the buffer is `bytes` long and lives on this stream.
     unsafe { drv::memset_d8_async(buf_ptr, 0x5a, bytes, stream.cu_stream()) }
         .map_err(|e| driver_error("filling the bandwidth buffer", e))?;
-    let config = LaunchConfig {
-        grid_dim: (facts.sm_count * 4, 1, 1),
-        block_dim: (512, 1, 1),
-        shared_mem_bytes: 0,
+    // The best of a few launch shapes. One alone is not a ceiling: on the H200 (thirteenth
+    // session) 4 blocks of 512 a SM read 4000 GB/s in some runs and 4640 in others, on the same
+    // buffer, while 8 or 16 blocks of 256 read 4600–4650 every time (docs/PERF.md).
+    let read_at = |blocks_per_sm: u32, threads: u32| -> Result<Stats, RunError> {
+        let config = LaunchConfig {
+            grid_dim: (facts.sm_count * blocks_per_sm, 1, 1),
+            block_dim: (threads, 1, 1),
+            shared_mem_bytes: 0,
+        };
+        let read_once = || -> Result<f64, RunError> {
+            let start = event(&stream)?;
+            // SAFETY: the buffer is `bytes` long (256-byte aligned, filled above) and the sink
+            // one u32; both live until the end of this function.
+            unsafe {
+                launch_read(
+                    &stream,
+                    &helpers.read_bandwidth,
+                    buf_ptr,
+                    bytes as u64,
+                    config,
+                    sink_ptr,
+                )
+            }?;
+            let end = event(&stream)?;
+            Ok(gbps(bytes as f64, elapsed_us(&start, &end)?))
+        };
+        read_once()?;
+        sample_until_stable(rule, read_once)
     };
-    let read_once = || -> Result<f64, RunError> {
-        let start = event(&stream)?;
-        // SAFETY: the buffer is `bytes` long (256-byte aligned, filled above) and the sink one
-        // u32; both live until the end of this function.
-        unsafe {
-            launch_read(
-                &stream,
-                &helpers.read_bandwidth,
-                buf_ptr,
-                bytes as u64,
-                config,
-                sink_ptr,
-            )
-        }?;
-        let end = event(&stream)?;
-        Ok(gbps(bytes as f64, elapsed_us(&start, &end)?))
-    };
-    read_once()?;
-    let read = sample_until_stable(rule, read_once)?;
+    let mut reads = Vec::new();
+    for &(blocks_per_sm, threads) in READ_GRIDS {
+        reads.push((blocks_per_sm, threads, read_at(blocks_per_sm, threads)?));
+    }
+    let (best_blocks, best_threads, read) = reads
+        .iter()
+        .max_by(|a, b| a.2.median.total_cmp(&b.2.median))
+        .cloned()
+        .expect("READ_GRIDS is not empty");
+    let read_shapes = reads
+        .iter()
+        .map(|(b, t, stats)| format!("{b}×{t} {:.0}", stats.median))
+        .collect::<Vec<_>>()
+        .join(", ");
     let region = Region {
         base: buf_ptr,
         bytes: bytes as u64,
@@ -373,7 +395,11 @@ pub(super) fn ceilings(
         queued_grid_us: Some(queued_grid),
         sized_reads,
         notes: vec![
-            format!("read_bandwidth: one kernel reading a {} MiB buffer with 16-byte loads, 4 in flight a thread, {} blocks of 512", bytes >> 20, facts.sm_count * 4),
+            format!(
+                "read_bandwidth: one kernel reading a {} MiB buffer with 16-byte loads, 4 in flight a thread, grid-stride; the best median of {} blocks a SM × threads ({read_shapes} GB/s): {best_blocks}×{best_threads}",
+                bytes >> 20,
+                READ_GRIDS.len()
+            ),
             "empty_roundtrip_us: launch of an empty kernel and stream synchronize, host clock".into(),
             format!("graph_node_us: {GRAPH_NODES} empty kernels in one graph, replay time over {GRAPH_NODES}, device events"),
             format!("queued_kernel_us: {QUEUED_EMPTY} empty one-thread kernels queued behind a spin, device events over {QUEUED_EMPTY}"),
