@@ -128,6 +128,15 @@ fn a_short_probe_gives_every_figure_and_three_ceilings() {
     let c = &out.ceilings;
     let read = c.read_bandwidth.as_ref().unwrap();
     assert!(read.gbps > 100.0, "read bandwidth {} GB/s", read.gbps);
+    // The ceiling is the best of several launch shapes, each named with its reading.
+    let note = c
+        .notes
+        .iter()
+        .find(|n| n.starts_with("read_bandwidth"))
+        .expect("a read_bandwidth note");
+    for shape in ["4×512", "8×256", "16×256"] {
+        assert!(note.contains(shape), "{note}");
+    }
     let empty = c.empty_roundtrip_us.as_ref().unwrap().median;
     assert!(c.graph_node_us.as_ref().unwrap().median > 0.0);
     assert!(out.stopped_early.is_none());
