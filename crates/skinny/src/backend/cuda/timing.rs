@@ -40,9 +40,48 @@ const L2_PASSES: u64 = 3;
 /// Loads a thread the sized reads try (the grid shrinks as they grow); the best is kept.
 const READ_LOADS: [u64; 4] = [2, 4, 8, 16];
 const READ_BLOCK: u32 = 256;
-/// Launch shapes (blocks a SM, threads a block) of the read-bandwidth ceiling; the best median
-/// is the ceiling.
-const READ_GRIDS: &[(u32, u32)] = &[(4, 512), (8, 256), (16, 256)];
+/// Launch shapes of the read-bandwidth ceiling; the best median is the ceiling.
+const READ_GRIDS: &[ReadGrid] = &[
+    ReadGrid::PerSm(4, 512),
+    ReadGrid::PerSm(8, 256),
+    ReadGrid::PerSm(16, 256),
+    ReadGrid::OnePass(2),
+    ReadGrid::OnePass(4),
+];
+
+/// How the read-bandwidth kernel is launched over its buffer.
+#[derive(Clone, Copy, Debug)]
+enum ReadGrid {
+    /// (blocks a SM, threads a block): a machine-sized grid striding over the buffer.
+    PerSm(u32, u32),
+    /// Blocks of [`READ_BLOCK`] threads, as many as give each thread this many loads: one pass,
+    /// as the sized reads launch (they read 1–3 % faster than the strided shapes on the H200).
+    OnePass(u64),
+}
+
+impl ReadGrid {
+    fn config(self, sm_count: u32, vectors: u64) -> LaunchConfig {
+        let (blocks, threads) = match self {
+            ReadGrid::PerSm(per_sm, threads) => (sm_count * per_sm, threads),
+            ReadGrid::OnePass(loads) => {
+                let per_block = u64::from(READ_BLOCK) * loads;
+                (vectors.div_ceil(per_block).max(1) as u32, READ_BLOCK)
+            }
+        };
+        LaunchConfig {
+            grid_dim: (blocks, 1, 1),
+            block_dim: (threads, 1, 1),
+            shared_mem_bytes: 0,
+        }
+    }
+
+    fn label(self) -> String {
+        match self {
+            ReadGrid::PerSm(per_sm, threads) => format!("{per_sm}×{threads} a SM"),
+            ReadGrid::OnePass(loads) => format!("one pass, {loads} loads a thread"),
+        }
+    }
+}
 
 pub(super) fn event(stream: &CudaStream) -> Result<CudaEvent, RunError> {
     stream
@@ -287,13 +326,10 @@ pub(super) fn ceilings(
         .map_err(|e| driver_error("filling the bandwidth buffer", e))?;
     // The best of a few launch shapes. One alone is not a ceiling: on the H200 (thirteenth
     // session) 4 blocks of 512 a SM read 4000 GB/s in some runs and 4640 in others, on the same
-    // buffer, while 8 or 16 blocks of 256 read 4600–4650 every time (docs/PERF.md).
-    let read_at = |blocks_per_sm: u32, threads: u32| -> Result<Stats, RunError> {
-        let config = LaunchConfig {
-            grid_dim: (facts.sm_count * blocks_per_sm, 1, 1),
-            block_dim: (threads, 1, 1),
-            shared_mem_bytes: 0,
-        };
+    // buffer, while 8 or 16 blocks of 256 read 4600–4650 every time, and one pass of many
+    // blocks (as the sized reads launch) read 1 GB 1–3 % faster still (docs/PERF.md).
+    let read_at = |grid: ReadGrid| -> Result<Stats, RunError> {
+        let config = grid.config(facts.sm_count, bytes as u64 / 16);
         let read_once = || -> Result<f64, RunError> {
             let start = event(&stream)?;
             // SAFETY: the buffer is `bytes` long (256-byte aligned, filled above) and the sink
@@ -315,17 +351,17 @@ pub(super) fn ceilings(
         sample_until_stable(rule, read_once)
     };
     let mut reads = Vec::new();
-    for &(blocks_per_sm, threads) in READ_GRIDS {
-        reads.push((blocks_per_sm, threads, read_at(blocks_per_sm, threads)?));
+    for &grid in READ_GRIDS {
+        reads.push((grid, read_at(grid)?));
     }
-    let (best_blocks, best_threads, read) = reads
+    let (best_grid, read) = reads
         .iter()
-        .max_by(|a, b| a.2.median.total_cmp(&b.2.median))
+        .max_by(|a, b| a.1.median.total_cmp(&b.1.median))
         .cloned()
         .expect("READ_GRIDS is not empty");
     let read_shapes = reads
         .iter()
-        .map(|(b, t, stats)| format!("{b}×{t} {:.0}", stats.median))
+        .map(|(grid, stats)| format!("{} {:.0}", grid.label(), stats.median))
         .collect::<Vec<_>>()
         .join(", ");
     let region = Region {
@@ -396,9 +432,10 @@ pub(super) fn ceilings(
         sized_reads,
         notes: vec![
             format!(
-                "read_bandwidth: one kernel reading a {} MiB buffer with 16-byte loads, 4 in flight a thread, grid-stride; the best median of {} blocks a SM × threads ({read_shapes} GB/s): {best_blocks}×{best_threads}",
+                "read_bandwidth: one kernel reading a {} MiB buffer with 16-byte loads, 4 in flight a thread; the best median of {} launch shapes ({read_shapes} GB/s): {}",
                 bytes >> 20,
-                READ_GRIDS.len()
+                READ_GRIDS.len(),
+                best_grid.label()
             ),
             "empty_roundtrip_us: launch of an empty kernel and stream synchronize, host clock".into(),
             format!("graph_node_us: {GRAPH_NODES} empty kernels in one graph, replay time over {GRAPH_NODES}, device events"),
