@@ -134,7 +134,12 @@ fn a_short_probe_gives_every_figure_and_three_ceilings() {
         .iter()
         .find(|n| n.starts_with("read_bandwidth"))
         .expect("a read_bandwidth note");
-    for shape in ["4×512 a SM", "8×256 a SM", "16×256 a SM", "one pass, 4 loads"] {
+    for shape in [
+        "4×512 a SM",
+        "8×256 a SM",
+        "16×256 a SM",
+        "one pass, 4 loads",
+    ] {
         assert!(note.contains(shape), "{note}");
     }
     let empty = c.empty_roundtrip_us.as_ref().unwrap().median;
