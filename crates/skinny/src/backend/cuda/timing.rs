@@ -55,7 +55,7 @@ enum ReadGrid {
     /// (blocks a SM, threads a block): a machine-sized grid striding over the buffer.
     PerSm(u32, u32),
     /// Blocks of [`READ_BLOCK`] threads, as many as give each thread this many loads: one pass,
-    /// as the sized reads launch (they read 1–3 % faster than the strided shapes on the H200).
+    /// as the sized reads launch (3–4 % faster than the strided shapes over 4 GiB on the H200).
     OnePass(u64),
 }
 
@@ -326,8 +326,9 @@ pub(super) fn ceilings(
         .map_err(|e| driver_error("filling the bandwidth buffer", e))?;
     // The best of a few launch shapes. One alone is not a ceiling: on the H200 (thirteenth
     // session) 4 blocks of 512 a SM read 4000 GB/s in some runs and 4640 in others, on the same
-    // buffer, while 8 or 16 blocks of 256 read 4600–4650 every time, and one pass of many
-    // blocks (as the sized reads launch) read 1 GB 1–3 % faster still (docs/PERF.md).
+    // buffer, while 8 or 16 blocks of 256 read 4500–4650 every time, depending on the machine,
+    // and one pass of many blocks (as the sized reads launch) read 3–4 % more than those
+    // (4681–4688 GB/s; docs/PERF.md).
     let read_at = |grid: ReadGrid| -> Result<Stats, RunError> {
         let config = grid.config(facts.sm_count, bytes as u64 / 16);
         let read_once = || -> Result<f64, RunError> {
@@ -432,7 +433,7 @@ pub(super) fn ceilings(
         sized_reads,
         notes: vec![
             format!(
-                "read_bandwidth: one kernel reading a {} MiB buffer with 16-byte loads, 4 in flight a thread; the best median of {} launch shapes ({read_shapes} GB/s): {}",
+                "read_bandwidth: one kernel reading a {} MiB buffer with 16-byte loads, up to 4 in flight a thread; the best median of {} launch shapes ({read_shapes} GB/s): {}",
                 bytes >> 20,
                 READ_GRIDS.len(),
                 best_grid.label()
