@@ -3,7 +3,8 @@
 # 1. The PDL chain table on top of the grid: the s13 graph-ranked table, seeded with the s12
 #    chain table's picks (copied per problem key; same sources, same probe data for those
 #    problems), then the chain search for qwen and llama from there (each followed by every
-#    decode mode): the picks are re-measured, not carried over.
+#    decode mode): the picks are re-measured, not carried over. (The s13 graph table as committed
+#    then: 28 problems, M = 1 only; call 3 replaced it with the one holding M = 8.)
 # 2. The dispatch check again with the s13 cold table (call 1's margin on Gemma q/k/v was 1.8 %).
 # 3. bench/experiments/s13-readbw.cu, built here with nvcc: the read-bandwidth reading's spread,
 #    pattern against placement.
@@ -12,20 +13,8 @@ set -f
 OUT=${OUT:-$(mktemp -d)}
 skinny=./target/release/skinny
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv >"$OUT/nvidia-smi.csv" 2>&1
-python3 - bench/results/h200-2026-11-21-s13-dispatch-graph.json bench/results/h200-2026-11-21-s12-dispatch-chain.json \
-  "$OUT/chain-seed.json" <<'PY'
-import json, sys
-table, picks, out = sys.argv[1:]
-t = json.load(open(table)); p = json.load(open(picks))
-by_key = {json.dumps(e["key"], sort_keys=True): e.get("chain_pdl") for e in p["entries"]}
-n = 0
-for e in t["entries"]:
-    pick = by_key.get(json.dumps(e["key"], sort_keys=True))
-    if pick:
-        e["chain_pdl"] = pick; n += 1
-json.dump(t, open(out, "w"), indent=1)
-print(f"seeded {n} chain picks")
-PY
+python3 bench/tools/seed_chain_picks.py bench/results/h200-2026-11-21-s13-dispatch-graph.json bench/results/h200-2026-11-21-s12-dispatch-chain.json \
+  "$OUT/chain-seed.json"
 table="$OUT/chain-seed.json"
 for run in qwen2.5-0.5b:1 llama-3-8b:2; do
   model=${run%%:*}; n=${run##*:}

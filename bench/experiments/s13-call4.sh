@@ -17,20 +17,8 @@ NT="cublas/gemm cublas/gemm+bias cublaslt/matmul gemv/baseline_t32 mma/m8_k8 mma
 timeout 150 $skinny probe --backend cuda --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout nt --variants $NT \
   --time-cap-ms 40 --json "$OUT/probe-m1.json" >"$OUT/probe-m1.log" 2>&1
 echo "probe: exit $?"; grep -E "^summary|read bandwidth|read_bandwidth" "$OUT/probe-m1.log" | head -4
-python3 - bench/results/h200-2026-11-21-s13-dispatch-graph.json bench/results/h200-2026-11-21-s13-dispatch-chain.json \
-  "$OUT/chain-seed.json" <<'PY'
-import json, sys
-table, picks, out = sys.argv[1:]
-t = json.load(open(table)); p = json.load(open(picks))
-by_key = {json.dumps(e["key"], sort_keys=True): e.get("chain_pdl") for e in p["entries"]}
-n = 0
-for e in t["entries"]:
-    pick = by_key.get(json.dumps(e["key"], sort_keys=True))
-    if pick:
-        e["chain_pdl"] = pick; n += 1
-json.dump(t, open(out, "w"), indent=1)
-print(f"seeded {n} chain picks")
-PY
+python3 bench/tools/seed_chain_picks.py bench/results/h200-2026-11-21-s13-dispatch-graph.json bench/results/h200-2026-11-21-s13-dispatch-chain.json \
+  "$OUT/chain-seed.json"
 table="$OUT/chain-seed.json"
 for run in qwen2.5-0.5b:1 llama-3-8b:2; do
   model=${run%%:*}; n=${run##*:}

@@ -54,24 +54,20 @@ const READ_GRIDS: &[ReadGrid] = &[
 enum ReadGrid {
     /// (blocks a SM, threads a block): a machine-sized grid striding over the buffer.
     PerSm(u32, u32),
-    /// Blocks of [`READ_BLOCK`] threads, as many as give each thread this many loads: one pass,
-    /// as the sized reads launch (3–4 % faster than the strided shapes over 4 GiB on the H200).
+    /// One pass with this many loads a thread, launched as the sized reads are
+    /// ([`read_config`]; 3–4 % faster than the strided shapes over 4 GiB on the H200).
     OnePass(u64),
 }
 
 impl ReadGrid {
-    fn config(self, sm_count: u32, vectors: u64) -> LaunchConfig {
-        let (blocks, threads) = match self {
-            ReadGrid::PerSm(per_sm, threads) => (sm_count * per_sm, threads),
-            ReadGrid::OnePass(loads) => {
-                let per_block = u64::from(READ_BLOCK) * loads;
-                (vectors.div_ceil(per_block).max(1) as u32, READ_BLOCK)
-            }
-        };
-        LaunchConfig {
-            grid_dim: (blocks, 1, 1),
-            block_dim: (threads, 1, 1),
-            shared_mem_bytes: 0,
+    fn config(self, sm_count: u32, bytes: u64) -> LaunchConfig {
+        match self {
+            ReadGrid::PerSm(per_sm, threads) => LaunchConfig {
+                grid_dim: (sm_count * per_sm, 1, 1),
+                block_dim: (threads, 1, 1),
+                shared_mem_bytes: 0,
+            },
+            ReadGrid::OnePass(loads) => read_config(bytes, loads),
         }
     }
 
@@ -330,7 +326,7 @@ pub(super) fn ceilings(
     // and one pass of many blocks (as the sized reads launch) read 3–4 % more than those
     // (4681–4688 GB/s; docs/PERF.md).
     let read_at = |grid: ReadGrid| -> Result<Stats, RunError> {
-        let config = grid.config(facts.sm_count, bytes as u64 / 16);
+        let config = grid.config(facts.sm_count, bytes as u64);
         let read_once = || -> Result<f64, RunError> {
             let start = event(&stream)?;
             // SAFETY: the buffer is `bytes` long (256-byte aligned, filled above) and the sink
