@@ -303,55 +303,6 @@ pub const FAMILIES: &[KernelFamily] = &[
     },
     KernelFamily {
         backend: BackendKind::Cuda,
-        name: "gemv_mma_rows",
-        summary: "tensor cores for m ≤ 16 with dot/m1's loads: a warp reads 512 contiguous bytes of a row an instruction, the runs reach mma.sync through shared memory and ldmatrix; K split over WARPS warps, fused epilogue",
-        params: &[
-            ParamSpec {
-                name: "WARPS",
-                kind: ParamKind::Int { min: 1, max: 10, multiple: 1 },
-                required: true,
-                meaning: "warps per block, taking turns along K in runs of 256 k (WARPS·TILES ≤ 10)",
-            },
-            ParamSpec {
-                name: "TILES",
-                kind: ParamKind::Int { min: 1, max: 2, multiple: 1 },
-                required: true,
-                meaning: "tiles of 8 rows of W per block",
-            },
-            ParamSpec {
-                name: "UNROLL",
-                kind: ParamKind::Int { min: 1, max: 4, multiple: 1 },
-                required: true,
-                meaning: "runs of 256 k of every row a warp loads before using any",
-            },
-            MAX_M_PARAM,
-            ParamSpec {
-                name: "MIN_BLOCKS",
-                kind: ParamKind::Int { min: 0, max: 32, multiple: 1 },
-                required: false,
-                meaning: "blocks a SM the register budget must allow (__launch_bounds__); 0 (default): no promise",
-            },
-            ParamSpec {
-                name: "XSMEM",
-                kind: ParamKind::Int { min: 0, max: 1, multiple: 1 },
-                required: false,
-                meaning: "1: x's run staged in shared memory, A fragments by ldmatrix; 0 (default): 4-byte loads of x per fragment",
-            },
-            ParamSpec {
-                name: "PIPE",
-                kind: ParamKind::Int { min: 0, max: 1, multiple: 1 },
-                required: false,
-                meaning: "1: the next batch's W requested before the current one is used; 0 (default): load, then use",
-            },
-        ],
-        source: Some(KernelSource {
-            file: "mma_rows.cu",
-            entry: "gemv_mma_rows",
-            launch: Launch::RowTiles,
-        }),
-    },
-    KernelFamily {
-        backend: BackendKind::Cuda,
         name: "gemm_tiles",
         summary: "shared-memory tiled GEMM, BM×BN tile of y per 256 threads, BK per K step, W_NT transpose override, fused epilogue",
         params: &[
