@@ -20,20 +20,5 @@ timeout 420 $skinny probe --backend cuda --registry $reg --shapes llama-3-8b@m1,
   --variants 'exp/rows*' mma/m8_k8 mma/m8_u4 mma/m8_s4p mma/m16_s4 cublas/gemm dot/m1_xw dot/m1_u5_xw \
   --time-cap-ms 40 --json "$OUT/rows-probe.json" >"$OUT/rows-probe.log" 2>&1
 echo "rows probe: exit $?"; grep -E "^summary" "$OUT/rows-probe.log"
-python3 - "$OUT/rows-probe.json" <<'PY' 2>&1 | tee "$OUT/rows-summary.txt"
-import json, sys, collections
-d = json.load(open(sys.argv[1]))
-print("read bandwidth", round(d["ceilings"]["read_bandwidth"]["gbps"], 1))
-rows = collections.defaultdict(list)
-for r in d["runs"]:
-    t = r.get("timings") or {}
-    if "gpu_cold_us" not in t:
-        continue
-    p = r["shape"]["problem"]
-    rows[(p["m"], p["n"], p["k"])].append((t["gpu_cold_us"]["median"], r["variant"], (t.get("graph_pdl_us") or {}).get("median")))
-for key in sorted(rows):
-    v = sorted(rows[key])
-    cb = [x for x in v if x[1] == "cublas/gemm"]
-    print(key, "cublas", round(cb[0][0], 2) if cb else None, " | ", "  ".join(f"{n} {c:.2f}" for c, n, _ in v[:6]))
-PY
+python3 bench/tools/best_per_shape.py "$OUT/rows-probe.json" 2>&1 | tee "$OUT/rows-summary.txt"
 tar czf /tmp/all.tgz -C "$OUT" . && rm -rf "${OUT:?}"/* && mv /tmp/all.tgz "$OUT/"
