@@ -1,0 +1,185 @@
+// Tensor-core GEMV for decode batches, loads through a shared-memory ring (y[m, n] = x[m, k] ·
+// W[n, k]ᵀ, m ≤ 16, W "nt").
+//
+// Why: gemv_mma (mma.cu) holds what it has in flight in registers, so a lane has one or two
+// steps of W requested at a time and a SM about 50 KB; it reads llama's gate_up at 62 µs where
+// dot/m1 (80 KB a SM in flight) takes 54, and loses to cuBLAS at every m ≥ 2 on the four
+// largest shapes (fourteenth session). Here every lane copies its vectors with cp.async into
+// its own slots of a ring of STAGES steps in shared memory, so what is in flight costs shared
+// memory, not registers: STAGES − 1 steps a warp are requested while one is used.
+//
+// Same fragment scheme as gemv_mma: lane (g = lane / 4, t = lane % 4) holds W row g and x rows
+// g and g + 8 at the logical k positions of its t; its vectors of a step of 32·SPAN k are
+// 4h + t (h < SPAN), so one copy instruction reads 64 contiguous bytes of each of 8 rows. A
+// lane reads back only the slots it filled itself, so no barrier is needed between copy and
+// use: cp.async.wait_group orders them for the thread. Vectors past the end of a row, and the
+// x rows past m, are copied with source size 0 (zero-filled, nothing read).
+//
+// Ring layout, per warp: [STAGES][VECTORS_A_STEP][32 lanes] of 16 bytes, so each copy and each
+// read-back instruction covers 512 contiguous bytes of shared memory (no bank conflicts).
+//
+// Parameters: WARPS, TILES, SPAN, STAGES, MAX_M (≤ 8 drops the x rows 8..15 at compile time).
+
+#ifndef WARPS
+#define WARPS 4
+#endif
+#ifndef TILES
+#define TILES 2
+#endif
+#ifndef SPAN
+#define SPAN 2
+#endif
+#ifndef STAGES
+#define STAGES 4
+#endif
+#ifndef MAX_M
+#define MAX_M 8
+#endif
+
+#ifdef MMA_AB
+constexpr int RING_STEP_VECTORS = 4 * SPAN;
+// x vectors a lane copies a step: rows g (lo) and, for m > 8, g + 8 (hi).
+constexpr int RING_X_PARTS = MAX_M > 8 ? 2 : 1;
+// Slots of 16 bytes a lane fills a step: W of every tile, then x.
+constexpr int RING_SLOTS = (TILES + RING_X_PARTS) * SPAN;
+
+// 16 bytes global → shared, bypassing L1 (W: read once). `bytes` 0 writes zeros, reads nothing.
+__device__ __forceinline__ void copy_stream(u32 dst, const void* src, u32 bytes) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(src), "r"(bytes)
+                 : "memory");
+}
+
+// 16 bytes global → shared through L1 (x: every block of a SM reads it).
+__device__ __forceinline__ void copy_cached(u32 dst, const void* src, u32 bytes) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(src), "r"(bytes)
+                 : "memory");
+}
+
+__device__ __forceinline__ void copy_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
+
+// Wait until at most `pending` of this thread's groups are still in flight.
+template <int pending>
+__device__ __forceinline__ void copy_wait() {
+    asm volatile("cp.async.wait_group %0;" ::"n"(pending) : "memory");
+}
+
+extern "C" __global__ void __launch_bounds__(WARPS * 32)
+gemv_mma_ring(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
+              const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+    static_assert(MAX_M >= 1 && MAX_M <= 16, "MAX_M must be in 1..=16");
+    static_assert(STAGES >= 2, "a ring needs at least two stages");
+    constexpr int ROWS = 8 * TILES;
+    // [warp][output row of the block][row of x]
+    __shared__ float partial[WARPS][ROWS][16];
+    extern __shared__ uint4 ring[];
+
+    const int warp = threadIdx.x / 32;
+    const int lane = threadIdx.x % 32;
+    const int g = lane >> 2, t = lane & 3;
+    const int j0 = blockIdx.x * ROWS;
+    const int vectors = k / 8;
+    const int steps = (vectors + RING_STEP_VECTORS - 1) / RING_STEP_VECTORS;
+    // Steps of this warp: warp, warp + WARPS, ...
+    const int my_steps = warp < steps ? (steps - warp + WARPS - 1) / WARPS : 0;
+
+    // Rows past n repeat the last row: computed, never stored.
+    const uint4* w_row[TILES];
+#pragma unroll
+    for (int tile = 0; tile < TILES; ++tile)
+        w_row[tile] = reinterpret_cast<const uint4*>(w + (size_t)min(j0 + 8 * tile + g, n - 1) * k);
+    const u32 lo_bytes = g < m ? 16 : 0;
+    const u32 hi_bytes = g + 8 < m ? 16 : 0;
+    const uint4* x_lo = reinterpret_cast<const uint4*>(x + (size_t)min(g, m - 1) * k);
+    const uint4* x_hi = reinterpret_cast<const uint4*>(x + (size_t)min(g + 8, m - 1) * k);
+
+    // This lane's slot v of stage slot s: ring + ((warp · STAGES + s) · RING_SLOTS + v) · 32 + lane.
+    const u32 ring_base = shared_address(ring + (size_t)warp * STAGES * RING_SLOTS * 32 + lane);
+
+    pdl_begin();
+
+    // Request the warp's i-th step into ring slot i % STAGES (nothing past the last step; the
+    // group is still committed so that group i is always step i).
+    auto request = [&](int i) {
+        if (i < my_steps) {
+            const int s = warp + i * WARPS;
+            const u32 slot = ring_base + (u32)((i % STAGES) * RING_SLOTS * 32 * 16);
+#pragma unroll
+            for (int h = 0; h < SPAN; ++h) {
+                const int c = RING_STEP_VECTORS * s + 4 * h + t;
+                const bool in = c < vectors;
+                const int cc = in ? c : 0;
+                const u32 w_bytes = in ? 16 : 0;
+#pragma unroll
+                for (int tile = 0; tile < TILES; ++tile)
+                    copy_stream(slot + (u32)((tile * SPAN + h) * 32 * 16), w_row[tile] + cc, w_bytes);
+                copy_cached(slot + (u32)(((TILES * SPAN) + h) * 32 * 16), x_lo + cc,
+                            in ? lo_bytes : 0);
+                if (MAX_M > 8)
+                    copy_cached(slot + (u32)(((TILES + 1) * SPAN + h) * 32 * 16), x_hi + cc,
+                                in ? hi_bytes : 0);
+            }
+        }
+        copy_commit();
+    };
+
+    float d[TILES][4];
+#pragma unroll
+    for (int tile = 0; tile < TILES; ++tile)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) d[tile][e] = 0.0f;
+
+#pragma unroll
+    for (int i = 0; i < STAGES - 1; ++i) request(i);
+
+    const uint4* my_ring = ring + (size_t)warp * STAGES * RING_SLOTS * 32 + lane;
+    for (int i = 0; i < my_steps; ++i) {
+        copy_wait<STAGES - 2>();
+        // The slot refilled now was read back (into registers, used by mmas) last iteration.
+        request(i + STAGES - 1);
+        const uint4* slot = my_ring + (size_t)(i % STAGES) * RING_SLOTS * 32;
+#pragma unroll
+        for (int h = 0; h < SPAN; ++h) {
+            const uint4 lo = slot[(TILES * SPAN + h) * 32];
+            const uint4 hi = MAX_M > 8 ? slot[((TILES + 1) * SPAN + h) * 32] : make_uint4(0, 0, 0, 0);
+            const u32 a_lo[4] = {lo.x, lo.y, lo.z, lo.w};
+            const u32 a_hi[4] = {hi.x, hi.y, hi.z, hi.w};
+#pragma unroll
+            for (int tile = 0; tile < TILES; ++tile) {
+                const uint4 wv = slot[(tile * SPAN + h) * 32];
+                const u32 bw[4] = {wv.x, wv.y, wv.z, wv.w};
+#pragma unroll
+                for (int q = 0; q < 2; ++q)
+                    mma_16816(d[tile], a_lo[2 * q], a_hi[2 * q], a_lo[2 * q + 1], a_hi[2 * q + 1],
+                              bw[2 * q], bw[2 * q + 1]);
+            }
+        }
+    }
+    copy_wait<0>();
+
+    // d[tile] = {D[g][2t], D[g][2t+1], D[g+8][2t], D[g+8][2t+1]}: D[row of x][row of W].
+#pragma unroll
+    for (int tile = 0; tile < TILES; ++tile) {
+        const int r = 8 * tile + 2 * t;
+        partial[warp][r][g] = d[tile][0];
+        partial[warp][r + 1][g] = d[tile][1];
+        if (MAX_M > 8) {
+            partial[warp][r][g + 8] = d[tile][2];
+            partial[warp][r + 1][g + 8] = d[tile][3];
+        }
+    }
+    __syncthreads();
+
+    for (int o = threadIdx.x; o < ROWS * m; o += WARPS * 32) {
+        const int i = o / ROWS, r = o % ROWS, j = j0 + r;
+        if (j >= n) continue;
+        float s = 0.0f;
+#pragma unroll
+        for (int v = 0; v < WARPS; ++v) s += partial[v][r][i];
+        s *= alpha;
+        if (bias != nullptr) s += to_f32(bias[j]);
+        const size_t at = (size_t)i * n + j;
+        if (beta != 0.0f) s += beta * to_f32(y[at]);
+        y[at] = from_f32(s);
+    }
+}
+#endif
