@@ -18,7 +18,20 @@
 // Ring layout, per warp: [STAGES][VECTORS_A_STEP][32 lanes] of 16 bytes, so each copy and each
 // read-back instruction covers 512 contiguous bytes of shared memory (no bank conflicts).
 //
-// Parameters: WARPS, TILES, SPAN, STAGES, MAX_M (≤ 8 drops the x rows 8..15 at compile time).
+// ROTATE = 1: block b walks its steps starting from step (b · 7) mod steps, wrapping round, so
+// that the blocks in flight request different columns of their rows at the same moment (with
+// all blocks starting at column 0, every request of the machine falls in the same few KB of
+// each 8 KB row: a test of whether that costs DRAM throughput).
+//
+// LINES = 1: W is copied row-major instead of in fragment order: copy instruction q of a tile has
+// lane L take vector (32q + L) of the tile's 8 rows × 4·SPAN vectors, so one instruction reads
+// 128·SPAN/2 contiguous bytes of each of 32 / (4·SPAN) rows (SPAN = 2: 4 rows × 128 bytes, whole
+// L2 lines) where the fragment order reads 8 rows × 64 bytes (half lines). Lanes then read
+// vectors other lanes copied (a __syncwarp after the wait); rows are swizzled (odd rows' vectors
+// XOR 4) so that the 8 lanes of a read phase (two rows, four t) hit distinct banks. SPAN ≥ 2.
+//
+// Parameters: WARPS, TILES, SPAN, STAGES, MAX_M (≤ 8 drops the x rows 8..15 at compile time),
+// ROTATE, LINES.
 
 #ifndef WARPS
 #define WARPS 4
@@ -34,6 +47,12 @@
 #endif
 #ifndef MAX_M
 #define MAX_M 8
+#endif
+#ifndef ROTATE
+#define ROTATE 0
+#endif
+#ifndef LINES
+#define LINES 0
 #endif
 
 #ifdef MMA_AB
@@ -68,6 +87,7 @@ gemv_mma_ring(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t
               const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
     static_assert(MAX_M >= 1 && MAX_M <= 16, "MAX_M must be in 1..=16");
     static_assert(STAGES >= 2, "a ring needs at least two stages");
+    static_assert(!LINES || SPAN >= 2, "LINES needs SPAN >= 2 (the swizzle XORs vector 4)");
     constexpr int ROWS = 8 * TILES;
     // [warp][output row of the block][row of x]
     __shared__ float partial[WARPS][ROWS][16];
@@ -81,6 +101,7 @@ gemv_mma_ring(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t
     const int steps = (vectors + RING_STEP_VECTORS - 1) / RING_STEP_VECTORS;
     // Steps of this warp: warp, warp + WARPS, ...
     const int my_steps = warp < steps ? (steps - warp + WARPS - 1) / WARPS : 0;
+    const int rotation = ROTATE && steps > 0 ? (int)((blockIdx.x * 7u) % (unsigned)steps) : 0;
 
     // Rows past n repeat the last row: computed, never stored.
     const uint4* w_row[TILES];
@@ -92,6 +113,27 @@ gemv_mma_ring(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t
     const uint4* x_lo = reinterpret_cast<const uint4*>(x + (size_t)min(g, m - 1) * k);
     const uint4* x_hi = reinterpret_cast<const uint4*>(x + (size_t)min(g + 8, m - 1) * k);
 
+#if LINES
+    // Row-major copies: instruction q takes element 32q + lane of a tile's 8 × 4·SPAN vectors.
+    constexpr int ROW_VECTORS = 4 * SPAN;
+    const uint4* line_src[TILES][SPAN];
+    int line_v[SPAN];
+    u32 line_dst[SPAN];  // byte offset inside a tile's W region
+#pragma unroll
+    for (int q = 0; q < SPAN; ++q) {
+        const int e = 32 * q + lane, r = e / ROW_VECTORS, v = e % ROW_VECTORS;
+        line_v[q] = v;
+        line_dst[q] = (u32)((r * ROW_VECTORS + (v ^ ((r & 1) << 2))) * 16);
+#pragma unroll
+        for (int tile = 0; tile < TILES; ++tile)
+            line_src[tile][q] =
+                reinterpret_cast<const uint4*>(w + (size_t)min(j0 + 8 * tile + r, n - 1) * k);
+    }
+    // Where lane (g, t) finds its vector 4h + t of row g.
+    const int read_row = g * ROW_VECTORS;
+    const int read_xor = (g & 1) << 2;
+#endif
+
     // This lane's slot v of stage slot s: ring + ((warp · STAGES + s) · RING_SLOTS + v) · 32 + lane.
     const u32 ring_base = shared_address(ring + (size_t)warp * STAGES * RING_SLOTS * 32 + lane);
 
@@ -101,17 +143,32 @@ gemv_mma_ring(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t
     // group is still committed so that group i is always step i).
     auto request = [&](int i) {
         if (i < my_steps) {
-            const int s = warp + i * WARPS;
+            int s = warp + i * WARPS + rotation;
+            if (s >= steps) s -= steps;
             const u32 slot = ring_base + (u32)((i % STAGES) * RING_SLOTS * 32 * 16);
+#if LINES
+            const u32 w_region = slot - (u32)(lane * 16);  // the warp's slot, not the lane's
+#pragma unroll
+            for (int q = 0; q < SPAN; ++q) {
+                const int c = RING_STEP_VECTORS * s + line_v[q];
+                const bool in = c < vectors;
+#pragma unroll
+                for (int tile = 0; tile < TILES; ++tile)
+                    copy_stream(w_region + (u32)(tile * SPAN * 32 * 16) + line_dst[q],
+                                line_src[tile][q] + (in ? c : 0), in ? 16 : 0);
+            }
+#endif
 #pragma unroll
             for (int h = 0; h < SPAN; ++h) {
                 const int c = RING_STEP_VECTORS * s + 4 * h + t;
                 const bool in = c < vectors;
                 const int cc = in ? c : 0;
                 const u32 w_bytes = in ? 16 : 0;
+#if !LINES
 #pragma unroll
                 for (int tile = 0; tile < TILES; ++tile)
                     copy_stream(slot + (u32)((tile * SPAN + h) * 32 * 16), w_row[tile] + cc, w_bytes);
+#endif
                 copy_cached(slot + (u32)(((TILES * SPAN) + h) * 32 * 16), x_lo + cc,
                             in ? lo_bytes : 0);
                 if (MAX_M > 8)
@@ -134,6 +191,11 @@ gemv_mma_ring(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t
     const uint4* my_ring = ring + (size_t)warp * STAGES * RING_SLOTS * 32 + lane;
     for (int i = 0; i < my_steps; ++i) {
         copy_wait<STAGES - 2>();
+#if LINES
+        // Other lanes' copies of this stage are read below; their reads of the slot refilled next
+        // ended before this point (their mmas used them last iteration).
+        __syncwarp();
+#endif
         // The slot refilled now was read back (into registers, used by mmas) last iteration.
         request(i + STAGES - 1);
         const uint4* slot = my_ring + (size_t)(i % STAGES) * RING_SLOTS * 32;
@@ -145,7 +207,11 @@ gemv_mma_ring(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t
             const u32 a_hi[4] = {hi.x, hi.y, hi.z, hi.w};
 #pragma unroll
             for (int tile = 0; tile < TILES; ++tile) {
+#if LINES
+                const uint4 wv = (slot - lane)[tile * SPAN * 32 + read_row + ((4 * h + t) ^ read_xor)];
+#else
                 const uint4 wv = slot[(tile * SPAN + h) * 32];
+#endif
                 const u32 bw[4] = {wv.x, wv.y, wv.z, wv.w};
 #pragma unroll
                 for (int q = 0; q < 2; ++q)

@@ -334,6 +334,18 @@ pub const FAMILIES: &[KernelFamily] = &[
                 meaning: "steps in a warp's ring (STAGES − 1 in flight while one is used)",
             },
             MAX_M_PARAM,
+            ParamSpec {
+                name: "ROTATE",
+                kind: ParamKind::Bool,
+                required: false,
+                meaning: "start each block's walk along K at a different step (default false)",
+            },
+            ParamSpec {
+                name: "LINES",
+                kind: ParamKind::Bool,
+                required: false,
+                meaning: "copy W row-major (whole 128-byte lines a row per instruction at SPAN = 2) and read fragments back swizzled (default false; SPAN ≥ 2)",
+            },
         ],
         source: Some(KernelSource {
             file: "mma_ring.cu",
