@@ -2,7 +2,7 @@
 # Fifteenth session, call 1: gemv_mma_ring (crates/skinny/kernels/mma_ring.cu, variants ring/* in
 # bench/experiments/registry-s15-ring.toml; the embedded registry is unchanged), and Nsight
 # Compute on llama gate_up (28672×4096) to see what holds gemv_mma at 62 µs where dot/m1 takes 54.
-# Carry ["target/release/skinny"].
+# Apply bench/experiments/s15-mma-ring.patch first. Carry ["target/release/skinny"].
 # 1. Edge shapes (verification, --strict): n not a multiple of 8, k not a multiple of a step
 #    (zero-filled copies), k = 8, n = 1, n > 2^17, m = 3, 9, 16, bias, axpby, f16.
 # 2. Timing: llama at M = 1, 8, 16, qwen at M = 8 and qwen lm_head at 16, beside gemv_mma,

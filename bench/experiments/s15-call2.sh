@@ -4,7 +4,7 @@
 # gate_up (M = 1, 8, 16) and down (M = 8); the ring variants that failed to launch in call 1
 # (48 KB of ring beside 4 KB of sums) re-verified. Plus ncu's raw page of call 1's reports
 # (ncu-in/*.ncu-rep, carried as untracked files): the L2 and stall breakdowns.
-# Carry ["target/release/skinny"].
+# Apply bench/experiments/s15-mma-ring.patch first. Carry ["target/release/skinny"].
 set -uo pipefail
 set -f
 OUT=${OUT:-$(mktemp -d)}

@@ -2,7 +2,7 @@
 # Fifteenth session, call 3: what the L2 and the warps do. ncu's details (every breakdown table)
 # and raw pages of call 1's reports (ncu-in/*.ncu-rep, carried as untracked files), and new
 # reports of cuBLAS's kernel at M = 8 and the best ring variants (call 2) on llama gate_up.
-# Carry ["target/release/skinny"].
+# Apply bench/experiments/s15-mma-ring.patch first. Carry ["target/release/skinny"].
 set -uo pipefail
 OUT=${OUT:-$(mktemp -d)}
 skinny=./target/release/skinny

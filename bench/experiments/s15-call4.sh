@@ -2,7 +2,7 @@
 # Fifteenth session, call 4: gemv_mma_ring with LINES (W copied row-major: 4 rows × 128 bytes,
 # whole L2 lines, a copy instruction, where the fragment order asks 8 rows × 64 bytes), beside
 # the best call-2 ring variants, gemv_mma, dot/m1_xw and cuBLAS. Verification first (--strict).
-# Carry ["target/release/skinny"].
+# Apply bench/experiments/s15-mma-ring.patch first. Carry ["target/release/skinny"].
 set -uo pipefail
 set -f
 OUT=${OUT:-$(mktemp -d)}

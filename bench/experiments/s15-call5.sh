@@ -2,7 +2,8 @@
 # Fifteenth session, call 5: more shapes of the ring with LINES + ROTATE (wider steps, 4 and 8
 # tiles, 8 warps) on the shapes where skinny still lost to cuBLAS at M = 8 and 16 (llama gate_up,
 # down, lm_head at 16; qwen gate_up and lm_head at 16), and llama gate_up at M = 1. New variants
-# verified first (--strict). Carry ["target/release/skinny"].
+# verified first (--strict).
+# Apply bench/experiments/s15-mma-ring.patch first. Carry ["target/release/skinny"].
 set -uo pipefail
 set -f
 OUT=${OUT:-$(mktemp -d)}

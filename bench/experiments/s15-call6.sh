@@ -3,7 +3,8 @@
 # through the probe (LINES shares shared memory between lanes, ordered by __syncwarp), small edge
 # shapes; (2) where the issue-4 M bar stands with the best ring variants: qwen and llama at
 # M = 2, 4, 8 beside cuBLAS (the embedded mma/multirow figures of s14 call 3 are the other
-# skinny candidates). Carry ["target/release/skinny"].
+# skinny candidates).
+# Apply bench/experiments/s15-mma-ring.patch first. Carry ["target/release/skinny"].
 set -uo pipefail
 set -f
 OUT=${OUT:-$(mktemp -d)}

@@ -884,24 +884,6 @@ fn launch_shape(
             (n.div_ceil(8 * param("TILES", 1)), 1),
             32 * param("WARPS", 4),
         ),
-        Launch::RowTilesRing => {
-            let x_parts = if param("MAX_M", 16) > 8 { 2 } else { 1 };
-            let slots = (param("TILES", 1) + x_parts) * param("SPAN", 2);
-            let ring = param("WARPS", 4) * param("STAGES", 4) * slots * 512;
-            let block = ring + 16 * 1024;
-            if block > facts.shared_per_block_optin {
-                return Err(RunError::new(format!(
-                    "{}: a ring of {ring} bytes (and up to 16 KB beside) does not fit this GPU's shared memory ({} bytes a block)",
-                    variant.id, facts.shared_per_block_optin
-                )));
-            }
-            let mut c = config(
-                (n.div_ceil(8 * param("TILES", 1)), 1),
-                32 * param("WARPS", 4),
-            );
-            c.shared_mem_bytes = ring;
-            c
-        }
         Launch::OutputTiles => config(
             (n.div_ceil(param("BN", 16)), m.div_ceil(param("BM", 16))),
             256,
