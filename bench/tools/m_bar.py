@@ -30,8 +30,7 @@ def load(path):
 
 
 def shape_key(problem):
-    epilogue = problem["epilogue"]["kind"] if isinstance(problem["epilogue"], dict) else problem["epilogue"]
-    return (problem["dtype"], problem["layout"], epilogue, problem["n"], problem["k"])
+    return (problem["dtype"], problem["layout"], problem["epilogue"]["kind"], problem["n"], problem["k"])
 
 
 def main(paths):

@@ -113,21 +113,45 @@ pub(super) fn capture(
     Ok(graph)
 }
 
-/// GPU time per call of a graph of `calls` calls, replayed behind a short spin so that the
-/// host's graph launch is not inside the timed region.
+/// Queue a spin of `spin_ns`, then whatever `launch` queues, between two events: the GPU time of
+/// what `launch` queued, and whether the spin was still running once the host had queued it all
+/// (only then are the host's launch gaps outside the time).
+fn behind_spin(
+    stream: &CudaStream,
+    spin: &CudaFunction,
+    spin_ns: u64,
+    launch: impl FnOnce() -> Result<(), RunError>,
+) -> Result<(f64, bool), RunError> {
+    launch_spin(stream, spin, spin_ns)?;
+    let start = event(stream)?;
+    launch()?;
+    let end = event(stream)?;
+    // The spin is still running if the start event has not completed: then the GPU saw the
+    // whole launch queued before it started.
+    let spin_outlasted_launch = !start
+        .try_is_complete()
+        .map_err(|e| driver_error("querying the start event", e))?;
+    Ok((elapsed_us(&start, &end)?, spin_outlasted_launch))
+}
+
+/// Replay `graph` once.
+fn replay(graph: &CudaGraph) -> Result<(), RunError> {
+    graph
+        .launch()
+        .map_err(|e| driver_error("replaying the graph", e))
+}
+
+/// GPU time per call of a graph of `calls` calls, replayed behind a fixed 50 µs spin so that the
+/// host's graph launch (one host call) is not inside the timed region; unlike [`queued_us`], the
+/// spin is not checked or lengthened.
 fn replay_per_call_us(
     stream: &CudaStream,
     spin: &CudaFunction,
     graph: &CudaGraph,
     calls: usize,
 ) -> Result<f64, RunError> {
-    launch_spin(stream, spin, 50_000)?;
-    let start = event(stream)?;
-    graph
-        .launch()
-        .map_err(|e| driver_error("replaying the graph", e))?;
-    let end = event(stream)?;
-    Ok(elapsed_us(&start, &end)? / calls as f64)
+    let (us, _) = behind_spin(stream, spin, 50_000, || replay(graph))?;
+    Ok(us / calls as f64)
 }
 
 /// GPU time of one replay of `graph` (a decode step) under the stopping rule, queued behind a
@@ -144,11 +168,7 @@ pub(super) fn time_graph_replay(
 ) -> Result<Stats, RunError> {
     let mut spin_ns: u64 = 20_000;
     sample_until_stable(rule, || {
-        queued_us(stream, spin, &mut spin_ns, 1, || {
-            graph
-                .launch()
-                .map_err(|e| driver_error("replaying the graph", e))
-        })
+        queued_us(stream, spin, &mut spin_ns, 1, || replay(graph))
     })
 }
 
@@ -175,18 +195,12 @@ fn queued_us(
 ) -> Result<f64, RunError> {
     let mut longest_ns = *spin_ns;
     for _ in 0..MAX_SPIN_RETRIES {
-        launch_spin(stream, spin, *spin_ns)?;
-        let start = event(stream)?;
-        for _ in 0..batch {
-            launch()?;
-        }
-        let end = event(stream)?;
-        // The spin is still running if the start event has not completed: then the GPU saw the
-        // whole batch queued before it started.
-        let spin_outlasted_enqueue = !start
-            .try_is_complete()
-            .map_err(|e| driver_error("querying the start event", e))?;
-        let us = elapsed_us(&start, &end)?;
+        let (us, spin_outlasted_enqueue) = behind_spin(stream, spin, *spin_ns, || {
+            for _ in 0..batch {
+                launch()?;
+            }
+            Ok(())
+        })?;
         if spin_outlasted_enqueue {
             return Ok(us / batch as f64);
         }
