@@ -36,7 +36,9 @@ pub enum Launch {
     /// rows of x: grid n / ROWS, block 32·WARPS. `bias` may be null; `beta ≠ 0` reads y.
     BlockPerRows,
     /// Arguments as `BlockPerRows`; a block of WARPS warps per 8·TILES outputs (tensor-core
-    /// tiles of eight rows of W): grid n / (8·TILES), block 32·WARPS.
+    /// tiles of eight rows of W): grid n / (8·TILES), block 32·WARPS. A family with STAGES
+    /// (gemv_mma_ring) gets WARPS·STAGES·(TILES + 1, or 2 when MAX_M > 8)·SPAN·512 bytes of
+    /// dynamic shared memory for its ring.
     RowTiles,
     /// Arguments as `BlockPerRows`; a block of 256 threads per BM×BN tile of y (16×16 when the
     /// family has no BM/BN): grid (n / BN, m / BM).
@@ -298,6 +300,61 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "mma.cu",
             entry: "gemv_mma",
+            launch: Launch::RowTiles,
+        }),
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
+        name: "gemv_mma_ring",
+        summary: "tensor cores (mma.sync m16n8k16) for m ≤ 16 as gemv_mma, W and x copied with cp.async into a per-warp ring of STAGES steps in shared memory, fused epilogue",
+        params: &[
+            ParamSpec {
+                name: "WARPS",
+                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
+                required: true,
+                meaning: "warps per block, splitting K",
+            },
+            ParamSpec {
+                name: "TILES",
+                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                required: true,
+                meaning: "tiles of 8 rows of W per block",
+            },
+            ParamSpec {
+                name: "SPAN",
+                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                required: true,
+                meaning: "16-byte vectors a lane copies from each row per step (a step is 32·SPAN k)",
+            },
+            ParamSpec {
+                name: "STAGES",
+                kind: ParamKind::Int { min: 2, max: 16, multiple: 1 },
+                required: true,
+                meaning: "steps in a warp's ring (STAGES − 1 in flight while one is used)",
+            },
+            MAX_M_PARAM,
+            ParamSpec {
+                name: "ROTATE",
+                kind: ParamKind::Bool,
+                required: false,
+                meaning: "start each block's walk along K at a different step (default false)",
+            },
+            ParamSpec {
+                name: "LINES",
+                kind: ParamKind::Bool,
+                required: false,
+                meaning: "copy W row-major (whole 128-byte lines a row per instruction at SPAN = 2) and read fragments back swizzled (default false; SPAN ≥ 2)",
+            },
+            ParamSpec {
+                name: "XRES",
+                kind: ParamKind::Int { min: 0, max: 8, multiple: 1 },
+                required: false,
+                meaning: "0 (default): x goes through the ring with W, every block reads it; n > 0: x is copied whole into shared memory once a block and XRES blocks a SM walk the row tiles (grid XRES·SMs; needs a k_max that fits)",
+            },
+        ],
+        source: Some(KernelSource {
+            file: "mma_ring.cu",
+            entry: "gemv_mma_ring",
             launch: Launch::RowTiles,
         }),
     },

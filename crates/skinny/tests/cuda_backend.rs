@@ -40,6 +40,9 @@ fn shapes() -> Vec<Shape> {
         "9,37,200,bias",
         "8,1000,136,axpby",
         "13,24,1032",
+        // x resident (XRES): blocks walking several tiles, x rows padded past a K tail.
+        "16,5000,1000,bias",
+        "7,3000,2056,axpby",
         // Many rows of x, tiny n.
         "128,8,512",
         "33,3,40,axpby",

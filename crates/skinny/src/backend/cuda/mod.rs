@@ -880,10 +880,47 @@ fn launch_shape(
             };
             config((grid, 1), 32 * param("WARPS", 4))
         }
-        Launch::RowTiles => config(
-            (n.div_ceil(8 * param("TILES", 1)), 1),
-            32 * param("WARPS", 4),
-        ),
+        Launch::RowTiles => {
+            let (warps, tiles) = (param("WARPS", 4), param("TILES", 1));
+            let mut c = config((n.div_ceil(8 * tiles), 1), 32 * warps);
+            // gemv_mma_ring's per-warp ring of STAGES steps (gemv_mma has no STAGES: no ring),
+            // and with XRES x whole beside it (the kernel's x_stride) and fewer, longer blocks.
+            if let Some(stages) = variant.int_param("STAGES") {
+                let (max_m, span) = (param("MAX_M", 16), param("SPAN", 2));
+                let resident = param("XRES", 0);
+                let x_parts = match (resident, max_m > 8) {
+                    (1.., _) => 0,
+                    (0, true) => 2,
+                    (0, false) => 1,
+                };
+                let ring = warps * stages as u32 * (tiles + x_parts) * span * 512;
+                let x_bytes = if resident > 0 {
+                    let rows = if max_m > 8 { 16 } else { 8 };
+                    rows * (k / 8).div_ceil(8 * span) * (8 * span) * 16
+                } else {
+                    0
+                };
+                // Beside them, the static partial sums: [1 or 2][WARPS][8·TILES][16] floats.
+                let partial = if resident > 0 { 2 } else { 1 } * warps * 8 * tiles * 16 * 4;
+                if ring + x_bytes + partial > facts.shared_per_block_optin {
+                    return Err(RunError::new(format!(
+                        "{}: a ring of {ring} bytes, {x_bytes} bytes of x and {partial} bytes of partial sums do not fit this GPU's shared memory ({} bytes a block; k = {k})",
+                        variant.id, facts.shared_per_block_optin
+                    )));
+                }
+                if resident > 0 {
+                    // Blocks a SM can hold at once (1 KB a block is the system's): a grid past
+                    // them would run a last wave of whole walks alone (sixteenth session, call 1:
+                    // XRES = 3 where two fit took 84 µs for 60).
+                    let fit = (facts.shared_per_sm / (ring + x_bytes + partial + 1024))
+                        .min(2048 / (32 * warps))
+                        .max(1);
+                    c.grid_dim.0 = c.grid_dim.0.min(resident.min(fit) * sm_count);
+                }
+                c.shared_mem_bytes = ring + x_bytes;
+            }
+            c
+        }
         Launch::OutputTiles => config(
             (n.div_ceil(param("BN", 16)), m.div_ceil(param("BM", 16))),
             256,
