@@ -839,6 +839,49 @@ struct LaunchShape {
 
 /// The grid and block of a skinny kernel on `problem`, from its family's `Launch` and the
 /// variant's parameters (defaults as in the kernel source).
+/// Shared memory of a gemv_mma_ring block (mma_ring.cu): the per-warp ring of STAGES steps,
+/// each (TILES + x parts)·SPAN·512 bytes (x parts: 2 when MAX_M > 8, 1 otherwise, none with
+/// XRES); with XRES, x whole (16 or 8 rows of k rounded up to 8·SPAN vectors, the kernel's
+/// x_stride); and the static partial sums, [1, or 2 with XRES][WARPS][8·TILES][16] floats.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct RingBytes {
+    ring: u32,
+    x: u32,
+    partial: u32,
+}
+
+impl RingBytes {
+    /// `None` for a variant without a ring (no STAGES parameter).
+    fn of(variant: &Variant, k: u32) -> Option<RingBytes> {
+        let stages = variant.int_param("STAGES")? as u32;
+        let param = |name: &str, default: i64| variant.int_param(name).unwrap_or(default) as u32;
+        let (warps, tiles, span) = (param("WARPS", 4), param("TILES", 1), param("SPAN", 2));
+        let sixteen_rows = param("MAX_M", 16) > 8;
+        let resident = param("XRES", 0) > 0;
+        let x_parts = match (resident, sixteen_rows) {
+            (true, _) => 0,
+            (false, true) => 2,
+            (false, false) => 1,
+        };
+        let x = if resident {
+            let rows = if sixteen_rows { 16 } else { 8 };
+            rows * (k / 8).div_ceil(8 * span) * (8 * span) * 16
+        } else {
+            0
+        };
+        Some(RingBytes {
+            ring: warps * stages * (tiles + x_parts) * span * 512,
+            x,
+            partial: if resident { 2 } else { 1 } * warps * 8 * tiles * 16 * 4,
+        })
+    }
+
+    /// What the block needs: dynamic (ring and x) and static (partial sums).
+    fn block(self) -> u32 {
+        self.ring + self.x + self.partial
+    }
+}
+
 fn launch_shape(
     launch: Launch,
     variant: &Variant,
@@ -883,41 +926,26 @@ fn launch_shape(
         Launch::RowTiles => {
             let (warps, tiles) = (param("WARPS", 4), param("TILES", 1));
             let mut c = config((n.div_ceil(8 * tiles), 1), 32 * warps);
-            // gemv_mma_ring's per-warp ring of STAGES steps (gemv_mma has no STAGES: no ring),
-            // and with XRES x whole beside it (the kernel's x_stride) and fewer, longer blocks.
-            if let Some(stages) = variant.int_param("STAGES") {
-                let (max_m, span) = (param("MAX_M", 16), param("SPAN", 2));
-                let resident = param("XRES", 0);
-                let x_parts = match (resident, max_m > 8) {
-                    (1.., _) => 0,
-                    (0, true) => 2,
-                    (0, false) => 1,
-                };
-                let ring = warps * stages as u32 * (tiles + x_parts) * span * 512;
-                let x_bytes = if resident > 0 {
-                    let rows = if max_m > 8 { 16 } else { 8 };
-                    rows * (k / 8).div_ceil(8 * span) * (8 * span) * 16
-                } else {
-                    0
-                };
-                // Beside them, the static partial sums: [1 or 2][WARPS][8·TILES][16] floats.
-                let partial = if resident > 0 { 2 } else { 1 } * warps * 8 * tiles * 16 * 4;
-                if ring + x_bytes + partial > facts.shared_per_block_optin {
+            // gemv_mma_ring's ring (gemv_mma has no STAGES: no ring), and with XRES x beside it.
+            if let Some(bytes) = RingBytes::of(variant, k) {
+                let block = bytes.block();
+                if block > facts.shared_per_block_optin {
                     return Err(RunError::new(format!(
-                        "{}: a ring of {ring} bytes, {x_bytes} bytes of x and {partial} bytes of partial sums do not fit this GPU's shared memory ({} bytes a block; k = {k})",
-                        variant.id, facts.shared_per_block_optin
+                        "{}: a ring of {} bytes, {} bytes of x and {} bytes of partial sums do not fit this GPU's shared memory ({} bytes a block; k = {k})",
+                        variant.id, bytes.ring, bytes.x, bytes.partial, facts.shared_per_block_optin
                     )));
                 }
+                let resident = param("XRES", 0);
                 if resident > 0 {
                     // Blocks a SM can hold at once (1 KB a block is the system's): a grid past
                     // them would run a last wave of whole walks alone (sixteenth session, call 1:
                     // XRES = 3 where two fit took 84 µs for 60).
-                    let fit = (facts.shared_per_sm / (ring + x_bytes + partial + 1024))
+                    let fit = (facts.shared_per_sm / (block + 1024))
                         .min(2048 / (32 * warps))
                         .max(1);
                     c.grid_dim.0 = c.grid_dim.0.min(resident.min(fit) * sm_count);
                 }
-                c.shared_mem_bytes = ring + x_bytes;
+                c.shared_mem_bytes = bytes.ring + bytes.x;
             }
             c
         }
@@ -985,7 +1013,46 @@ fn launch_spin(stream: &CudaStream, spin: &CudaFunction, ns: u64) -> Result<(), 
 
 #[cfg(test)]
 mod tests {
-    use super::SplitK;
+    use super::{RingBytes, SplitK};
+    use crate::registry::Registry;
+
+    /// The H200's shared memory a block may opt in to (cuDeviceGetAttribute, sm_90).
+    const H200_SHARED_PER_BLOCK: u32 = 232_448;
+
+    #[test]
+    fn ring_sizes_follow_the_kernel_layout_and_registered_rings_fit_at_their_k_max() {
+        let registry = Registry::embedded().unwrap();
+        let variant = |id: &str| registry.variants.iter().find(|v| v.id == id).unwrap();
+        // 4 warps × 6 steps × (2 tiles + 1 x part) × 2 vectors × 512 B; 4 × 16 rows × 16 floats.
+        let m8 = RingBytes::of(variant("ring/m8_w4t2s2x6_rl"), 4096).unwrap();
+        assert_eq!((m8.ring, m8.x, m8.partial), (73_728, 0, 4096));
+        // 8 warps × 5 × 2 tiles × 2 × 512 B (no x parts), x: 16 rows × 512 vectors × 16 B,
+        // partial sums twice (one per tile parity).
+        let xres = RingBytes::of(variant("xres/m16_w8t2s2x5"), 4096).unwrap();
+        assert_eq!((xres.ring, xres.x, xres.partial), (81_920, 131_072, 16_384));
+        // x rows padded to whole steps of 8·SPAN vectors: k = 1000 is 125 vectors, 128 stored.
+        assert_eq!(
+            RingBytes::of(variant("xres/m16_w8t2s2x5"), 1000).unwrap().x,
+            16 * 128 * 16
+        );
+        assert!(RingBytes::of(variant("mma/m8_k8"), 4096).is_none());
+        let mut rings = 0;
+        for v in registry
+            .variants
+            .iter()
+            .filter(|v| v.kernel == "gemv_mma_ring")
+        {
+            let k = v.supports.k_max.unwrap_or(1 << 20) as u32;
+            let bytes = RingBytes::of(v, k).unwrap();
+            assert!(
+                bytes.block() <= H200_SHARED_PER_BLOCK,
+                "{} needs {bytes:?} at k = {k}: its claims outrun the H200",
+                v.id
+            );
+            rings += 1;
+        }
+        assert!(rings >= 7, "only {rings} ring variants registered");
+    }
 
     #[test]
     fn split_k_fills_the_machine_and_covers_k_exactly_once() {
