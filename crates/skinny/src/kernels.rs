@@ -37,8 +37,9 @@ pub enum Launch {
     BlockPerRows,
     /// Arguments as `BlockPerRows`; a block of WARPS warps per 8·TILES outputs (tensor-core
     /// tiles of eight rows of W): grid n / (8·TILES), block 32·WARPS. A family with STAGES
-    /// (gemv_mma_ring) gets WARPS·STAGES·(TILES + 1, or 2 when MAX_M > 8)·SPAN·512 bytes of
-    /// dynamic shared memory for its ring.
+    /// (gemv_mma_ring) gets its ring as dynamic shared memory, and with XRES > 0 x whole beside
+    /// it and a grid cut to XRES blocks a SM (or as many as fit): `RingBytes` in the CUDA
+    /// backend has the sizes.
     RowTiles,
     /// Arguments as `BlockPerRows`; a block of 256 threads per BM×BN tile of y (16×16 when the
     /// family has no BM/BN): grid (n / BN, m / BM).

@@ -366,6 +366,15 @@ fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, Da
             ));
         }
     }
+    // A kernel that keeps x whole in shared memory (XRES) must claim the k whose x still fits.
+    if let Some(ParamValue::Int(resident)) = params.get("XRES") {
+        if *resident > 0 && supports.k_max.is_none() {
+            return Err(err(
+                supports_line.clone(),
+                format!("variant '{id}': XRES = {resident} keeps x whole in shared memory, so it needs supports.k_max"),
+            ));
+        }
+    }
     // gemv_split loads x with W only for one row of x: X_WITH_W = 1 with MAX_M > 1 would
     // silently build the plain kernel under a name that says otherwise.
     if let (Some(ParamValue::Int(1)), Some(ParamValue::Int(most))) =
@@ -616,6 +625,21 @@ m_max = 16
             let err = error_of(&split(params));
             assert!(err.contains(wanted), "{params}: {err}");
         }
+    }
+
+    #[test]
+    fn x_resident_needs_a_k_max() {
+        let ring = |supports: &str| {
+            format!(
+                "[[variant]]\nid = \"t/x\"\nbackend = \"cuda\"\nkernel = \"gemv_mma_ring\"\nparams = {{ WARPS = 4, TILES = 2, SPAN = 2, STAGES = 3, MAX_M = 16, XRES = 1 }}\n[variant.supports]\nlayouts = [\"nt\"]\ndtypes = [\"bf16\"]\nm_max = 16\nk_multiple = 8\n{supports}"
+            )
+        };
+        parse(&ring("k_max = 4096\n")).unwrap();
+        let err = error_of(&ring(""));
+        assert!(
+            err.contains("XRES = 1 keeps x whole in shared memory, so it needs supports.k_max"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -837,8 +837,6 @@ struct LaunchShape {
     cluster_y: u32,
 }
 
-/// The grid and block of a skinny kernel on `problem`, from its family's `Launch` and the
-/// variant's parameters (defaults as in the kernel source).
 /// Shared memory of a gemv_mma_ring block (mma_ring.cu): the per-warp ring of STAGES steps,
 /// each (TILES + x parts)·SPAN·512 bytes (x parts: 2 when MAX_M > 8, 1 otherwise, none with
 /// XRES); with XRES, x whole (16 or 8 rows of k rounded up to 8·SPAN vectors, the kernel's
@@ -863,9 +861,12 @@ impl RingBytes {
             (false, true) => 2,
             (false, false) => 1,
         };
+        // In u64: x grows with k (the registry makes XRES variants claim a k_max; a k past it
+        // must fail the fit check below, not wrap).
         let x = if resident {
-            let rows = if sixteen_rows { 16 } else { 8 };
-            rows * (k / 8).div_ceil(8 * span) * (8 * span) * 16
+            let rows: u64 = if sixteen_rows { 16 } else { 8 };
+            let stride = u64::from((k / 8).div_ceil(8 * span) * (8 * span));
+            u32::try_from(rows * stride * 16).unwrap_or(u32::MAX)
         } else {
             0
         };
@@ -878,10 +879,14 @@ impl RingBytes {
 
     /// What the block needs: dynamic (ring and x) and static (partial sums).
     fn block(self) -> u32 {
-        self.ring + self.x + self.partial
+        self.ring
+            .saturating_add(self.x)
+            .saturating_add(self.partial)
     }
 }
 
+/// The grid and block of a skinny kernel on `problem`, from its family's `Launch` and the
+/// variant's parameters (defaults as in the kernel source).
 fn launch_shape(
     launch: Launch,
     variant: &Variant,
@@ -1036,6 +1041,9 @@ mod tests {
             16 * 128 * 16
         );
         assert!(RingBytes::of(variant("mma/m8_k8"), 4096).is_none());
+        // A k far past any claim saturates (and fails the fit check) instead of wrapping.
+        let huge = RingBytes::of(variant("xres/m16_w8t2s2x5"), u32::MAX).unwrap();
+        assert_eq!(huge.block(), u32::MAX);
         let mut rings = 0;
         for v in registry
             .variants
