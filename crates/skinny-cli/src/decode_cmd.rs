@@ -325,7 +325,7 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
     if args.tune_chain {
         check_writable(&args.write_table).map_err(|e| anyhow!(e))?;
     }
-    let registry = load_registry(args.registry.as_deref())?;
+    let registry = load_registry(args.registry.as_deref(), &args.add_registry)?;
 
     let stream = skinny::backend::cuda::new_stream()
         .map_err(|why| anyhow!("skinny decode needs a CUDA device: {why}"))?;

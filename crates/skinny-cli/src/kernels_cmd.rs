@@ -14,7 +14,7 @@ pub fn run(args: &KernelsArgs) -> Result<()> {
     if let Some(why) = nvrtc_unavailable() {
         bail!("skinny kernels needs NVRTC: {why}");
     }
-    let registry = load_registry(args.registry.as_deref())?;
+    let registry = load_registry(args.registry.as_deref(), &args.add_registry)?;
     let (major, minor) = nvrtc_version().map_err(anyhow::Error::msg)?;
     println!(
         "NVRTC {major}.{minor}, target {}, cache {}",

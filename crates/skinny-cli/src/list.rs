@@ -53,7 +53,7 @@ fn describe_capabilities(c: &Capabilities) -> String {
 pub fn run(what: &ListWhat) -> Result<()> {
     match what {
         ListWhat::Variants { registry } => {
-            let registry = load_registry(registry.as_deref())?;
+            let registry = load_registry(registry.as_deref(), &[])?;
             println!(
                 "{} variants from {}",
                 registry.variants.len(),

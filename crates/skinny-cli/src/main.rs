@@ -193,6 +193,10 @@ pub struct DecodeArgs {
     /// A registry file to use instead of the embedded one (a table must have been tuned on it)
     #[arg(long, value_name = "FILE")]
     pub registry: Option<PathBuf>,
+    /// A registry file whose variants are added to the registry in use (repeatable; its ids
+    /// must be new): an experiment file holds only its own variants
+    #[arg(long, value_name = "FILE")]
+    pub add_registry: Vec<PathBuf>,
     /// Where --tune-chain writes the table with the chain's picks (written atomically)
     #[arg(
         long,
@@ -211,6 +215,10 @@ pub struct KernelsArgs {
     /// A registry file to use instead of the embedded one
     #[arg(long, value_name = "FILE")]
     pub registry: Option<PathBuf>,
+    /// A registry file whose variants are added to the registry in use (repeatable; its ids
+    /// must be new): an experiment file holds only its own variants
+    #[arg(long, value_name = "FILE")]
+    pub add_registry: Vec<PathBuf>,
     /// Target architecture (a real one, so that ptxas runs)
     #[arg(long, default_value = "sm_90")]
     pub arch: String,
@@ -280,6 +288,10 @@ pub struct ProbeArgs {
     /// A registry file to use instead of the embedded one
     #[arg(long, value_name = "FILE")]
     pub registry: Option<PathBuf>,
+    /// A registry file whose variants are added to the registry in use (repeatable; its ids
+    /// must be new): an experiment file holds only its own variants
+    #[arg(long, value_name = "FILE")]
+    pub add_registry: Vec<PathBuf>,
     /// Where to write the JSON result file (written atomically)
     #[arg(long, value_name = "PATH", default_value = "skinny-probe.json")]
     pub json: PathBuf,

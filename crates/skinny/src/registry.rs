@@ -205,6 +205,27 @@ impl Registry {
         })
     }
 
+    /// This registry with `added`'s variants after its own: an experiment file then holds only
+    /// its new variants instead of a copy of the embedded registry. An id in both is refused,
+    /// naming both files (the added variant would silently shadow or be shadowed).
+    pub fn with_added(mut self, added: Registry) -> Result<Registry, DataError> {
+        for variant in &added.variants {
+            if self.get(&variant.id).is_some() {
+                return Err(DataError {
+                    file: added.source.clone(),
+                    line: None,
+                    message: format!(
+                        "variant id '{}' is already in {} (an added registry may only add new ids)",
+                        variant.id, self.source
+                    ),
+                });
+            }
+        }
+        self.source = format!("{} + {}", self.source, added.source);
+        self.variants.extend(added.variants);
+        Ok(self)
+    }
+
     pub fn get(&self, id: &str) -> Option<&Variant> {
         self.variants.iter().find(|v| v.id == id)
     }
@@ -625,6 +646,32 @@ m_max = 16
             let err = error_of(&split(params));
             assert!(err.contains(wanted), "{params}: {err}");
         }
+    }
+
+    #[test]
+    fn an_added_registry_appends_new_ids_and_refuses_known_ones() {
+        let base = parse(GOOD).unwrap();
+        let known = base.variants[0].id.clone();
+        let extra = |id: &str| {
+            Registry::parse(&SourceFile {
+                name: "extra.toml".into(),
+                text: format!(
+                    "[[variant]]\nid = \"{id}\"\nbackend = \"cpu\"\nkernel = \"cpu_naive\"\n[variant.supports]\nlayouts = [\"nt\"]\ndtypes = [\"f32\"]\n"
+                ),
+            })
+            .unwrap()
+        };
+        let merged = base.clone().with_added(extra("cpu/extra")).unwrap();
+        assert_eq!(merged.variants.len(), base.variants.len() + 1);
+        assert_eq!(merged.variants.last().unwrap().id, "cpu/extra");
+        assert_eq!(merged.source, "test.toml + extra.toml");
+        let err = base.with_added(extra(&known)).unwrap_err();
+        assert_eq!(err.file, "extra.toml");
+        assert!(
+            err.message
+                .contains(&format!("'{known}' is already in test.toml")),
+            "{err}"
+        );
     }
 
     #[test]
