@@ -94,6 +94,8 @@ graph-pdl)
   grep -E "closing|skinny-graph|floor|read chain" "$OUT/decode-chain-from-pdl.log" | tail -8
   ;;
 tables)
+  # (Superseded by bench/retune-run.sh, which adds the M = 8 grid and the M > 1 rows of both
+  # models, and stops when a probe leaves no file; kept as the record of the s10-s13 re-tunes.)
   # Tenth session, after registry additions (the digest changed, every table went stale): GPU
   # tests of NEW_VARIANTS on the edge set, the M = 1 probe of both layouts, the decode-grid probe
   # (thirteenth session), both tables from both probes. (The two probes take ~300 + ~100 s:

@@ -125,6 +125,28 @@ const EARLY_TRIGGER_PARAM: ParamSpec = ParamSpec {
 };
 
 /// The row limit of the kernels that keep every row of x in registers (up to 16).
+/// The tensor-core families' block shape (gemv_mma, gemv_mma_ring): warps split K, tiles of 8
+/// rows of W a block.
+const MMA_WARPS_PARAM: ParamSpec = ParamSpec {
+    name: "WARPS",
+    kind: ParamKind::Int {
+        min: 1,
+        max: 16,
+        multiple: 1,
+    },
+    required: true,
+    meaning: "warps per block, splitting K",
+};
+const MMA_TILES_PARAM: ParamSpec = ParamSpec {
+    name: "TILES",
+    kind: ParamKind::Int {
+        min: 1,
+        max: 8,
+        multiple: 1,
+    },
+    required: true,
+    meaning: "tiles of 8 rows of W per block",
+};
 const MAX_M_PARAM: ParamSpec = ParamSpec {
     name: "MAX_M",
     kind: ParamKind::Int {
@@ -266,18 +288,8 @@ pub const FAMILIES: &[KernelFamily] = &[
         name: "gemv_mma",
         summary: "tensor cores (mma.sync m16n8k16) for m ≤ 16: x as the 16-row tile, 8 rows of W per mma, K split over WARPS warps, fused epilogue",
         params: &[
-            ParamSpec {
-                name: "WARPS",
-                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
-                required: true,
-                meaning: "warps per block, splitting K",
-            },
-            ParamSpec {
-                name: "TILES",
-                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
-                required: true,
-                meaning: "tiles of 8 rows of W per block",
-            },
+            MMA_WARPS_PARAM,
+            MMA_TILES_PARAM,
             ParamSpec {
                 name: "UNROLL",
                 kind: ParamKind::Int { min: 1, max: 4, multiple: 1 },
@@ -309,18 +321,8 @@ pub const FAMILIES: &[KernelFamily] = &[
         name: "gemv_mma_ring",
         summary: "tensor cores (mma.sync m16n8k16) for m ≤ 16 as gemv_mma, W and x copied with cp.async into a per-warp ring of STAGES steps in shared memory, fused epilogue",
         params: &[
-            ParamSpec {
-                name: "WARPS",
-                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
-                required: true,
-                meaning: "warps per block, splitting K",
-            },
-            ParamSpec {
-                name: "TILES",
-                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
-                required: true,
-                meaning: "tiles of 8 rows of W per block",
-            },
+            MMA_WARPS_PARAM,
+            MMA_TILES_PARAM,
             ParamSpec {
                 name: "SPAN",
                 kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },

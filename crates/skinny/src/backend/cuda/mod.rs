@@ -846,6 +846,8 @@ struct RingBytes {
     ring: u32,
     x: u32,
     partial: u32,
+    /// XRES: blocks a SM that walk the row tiles (0: a block a tile, x through the ring).
+    resident: u32,
 }
 
 impl RingBytes {
@@ -855,7 +857,8 @@ impl RingBytes {
         let param = |name: &str, default: i64| variant.int_param(name).unwrap_or(default) as u32;
         let (warps, tiles, span) = (param("WARPS", 4), param("TILES", 1), param("SPAN", 2));
         let sixteen_rows = param("MAX_M", 16) > 8;
-        let resident = param("XRES", 0) > 0;
+        let resident_blocks = param("XRES", 0);
+        let resident = resident_blocks > 0;
         let x_parts = match (resident, sixteen_rows) {
             (true, _) => 0,
             (false, true) => 2,
@@ -874,6 +877,7 @@ impl RingBytes {
             ring: warps * stages * (tiles + x_parts) * span * 512,
             x,
             partial: if resident { 2 } else { 1 } * warps * 8 * tiles * 16 * 4,
+            resident: resident_blocks,
         })
     }
 
@@ -940,15 +944,14 @@ fn launch_shape(
                         variant.id, bytes.ring, bytes.x, bytes.partial, facts.shared_per_block_optin
                     )));
                 }
-                let resident = param("XRES", 0);
-                if resident > 0 {
+                if bytes.resident > 0 {
                     // Blocks a SM can hold at once (1 KB a block is the system's): a grid past
                     // them would run a last wave of whole walks alone (sixteenth session, call 1:
                     // XRES = 3 where two fit took 84 µs for 60).
                     let fit = (facts.shared_per_sm / (block + 1024))
                         .min(2048 / (32 * warps))
                         .max(1);
-                    c.grid_dim.0 = c.grid_dim.0.min(resident.min(fit) * sm_count);
+                    c.grid_dim.0 = c.grid_dim.0.min(bytes.resident.min(fit) * sm_count);
                 }
                 c.shared_mem_bytes = bytes.ring + bytes.x;
             }
