@@ -11,27 +11,41 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::ProblemData;
+use crate::data::{Element, ProblemData};
 use crate::problem::{Dtype, Epilogue, Layout};
 
+/// Output columns one parallel task computes: it reads those rows of W (nt) or that strip of
+/// every row (nn) once, for all m rows of x.
+const COLUMNS_PER_TASK: usize = 64;
+
 /// `y` in f64, `[m, n]` row-major.
+///
+/// It runs once per probe run on inputs as large as W itself (a 1 GB lm_head), so it is
+/// parallel over blocks of output columns, not over the m rows (one row at M = 1), and converts W
+/// to f64 a row or strip at a time instead of copying it whole.
 pub fn reference(data: &ProblemData) -> Vec<f64> {
     let p = &data.problem;
     let (m, n, k) = (p.m(), p.n(), p.k());
     let x = data.x.to_f64();
-    let w = data.w.to_f64();
+    // y transposed, `[n, m]`: a task owns a contiguous block of columns.
+    let mut y_t = vec![0.0f64; n * m];
+    crate::with_elements!(&data.w, |w: T| {
+        y_t.par_chunks_mut(COLUMNS_PER_TASK * m)
+            .enumerate()
+            .for_each(|(block, out)| {
+                let first = block * COLUMNS_PER_TASK;
+                match p.layout() {
+                    Layout::Nt => nt_block(&x, &w[first * k..], k, out),
+                    Layout::Nn => nn_block(&x, &w[first..], n, k, out),
+                }
+            })
+    });
     let bias = data.bias.as_ref().map(|b| b.to_f64());
     let y_in = data.y_in.as_ref().map(|y| y.to_f64());
-    let weight = |j: usize, kk: usize| match p.layout() {
-        Layout::Nt => w[j * k + kk],
-        Layout::Nn => w[kk * n + j],
-    };
     let mut y = vec![0.0f64; m * n];
-    y.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
-        let xi = &x[i * k..(i + 1) * k];
-        for (j, out) in row.iter_mut().enumerate() {
-            let dot: f64 = (0..k).map(|kk| xi[kk] * weight(j, kk)).sum();
-            *out = match p.epilogue() {
+    for (j, column) in y_t.chunks_exact(m).enumerate() {
+        for (i, &dot) in column.iter().enumerate() {
+            y[i * n + j] = match p.epilogue() {
                 Epilogue::None => dot,
                 Epilogue::Bias => dot + bias.as_ref().expect("bias generated")[j],
                 Epilogue::Axpby { alpha, beta } => {
@@ -40,8 +54,58 @@ pub fn reference(data: &ProblemData) -> Vec<f64> {
                 }
             };
         }
-    });
+    }
     y
+}
+
+/// `out` (`[columns, m]`) for the nt rows of W starting at `w`, each `k` long.
+fn nt_block<T: Element>(x: &[f64], w: &[T], k: usize, out: &mut [f64]) {
+    let m = x.len() / k;
+    let mut row = vec![0.0f64; k];
+    for (c, column) in out.chunks_exact_mut(m).enumerate() {
+        for (slot, e) in row.iter_mut().zip(&w[c * k..(c + 1) * k]) {
+            *slot = e.to_f32() as f64;
+        }
+        for (i, value) in column.iter_mut().enumerate() {
+            *value = dot(&x[i * k..(i + 1) * k], &row);
+        }
+    }
+}
+
+/// `out` (`[columns, m]`) for the nn strip of W whose row `kk` starts at `w[kk * n]`.
+fn nn_block<T: Element>(x: &[f64], w: &[T], n: usize, k: usize, out: &mut [f64]) {
+    let m = x.len() / k;
+    let columns = out.len() / m;
+    let mut strip = vec![0.0f64; columns];
+    for kk in 0..k {
+        for (slot, e) in strip.iter_mut().zip(&w[kk * n..kk * n + columns]) {
+            *slot = e.to_f32() as f64;
+        }
+        for i in 0..m {
+            let xv = x[i * k + kk];
+            for (c, &wv) in strip.iter().enumerate() {
+                out[c * m + i] += xv * wv;
+            }
+        }
+    }
+}
+
+/// Four running sums, so that the compiler can keep several multiply-adds in flight.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut sums = [0.0f64; 4];
+    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = a4
+        .remainder()
+        .iter()
+        .zip(b4.remainder())
+        .map(|(p, q)| p * q)
+        .sum();
+    for (p, q) in a4.zip(b4) {
+        for lane in 0..4 {
+            sums[lane] += p[lane] * q[lane];
+        }
+    }
+    (sums[0] + sums[1]) + (sums[2] + sums[3]) + tail
 }
 
 /// How close a result must be to the reference for its dtype.
@@ -168,6 +232,52 @@ mod tests {
             vec![1., 0., 0., 0., 1., 0., 1., 1., 1., 2., -1., 0.5],
         );
         assert_eq!(reference(&d), [1., 2., 6., 1.5, 4., 5., 15., 6.]);
+    }
+
+    /// The definition, one element at a time: what the blocked reference must reproduce.
+    fn by_definition(d: &ProblemData) -> Vec<f64> {
+        let p = &d.problem;
+        let (m, n, k) = (p.m(), p.n(), p.k());
+        let (x, w) = (d.x.to_f64(), d.w.to_f64());
+        let mut y = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                y[i * n + j] = (0..k)
+                    .map(|kk| {
+                        let wv = match p.layout() {
+                            Layout::Nt => w[j * k + kk],
+                            Layout::Nn => w[kk * n + j],
+                        };
+                        x[i * k + kk] * wv
+                    })
+                    .sum();
+            }
+        }
+        y
+    }
+
+    #[test]
+    fn blocked_reference_matches_the_definition() {
+        // Column counts below, at and past a task's block, k with and without a tail of 4.
+        for (m, n, k) in [
+            (1, 1, 1),
+            (1, 63, 9),
+            (3, 64, 16),
+            (5, 130, 33),
+            (16, 200, 7),
+        ] {
+            for layout in [Layout::Nt, Layout::Nn] {
+                let p = Problem::new(m, n, k, layout, Dtype::Bf16, Epilogue::None).unwrap();
+                let d = ProblemData::generate(&p, (m * n * k) as u64);
+                let (got, want) = (reference(&d), by_definition(&d));
+                let worst = got
+                    .iter()
+                    .zip(&want)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f64::max);
+                assert!(worst < 1e-12, "{m}x{n}x{k} {layout:?}: off by {worst}");
+            }
+        }
     }
 
     #[test]
