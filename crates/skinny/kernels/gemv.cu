@@ -91,8 +91,8 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 //   Partial sums meet in shared memory; the epilogue (alpha, bias, beta·y) is applied once, in
 //   the same kernel. Registered as dot/m1 (MAX_M = 1), gemv/splitk (more warps per row) and
 //   gemv/multirow (MAX_M = 4 or 16). Needs k % 8 == 0.
-//   Seventh session, X_WITH_W = 1 (MAX_M = 1 only): the lane's UNROLL vectors of x are loaded
-//   with its W vectors (the SASS has each x load issued only after the branch of its step, in a
+//   Seventh session, X_WITH_W = 1: the lane's UNROLL vectors of x (of every row of x since the
+//   sixteenth session; MAX_M = 1 before) are loaded with its W vectors (the SASS has each x load issued only after the branch of its step, in a
 //   chain of round trips once W has landed), and MIN_BLOCKS > 0 promises ptxas a register
 //   budget, without which it pairs each load with its FMAs. A gain on long rows (llama), a loss
 //   on qwen's short ones unless one step of the lane's loads covers the row: registered as
@@ -122,10 +122,6 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 // with one it issues all of a step's loads first (dot/m1_xw: 8 blocks, 46 registers).
 #ifndef MIN_BLOCKS
 #define MIN_BLOCKS 0
-#endif
-
-#if X_WITH_W && MAX_M != 1
-#error "X_WITH_W loads x with W for one row of x only (MAX_M = 1)"
 #endif
 
 #if MIN_BLOCKS > 0
@@ -189,24 +185,33 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         };
         // x of the step at `base` against the W in `wv`, into acc.
         auto use_step = [&](int base) {
-#if X_WITH_W && MAX_M == 1
-            uint4 xv[UNROLL];
+#if X_WITH_W
+            // Every row's x with W (rows past m load nothing and add zeros; at MAX_M = 1 the
+            // row test is compiled out).
+            uint4 xv[MAX_M][UNROLL];
 #pragma unroll
-            for (int u = 0; u < UNROLL; ++u) {
-                const int c = base + u * step;
-                xv[u] = c < vectors ? __ldg(&x_vec[c]) : make_uint4(0, 0, 0, 0);
-            }
+            for (int i = 0; i < MAX_M; ++i)
+#pragma unroll
+                for (int u = 0; u < UNROLL; ++u) {
+                    const int c = base + u * step;
+                    xv[i][u] = c < vectors && (MAX_M == 1 || i < m)
+                                   ? __ldg(&x_vec[(size_t)i * vectors + c])
+                                   : make_uint4(0, 0, 0, 0);
+                }
             // Zeros past the end add exactly nothing, so no step branches.
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u) {
-                float xf[8];
-                unpack8(xv[u], xf);
+                float xf[MAX_M][8];
+#pragma unroll
+                for (int i = 0; i < MAX_M; ++i) unpack8(xv[i][u], xf[i]);
 #pragma unroll
                 for (int r = 0; r < ROWS; ++r) {
                     float wf[8];
                     unpack8(wv[u][r], wf);
 #pragma unroll
-                    for (int e = 0; e < 8; ++e) acc[0][r] = fmaf(wf[e], xf[e], acc[0][r]);
+                    for (int i = 0; i < MAX_M; ++i)
+#pragma unroll
+                        for (int e = 0; e < 8; ++e) acc[i][r] = fmaf(wf[e], xf[i][e], acc[i][r]);
                 }
             }
 #else

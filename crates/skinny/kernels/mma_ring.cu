@@ -13,10 +13,11 @@
 //
 // Same fragment scheme as gemv_mma: lane (g = lane / 4, t = lane % 4) holds W row g and x rows
 // g and g + 8 at the logical k positions of its t; its vectors of a step of 32·SPAN k are
-// 4h + t (h < SPAN), so one copy instruction reads 64 contiguous bytes of each of 8 rows. A
-// lane reads back only the slots it filled itself, so no barrier is needed between copy and
-// use: cp.async.wait_group orders them for the thread. Vectors past the end of a row, and the
-// x rows past m, are copied with source size 0 (zero-filled, nothing read).
+// 4h + t (h < SPAN), so one copy instruction reads 64 contiguous bytes of each of 8 rows. Without
+// LINES a lane reads back only the slots it filled itself, so no barrier is needed between copy
+// and use: cp.async.wait_group orders them for the thread (LINES adds a __syncwarp, below).
+// Vectors past the end of a row, and the x rows past m, are copied with source size 0
+// (zero-filled, nothing read).
 //
 // Ring layout, per warp: [STAGES][RING_SLOTS][32 lanes] of 16 bytes, so each copy and each
 // read-back instruction covers 512 contiguous bytes of shared memory (no bank conflicts).
@@ -34,8 +35,14 @@
 // XOR 4) so that the 8 lanes of a read phase (two rows, four t) hit distinct banks. SPAN ≥ 2.
 // Measured: 5–10 % on 16-row tiles (llama lm_head at m = 8: 267.6 → 240.2 µs).
 //
+// XRES > 0 (sixteenth session): x is copied whole into shared memory once a block (rows past m
+// and vectors past k zero, row r's vector v at v ^ 4·(r & 1)), the ring carries W only, and the
+// host launches at most XRES blocks a SM, each walking row tiles blockIdx.x, + gridDim.x, ...
+// with one barrier a tile (partial sums double-buffered by tile parity). Measured: x's L2
+// traffic gone, 1–7 % gained at m = 16, still behind cuBLAS (PERF.md, sixteenth session).
+//
 // Parameters: WARPS, TILES, SPAN, STAGES, MAX_M (≤ 8 drops the x rows 8..15 at compile time),
-// ROTATE, LINES.
+// ROTATE, LINES, XRES.
 
 #ifndef WARPS
 #define WARPS 4

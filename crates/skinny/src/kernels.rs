@@ -109,7 +109,7 @@ const X_WITH_W_PARAM: ParamSpec = ParamSpec {
         multiple: 1,
     },
     required: false,
-    meaning: "1: a lane's x loads go out with its W loads (zeros past the row; gemv_split: MAX_M = 1 only); 0 (default): each x load at its use",
+    meaning: "1: a lane's x loads go out with its W loads (zeros past the row and, in gemv_split, for the rows of x past m); 0 (default): each x load at its use",
 };
 
 /// Where a PDL build lets the next kernel launch (common.cuh, `pdl_begin`).
