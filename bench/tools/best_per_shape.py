@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Per (m, n, k) of a probe result file: cuBLAS's gpu_cold median and the fastest variants.
 
-Used by the fourteenth session's call scripts (bench/experiments/s14-call*.sh) to print a
-summary on the device. Usage: best_per_shape.py PROBE.json [SHOWN]
+Used by the call scripts (bench/experiments/s14-call*.sh and later) to print a summary on the
+device. Usage: best_per_shape.py PROBE.json[.gz] [SHOWN]
 """
 import collections
+import gzip
 import json
 import sys
 
-d = json.load(open(sys.argv[1]))
+path = sys.argv[1]
+d = json.load(gzip.open(path, "rt") if path.endswith(".gz") else open(path))
 shown = int(sys.argv[2]) if len(sys.argv) > 2 else 6
 print("read bandwidth", round(d["ceilings"]["read_bandwidth"]["gbps"], 1))
 rows = collections.defaultdict(list)

@@ -52,8 +52,11 @@ fn describe_capabilities(c: &Capabilities) -> String {
 
 pub fn run(what: &ListWhat) -> Result<()> {
     match what {
-        ListWhat::Variants { registry } => {
-            let registry = load_registry(registry.as_deref(), &[])?;
+        ListWhat::Variants {
+            registry,
+            add_registry,
+        } => {
+            let registry = load_registry(registry.as_deref(), add_registry)?;
             println!(
                 "{} variants from {}",
                 registry.variants.len(),

@@ -321,6 +321,9 @@ pub enum ListWhat {
     Variants {
         #[arg(long, value_name = "FILE")]
         registry: Option<PathBuf>,
+        /// A registry file whose variants are added to the registry in use (repeatable)
+        #[arg(long, value_name = "FILE")]
+        add_registry: Vec<PathBuf>,
     },
     /// The embedded shape sets, or the ones named
     Shapes(ShapeArgs),

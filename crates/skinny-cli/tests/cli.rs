@@ -284,6 +284,27 @@ fn list_shows_variants_and_shapes() {
     for id in ["cpu/naive", "cpu/rayon", "cpu/gemm-crate"] {
         assert!(stdout.contains(id), "{stdout}");
     }
+    // An experiment file's variants are listed beside the embedded ones.
+    let extra = write(
+        dir.path(),
+        "extra.toml",
+        "[[variant]]\nid = \"exp/listed\"\nbackend = \"cpu\"\nkernel = \"cpu_naive\"\n[variant.supports]\nlayouts = [\"nt\"]\ndtypes = [\"f32\"]\n",
+    );
+    let out = skinny(
+        &[
+            "list",
+            "variants",
+            "--add-registry",
+            extra.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("exp/listed") && stdout.contains("cpu/naive"),
+        "{stdout}"
+    );
     let out = skinny(&["list", "shapes"], dir.path());
     assert!(out.status.success());
     let stdout = text(&out.stdout);
