@@ -553,6 +553,23 @@ pub const FAMILIES: &[KernelFamily] = &[
     },
 ];
 
+/// Bytes of each row of W a block walks in one step of its K loop, for the families whose K loop
+/// has a fixed stride: a row of k bytes takes ceil(k / step) steps, so the last step of a row
+/// that is not a multiple of it runs part-empty. Dispatch rules use it to carry a tuned time to
+/// a row length with a worse last step (a rule learned at k = 4096 put 2×16384×3072 on a kernel
+/// with 2048-element steps: 1.16× cuBLAS, seventeenth session). None: no fixed stride known.
+pub fn k_step_bytes(variant: &crate::registry::Variant) -> Option<u64> {
+    let int = |name: &str| variant.int_param(name).and_then(|v| u64::try_from(v).ok());
+    match variant.kernel.as_str() {
+        // WARPS warps split K; a lane takes UNROLL 16-byte vectors of each row a step.
+        "gemv_split" => Some(int("WARPS")? * 32 * int("UNROLL")? * 16),
+        // A warp's step is 4·SPAN vectors of each row; the block's WARPS warps take turns.
+        "gemv_mma_ring" => Some(int("WARPS")? * 4 * int("SPAN")? * 16),
+        "gemv_mma" => Some(int("WARPS")? * 4 * int("SPAN").unwrap_or(2) * int("UNROLL")? * 16),
+        _ => None,
+    }
+}
+
 pub fn family(backend: BackendKind, name: &str) -> Option<&'static KernelFamily> {
     FAMILIES
         .iter()

@@ -12,6 +12,8 @@
 //! for counts as [`MISSING_PENALTY`] times slower there. cuBLAS is among the candidates, so where
 //! it won nearby it is chosen, and a skinny kernel must beat it by [`RULE_MARGIN`] to be chosen
 //! instead: an untimed shape is a guess, and the bar is never to be much slower than cuBLAS.
+//! A kernel whose K loop has a fixed step is charged for a last step that is emptier at the
+//! problem's row length than at the neighbour's ([`crate::kernels::k_step_bytes`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +35,12 @@ pub const RULE_MARGIN: f64 = 0.05;
 /// on the H200 (2026-11-21): with a table tuned at M = 1 only, the M = 8 shapes of four untuned
 /// models got M = 1 winners (gemv/baseline) at 2.1–2.6× cuBLAS.
 pub const MAX_M_RATIO: f64 = 2.0;
+/// The share (as a power) of the last-step model's slowdown a rule charges: time in proportion to
+/// steps (1.0) overstates it, since other blocks' loads keep the memory busy while a block's last
+/// step runs part-empty. Measured on the H200 (2026-11-21), against the model's 1.33×: 1.20× for
+/// dot/m2_r2u2_xw on 2×16384×3072 and 1.19× on 2×32064×3072 (against its ratio at k = 4096), and
+/// for mma/m8_k8 1.05× where the model said 1.17× (2×1536×1536 against 2×896×896).
+pub const LAST_STEP_EXPONENT: f64 = 0.5;
 /// Distance added when a neighbour's epilogue differs.
 const EPILOGUE_STEP: f64 = 0.5;
 /// Added to every distance before weighting by its inverse: an exact match does not drown the
@@ -127,6 +135,7 @@ pub fn choose(
             let weight = 1.0 / (d + NEAR);
             let relative = e
                 .relative_time(&variant.id, table.metric)
+                .map(|r| r * last_step_penalty(variant, e.key.k, problem))
                 .unwrap_or(MISSING_PENALTY);
             sum += weight * relative;
             weights += weight;
@@ -161,6 +170,24 @@ pub fn choose(
             "no variant that runs this problem was timed on its nearest tuned shapes".into(),
         ),
     }
+}
+
+/// How much slower `variant` is expected to be on `problem` than on a tuned shape of row
+/// length `tuned_k`, from its K loop alone: the used share of its steps there against here, to
+/// the power [`LAST_STEP_EXPONENT`] (1.0 for a variant without a fixed step, and never below 1:
+/// a rule may learn a kernel is worse at this row length, not that it is better than measured).
+fn last_step_penalty(variant: &Variant, tuned_k: usize, problem: &Problem) -> f64 {
+    let Some(step) = crate::kernels::k_step_bytes(variant).filter(|&s| s > 0) else {
+        return 1.0;
+    };
+    let element = problem.dtype().size_bytes();
+    let used = |k: usize| {
+        let bytes = k as u64 * element;
+        bytes as f64 / (bytes.div_ceil(step) * step) as f64
+    };
+    (used(tuned_k) / used(problem.k()))
+        .max(1.0)
+        .powf(LAST_STEP_EXPONENT)
 }
 
 /// The plain vendor GEMM: the baseline of every problem without a bias, and the one the issue's

@@ -504,6 +504,42 @@ fn a_rule_leaves_cublas_only_for_a_clear_margin() {
 }
 
 #[test]
+fn a_rule_charges_a_kernel_whose_last_step_runs_part_empty() {
+    let reg = registry();
+    // dot/m2_r2u2_xw walks K in steps of 2048 elements: whole steps at k = 4096, one and a half
+    // at k = 3072.
+    let step = crate::kernels::k_step_bytes(reg.get("dot/m2_r2u2_xw").unwrap());
+    assert_eq!(step, Some(4 * 32 * 2 * 16));
+    let p = problem(2, 16384, 4096, Epilogue::None);
+    let table = table_of(
+        vec![
+            run(p, "dot/m2_r2u2_xw", Some(10.0)),
+            run(p, "cublas/gemm", Some(10.6)),
+        ],
+        Metric::GpuCold,
+    );
+    // The same row length: 6 % ahead is a clear margin.
+    let same_k = problem(2, 20000, 4096, Epilogue::None);
+    assert_eq!(
+        choose(&same_k, Some(&table), &reg).unwrap().variant,
+        "dot/m2_r2u2_xw"
+    );
+    // k = 3072: its last step half empty, the 6 % is gone.
+    let ragged = problem(2, 16384, 3072, Epilogue::None);
+    assert_eq!(
+        choose(&ragged, Some(&table), &reg).unwrap().variant,
+        "cublas/gemm"
+    );
+    // Never a reward: a row length that fills the steps better is not counted faster than
+    // measured (k = 2048 against a neighbour whose steps are as full).
+    let shorter = problem(2, 16384, 2048, Epilogue::None);
+    assert_eq!(
+        choose(&shorter, Some(&table), &reg).unwrap().variant,
+        "dot/m2_r2u2_xw"
+    );
+}
+
+#[test]
 fn later_reports_update_their_variants_and_keep_the_others() {
     let p = problem(1, 896, 896, Epilogue::None);
     let first = report(
