@@ -10,9 +10,10 @@
 #              kernel that won somewhere: the issue-4 M bar and the tables' M > 1 rows (llama
 #              ~200 s, qwen ~118 s; MBAR_EXTRA adds variants)
 #   final      the tables from the five probes (cold and graph), the chain search seeded with the
-#              committed chain table's picks, decode of both models, the dispatch check (~98 s)
+#              committed chain table's picks, decode of both models, the dispatch check of four
+#              untuned models at M = 1, 2, 4, 8, 16 (~155 s; ~98 s when it covered M = 1 and 8)
 # Two calls hold a whole re-tune: PART="m1 grid mbar:llama-3-8b" (~420 s), then
-# PART="mbar:qwen2.5-0.5b final" (~220 s). `final` takes each probe from this call's folders
+# PART="mbar:qwen2.5-0.5b final" (~275 s). `final` takes each probe from this call's folders
 # when an earlier part made it, else from bench/results under RUN's prefix (copy a call's probe
 # files there as $RUN-tune-probe.json.gz, -grid-probe, -grid-m8-probe, -mbar-MODEL).
 # Build here: cargo build --release && bash bench/build-gpu-tests.sh; carry
@@ -124,9 +125,9 @@ for part in ${PART:?PART: one or more of m1, grid, mbar:MODEL, final}; do
     echo "decode: exit $?"; grep -E "floor|skinny-graph|cublas-graph|cublas-eager" "$dir/decode.log" | grep -v timing
     configs=()
     for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do
-      configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m1,8")
+      configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m1,2,4,8,16")
     done
-    timeout 120 $skinny dispatch --table "$dir/dispatch-gpu-cold.json" "${configs[@]}" --dtype bf16 --measure \
+    timeout 200 $skinny dispatch --table "$dir/dispatch-gpu-cold.json" "${configs[@]}" --dtype bf16 --measure \
       --time-cap-ms 60 --json "$dir/dispatch-check.json" >"$dir/dispatch-check.log" 2>&1
     echo "dispatch check: exit $?"; grep -iE "within|warning|slower" "$dir/dispatch-check.log" | tail -4
     set -f
