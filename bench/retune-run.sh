@@ -12,10 +12,13 @@
 #   final      the tables from the five probes (cold and graph), the chain search seeded with the
 #              committed chain table's picks, decode of both models, the dispatch check of four
 #              untuned models at M = 1, 2, 4, 8, 16 (~155 s; ~98 s when it covered M = 1 and 8)
-# Two calls hold a whole re-tune: PART="m1 grid mbar:llama-3-8b" (~420 s), then
-# PART="mbar:qwen2.5-0.5b final" (~275 s). `final` takes each probe from this call's folders
-# when an earlier part made it, else from bench/results under RUN's prefix (copy a call's probe
-# files there as $RUN-tune-probe.json.gz, -grid-probe, -grid-m8-probe, -mbar-MODEL).
+# The device runs a call for at most 600 s, and the parts' own timeouts add up past that: list
+# parts by the wall times above. Two calls hold a whole re-tune: PART="m1 grid
+# mbar:llama-3-8b" (~420 s), then PART="mbar:qwen2.5-0.5b final" (~275 s). `final` takes each
+# probe from this call's folders when an earlier part made it, else from bench/results under
+# RUN's prefix (copy a call's probe files there as $RUN-tune-probe.json.gz, -grid-probe,
+# -grid-m8-probe, -mbar-MODEL). A part's variables (NEW_VARIANTS for m1, CHAIN_TABLE for final)
+# are checked before any part runs.
 # Build here: cargo build --release && bash bench/build-gpu-tests.sh; carry
 # ["target/release/skinny", "target/gpu"].
 #   RUN=bench/results/h200-DATE-sNN-retune  (prefix of the committed probe files; required)
@@ -35,6 +38,10 @@ pack() {
     mv /tmp/all.tgz "$OUT/"
 }
 
+# Whatever ends the script (the last part, a stop, a TERM), what is under $OUT is packed.
+trap pack EXIT
+trap 'exit 143' TERM
+
 # probe SECONDS NAME ARGS...: one probe into $dir/NAME.json (dir: the part's folder); stops the script if it left no
 # file (the sixteenth session's call 10 went on without one and every later step failed).
 probe() {
@@ -44,7 +51,6 @@ probe() {
   echo "$name: exit $?"; grep -E "^summary" "$dir/$name.log"
   if [ ! -f "$dir/$name.json" ]; then
     echo "$name left no file: stopping"
-    pack
     exit 1
   fi
 }
@@ -61,13 +67,21 @@ M1_NN="gemv/nn_c256_m1 gemv/nn_cl16_c256_m1 gemv/nn_cl16_m1 gemv/nn_cl16_u10_m1 
 GRID8="cublas/gemm cublaslt/matmul mma/m8_k8 mma/m8_s4 mma/m8_s4p mma/m8_u4 mma/m16_s4 ring/m8_*"
 MBAR="cublas/gemm cublas/gemm+bias cublaslt/matmul dot/m2_* dot/m4_* dot/m1_xw dot/m1_u5_xw dot/m1_r8w2_xw dot/m1_r4w1_xw gemv/baseline_t32 mma/m8_k8 mma/m8_s4p mma/m8_u4 mma/m16_s4 mma/m16_k8 ring/* xres/* ${MBAR_EXTRA:-}"
 
-# The probe file NAME (tune-probe, grid-probe, grid-m8-probe, mbar-MODEL) for `final`: this
-# call's, if an earlier part made it, else the committed one under RUN's prefix.
-probe_file() {
-  local made
-  made=$(find "$OUT" -name "$1.json" -print -quit)
-  if [ -n "$made" ]; then echo "$made"; else echo "$run-$1.json.gz"; fi
+# The probe file NAME for `final`: this call's, if an earlier part (FOLDER) made it, else the
+# committed one under RUN's prefix.
+probe_file() { # FOLDER NAME
+  if [ -f "$OUT/$1/$2.json" ]; then echo "$OUT/$1/$2.json"; else echo "$run-$2.json.gz"; fi
 }
+
+# Every variable a listed part needs, before any part runs.
+for part in ${PART:?PART: one or more of m1, grid, mbar:MODEL, final}; do
+  case "$part" in
+  m1) : "${NEW_VARIANTS:?PART m1 needs NEW_VARIANTS: the globs of the new variants}" ;;
+  final) : "${CHAIN_TABLE:?PART final needs CHAIN_TABLE: the chain table to seed from}" ;;
+  grid | mbar:*) ;;
+  *) echo "unknown part '$part': PART takes m1, grid, mbar:MODEL and final"; exit 2 ;;
+  esac
+done
 
 for part in ${PART:?PART: one or more of m1, grid, mbar:MODEL, final}; do
   dir="$OUT/${part/:/-}"
@@ -94,11 +108,11 @@ for part in ${PART:?PART: one or more of m1, grid, mbar:MODEL, final}; do
     python3 bench/tools/m_bar.py "$dir/mbar-$model.json" 2>&1 | tee "$dir/mbar-$model-summary.txt"
     ;;
   final)
-    set +f
     probes=""
-    for name in tune-probe grid-probe grid-m8-probe mbar-llama-3-8b mbar-qwen2.5-0.5b; do
-      f=$(probe_file "$name")
-      [ -f "$f" ] || { echo "missing $f: stopping"; pack; exit 1; }
+    for source in m1:tune-probe grid:grid-probe grid:grid-m8-probe mbar-llama-3-8b:mbar-llama-3-8b \
+      mbar-qwen2.5-0.5b:mbar-qwen2.5-0.5b; do
+      f=$(probe_file "${source%%:*}" "${source#*:}")
+      [ -f "$f" ] || { echo "missing $f: stopping"; exit 1; }
       probes="$probes $f"
     done
     echo "final: tuning from$probes"
@@ -107,7 +121,7 @@ for part in ${PART:?PART: one or more of m1, grid, mbar:MODEL, final}; do
       $skinny tune --from $probes --metric $metric --out "$dir/dispatch-$metric.json" >"$dir/tune-$metric.log" 2>&1
       echo "tune $metric: exit $?"
     done
-    python3 bench/tools/seed_chain_picks.py "$dir/dispatch-graph.json" "${CHAIN_TABLE:?CHAIN_TABLE: the chain table to seed from}" \
+    python3 bench/tools/seed_chain_picks.py "$dir/dispatch-graph.json" "$CHAIN_TABLE" \
       "$dir/chain-seed.json"
     table="$dir/chain-seed.json"
     for step in qwen2.5-0.5b:1 llama-3-8b:2; do
@@ -130,10 +144,7 @@ for part in ${PART:?PART: one or more of m1, grid, mbar:MODEL, final}; do
     timeout 200 $skinny dispatch --table "$dir/dispatch-gpu-cold.json" "${configs[@]}" --dtype bf16 --measure \
       --time-cap-ms 60 --json "$dir/dispatch-check.json" >"$dir/dispatch-check.log" 2>&1
     echo "dispatch check: exit $?"; grep -iE "within|warning|slower" "$dir/dispatch-check.log" | tail -4
-    set -f
     ;;
-  *) echo "unknown part '$part': PART takes m1, grid, mbar:MODEL and final"; pack; exit 2 ;;
   esac
   echo "part $part: ${SECONDS} s"
 done
-pack

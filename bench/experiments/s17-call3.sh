@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# (Ran bench/retune-run.sh as it was then: one part a run, PART=mbar with MODEL=...; the
+# script now takes PART="mbar:MODEL" and lists of parts.)
 # Seventeenth session, call 3: the re-tune's first two parts (bench/retune-run.sh PART=m1 with
 # the new x-with-W variants under test and sanitizers, then PART=grid), each into its own folder.
 # Build here: cargo build --release && bash bench/build-gpu-tests.sh; carry

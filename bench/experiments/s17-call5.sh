@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# (Ran bench/retune-run.sh as it was then: one part a run, PART=mbar with MODEL=...; the
+# script now takes PART="mbar:MODEL" and lists of parts.)
 # Seventeenth session, call 5: the re-tune's M bar probe of qwen2.5-0.5b, then (its file put
 # where PART=final looks, on the device's copy of the tree) the tables, the chain search, decode
 # and the dispatch check (bench/retune-run.sh PART=mbar, then PART=final). As run, the tar member

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# (Ran bench/retune-run.sh as it was then: one part a run, PART=mbar with MODEL=...; the
+# script now takes PART="mbar:MODEL" and lists of parts.)
 # Seventeenth session, call 6: the re-tune's last part (bench/retune-run.sh PART=final): the
 # tables from the five probes of calls 3-5, the chain search seeded with the s16 chain table's
 # picks, decode of both models, the dispatch check.

@@ -565,7 +565,8 @@ pub fn k_step_bytes(variant: &crate::registry::Variant) -> Option<u64> {
         "gemv_split" => Some(int("WARPS")? * 32 * int("UNROLL")? * 16),
         // A warp's step is 4·SPAN vectors of each row; the block's WARPS warps take turns.
         "gemv_mma_ring" => Some(int("WARPS")? * 4 * int("SPAN")? * 16),
-        "gemv_mma" => Some(int("WARPS")? * 4 * int("SPAN").unwrap_or(2) * int("UNROLL")? * 16),
+        // The same; UNROLL steps go together only while whole batches fit, then one at a time.
+        "gemv_mma" => Some(int("WARPS")? * 4 * int("SPAN").unwrap_or(2) * 16),
         _ => None,
     }
 }

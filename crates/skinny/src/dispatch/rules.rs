@@ -37,9 +37,10 @@ pub const RULE_MARGIN: f64 = 0.05;
 pub const MAX_M_RATIO: f64 = 2.0;
 /// The share (as a power) of the last-step model's slowdown a rule charges: time in proportion to
 /// steps (1.0) overstates it, since other blocks' loads keep the memory busy while a block's last
-/// step runs part-empty. Measured on the H200 (2026-11-21), against the model's 1.33×: 1.20× for
-/// dot/m2_r2u2_xw on 2×16384×3072 and 1.19× on 2×32064×3072 (against its ratio at k = 4096), and
-/// for mma/m8_k8 1.05× where the model said 1.17× (2×1536×1536 against 2×896×896).
+/// step runs part-empty. Measured on the H200 (2026-11-21) at 0.75 of the steps used, where the
+/// model says 1.33×: dot/m2_r2u2_xw 1.20× on 2×16384×3072 and 1.19× on 2×32064×3072 (against its
+/// ratio at k = 4096; exponents 0.62 and 0.60), dot/m1_r8w2_xw about 1.0× on 1×151936×1536
+/// (exponent 0). Half the model is the middle of those.
 pub const LAST_STEP_EXPONENT: f64 = 0.5;
 /// Distance added when a neighbour's epilogue differs.
 const EPILOGUE_STEP: f64 = 0.5;
@@ -135,7 +136,8 @@ pub fn choose(
             let weight = 1.0 / (d + NEAR);
             let relative = e
                 .relative_time(&variant.id, table.metric)
-                .map(|r| r * last_step_penalty(variant, e.key.k, problem))
+                // A measured variant never counts worse than one nobody timed.
+                .map(|r| (r * last_step_penalty(variant, e.key.k, problem)).min(MISSING_PENALTY))
                 .unwrap_or(MISSING_PENALTY);
             sum += weight * relative;
             weights += weight;

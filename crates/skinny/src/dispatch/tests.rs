@@ -530,12 +530,20 @@ fn a_rule_charges_a_kernel_whose_last_step_runs_part_empty() {
         choose(&ragged, Some(&table), &reg).unwrap().variant,
         "cublas/gemm"
     );
-    // Never a reward: a row length that fills the steps better is not counted faster than
-    // measured (k = 2048 against a neighbour whose steps are as full).
-    let shorter = problem(2, 16384, 2048, Epilogue::None);
+    // Never a reward: 4 % ahead at k = 3072 (steps 0.75 used) is not counted as more at an
+    // untuned k = 4096 (steps all used), where it would be 17 % ahead.
+    let ragged_tuned = problem(2, 16384, 3072, Epilogue::None);
+    let table = table_of(
+        vec![
+            run(ragged_tuned, "dot/m2_r2u2_xw", Some(10.0)),
+            run(ragged_tuned, "cublas/gemm", Some(10.4)),
+        ],
+        Metric::GpuCold,
+    );
+    let whole = problem(2, 16384, 4096, Epilogue::None);
     assert_eq!(
-        choose(&shorter, Some(&table), &reg).unwrap().variant,
-        "dot/m2_r2u2_xw"
+        choose(&whole, Some(&table), &reg).unwrap().variant,
+        "cublas/gemm"
     );
 }
 
