@@ -5,11 +5,12 @@
 # session, after the reference became column-parallel):
 #   m1         the GPU test of NEW_VARIANTS, memcheck and racecheck on them, and the M = 1 probe
 #              of both models in both layouts (~126 s)
-#   grid       the decode grid at M = 1 and M = 8 (~86 s)
+#   grid       the decode grid at M = 1 and 8 (~86 s), and at M = 2, 4, 16 with the M > 1
+#              kernels (added after the seventeenth session's re-tune)
 #   mbar:MODEL llama-3-8b or qwen2.5-0.5b at M = 1, 2, 4, 8, 16 (MS overrides) with every M > 1
 #              kernel that won somewhere: the issue-4 M bar and the tables' M > 1 rows (llama
 #              ~200 s, qwen ~118 s; MBAR_EXTRA adds variants)
-#   final      the tables from the five probes (cold and graph), the chain search seeded with the
+#   final      the tables from the six probes (cold and graph), the chain search seeded with the
 #              committed chain table's picks, decode of both models, the dispatch check of four
 #              untuned models at M = 1, 2, 4, 8, 16 (~155 s; ~98 s when it covered M = 1 and 8)
 # The device runs a call for at most 600 s, and the parts' own timeouts add up past that: list
@@ -17,8 +18,8 @@
 # mbar:llama-3-8b" (~420 s), then PART="mbar:qwen2.5-0.5b final" (~275 s). `final` takes each
 # probe from this call's folders when an earlier part made it, else from bench/results under
 # RUN's prefix (copy a call's probe files there as $RUN-tune-probe.json.gz, -grid-probe,
-# -grid-m8-probe, -mbar-MODEL). A part's variables (NEW_VARIANTS for m1, CHAIN_TABLE for final)
-# are checked before any part runs.
+# -grid-m8-probe, -grid-mx-probe, -mbar-MODEL). A part's variables (NEW_VARIANTS for m1,
+# CHAIN_TABLE for final) are checked before any part runs.
 # Build here: cargo build --release && bash bench/build-gpu-tests.sh; carry
 # ["target/release/skinny", "target/gpu"].
 #   RUN=bench/results/h200-DATE-sNN-retune  (prefix of the committed probe files; required)
@@ -65,6 +66,7 @@ test_run() { # NAME SECONDS [SANITIZER ARGS...]
 M1_NT="cublas/gemm cublas/gemm+bias cublaslt/matmul dot/m1_grid dot/m1_r4w1_xw dot/m1_r4w8_u3_xw dot/m1_r8w2_xw dot/m1_u5_xw dot/m1_u8_xw dot/m1_xw gemv/baseline_t32 mma/m8_k8 mma/m8_s4 mma/m8_u4"
 M1_NN="gemv/nn_c256_m1 gemv/nn_cl16_c256_m1 gemv/nn_cl16_m1 gemv/nn_cl16_u10_m1 gemv/nn_cl4_c128_m1 gemv/nn_cl8_c128_m1 gemv/nn_cl8_c256_u16_m1"
 GRID8="cublas/gemm cublaslt/matmul mma/m8_k8 mma/m8_s4 mma/m8_s4p mma/m8_u4 mma/m16_s4 ring/m8_*"
+GRIDX="cublas/gemm cublaslt/matmul dot/m2_* dot/m4_* mma/m8_k8 mma/m8_s4p mma/m8_u4 mma/m16_s4 mma/m16_k8 ring/* xres/*"
 MBAR="cublas/gemm cublas/gemm+bias cublaslt/matmul dot/m2_* dot/m4_* dot/m1_xw dot/m1_u5_xw dot/m1_r8w2_xw dot/m1_r4w1_xw gemv/baseline_t32 mma/m8_k8 mma/m8_s4p mma/m8_u4 mma/m16_s4 mma/m16_k8 ring/* xres/* ${MBAR_EXTRA:-}"
 
 # The probe file NAME for `final`: this call's, if an earlier part (FOLDER) made it, else the
@@ -100,6 +102,10 @@ for part in ${PART:?PART: one or more of m1, grid, mbar:MODEL, final}; do
     probe 250 grid-probe --shapes decode-grid --layout nt --variants ${M1_NT/cublas\/gemm+bias /} --time-cap-ms 40
     # shellcheck disable=SC2086
     probe 200 grid-m8-probe --shapes decode-grid@m8 --layout nt --variants $GRID8 --time-cap-ms 20
+    # The other row counts dispatch serves, so that a rule at M = 2, 4 or 16 has neighbours with
+    # rows of 2048 and 8192 elements, not only the two models' (seventeenth session).
+    # shellcheck disable=SC2086
+    probe 330 grid-mx-probe --shapes decode-grid@m2,4,16 --layout nt --variants $GRIDX --time-cap-ms 20
     ;;
   mbar:*)
     model=${part#mbar:}
@@ -109,7 +115,7 @@ for part in ${PART:?PART: one or more of m1, grid, mbar:MODEL, final}; do
     ;;
   final)
     probes=""
-    for source in m1:tune-probe grid:grid-probe grid:grid-m8-probe mbar-llama-3-8b:mbar-llama-3-8b \
+    for source in m1:tune-probe grid:grid-probe grid:grid-m8-probe grid:grid-mx-probe mbar-llama-3-8b:mbar-llama-3-8b \
       mbar-qwen2.5-0.5b:mbar-qwen2.5-0.5b; do
       f=$(probe_file "${source%%:*}" "${source#*:}")
       [ -f "$f" ] || { echo "missing $f: stopping"; exit 1; }
