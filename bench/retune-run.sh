@@ -5,17 +5,17 @@
 # session, after the reference became column-parallel):
 #   m1         the GPU test of NEW_VARIANTS, memcheck and racecheck on them, and the M = 1 probe
 #              of both models in both layouts (~126 s)
-#   grid       the decode grid at M = 1 and 8 (~86 s), and at M = 2, 4, 16 with the M > 1
-#              kernels (added after the seventeenth session's re-tune)
+#   grid       the decode grid at M = 1 and 8, and at M = 2, 4, 16 with the M > 1 kernels
+#              (~216 s; 86 s for M = 1 and 8)
 #   mbar:MODEL llama-3-8b or qwen2.5-0.5b at M = 1, 2, 4, 8, 16 (MS overrides) with every M > 1
 #              kernel that won somewhere: the issue-4 M bar and the tables' M > 1 rows (llama
 #              ~200 s, qwen ~118 s; MBAR_EXTRA adds variants)
 #   final      the tables from the six probes (cold and graph), the chain search seeded with the
 #              committed chain table's picks, decode of both models, the dispatch check of four
-#              untuned models at M = 1, 2, 4, 8, 16 (~155 s; ~98 s when it covered M = 1 and 8)
+#              untuned models at M = 1, 2, 4, 8, 16 (~165 s)
 # The device runs a call for at most 600 s, and the parts' own timeouts add up past that: list
-# parts by the wall times above. Two calls hold a whole re-tune: PART="m1 grid
-# mbar:llama-3-8b" (~420 s), then PART="mbar:qwen2.5-0.5b final" (~275 s). `final` takes each
+# parts by the wall times above. Two calls hold a whole re-tune: PART="m1 grid" (~345 s), then
+# PART="mbar:llama-3-8b mbar:qwen2.5-0.5b final" (~485 s). `final` takes each
 # probe from this call's folders when an earlier part made it, else from bench/results under
 # RUN's prefix (copy a call's probe files there as $RUN-tune-probe.json.gz, -grid-probe,
 # -grid-m8-probe, -grid-mx-probe, -mbar-MODEL). A part's variables (NEW_VARIANTS for m1,
