@@ -307,6 +307,10 @@ pub struct ProbeArgs {
     /// Exit with status 3 if any run is incorrect or failed
     #[arg(long)]
     pub strict: bool,
+    /// Verify every run against the reference and time nothing (no ceilings either): for runs
+    /// under compute-sanitizer and quick correctness checks
+    #[arg(long)]
+    pub verify_only: bool,
 }
 
 #[derive(Args)]

@@ -102,6 +102,7 @@ fn settings(args: &ProbeArgs) -> Result<ProbeSettings> {
     if let Some(seed) = args.seed {
         settings.seed = seed;
     }
+    settings.verify_only = args.verify_only;
     Ok(settings)
 }
 
@@ -211,10 +212,15 @@ pub fn probe(args: &ProbeArgs, choice: BackendChoice) -> Result<ProbeReport> {
     let device = backend.device();
     println!("device: {}", tables::describe_device(&device));
     println!(
-        "plan: {} shapes × {} variants from {}",
+        "plan: {} shapes × {} variants from {}{}",
         shapes.len(),
         variants.len(),
-        registry.source
+        registry.source,
+        if settings.verify_only {
+            " (--verify-only: every run verified, nothing timed, no ceilings)"
+        } else {
+            ""
+        }
     );
 
     let mut display = ProgressDisplay::new();

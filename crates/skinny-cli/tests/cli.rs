@@ -71,6 +71,38 @@ fn probe_on_smoke_writes_a_json_file_that_reads_back_whole() {
     assert!(out.stopped_early.is_none());
 }
 
+#[test]
+fn verify_only_verifies_every_run_and_times_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = skinny(
+        &[
+            "probe",
+            "--shapes",
+            "smoke",
+            "--variants",
+            "cpu/naive",
+            "--verify-only",
+            "--strict",
+            "--json",
+            "out.json",
+        ],
+        dir.path(),
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{}", stdout, text(&out.stderr));
+    assert!(stdout.contains("--verify-only"), "{stdout}");
+    let report = ProbeReport::read(&dir.path().join("out.json")).unwrap();
+    let out = &report.outcome;
+    assert_eq!(out.runs.len(), 7);
+    for run in &out.runs {
+        assert_eq!(run.disposition, Disposition::Passed);
+        assert!(run.error.as_ref().unwrap().passed);
+        assert!(run.timings.is_empty());
+    }
+    assert!(out.ceilings.read_bandwidth.is_none());
+    assert!(report.settings.verify_only);
+}
+
 /// Run with `args`, expect failure with `status` and every one of `needles` on stderr, and no
 /// result file left behind.
 fn expect_error(dir: &Path, args: &[&str], status: i32, needles: &[&str]) {

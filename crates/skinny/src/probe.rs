@@ -2,7 +2,8 @@
 //! what passed, and collect runs and gaps into one report.
 //!
 //! Order per run: fresh random inputs (seeded, recorded), the reference, prepare, one poisoned
-//! run compared against the reference, then timing only if it passed. A failure of one variant is
+//! run compared against the reference, then timing only if it passed (and the probe is not
+//! `verify_only`). A failure of one variant is
 //! that run's `failed` row and the probe goes on; a fatal one (the backend can run nothing more)
 //! stops the remaining runs, and what was measured so far is still reported.
 
@@ -44,6 +45,10 @@ pub struct ProbeSettings {
     pub rule: StoppingRule,
     /// Base seed; each run's own seed is derived from it and recorded with the run.
     pub seed: u64,
+    /// Verify every run and time nothing, ceilings included: what a run under
+    /// compute-sanitizer needs, where timing is meaningless and slow.
+    #[serde(default)]
+    pub verify_only: bool,
 }
 
 impl Default for ProbeSettings {
@@ -51,6 +56,7 @@ impl Default for ProbeSettings {
         ProbeSettings {
             rule: StoppingRule::default(),
             seed: 0x005E_ED0F_5C1D,
+            verify_only: false,
         }
     }
 }
@@ -161,8 +167,12 @@ fn run_probe_on(
         })
         .collect();
 
-    observer.ceilings_started();
-    let ceilings = backend.measure_ceilings(&settings.rule, &weight_sizes(shapes))?;
+    let ceilings = if settings.verify_only {
+        Ceilings::default()
+    } else {
+        observer.ceilings_started();
+        backend.measure_ceilings(&settings.rule, &weight_sizes(shapes))?
+    };
     let read_gbps = ceilings.read_bandwidth.as_ref().map(|c| c.gbps);
 
     let mut plan = Plan::build(shapes, &mine);
@@ -282,10 +292,10 @@ fn run_one(
             )));
         }
         let report = compare(&y.to_f64(), &expected, problem.n(), problem.dtype());
-        let timings = if report.passed {
-            Some(prepared.measure(&settings.rule)?)
-        } else {
-            None
+        let timings = match (report.passed, settings.verify_only) {
+            (true, false) => Some(prepared.measure(&settings.rule)?),
+            (true, true) => Some(Timings::new()),
+            (false, _) => None,
         };
         Ok((report, timings))
     });
@@ -412,6 +422,10 @@ mod tests {
     }
 
     fn probe(fault: Fault) -> ProbeOutcome {
+        probe_with(fault, false)
+    }
+
+    fn probe_with(fault: Fault, verify_only: bool) -> ProbeOutcome {
         let shapes: Vec<Shape> = resolve_set("smoke")
             .unwrap()
             .into_iter()
@@ -432,6 +446,7 @@ mod tests {
                 ..StoppingRule::default()
             },
             seed: 1,
+            verify_only,
         };
         run_probe(
             &mut FakeBackend { fault },
@@ -451,6 +466,22 @@ mod tests {
             assert_eq!(r.disposition, Disposition::Passed, "{}", r.shape.label());
             assert!(r.timings.contains_key(&Figure::CpuColdUs));
         }
+    }
+
+    #[test]
+    fn verify_only_checks_every_run_and_times_nothing() {
+        let out = probe_with(Fault::None, true);
+        assert!(!out.runs.is_empty());
+        for r in &out.runs {
+            assert_eq!(r.disposition, Disposition::Passed, "{}", r.shape.label());
+            assert!(r.timings.is_empty() && r.gbps.is_none());
+        }
+        // A wrong kernel is still caught.
+        let out = probe_with(Fault::OneWrongElement, true);
+        assert!(out
+            .runs
+            .iter()
+            .all(|r| r.disposition == Disposition::Incorrect));
     }
 
     #[test]

@@ -119,6 +119,7 @@ fn a_short_probe_gives_every_figure_and_three_ceilings() {
             ..StoppingRule::default()
         },
         seed: 3,
+        verify_only: false,
     };
     let out = run_probe(
         &mut backend,

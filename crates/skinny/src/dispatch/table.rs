@@ -272,6 +272,13 @@ impl DispatchTable {
         let validators = Validators::of_report(first).map_err(|e| format!("{first_name}: {e}"))?;
         let mut entries: BTreeMap<ProblemKey, TableEntry> = BTreeMap::new();
         for (name, report) in reports {
+            if report.settings.verify_only {
+                // Its runs would enter as candidates without figures, and replace the figures
+                // of the same variants from earlier reports.
+                return Err(format!(
+                    "{name} is a --verify-only probe: it holds no timings to tune from"
+                ));
+            }
             let theirs = Validators::of_report(report).map_err(|e| format!("{name}: {e}"))?;
             if let Some(why) = validators.mismatch(&theirs) {
                 return Err(format!(

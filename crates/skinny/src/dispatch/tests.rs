@@ -548,6 +548,19 @@ fn a_rule_charges_a_kernel_whose_last_step_runs_part_empty() {
 }
 
 #[test]
+fn a_verify_only_report_is_refused_for_tuning() {
+    let p = problem(1, 896, 896, Epilogue::None);
+    let mut verified = report("NVIDIA H200", vec![run(p, "dot/m1", Some(3.3))]);
+    verified.settings.verify_only = true;
+    let err =
+        DispatchTable::from_reports(&[("v.json".into(), verified)], Metric::GpuCold).unwrap_err();
+    assert!(
+        err.contains("v.json") && err.contains("--verify-only"),
+        "{err}"
+    );
+}
+
+#[test]
 fn later_reports_update_their_variants_and_keep_the_others() {
     let p = problem(1, 896, 896, Epilogue::None);
     let first = report(
