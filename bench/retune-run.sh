@@ -29,31 +29,23 @@ set -f
 OUT=${OUT:-$(mktemp -d)}
 skinny=./target/release/skinny
 run=${RUN:?RUN must name the result prefix, e.g. bench/results/h200-2026-11-22-s17-retune}
-nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
-  --format=csv >"$OUT/nvidia-smi.csv" 2>&1
-
-# Everything under $OUT as one archive (the device tool brings back a bounded number of files).
-# `find`, not a glob: globbing is off (set -f) so that variant globs reach skinny as written.
-pack() {
-  tar czf /tmp/all.tgz -C "$OUT" . && find "${OUT:?}" -mindepth 1 -maxdepth 1 -exec rm -rf {} + &&
-    mv /tmp/all.tgz "$OUT/"
-}
+. bench/lib.sh
+smi
 
 # Whatever ends the script (the last part, a stop, a TERM), what is under $OUT is packed.
 trap pack EXIT
 trap 'exit 143' TERM
 
-# probe SECONDS NAME ARGS...: one probe into $dir/NAME.json (dir: the part's folder); stops the script if it left no
-# file (the sixteenth session's call 10 went on without one and every later step failed).
+# probe SECONDS NAME ARGS...: one probe into $dir/NAME.json (dir: the part's folder); stops the
+# script if it left no file (the sixteenth session's call 10 went on without one and every later
+# step failed).
 probe() {
   local seconds=$1 name=$2
   shift 2
-  timeout "$seconds" $skinny probe --backend cuda "$@" --json "$dir/$name.json" >"$dir/$name.log" 2>&1
-  echo "$name: exit $?"; grep -E "^summary" "$dir/$name.log"
-  if [ ! -f "$dir/$name.json" ]; then
+  probe_into "$dir" "$name" "$seconds" "$@" || {
     echo "$name left no file: stopping"
     exit 1
-  fi
+  }
 }
 test_run() { # NAME SECONDS [SANITIZER ARGS...]
   local name=$1 seconds=$2
@@ -143,13 +135,7 @@ for part in ${PART:?PART: one or more of m1, grid, mbar:MODEL, final}; do
     timeout 90 $skinny decode --model qwen2.5-0.5b llama-3-8b --table "$table" \
       --json "$dir/decode.json" >"$dir/decode.log" 2>&1
     echo "decode: exit $?"; grep -E "floor|skinny-graph|cublas-graph|cublas-eager" "$dir/decode.log" | grep -v timing
-    configs=()
-    for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do
-      configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m1,2,4,8,16")
-    done
-    timeout 200 $skinny dispatch --table "$dir/dispatch-gpu-cold.json" "${configs[@]}" --dtype bf16 --measure \
-      --time-cap-ms 60 --json "$dir/dispatch-check.json" >"$dir/dispatch-check.log" 2>&1
-    echo "dispatch check: exit $?"; grep -iE "within|warning|slower" "$dir/dispatch-check.log" | tail -4
+    OUT=$dir dispatch_check dispatch-check "$dir/dispatch-gpu-cold.json" 1,2,4,8,16 200
     ;;
   esac
   echo "part $part: ${SECONDS} s"

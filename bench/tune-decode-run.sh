@@ -18,8 +18,8 @@ set -uo pipefail
 set -f  # variant globs are for skinny, not the shell
 OUT=${OUT:-$(mktemp -d)}
 skinny=./target/release/skinny
-nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
-  --format=csv >"$OUT/nvidia-smi.csv" 2>&1
+. bench/lib.sh  # smi, dispatch_check
+smi
 # The M = 1 variants that won or came within a few per cent on some shape (eighth and ninth
 # sessions), each layout's, and the two the eleventh session's chain search picked.
 NT_DEFAULT="cublas/gemm cublas/gemm+bias cublaslt/matmul gemv/baseline_t32 mma/m8_k8 mma/m8_u4 mma/m8_s4 dot/m1_grid dot/m1_r4w1_xw dot/m1_u5_xw dot/m1_xw dot/m1_u8_xw dot/m1_r4w8_u3_xw dot/m1_r8w2_xw"
@@ -68,17 +68,6 @@ decode_both() {
   echo "decode: exit $?"; grep -vE ": (filling|planning|timing|checking|measuring)" "$OUT/$3.log" | tail -24
 }
 
-# dispatch_check TABLE: dispatch on four untuned models at M = 1 and 8, timed beside cuBLAS.
-dispatch_check() {
-  local configs=()
-  for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do
-    configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m1,8")
-  done
-  timeout 110 $skinny dispatch --table "$1" "${configs[@]}" --dtype bf16 --measure \
-    --time-cap-ms 60 --json "$OUT/dispatch-check.json" >"$OUT/dispatch-check.log" 2>&1
-  echo "dispatch check: exit $?"; grep -iE "within|warning" "$OUT/dispatch-check.log" | tail -4
-}
-
 case "${PART:-probe}" in
 graph-pdl)
   # Tenth session: the probe's graph_pdl_us figure. Its GPU test (every variant, two shapes),
@@ -111,7 +100,7 @@ tables)
   ;;
 dispatch)
   # The dispatch check on four untuned models with TABLE (cold-ranked).
-  dispatch_check "$TABLE"
+  dispatch_check dispatch-check "$TABLE" 1,8 110
   ;;
 chain)
   # Tenth session: the chain search (skinny decode --tune-chain) from the ninth session's
@@ -167,6 +156,6 @@ final)
   tune gpu-cold dispatch.json tune.log tune-probe.json
   tune graph dispatch-graph.json tune-graph.log tune-probe.json
   decode_both 140 "$OUT/dispatch-graph.json" decode-graph-table
-  dispatch_check "$OUT/dispatch.json"
+  dispatch_check dispatch-check "$OUT/dispatch.json" 1,8 110
   ;;
 esac

@@ -5,12 +5,11 @@ Used by the call scripts (bench/experiments/s14-call*.sh and later) to print a s
 device. Usage: best_per_shape.py PROBE.json[.gz] [SHOWN]
 """
 import collections
-import gzip
-import json
 import sys
 
-path = sys.argv[1]
-d = json.load(gzip.open(path, "rt") if path.endswith(".gz") else open(path))
+from result_files import load
+
+d = load(sys.argv[1])
 shown = int(sys.argv[2]) if len(sys.argv) > 2 else 6
 print("read bandwidth", round(d["ceilings"]["read_bandwidth"]["gbps"], 1))
 rows = collections.defaultdict(list)

@@ -14,19 +14,13 @@ so figures of different runs are never set against each other. (A run without th
 used only when no file has it.) The M = 1 time may come from another run. Usage:
 m_bar.py PROBE.json[.gz] ...
 """
-import gzip
-import json
 import sys
+
+from result_files import load
 
 CUBLAS_PLAIN = {"cublas/gemm"}
 CUBLAS_BIAS = {"cublas/gemm+bias", "cublaslt/matmul"}
 BAR_RATIO = 1.3
-
-
-def load(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt") as f:
-        return json.load(f)
 
 
 def shape_key(problem):

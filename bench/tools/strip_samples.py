@@ -10,6 +10,8 @@ import json
 import os
 import sys
 
+from result_files import load
+
 
 def strip(node):
     if isinstance(node, dict):
@@ -24,9 +26,7 @@ def strip(node):
 
 def main(paths):
     for path in paths:
-        opener = gzip.open if path.endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8") as f:
-            data = json.load(f)
+        data = load(path)
         strip(data)
         tmp = path + ".tmp"
         try:

@@ -18,7 +18,7 @@ use skinny::results::{check_writable, write_json_atomic};
 use skinny::shapes::{self, ShapeSet};
 
 use crate::dispatch_cmd::read_table;
-use crate::probe_cmd::{dispatcher_report, load_registry};
+use crate::probe_cmd::dispatcher_report;
 use crate::{tables, DecodeArgs, EXIT_STRICT};
 
 fn load_models(args: &DecodeArgs) -> Result<Vec<ShapeSet>> {
@@ -325,7 +325,7 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
     if args.tune_chain {
         check_writable(&args.write_table).map_err(|e| anyhow!(e))?;
     }
-    let registry = load_registry(args.registry.as_deref(), &args.add_registry)?;
+    let registry = args.registry.load()?;
 
     let stream = skinny::backend::cuda::new_stream()
         .map_err(|why| anyhow!("skinny decode needs a CUDA device: {why}"))?;

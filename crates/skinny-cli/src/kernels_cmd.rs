@@ -7,14 +7,13 @@ use comfy_table::{Cell, CellAlignment};
 use skinny::backend::cuda::compile::{cache_dir, compile, nvrtc_unavailable, nvrtc_version};
 use skinny::backend::cuda::kernels::all_requests;
 
-use crate::probe_cmd::load_registry;
 use crate::{tables, KernelsArgs};
 
 pub fn run(args: &KernelsArgs) -> Result<()> {
     if let Some(why) = nvrtc_unavailable() {
         bail!("skinny kernels needs NVRTC: {why}");
     }
-    let registry = load_registry(args.registry.as_deref(), &args.add_registry)?;
+    let registry = args.registry.load()?;
     let (major, minor) = nvrtc_version().map_err(anyhow::Error::msg)?;
     println!(
         "NVRTC {major}.{minor}, target {}, cache {}",

@@ -5,7 +5,7 @@ use anyhow::Result;
 use skinny::registry::Capabilities;
 use skinny::shapes;
 
-use crate::probe_cmd::{collect_shapes, load_registry};
+use crate::probe_cmd::collect_shapes;
 use crate::{tables, ListWhat, ShapeArgs};
 
 fn describe_capabilities(c: &Capabilities) -> String {
@@ -52,11 +52,8 @@ fn describe_capabilities(c: &Capabilities) -> String {
 
 pub fn run(what: &ListWhat) -> Result<()> {
     match what {
-        ListWhat::Variants {
-            registry,
-            add_registry,
-        } => {
-            let registry = load_registry(registry.as_deref(), add_registry)?;
+        ListWhat::Variants { registry } => {
+            let registry = registry.load()?;
             println!(
                 "{} variants from {}",
                 registry.variants.len(),

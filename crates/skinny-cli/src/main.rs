@@ -190,13 +190,8 @@ pub struct DecodeArgs {
     /// PDL modes with them
     #[arg(long)]
     pub tune_chain: bool,
-    /// A registry file to use instead of the embedded one (a table must have been tuned on it)
-    #[arg(long, value_name = "FILE")]
-    pub registry: Option<PathBuf>,
-    /// A registry file whose variants are added to the registry in use (repeatable; its ids
-    /// must be new): an experiment file holds only its own variants
-    #[arg(long, value_name = "FILE")]
-    pub add_registry: Vec<PathBuf>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     /// Where --tune-chain writes the table with the chain's picks (written atomically)
     #[arg(
         long,
@@ -212,13 +207,8 @@ pub struct DecodeArgs {
 
 #[derive(Args)]
 pub struct KernelsArgs {
-    /// A registry file to use instead of the embedded one
-    #[arg(long, value_name = "FILE")]
-    pub registry: Option<PathBuf>,
-    /// A registry file whose variants are added to the registry in use (repeatable; its ids
-    /// must be new): an experiment file holds only its own variants
-    #[arg(long, value_name = "FILE")]
-    pub add_registry: Vec<PathBuf>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     /// Target architecture (a real one, so that ptxas runs)
     #[arg(long, default_value = "sm_90")]
     pub arch: String,
@@ -276,6 +266,35 @@ impl From<DtypeArg> for skinny::problem::Dtype {
     }
 }
 
+/// Which variant registry a command uses: the embedded one or a file, plus added files.
+#[derive(Args)]
+pub struct RegistryArgs {
+    /// A registry file to use instead of the embedded one (a dispatch table must have been
+    /// tuned on the registry it is used with)
+    #[arg(long, value_name = "FILE")]
+    pub registry: Option<PathBuf>,
+    /// A registry file whose variants are added to the registry in use (repeatable; its ids
+    /// must be new): an experiment file holds only its own variants
+    #[arg(long, value_name = "FILE")]
+    pub add_registry: Vec<PathBuf>,
+}
+
+impl RegistryArgs {
+    /// The embedded registry, or `--registry`'s instead, with every added file's variants after
+    /// it.
+    pub fn load(&self) -> anyhow::Result<skinny::registry::Registry> {
+        use skinny::registry::Registry;
+        let mut registry = match &self.registry {
+            Some(p) => Registry::load(p)?,
+            None => Registry::embedded()?,
+        };
+        for file in &self.add_registry {
+            registry = registry.with_added(Registry::load(file)?)?;
+        }
+        Ok(registry)
+    }
+}
+
 #[derive(Args)]
 pub struct ProbeArgs {
     #[arg(long, value_enum, default_value = "auto")]
@@ -285,13 +304,8 @@ pub struct ProbeArgs {
     /// Only the variants whose id matches one of these globs (e.g. 'cpu/*')
     #[arg(long, num_args = 1.., value_name = "GLOB")]
     pub variants: Vec<String>,
-    /// A registry file to use instead of the embedded one
-    #[arg(long, value_name = "FILE")]
-    pub registry: Option<PathBuf>,
-    /// A registry file whose variants are added to the registry in use (repeatable; its ids
-    /// must be new): an experiment file holds only its own variants
-    #[arg(long, value_name = "FILE")]
-    pub add_registry: Vec<PathBuf>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     /// Where to write the JSON result file (written atomically)
     #[arg(long, value_name = "PATH", default_value = "skinny-probe.json")]
     pub json: PathBuf,
@@ -323,11 +337,8 @@ pub struct ListArgs {
 pub enum ListWhat {
     /// The variants of the registry with their capabilities
     Variants {
-        #[arg(long, value_name = "FILE")]
-        registry: Option<PathBuf>,
-        /// A registry file whose variants are added to the registry in use (repeatable)
-        #[arg(long, value_name = "FILE")]
-        add_registry: Vec<PathBuf>,
+        #[command(flatten)]
+        registry: RegistryArgs,
     },
     /// The embedded shape sets, or the ones named
     Shapes(ShapeArgs),

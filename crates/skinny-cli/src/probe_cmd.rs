@@ -16,21 +16,6 @@ use skinny::{host::HostInfo, model_config};
 use crate::progress::ProgressDisplay;
 use crate::{tables, BackendArg, LayoutArg, ProbeArgs, ShapeArgs, EXIT_STRICT};
 
-/// The embedded registry, or `path`'s instead, with every `added` file's variants after it.
-pub fn load_registry(
-    path: Option<&std::path::Path>,
-    added: &[std::path::PathBuf],
-) -> Result<Registry> {
-    let mut registry = match path {
-        Some(p) => Registry::load(p)?,
-        None => Registry::embedded()?,
-    };
-    for file in added {
-        registry = registry.with_added(Registry::load(file)?)?;
-    }
-    Ok(registry)
-}
-
 /// Every shape the arguments name, in order, without repeats.
 pub fn collect_shapes(args: &ShapeArgs) -> Result<Vec<Shape>> {
     let mut out = Vec::new();
@@ -188,7 +173,7 @@ fn backend_choice(arg: BackendArg) -> BackendChoice {
 pub fn probe(args: &ProbeArgs, choice: BackendChoice) -> Result<ProbeReport> {
     // Everything that can be wrong with the input is found before any measuring starts.
     let settings = settings(args)?;
-    let registry = load_registry(args.registry.as_deref(), &args.add_registry)?;
+    let registry = args.registry.load()?;
     let variants = registry.select(&args.variants).map_err(|e| anyhow!(e))?;
     let shapes = collect_shapes(&args.shapes)?;
     check_writable(&args.json).map_err(|e| anyhow!(e))?;

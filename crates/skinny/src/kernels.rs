@@ -124,7 +124,6 @@ const EARLY_TRIGGER_PARAM: ParamSpec = ParamSpec {
     meaning: "1: under PDL, let the next kernel launch before this one's wait (two kernels ahead); 0 (default): after it. No effect without PDL",
 };
 
-/// The row limit of the kernels that keep every row of x in registers (up to 16).
 /// The tensor-core families' block shape (gemv_mma, gemv_mma_ring): warps split K, tiles of 8
 /// rows of W a block.
 const MMA_WARPS_PARAM: ParamSpec = ParamSpec {
@@ -147,6 +146,7 @@ const MMA_TILES_PARAM: ParamSpec = ParamSpec {
     required: true,
     meaning: "tiles of 8 rows of W per block",
 };
+/// The row limit of the kernels that keep every row of x in registers (up to 16).
 const MAX_M_PARAM: ParamSpec = ParamSpec {
     name: "MAX_M",
     kind: ParamKind::Int {

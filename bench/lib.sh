@@ -1,0 +1,72 @@
+# Pieces the device call scripts share (bench/*.sh and bench/experiments/s17-*): source it with
+# `. bench/lib.sh` after setting OUT (a folder whose contents come back) and skinny (the binary).
+# Each piece prints one or two summary lines; the full output goes under $OUT.
+
+# The GPU's name, driver, clocks, temperature and power, as the call began.
+smi() {
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
+    --format=csv >"$OUT/nvidia-smi.csv" 2>&1
+}
+
+# Everything under $OUT as one archive (the device tool brings back a bounded number of files).
+# `find`, not a glob: callers may have globbing off (set -f) so that variant globs reach skinny.
+pack() {
+  tar czf /tmp/all.tgz -C "$OUT" . && find "${OUT:?}" -mindepth 1 -maxdepth 1 -exec rm -rf {} + &&
+    mv /tmp/all.tgz "$OUT/"
+}
+
+# probe_into DIR NAME SECONDS ARGS...: one CUDA probe into DIR/NAME.json (its log beside it),
+# its exit status and summary line; fails if it left no file (the probe writes atomically, so a
+# probe past its timeout leaves none).
+probe_into() {
+  local dir=$1 name=$2 seconds=$3
+  shift 3
+  local start=$SECONDS
+  timeout "$seconds" $skinny probe --backend cuda "$@" --json "$dir/$name.json" >"$dir/$name.log" 2>&1
+  echo "$name: exit $? ($((SECONDS - start)) s)"
+  grep -E "^summary" "$dir/$name.log"
+  [ -f "$dir/$name.json" ]
+}
+
+# dispatch_check NAME TABLE MS SECONDS: `skinny dispatch --measure` with TABLE on the four
+# untuned models of the test data at the row counts MS (e.g. 1,2,4,8,16), each choice timed
+# beside cuBLAS, into $OUT/NAME.json and .log; prints how many came within 1.05×.
+dispatch_check() {
+  local name=$1 table=$2 ms=$3 seconds=$4 configs=() m
+  for m in qwen2.5-1.5b llama-3.2-1b phi-3-mini-4k gemma-2-2b; do
+    configs+=(--model-config "crates/skinny/tests/data/$m/config.json@m$ms")
+  done
+  local start=$SECONDS
+  timeout "$seconds" $skinny dispatch --table "$table" "${configs[@]}" --dtype bf16 --measure \
+    --time-cap-ms 60 --json "$OUT/$name.json" >"$OUT/$name.log" 2>&1
+  echo "dispatch check: exit $? ($((SECONDS - start)) s)"
+  grep -iE "within|warning|slower" "$OUT/$name.log" | tail -8
+}
+
+# ncu_profile NAME M N K VARIANT KERNEL_REGEX: ncu on one cold launch of VARIANT's kernel on
+# M×N×K (the probe's third launch of it: caches flushed, clocks as they are), the report in
+# ncu-in/ncu-NAME.ncu-rep. NCU_METRICS adds metrics to the sections.
+ncu_profile() {
+  mkdir -p ncu-in
+  timeout 60 /usr/local/cuda/bin/ncu --clock-control none -k "regex:$6" --launch-skip 2 --launch-count 1 \
+    --section SpeedOfLight --section MemoryWorkloadAnalysis --section MemoryWorkloadAnalysis_Tables \
+    --section Occupancy --section LaunchStats --section WarpStateStats --section SchedulerStats \
+    --metrics "${NCU_METRICS:?NCU_METRICS: the metrics to collect}" \
+    -o "ncu-in/ncu-$1" $skinny probe --backend cuda --shape "$2,$3,$4" --variants "$5" \
+    --time-cap-ms 5 --json "$OUT/ncu-$1-probe.json" >"$OUT/ncu-$1.log" 2>&1
+  echo "ncu $1: exit $?"
+}
+
+# ncu_reports: every report in ncu-in as text under $OUT (raw and details), and the lines that
+# say most (duration, DRAM and L2 throughput, launch shape, occupancy, bytes and sectors).
+ncu_reports() {
+  local f b
+  for f in ncu-in/*.ncu-rep; do
+    b=$(basename "$f" .ncu-rep)
+    /usr/local/cuda/bin/ncu --import "$f" --page raw >"$OUT/$b.raw.txt" 2>&1
+    /usr/local/cuda/bin/ncu --import "$f" --page details --print-details all >"$OUT/$b.details.txt" 2>&1
+    echo "== $b"
+    grep -E "Duration|DRAM Throughput|L2 Cache Throughput|L1/TEX Hit|Grid Size|Block Size|Registers Per|Dynamic Shared|Achieved Active|Achieved Occupancy" "$OUT/$b.details.txt" | awk '{print $1,$2,$3,$NF}' | head -12
+    grep -E "dram__bytes_read.sum |dram__cycles_active.avg.pct_of_peak_sustained_elapsed |lts__t_(requests|sectors)_srcunit_tex_op_read.sum |smsp__average_warp_latency_issue_stalled_[a-z_]*.ratio |smsp__pcsamp_warps_issue_stalled_(long_scoreboard|barrier|mio_throttle|lg_throttle|math_pipe_throttle|short_scoreboard|wait|not_selected|selected) " "$OUT/$b.raw.txt" | awk '{print $1, $NF}' | head -30
+  done
+}
