@@ -59,9 +59,10 @@ ncu_profile() {
 
 # ncu_reports: every report in ncu-in as text under $OUT (raw and details), and the lines that
 # say most (duration, DRAM and L2 throughput, launch shape, occupancy, bytes and sectors).
+# (`find`, not a glob: callers may have globbing off.)
 ncu_reports() {
   local f b
-  for f in ncu-in/*.ncu-rep; do
+  for f in $(find ncu-in -name '*.ncu-rep' | sort); do
     b=$(basename "$f" .ncu-rep)
     /usr/local/cuda/bin/ncu --import "$f" --page raw >"$OUT/$b.raw.txt" 2>&1
     /usr/local/cuda/bin/ncu --import "$f" --page details --print-details all >"$OUT/$b.details.txt" 2>&1
