@@ -58,6 +58,11 @@ pub enum Launch {
     /// even share of W's rows through STAGES shared-memory buffers of STAGE_BYTES (dynamic
     /// shared memory): grid min(n, BLOCKS_PER_SM · SMs), block 32·WARPS.
     MachineRows,
+    /// Arguments as `SplitKColumns`, then two tensor maps (W's and x's, encoded at each launch
+    /// from the call's pointers): one warpgroup of 128 threads per 64 rows of W and one split
+    /// of K, grid (n / 64, splits), the splits chosen to give about BLOCKS_PER_SM blocks a SM
+    /// (`TileSplit` in the CUDA backend). sm_90 only (wgmma: compiled for sm_90a).
+    TensorMapTiles,
 }
 
 impl Launch {
@@ -363,6 +368,31 @@ pub const FAMILIES: &[KernelFamily] = &[
     },
     KernelFamily {
         backend: BackendKind::Cuda,
+        name: "gemv_wgmma",
+        summary: "tensor cores (wgmma m64n8k16 / m64n16k16) for m ≤ 16: one thread has the copy engine bring 64-row × 128-byte boxes of W and x (tensor maps, 128-byte swizzle) into a ring of STAGES stages, the warpgroup multiplies from shared memory; K split over blocks, last block sums; fused epilogue; sm_90",
+        params: &[
+            ParamSpec {
+                name: "STAGES",
+                kind: ParamKind::Int { min: 2, max: 16, multiple: 1 },
+                required: true,
+                meaning: "stages of 64 k in a block's ring (STAGES − 1 requested while one is used), 9 KB each (10 KB at MAX_M > 8)",
+            },
+            MAX_M_PARAM,
+            ParamSpec {
+                name: "BLOCKS_PER_SM",
+                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
+                required: false,
+                meaning: "blocks a SM the split of K aims at (host side; default 4): K is split only while row tiles alone give fewer",
+            },
+        ],
+        source: Some(KernelSource {
+            file: "wgmma.cu",
+            entry: "gemv_wgmma",
+            launch: Launch::TensorMapTiles,
+        }),
+    },
+    KernelFamily {
+        backend: BackendKind::Cuda,
         name: "gemm_tiles",
         summary: "shared-memory tiled GEMM, BM×BN tile of y per 256 threads, BK per K step, W_NT transpose override, fused epilogue",
         params: &[
@@ -567,6 +597,8 @@ pub fn k_step_bytes(variant: &crate::registry::Variant) -> Option<u64> {
         "gemv_mma_ring" => Some(int("WARPS")? * 4 * int("SPAN")? * 16),
         // The same; UNROLL steps go together only while whole batches fit, then one at a time.
         "gemv_mma" => Some(int("WARPS")? * 4 * int("SPAN").unwrap_or(2) * 16),
+        // A stage is one 128-byte box of each row (64 elements).
+        "gemv_wgmma" => Some(128),
         _ => None,
     }
 }

@@ -25,7 +25,7 @@ use super::driver_error;
 use super::vendor::{Cublas, LtPlan};
 use crate::backend::RunError;
 use crate::kernels::Launch;
-use crate::problem::{Epilogue, Problem};
+use crate::problem::{Dtype, Epilogue, Problem};
 
 /// The device buffers of one call (device pointers). `bias` is 0 when the problem has none.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +66,8 @@ pub(crate) struct FixedArgs {
     pub partial: u64,
     pub counters: u64,
     pub k_chunk: i32,
+    /// Rows of x's tensor-map box (`Launch::TensorMapTiles`: 8 or 16); 0 otherwise.
+    pub x_box_rows: u32,
 }
 
 impl FixedArgs {
@@ -83,6 +85,7 @@ impl FixedArgs {
             partial: 0,
             counters: 0,
             k_chunk: 0,
+            x_box_rows: 0,
         }
     }
 }
@@ -125,7 +128,7 @@ impl Call {
             } => {
                 // Every argument as a local, and a pointer to each in the kernel's order.
                 let (x, w, y, bias) = (o.x, o.w, o.y, o.bias);
-                let mut list: [*mut c_void; 14] = [std::ptr::null_mut(); 14];
+                let mut list: [*mut c_void; 16] = [std::ptr::null_mut(); 16];
                 let mut count = 0;
                 let mut push = |p: *mut c_void| {
                     list[count] = p;
@@ -145,10 +148,27 @@ impl Call {
                     push(&a.n as *const i32 as *mut c_void);
                     push(&a.k as *const i32 as *mut c_void);
                 }
-                if *launch == Launch::SplitKColumns {
+                if matches!(launch, Launch::SplitKColumns | Launch::TensorMapTiles) {
                     push(&a.partial as *const u64 as *mut c_void);
                     push(&a.counters as *const u64 as *mut c_void);
                     push(&a.k_chunk as *const i32 as *mut c_void);
+                }
+                // The maps hold the call's pointers, so they are encoded here (on the host, no
+                // driver round trip, nothing allocated); the launch copies them.
+                let maps = match launch {
+                    Launch::TensorMapTiles => {
+                        let p = &self.problem;
+                        let (k, rows) = (p.k() as u64, p.n() as u64);
+                        Some([
+                            tensor_map(p, w, k, rows, 64)?,
+                            tensor_map(p, x, k, p.m() as u64, a.x_box_rows)?,
+                        ])
+                    }
+                    _ => None,
+                };
+                if let Some(maps) = &maps {
+                    push(&maps[0] as *const drv_sys::CUtensorMap as *mut c_void);
+                    push(&maps[1] as *const drv_sys::CUtensorMap as *mut c_void);
                 }
                 let attrs = Attributes::for_kernel(self.pdl, *cluster_y);
                 launch_with(stream, func, *config, &mut list[..count], attrs)
@@ -179,6 +199,54 @@ impl Call {
                 .map_err(RunError::new),
         }
     }
+}
+
+/// A 2-D tensor map of a row-major [rows, k] matrix of `problem`'s 16-bit dtype at `address`:
+/// boxes of 64 elements of k (128 bytes, the 128-byte swizzle) by `box_rows` rows, zeros
+/// outside the matrix. (gemv_wgmma; the registry keeps it to bf16 and f16, k a multiple of 8.)
+fn tensor_map(
+    problem: &Problem,
+    address: u64,
+    k: u64,
+    rows: u64,
+    box_rows: u32,
+) -> Result<drv_sys::CUtensorMap, RunError> {
+    use drv_sys::CUtensorMapDataType as T;
+    let dtype = match problem.dtype() {
+        Dtype::Bf16 => T::CU_TENSOR_MAP_DATA_TYPE_BFLOAT16,
+        Dtype::F16 => T::CU_TENSOR_MAP_DATA_TYPE_FLOAT16,
+        Dtype::F32 => {
+            return Err(RunError::new(format!(
+                "{problem}: the tensor-map kernels take 16-bit elements only"
+            )))
+        }
+    };
+    let dims = [k, rows];
+    let strides = [k * 2];
+    let boxes = [64u32, box_rows];
+    let element_strides = [1u32, 1];
+    // SAFETY: a plain C struct the call below fills; zeros until then.
+    let mut map: drv_sys::CUtensorMap = unsafe { std::mem::zeroed() };
+    // SAFETY: the arrays outlive the call and have the rank's lengths (strides one fewer).
+    unsafe {
+        drv_sys::cuTensorMapEncodeTiled(
+            &mut map,
+            dtype,
+            2,
+            address as *mut c_void,
+            dims.as_ptr(),
+            strides.as_ptr(),
+            boxes.as_ptr(),
+            element_strides.as_ptr(),
+            drv_sys::CUtensorMapInterleave::CU_TENSOR_MAP_INTERLEAVE_NONE,
+            drv_sys::CUtensorMapSwizzle::CU_TENSOR_MAP_SWIZZLE_128B,
+            drv_sys::CUtensorMapL2promotion::CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+            drv_sys::CUtensorMapFloatOOBfill::CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE,
+        )
+    }
+    .result()
+    .map_err(|e| driver_error(&format!("encoding a tensor map for {problem}"), e))?;
+    Ok(map)
 }
 
 /// The cuBLAS handle, bound to `stream`.

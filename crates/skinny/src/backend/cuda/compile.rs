@@ -23,6 +23,7 @@ const FILES: &[(&str, &str)] = &[
     ("gemv.cu", include_str!("../../../kernels/gemv.cu")),
     ("mma.cu", include_str!("../../../kernels/mma.cu")),
     ("mma_ring.cu", include_str!("../../../kernels/mma_ring.cu")),
+    ("wgmma.cu", include_str!("../../../kernels/wgmma.cu")),
     ("tiled.cu", include_str!("../../../kernels/tiled.cu")),
     ("smalln.cu", include_str!("../../../kernels/smalln.cu")),
     ("gemv_nn.cu", include_str!("../../../kernels/gemv_nn.cu")),

@@ -2,7 +2,7 @@
 //! the backend's helper kernels.
 
 use super::compile::CompileRequest;
-use crate::kernels::{family, KernelSource};
+use crate::kernels::{family, KernelSource, Launch};
 use crate::problem::Dtype;
 use crate::registry::{ParamValue, Variant};
 
@@ -27,6 +27,12 @@ pub fn variant_request(
     pdl: bool,
 ) -> Option<(CompileRequest, KernelSource)> {
     let source = family(variant.backend, &variant.kernel)?.source?;
+    // wgmma is an sm_90a instruction: the family compiles for the architecture-specific target
+    // (and runs on sm_90 only; `prepare_call` says so on any other GPU).
+    let arch = match (source.launch, arch) {
+        (Launch::TensorMapTiles, "sm_90") => "sm_90a",
+        _ => arch,
+    };
     let mut defines = vec![dtype_define(dtype)];
     if pdl {
         defines.push(("SKINNY_PDL".to_string(), "1".to_string()));

@@ -718,10 +718,23 @@ impl CudaBackend {
                                 variant.kernel
                             ))
                         })?;
+                if source.launch == Launch::TensorMapTiles && self.arch != "sm_90" {
+                    return Err(RunError::new(format!(
+                        "{}: gemv_wgmma runs on sm_90 GPUs only (wgmma is an sm_90a instruction); this one is {}",
+                        variant.id, self.arch
+                    )));
+                }
                 let func = self.function(&request, source.entry)?;
                 let shape = launch_shape(source.launch, variant, problem, &self.facts)?;
                 allow_dynamic_shared(&func, shape.config.shared_mem_bytes, &variant.id)?;
                 allow_cluster(&func, shape.cluster_y, &variant.id)?;
+                if source.launch == Launch::TensorMapTiles {
+                    // x's box is as tall as the kernel's wgmma N (wgmma.cu's X_ROWS).
+                    args.x_box_rows = match variant.int_param("MAX_M") {
+                        Some(most) if most > 8 => 16,
+                        _ => 8,
+                    };
+                }
                 if let Some(split) = shape.split {
                     // Every split-K launch needs its chunk, one split or many; only several
                     // splits need the workspace (partials and tile counters).
@@ -783,6 +796,21 @@ impl SplitK {
         }
     }
 
+    /// gemv_wgmma's split: tiles of 64 rows, K in whole 64-element boxes, split only while the
+    /// row tiles alone give fewer than `target` blocks (a split costs a pass over f32 partials),
+    /// at most 32 splits and none empty.
+    fn for_row_tiles(n: u32, k: u32, target: u32) -> SplitK {
+        let col_tiles = n.div_ceil(WGMMA_TILE_ROWS);
+        let boxes = k.div_ceil(WGMMA_BOX_K).max(1);
+        let wanted = (target / col_tiles).clamp(1, 32).min(boxes);
+        let k_chunk = boxes.div_ceil(wanted) * WGMMA_BOX_K;
+        SplitK {
+            splits: k.max(1).div_ceil(k_chunk),
+            k_chunk,
+            col_tiles,
+        }
+    }
+
     fn partial_bytes(&self, problem: &Problem) -> u64 {
         (self.splits as u64 * problem.m() as u64 * problem.n() as u64 * 4).next_multiple_of(256)
     }
@@ -790,6 +818,19 @@ impl SplitK {
     fn scratch_bytes(&self, problem: &Problem) -> u64 {
         self.partial_bytes(problem) + 4 * self.col_tiles as u64
     }
+}
+
+/// gemv_wgmma's row tile (wgmma's M) and the k of one box (a 128-byte swizzle row of 16-bit
+/// elements): wgmma.cu's TILE_ROWS and BOX_K.
+const WGMMA_TILE_ROWS: u32 = 64;
+const WGMMA_BOX_K: u32 = 64;
+
+/// gemv_wgmma's dynamic shared memory: STAGES stages of W's box and x's (8 or 16 rows), and
+/// 1024 bytes to align the ring to the swizzle's 1024-byte pattern.
+fn wgmma_ring_bytes(variant: &Variant) -> u32 {
+    let stages = variant.int_param("STAGES").unwrap_or(4) as u32;
+    let x_rows = if variant.int_param("MAX_M").unwrap_or(8) > 8 { 16 } else { 8 };
+    stages * (WGMMA_TILE_ROWS + x_rows) * WGMMA_BOX_K * 2 + 1024
 }
 
 /// Room a ring kernel (gemv_bulk) keeps beside its stages: its static barriers and sums (at most
@@ -974,6 +1015,20 @@ fn launch_shape(
             cluster_y = param("CLUSTER", 8);
             config((n.div_ceil(param("COLS", 128)), cluster_y), 256)
         }
+        Launch::TensorMapTiles => {
+            let per_sm = param("BLOCKS_PER_SM", 4);
+            let s = SplitK::for_row_tiles(n, k, per_sm * sm_count);
+            split = Some(s);
+            let mut c = config((s.col_tiles, s.splits), 128);
+            c.shared_mem_bytes = wgmma_ring_bytes(variant);
+            if c.shared_mem_bytes + 1024 > facts.shared_per_block_optin {
+                return Err(RunError::new(format!(
+                    "{}: a ring of {} bytes does not fit this GPU's shared memory ({} bytes a block)",
+                    variant.id, c.shared_mem_bytes, facts.shared_per_block_optin
+                )));
+            }
+            c
+        }
         Launch::MachineRows => {
             let per_sm = param("BLOCKS_PER_SM", 1);
             let ring = param("STAGES", 6) * param("STAGE_BYTES", 32768);
@@ -1095,5 +1150,34 @@ mod tests {
         assert!(SplitK::choose(896, 4864, 128, 1, 132).splits > 16);
         // Deeper splits: 896 rows of K at 8 rows a k lane (16 lanes) is 7 splits.
         assert_eq!(SplitK::choose(896, 896, 128, 8, 132).splits, 7);
+    }
+
+    #[test]
+    fn wgmma_splits_cover_k_in_whole_boxes_and_only_when_tiles_are_few() {
+        for (n, k, target) in [
+            (28_672u32, 4096u32, 528u32),
+            (4096, 14_336, 528),
+            (896, 4864, 528),
+            (9728, 896, 528),
+            (1, 8, 528),
+            (64, 100, 528),
+            (151_936, 896, 264),
+        ] {
+            let s = SplitK::for_row_tiles(n, k, target);
+            assert_eq!(s.col_tiles, n.div_ceil(64));
+            assert_eq!(s.k_chunk % 64, 0, "{n}×{k}: {s:?}");
+            assert!(
+                s.splits * s.k_chunk >= k && (s.splits - 1) * s.k_chunk < k,
+                "{n}×{k}: {s:?}"
+            );
+            assert!((1..=32).contains(&s.splits), "{n}×{k}: {s:?}");
+        }
+        // Enough row tiles: no split (448 tiles against 528 blocks wanted would be 1.2).
+        assert_eq!(SplitK::for_row_tiles(28_672, 4096, 528).splits, 1);
+        // llama down: 64 tiles, 8 splits of 28 boxes.
+        let down = SplitK::for_row_tiles(4096, 14_336, 528);
+        assert_eq!((down.splits, down.k_chunk), (8, 1792));
+        // Fewer boxes than wanted splits: one box a split.
+        assert_eq!(SplitK::for_row_tiles(64, 100, 528).splits, 2);
     }
 }
