@@ -45,14 +45,15 @@ dispatch_check() {
 
 # ncu_profile NAME M N K VARIANT KERNEL_REGEX: ncu on one cold launch of VARIANT's kernel on
 # M×N×K (the probe's third launch of it: caches flushed, clocks as they are), the report in
-# ncu-in/ncu-NAME.ncu-rep. NCU_METRICS adds metrics to the sections.
+# ncu-in/ncu-NAME.ncu-rep. NCU_METRICS adds metrics to the sections; PROBE_ARGS (unquoted) go to
+# the probe, e.g. an --add-registry.
 ncu_profile() {
   mkdir -p ncu-in
   timeout 60 /usr/local/cuda/bin/ncu --clock-control none -k "regex:$6" --launch-skip 2 --launch-count 1 \
     --section SpeedOfLight --section MemoryWorkloadAnalysis --section MemoryWorkloadAnalysis_Tables \
     --section Occupancy --section LaunchStats --section WarpStateStats --section SchedulerStats \
     --metrics "${NCU_METRICS:?NCU_METRICS: the metrics to collect}" \
-    -o "ncu-in/ncu-$1" $skinny probe --backend cuda --shape "$2,$3,$4" --variants "$5" \
+    -o "ncu-in/ncu-$1" $skinny probe --backend cuda ${PROBE_ARGS:-} --shape "$2,$3,$4" --variants "$5" \
     --time-cap-ms 5 --json "$OUT/ncu-$1-probe.json" >"$OUT/ncu-$1.log" 2>&1
   echo "ncu $1: exit $?"
 }

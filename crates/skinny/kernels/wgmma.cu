@@ -23,13 +23,21 @@
 // arrive (counted in `counters`, which it re-zeroes) adds the splits in order and writes y, as
 // gemv_nn does.
 //
-// Parameters: STAGES, MAX_M (≤ 8: n = 8 instructions and 8-row x boxes; else 16).
+// PRODUCER = 1: a fifth warp asks for the boxes, and the warpgroup hands each stage back on an
+// "empty" mbarrier as soon as its instructions have read it (keeping the next step's
+// instructions in flight meanwhile), with no block-wide barrier in the loop. PRODUCER = 0: the
+// warpgroup's thread 0 refills a stage after a block barrier that follows its use.
+//
+// Parameters: STAGES, MAX_M (≤ 8: n = 8 instructions and 8-row x boxes; else 16), PRODUCER.
 
 #ifndef STAGES
 #define STAGES 4
 #endif
 #ifndef MAX_M
 #define MAX_M 8
+#endif
+#ifndef PRODUCER
+#define PRODUCER 0
 #endif
 
 #ifdef MMA_AB
@@ -85,6 +93,11 @@ __device__ __forceinline__ void wgmma_step(float d[ACC], u64 a, u64 b) {
 #endif
 }
 
+// A barrier of the warpgroup alone (the producer warp, if any, has left by the epilogue).
+__device__ __forceinline__ void consumers_sync() {
+    asm volatile("bar.sync 1, 128;" ::: "memory");
+}
+
 // Finish y[i, j] from its sum s: alpha, bias, beta·y.
 __device__ __forceinline__ void store_output(elem_t* y, const elem_t* bias, int n, int i, int j,
                                              float s, float alpha, float beta) {
@@ -95,7 +108,7 @@ __device__ __forceinline__ void store_output(elem_t* y, const elem_t* bias, int 
     y[at] = from_f32(s);
 }
 
-extern "C" __global__ void __launch_bounds__(128)
+extern "C" __global__ void __launch_bounds__(128 + 32 * PRODUCER)
 gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
            const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta,
            float* __restrict__ partial, unsigned* __restrict__ counters, int k_chunk,
@@ -103,6 +116,9 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     static_assert(MAX_M >= 1 && MAX_M <= 16, "MAX_M must be in 1..=16");
     static_assert(STAGES >= 2, "a ring needs at least two stages");
     __shared__ u64 full[STAGES];
+#if PRODUCER
+    __shared__ u64 empty[STAGES];
+#endif
     __shared__ bool last_split;
     // The host asks for STAGES · STAGE_BYTES + 1024: the ring starts at the next 1024-byte
     // boundary, which the 128-byte swizzle needs.
@@ -115,22 +131,49 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     const int k0 = split * k_chunk;
     const int steps = (min(k, k0 + k_chunk) - k0 + BOX_K - 1) / BOX_K;
     const int first = min(STAGES, steps);
+    // The thread that asks for boxes: the producer warp's first lane, or the warpgroup's.
+    const int asker = PRODUCER ? 128 : 0;
+    auto ask = [&](int step, bool w_part, bool x_part) {
+        const int s = step % STAGES;
+        const u32 a = ring + s * STAGE_BYTES;
+        if (w_part) box_copy(a, &w_map, k0 + step * BOX_K, row0, &full[s]);
+        if (x_part) box_copy(a + W_BOX_BYTES, &x_map, k0 + step * BOX_K, 0, &full[s]);
+    };
 
-    if (tid == 0) {
-        for (int s = 0; s < STAGES; ++s) barrier_init(&full[s], 1);
+    if (tid == asker) {
+        asm volatile("prefetch.tensormap [%0];" ::"l"(reinterpret_cast<u64>(&w_map)) : "memory");
+        for (int s = 0; s < STAGES; ++s) {
+            barrier_init(&full[s], 1);
+#if PRODUCER
+            barrier_init(&empty[s], 4);  // one arrival a consumer warp
+#endif
+        }
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
         for (int s = 0; s < first; ++s) {
             barrier_expect_bytes(&full[s], STAGE_BYTES);
-            box_copy(ring + s * STAGE_BYTES, &w_map, k0 + s * BOX_K, row0, &full[s]);
+            ask(s, true, false);
         }
     }
     // x, y, the bias and the workspace may be the kernel before's (W never is).
     pdl_begin();
-    if (tid == 0) {
-        for (int s = 0; s < first; ++s)
-            box_copy(ring + s * STAGE_BYTES + W_BOX_BYTES, &x_map, k0 + s * BOX_K, 0, &full[s]);
+    if (tid == asker) {
+        for (int s = 0; s < first; ++s) ask(s, false, true);
     }
     __syncthreads();  // the barriers' initialisation, before anyone waits on them
+
+#if PRODUCER
+    if (tid >= 128) {
+        if (tid == asker) {
+            for (int step = STAGES; step < steps; ++step) {
+                const int s = step % STAGES;
+                barrier_wait(&empty[s], (u32)(step / STAGES - 1) & 1u);
+                barrier_expect_bytes(&full[s], STAGE_BYTES);
+                ask(step, true, true);
+            }
+        }
+        return;  // the epilogue is the warpgroup's (its barriers count 128 threads)
+    }
+#endif
 
     float d[ACC];
 #pragma unroll
@@ -144,16 +187,24 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #pragma unroll
         for (int kk = 0; kk < BOX_K / 16; ++kk) wgmma_step(d, smem_desc(a + 32 * kk), smem_desc(b + 32 * kk));
         asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+#if PRODUCER
+        // The step before has been read once at most this step's group is pending: hand it back.
+        asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
+        __syncwarp();
+        if (step > 0 && tid % 32 == 0) barrier_arrive(&empty[(step - 1) % STAGES]);
+#else
         asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
         // Every thread's instructions have read stage s: it may be refilled.
         __syncthreads();
-        const int next = step + STAGES;
-        if (tid == 0 && next < steps) {
+        if (tid == asker && step + STAGES < steps) {
             barrier_expect_bytes(&full[s], STAGE_BYTES);
-            box_copy(a, &w_map, k0 + next * BOX_K, row0, &full[s]);
-            box_copy(b, &x_map, k0 + next * BOX_K, 0, &full[s]);
+            ask(step + STAGES, true, true);
         }
+#endif
     }
+#if PRODUCER
+    asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
+#endif
 
     // The accumulator's layout (as mma.sync's m16n8 per warp, repeated along n): warp v holds
     // rows 16v + lane/4 and + 8 of the tile, columns (rows of x) 8c + 2·(lane % 4) and + 1.
@@ -176,9 +227,9 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         if (i < m && j < n) partial[((size_t)split * m + i) * n + j] = d[e];
     }
     __threadfence();
-    __syncthreads();
+    consumers_sync();
     if (tid == 0) last_split = atomicAdd(&counters[blockIdx.x], 1u) == (unsigned)splits - 1;
-    __syncthreads();
+    consumers_sync();
     if (!last_split) return;
     __threadfence();
 #pragma unroll

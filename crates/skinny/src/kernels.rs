@@ -59,8 +59,8 @@ pub enum Launch {
     /// shared memory): grid min(n, BLOCKS_PER_SM · SMs), block 32·WARPS.
     MachineRows,
     /// Arguments as `SplitKColumns`, then two tensor maps (W's and x's, encoded at each launch
-    /// from the call's pointers): one warpgroup of 128 threads per 64 rows of W and one split
-    /// of K, grid (n / 64, splits), the splits chosen to give about BLOCKS_PER_SM blocks a SM
+    /// from the call's pointers): one warpgroup of 128 threads (and a producer warp with
+    /// PRODUCER) per 64 rows of W and one split of K, grid (n / 64, splits), the splits chosen to give about BLOCKS_PER_SM blocks a SM
     /// (`TileSplit` in the CUDA backend). sm_90 only (wgmma: compiled for sm_90a).
     TensorMapTiles,
 }
@@ -383,6 +383,12 @@ pub const FAMILIES: &[KernelFamily] = &[
                 kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
                 required: false,
                 meaning: "blocks a SM the split of K aims at (host side; default 4): K is split only while row tiles alone give fewer",
+            },
+            ParamSpec {
+                name: "PRODUCER",
+                kind: ParamKind::Bool,
+                required: false,
+                meaning: "a fifth warp asks for the boxes and stages come back on mbarriers (default false: the warpgroup refills after a block barrier)",
             },
         ],
         source: Some(KernelSource {

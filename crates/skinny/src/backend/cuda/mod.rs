@@ -29,7 +29,7 @@ use crate::data::{HostTensor, ProblemData};
 use crate::kernels::Launch;
 use crate::measure::{StoppingRule, Timings};
 use crate::problem::{Dtype, Epilogue, Problem};
-use crate::registry::{BackendKind, Variant};
+use crate::registry::{BackendKind, ParamValue, Variant};
 pub use call::Operands;
 use call::{Call, FixedArgs, Op};
 use compile::{compile, nvrtc_unavailable, nvrtc_version, CompileRequest};
@@ -1019,7 +1019,8 @@ fn launch_shape(
             let per_sm = param("BLOCKS_PER_SM", 4);
             let s = SplitK::for_row_tiles(n, k, per_sm * sm_count);
             split = Some(s);
-            let mut c = config((s.col_tiles, s.splits), 128);
+            let producer = variant.params.get("PRODUCER") == Some(&ParamValue::Bool(true));
+            let mut c = config((s.col_tiles, s.splits), 128 + 32 * producer as u32);
             c.shared_mem_bytes = wgmma_ring_bytes(variant);
             if c.shared_mem_bytes + 1024 > facts.shared_per_block_optin {
                 return Err(RunError::new(format!(
