@@ -28,7 +28,11 @@
 // instructions in flight meanwhile), with no block-wide barrier in the loop. PRODUCER = 0: the
 // warpgroup's thread 0 refills a stage after a block barrier that follows its use.
 //
-// Parameters: STAGES, MAX_M (≤ 8: n = 8 instructions and 8-row x boxes; else 16), PRODUCER.
+// ROW_BLOCKS = 2: tiles of 128 rows (two m64 instructions a k16 slice, one 16 KB box of W a
+// stage): half the x traffic and half the waits per byte of W.
+//
+// Parameters: STAGES, MAX_M (≤ 8: n = 8 instructions and 8-row x boxes; else 16), PRODUCER,
+// ROW_BLOCKS.
 
 #ifndef STAGES
 #define STAGES 4
@@ -39,12 +43,15 @@
 #ifndef PRODUCER
 #define PRODUCER 0
 #endif
+#ifndef ROW_BLOCKS
+#define ROW_BLOCKS 1
+#endif
 
 #ifdef MMA_AB
-constexpr int TILE_ROWS = 64;                     // wgmma's M: rows of W a block
+constexpr int TILE_ROWS = 64 * ROW_BLOCKS;        // rows of W a block (wgmma's M is 64)
 constexpr int BOX_K = 64;                         // k a stage: one 128-byte swizzle row
 constexpr int X_ROWS = MAX_M > 8 ? 16 : 8;        // wgmma's N
-constexpr int W_BOX_BYTES = TILE_ROWS * BOX_K * 2;  // 8192
+constexpr int W_BOX_BYTES = TILE_ROWS * BOX_K * 2;  // 8192 a 64-row block
 constexpr int X_BOX_BYTES = X_ROWS * BOX_K * 2;     // 1024 or 2048
 constexpr int STAGE_BYTES = W_BOX_BYTES + X_BOX_BYTES;
 constexpr int ACC = X_ROWS / 2;                   // f32 sums a thread
@@ -175,9 +182,11 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     }
 #endif
 
-    float d[ACC];
+    float d[ROW_BLOCKS][ACC];
 #pragma unroll
-    for (int i = 0; i < ACC; ++i) d[i] = 0.0f;
+    for (int rb = 0; rb < ROW_BLOCKS; ++rb)
+#pragma unroll
+        for (int i = 0; i < ACC; ++i) d[rb][i] = 0.0f;
 
     for (int step = 0; step < steps; ++step) {
         const int s = step % STAGES;
@@ -185,7 +194,10 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         const u32 a = ring + s * STAGE_BYTES, b = a + W_BOX_BYTES;
         asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
 #pragma unroll
-        for (int kk = 0; kk < BOX_K / 16; ++kk) wgmma_step(d, smem_desc(a + 32 * kk), smem_desc(b + 32 * kk));
+        for (int kk = 0; kk < BOX_K / 16; ++kk)
+#pragma unroll
+            for (int rb = 0; rb < ROW_BLOCKS; ++rb)
+                wgmma_step(d[rb], smem_desc(a + rb * 8192 + 32 * kk), smem_desc(b + 32 * kk));
         asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
 #if PRODUCER
         // The step before has been read once at most this step's group is pending: hand it back.
@@ -207,25 +219,31 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #endif
 
     // The accumulator's layout (as mma.sync's m16n8 per warp, repeated along n): warp v holds
-    // rows 16v + lane/4 and + 8 of the tile, columns (rows of x) 8c + 2·(lane % 4) and + 1.
+    // rows 16v + lane/4 and + 8 of each 64-row block, columns (rows of x) 8c + 2·(lane % 4) and
+    // + 1.
     const int warp = tid / 32, lane = tid % 32;
-    const int r_lo = row0 + 16 * warp + lane / 4;
-    auto row_of = [&](int e) { return r_lo + ((e & 2) ? 8 : 0); };
+    auto row_of = [&](int rb, int e) {
+        return row0 + 64 * rb + 16 * warp + lane / 4 + ((e & 2) ? 8 : 0);
+    };
     auto col_of = [&](int e) { return 8 * (e / 4) + 2 * (lane % 4) + (e & 1); };
 
     if (splits == 1) {
 #pragma unroll
-        for (int e = 0; e < ACC; ++e) {
-            const int j = row_of(e), i = col_of(e);
-            if (i < m && j < n) store_output(y, bias, n, i, j, d[e], alpha, beta);
-        }
+        for (int rb = 0; rb < ROW_BLOCKS; ++rb)
+#pragma unroll
+            for (int e = 0; e < ACC; ++e) {
+                const int j = row_of(rb, e), i = col_of(e);
+                if (i < m && j < n) store_output(y, bias, n, i, j, d[rb][e], alpha, beta);
+            }
         return;
     }
 #pragma unroll
-    for (int e = 0; e < ACC; ++e) {
-        const int j = row_of(e), i = col_of(e);
-        if (i < m && j < n) partial[((size_t)split * m + i) * n + j] = d[e];
-    }
+    for (int rb = 0; rb < ROW_BLOCKS; ++rb)
+#pragma unroll
+        for (int e = 0; e < ACC; ++e) {
+            const int j = row_of(rb, e), i = col_of(e);
+            if (i < m && j < n) partial[((size_t)split * m + i) * n + j] = d[rb][e];
+        }
     __threadfence();
     consumers_sync();
     if (tid == 0) last_split = atomicAdd(&counters[blockIdx.x], 1u) == (unsigned)splits - 1;
@@ -233,13 +251,15 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     if (!last_split) return;
     __threadfence();
 #pragma unroll
-    for (int e = 0; e < ACC; ++e) {
-        const int j = row_of(e), i = col_of(e);
-        if (i >= m || j >= n) continue;
-        float s = 0.0f;
-        for (int sp = 0; sp < splits; ++sp) s += __ldcg(&partial[((size_t)sp * m + i) * n + j]);
-        store_output(y, bias, n, i, j, s, alpha, beta);
-    }
+    for (int rb = 0; rb < ROW_BLOCKS; ++rb)
+#pragma unroll
+        for (int e = 0; e < ACC; ++e) {
+            const int j = row_of(rb, e), i = col_of(e);
+            if (i >= m || j >= n) continue;
+            float s = 0.0f;
+            for (int sp = 0; sp < splits; ++sp) s += __ldcg(&partial[((size_t)sp * m + i) * n + j]);
+            store_output(y, bias, n, i, j, s, alpha, beta);
+        }
     if (tid == 0) counters[blockIdx.x] = 0;
 }
 #endif

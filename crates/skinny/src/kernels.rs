@@ -60,7 +60,7 @@ pub enum Launch {
     MachineRows,
     /// Arguments as `SplitKColumns`, then two tensor maps (W's and x's, encoded at each launch
     /// from the call's pointers): one warpgroup of 128 threads (and a producer warp with
-    /// PRODUCER) per 64 rows of W and one split of K, grid (n / 64, splits), the splits chosen to give about BLOCKS_PER_SM blocks a SM
+    /// PRODUCER) per 64·ROW_BLOCKS rows of W and one split of K, grid (n / (64·ROW_BLOCKS), splits), the splits chosen to give about BLOCKS_PER_SM blocks a SM
     /// (`TileSplit` in the CUDA backend). sm_90 only (wgmma: compiled for sm_90a).
     TensorMapTiles,
 }
@@ -389,6 +389,12 @@ pub const FAMILIES: &[KernelFamily] = &[
                 kind: ParamKind::Bool,
                 required: false,
                 meaning: "a fifth warp asks for the boxes and stages come back on mbarriers (default false: the warpgroup refills after a block barrier)",
+            },
+            ParamSpec {
+                name: "ROW_BLOCKS",
+                kind: ParamKind::Int { min: 1, max: 2, multiple: 1 },
+                required: false,
+                meaning: "64-row blocks of W a tile (default 1; 2: 128-row tiles, a 16 KB box of W a stage)",
             },
         ],
         source: Some(KernelSource {

@@ -66,7 +66,9 @@ pub(crate) struct FixedArgs {
     pub partial: u64,
     pub counters: u64,
     pub k_chunk: i32,
-    /// Rows of x's tensor-map box (`Launch::TensorMapTiles`: 8 or 16); 0 otherwise.
+    /// Rows of W's and x's tensor-map boxes (`Launch::TensorMapTiles`: 64 or 128, and 8 or
+    /// 16); 0 otherwise.
+    pub w_box_rows: u32,
     pub x_box_rows: u32,
 }
 
@@ -85,6 +87,7 @@ impl FixedArgs {
             partial: 0,
             counters: 0,
             k_chunk: 0,
+            w_box_rows: 0,
             x_box_rows: 0,
         }
     }
@@ -160,7 +163,7 @@ impl Call {
                         let p = &self.problem;
                         let (k, rows) = (p.k() as u64, p.n() as u64);
                         Some([
-                            tensor_map(p, w, k, rows, 64)?,
+                            tensor_map(p, w, k, rows, a.w_box_rows)?,
                             tensor_map(p, x, k, p.m() as u64, a.x_box_rows)?,
                         ])
                     }

@@ -734,6 +734,7 @@ impl CudaBackend {
                         Some(most) if most > 8 => 16,
                         _ => 8,
                     };
+                    args.w_box_rows = WGMMA_TILE_ROWS * variant.int_param("ROW_BLOCKS").unwrap_or(1) as u32;
                 }
                 if let Some(split) = shape.split {
                     // Every split-K launch needs its chunk, one split or many; only several
@@ -796,11 +797,11 @@ impl SplitK {
         }
     }
 
-    /// gemv_wgmma's split: tiles of 64 rows, K in whole 64-element boxes, split only while the
+    /// gemv_wgmma's split: tiles of `tile_rows` rows, K in whole 64-element boxes, split only while the
     /// row tiles alone give fewer than `target` blocks (a split costs a pass over f32 partials),
     /// at most 32 splits and none empty.
-    fn for_row_tiles(n: u32, k: u32, target: u32) -> SplitK {
-        let col_tiles = n.div_ceil(WGMMA_TILE_ROWS);
+    fn for_row_tiles(n: u32, k: u32, tile_rows: u32, target: u32) -> SplitK {
+        let col_tiles = n.div_ceil(tile_rows);
         let boxes = k.div_ceil(WGMMA_BOX_K).max(1);
         let wanted = (target / col_tiles).clamp(1, 32).min(boxes);
         let k_chunk = boxes.div_ceil(wanted) * WGMMA_BOX_K;
@@ -820,7 +821,7 @@ impl SplitK {
     }
 }
 
-/// gemv_wgmma's row tile (wgmma's M) and the k of one box (a 128-byte swizzle row of 16-bit
+/// gemv_wgmma's 64-row block (wgmma's M; a tile is ROW_BLOCKS of them) and the k of one box (a 128-byte swizzle row of 16-bit
 /// elements): wgmma.cu's TILE_ROWS and BOX_K.
 const WGMMA_TILE_ROWS: u32 = 64;
 const WGMMA_BOX_K: u32 = 64;
@@ -830,7 +831,8 @@ const WGMMA_BOX_K: u32 = 64;
 fn wgmma_ring_bytes(variant: &Variant) -> u32 {
     let stages = variant.int_param("STAGES").unwrap_or(4) as u32;
     let x_rows = if variant.int_param("MAX_M").unwrap_or(8) > 8 { 16 } else { 8 };
-    stages * (WGMMA_TILE_ROWS + x_rows) * WGMMA_BOX_K * 2 + 1024
+    let w_rows = WGMMA_TILE_ROWS * variant.int_param("ROW_BLOCKS").unwrap_or(1) as u32;
+    stages * (w_rows + x_rows) * WGMMA_BOX_K * 2 + 1024
 }
 
 /// Room a ring kernel (gemv_bulk) keeps beside its stages: its static barriers and sums (at most
@@ -1016,12 +1018,17 @@ fn launch_shape(
             config((n.div_ceil(param("COLS", 128)), cluster_y), 256)
         }
         Launch::TensorMapTiles => {
-            let per_sm = param("BLOCKS_PER_SM", 4);
-            let s = SplitK::for_row_tiles(n, k, per_sm * sm_count);
+            // Splits aim at BLOCKS_PER_SM blocks a SM, but never past what fits at once: a
+            // second wave of blocks would run alone.
+            let ring = wgmma_ring_bytes(variant);
+            let fit = (facts.shared_per_sm / (ring + 1024)).max(1);
+            let per_sm = param("BLOCKS_PER_SM", 4).min(fit);
+            let tile_rows = WGMMA_TILE_ROWS * param("ROW_BLOCKS", 1);
+            let s = SplitK::for_row_tiles(n, k, tile_rows, per_sm * sm_count);
             split = Some(s);
             let producer = variant.params.get("PRODUCER") == Some(&ParamValue::Bool(true));
             let mut c = config((s.col_tiles, s.splits), 128 + 32 * producer as u32);
-            c.shared_mem_bytes = wgmma_ring_bytes(variant);
+            c.shared_mem_bytes = ring;
             if c.shared_mem_bytes + 1024 > facts.shared_per_block_optin {
                 return Err(RunError::new(format!(
                     "{}: a ring of {} bytes does not fit this GPU's shared memory ({} bytes a block)",
@@ -1164,8 +1171,10 @@ mod tests {
             (64, 100, 528),
             (151_936, 896, 264),
         ] {
-            let s = SplitK::for_row_tiles(n, k, target);
+            let s = SplitK::for_row_tiles(n, k, 64, target);
             assert_eq!(s.col_tiles, n.div_ceil(64));
+            let big = SplitK::for_row_tiles(n, k, 128, target);
+            assert_eq!(big.col_tiles, n.div_ceil(128));
             assert_eq!(s.k_chunk % 64, 0, "{n}×{k}: {s:?}");
             assert!(
                 s.splits * s.k_chunk >= k && (s.splits - 1) * s.k_chunk < k,
@@ -1174,11 +1183,11 @@ mod tests {
             assert!((1..=32).contains(&s.splits), "{n}×{k}: {s:?}");
         }
         // Enough row tiles: no split (448 tiles against 528 blocks wanted would be 1.2).
-        assert_eq!(SplitK::for_row_tiles(28_672, 4096, 528).splits, 1);
+        assert_eq!(SplitK::for_row_tiles(28_672, 4096, 64, 528).splits, 1);
         // llama down: 64 tiles, 8 splits of 28 boxes.
-        let down = SplitK::for_row_tiles(4096, 14_336, 528);
+        let down = SplitK::for_row_tiles(4096, 14_336, 64, 528);
         assert_eq!((down.splits, down.k_chunk), (8, 1792));
         // Fewer boxes than wanted splits: one box a split.
-        assert_eq!(SplitK::for_row_tiles(64, 100, 528).splits, 2);
+        assert_eq!(SplitK::for_row_tiles(64, 100, 64, 528).splits, 2);
     }
 }

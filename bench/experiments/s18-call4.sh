@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Eighteenth session, call 4: gemv_wgmma with 128-row tiles (ROW_BLOCKS = 2, registry-s18-wgmma.toml)
+# verified on the edge set at every row count, then timed beside calls 2-3's variants on the M bar's
+# shapes; ncu of 16×28672×4096 under wg/m16_t128_s6.
+# Build here: cargo build --release. Carry ["target/release/skinny"].
+set -uo pipefail
+set -f  # variant globs are for skinny, not the shell
+OUT=${OUT:-$(mktemp -d)}
+skinny=./target/release/skinny
+. bench/lib.sh
+smi
+add="--add-registry bench/experiments/registry-s18-wgmma.toml"
+# shellcheck disable=SC2086
+probe_into "$OUT" edge-probe 120 $add --shapes smoke@all \
+  --shape 8,5000,1000,bias --shape 7,3000,2056,axpby --shape 8,1,4104 --shape 5,130,4096,f16 \
+  --shape 3,1000,4104,bias --shape 16,140000,64 --shape 16,896,896 --shape 6,77,200,axpby \
+  --shape 16,65,8 --shape 1,64,64 --shape 12,4096,14336,f16 \
+  --variants 'wg/*t128*' --time-cap-ms 2 --strict
+grep -E "incorrect|failed|error" "$OUT/edge-probe.log" | grep -v "0 incorrect" | head -20
+# shellcheck disable=SC2086
+probe_into "$OUT" wg-probe 300 $add \
+  --shape 8,28672,4096 --shape 16,28672,4096 --shape 4,28672,4096 \
+  --shape 16,4096,14336 --shape 8,4096,14336 --shape 16,9728,896 --shape 8,896,4864 \
+  --shape 16,151936,896 --shape 16,6144,4096 --shape 16,128256,4096 --shape 8,151936,896 \
+  --variants 'wg/*' ring/m8_w4t2s2x3_rl ring/m8_w4t2s4x4_rl mma/m8_k8 mma/m16_s4 \
+  ring/m16_w4t4s2x4_rl ring/m16_w2t2s2x3_rl ring/m8_w2t2s2x4_rl cublas/gemm --time-cap-ms 20
+python3 bench/tools/best_per_shape.py "$OUT/wg-probe.json" 8 2>&1 | tee "$OUT/wg-summary.txt"
+NCU_METRICS="dram__bytes_read.sum,dram__cycles_active.avg.pct_of_peak_sustained_elapsed,lts__t_sectors_srcunit_tex_op_read.sum,sm__warps_active.avg.pct_of_peak_sustained_active,smsp__issue_active.avg.pct_of_peak_sustained_active"
+PROBE_ARGS=$add ncu_profile wg-t128s6 16 28672 4096 wg/m16_t128_s6 gemv_wgmma
+ncu_reports 2>&1 | tee "$OUT/ncu-summary.txt"
+pack
