@@ -31,8 +31,12 @@
 // ROW_BLOCKS = 2: tiles of 128 rows (two m64 instructions a k16 slice, one 16 KB box of W a
 // stage): half the x traffic and half the waits per byte of W.
 //
+// ROTATE = 1: block b walks its boxes starting from box (7·b) mod steps, wrapping round, as
+// gemv_mma_ring's ROTATE: with every block at the same k at once, every request of the machine
+// falls at the same offset of its (8 KB) row.
+//
 // Parameters: STAGES, MAX_M (≤ 8: n = 8 instructions and 8-row x boxes; else 16), PRODUCER,
-// ROW_BLOCKS.
+// ROW_BLOCKS, ROTATE.
 
 #ifndef STAGES
 #define STAGES 4
@@ -45,6 +49,9 @@
 #endif
 #ifndef ROW_BLOCKS
 #define ROW_BLOCKS 1
+#endif
+#ifndef ROTATE
+#define ROTATE 0
 #endif
 
 #ifdef MMA_AB
@@ -138,13 +145,15 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     const int k0 = split * k_chunk;
     const int steps = (min(k, k0 + k_chunk) - k0 + BOX_K - 1) / BOX_K;
     const int first = min(STAGES, steps);
+    const int rotation = ROTATE && steps > 0 ? (int)((7u * blockIdx.x) % (unsigned)steps) : 0;
     // The thread that asks for boxes: the producer warp's first lane, or the warpgroup's.
     const int asker = PRODUCER ? 128 : 0;
     auto ask = [&](int step, bool w_part, bool x_part) {
         const int s = step % STAGES;
         const u32 a = ring + s * STAGE_BYTES;
-        if (w_part) box_copy(a, &w_map, k0 + step * BOX_K, row0, &full[s]);
-        if (x_part) box_copy(a + W_BOX_BYTES, &x_map, k0 + step * BOX_K, 0, &full[s]);
+        const int kb = k0 + ((step + rotation) % steps) * BOX_K;
+        if (w_part) box_copy(a, &w_map, kb, row0, &full[s]);
+        if (x_part) box_copy(a + W_BOX_BYTES, &x_map, kb, 0, &full[s]);
     };
 
     if (tid == asker) {

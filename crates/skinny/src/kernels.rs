@@ -396,6 +396,12 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "64-row blocks of W a tile (default 1; 2: 128-row tiles, a 16 KB box of W a stage)",
             },
+            ParamSpec {
+                name: "ROTATE",
+                kind: ParamKind::Bool,
+                required: false,
+                meaning: "start each block's walk along K at a different box (default false)",
+            },
         ],
         source: Some(KernelSource {
             file: "wgmma.cu",
