@@ -89,11 +89,12 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 //   K inside the block: a short row still occupies a whole block, and a long one is shared by
 //   WARPS warps); each lane keeps UNROLL 16-byte loads of every row in flight before using them.
 //   Partial sums meet in shared memory; the epilogue (alpha, bias, beta·y) is applied once, in
-//   the same kernel. Registered as dot/m1 (MAX_M = 1), gemv/splitk (more warps per row) and
-//   gemv/multirow (MAX_M = 4 or 16). Needs k % 8 == 0.
+//   the same kernel. Registered as dot/m1* (MAX_M = 1), dot/m2_* and dot/m4_* (MAX_M = 2, 4,
+//   x with W), gemv/splitk (more warps per row) and gemv/multirow (MAX_M = 4 or 16). Needs
+//   k % 8 == 0.
 //   Seventh session, X_WITH_W = 1: the lane's UNROLL vectors of x (of every row of x since the
-//   sixteenth session; MAX_M = 1 before) are loaded with its W vectors (the SASS has each x load issued only after the branch of its step, in a
-//   chain of round trips once W has landed), and MIN_BLOCKS > 0 promises ptxas a register
+//   sixteenth session; MAX_M = 1 before) are loaded with its W vectors (the SASS has each x
+//   load issued only after the branch of its step, in a chain of round trips once W has landed), and MIN_BLOCKS > 0 promises ptxas a register
 //   budget, without which it pairs each load with its FMAs. A gain on long rows (llama), a loss
 //   on qwen's short ones unless one step of the lane's loads covers the row: registered as
 //   separate variants (the *_xw ones and dot/m1_w1; PERF.md, seventh session, has which wins
@@ -231,7 +232,8 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #pragma unroll
                         for (int r = 0; r < ROWS; ++r)
 #pragma unroll
-                            for (int e = 0; e < 8; ++e) acc[i][r] = fmaf(wf[r][e], xf[e], acc[i][r]);
+                            for (int e = 0; e < 8; ++e)
+                                acc[i][r] = fmaf(wf[r][e], xf[e], acc[i][r]);
                     }
                 }
             }
