@@ -734,7 +734,8 @@ impl CudaBackend {
                         Some(most) if most > 8 => 16,
                         _ => 8,
                     };
-                    args.w_box_rows = WGMMA_TILE_ROWS * variant.int_param("ROW_BLOCKS").unwrap_or(1) as u32;
+                    args.w_box_rows =
+                        WGMMA_TILE_ROWS * variant.int_param("ROW_BLOCKS").unwrap_or(1) as u32;
                 }
                 if let Some(split) = shape.split {
                     // Every split-K launch needs its chunk, one split or many; only several
@@ -830,7 +831,11 @@ const WGMMA_BOX_K: u32 = 64;
 /// 1024 bytes to align the ring to the swizzle's 1024-byte pattern.
 fn wgmma_ring_bytes(variant: &Variant) -> u32 {
     let stages = variant.int_param("STAGES").unwrap_or(4) as u32;
-    let x_rows = if variant.int_param("MAX_M").unwrap_or(8) > 8 { 16 } else { 8 };
+    let x_rows = if variant.int_param("MAX_M").unwrap_or(8) > 8 {
+        16
+    } else {
+        8
+    };
     let w_rows = WGMMA_TILE_ROWS * variant.int_param("ROW_BLOCKS").unwrap_or(1) as u32;
     stages * (w_rows + x_rows) * WGMMA_BOX_K * 2 + 1024
 }
