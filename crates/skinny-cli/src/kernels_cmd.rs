@@ -5,7 +5,7 @@
 use anyhow::{bail, Result};
 use comfy_table::{Cell, CellAlignment};
 use skinny::backend::cuda::compile::{cache_dir, compile, nvrtc_unavailable, nvrtc_version};
-use skinny::backend::cuda::kernels::all_requests;
+use skinny::backend::cuda::kernels::{all_requests, unbuildable_on};
 
 use crate::{tables, KernelsArgs};
 
@@ -63,6 +63,13 @@ pub fn run(args: &KernelsArgs) -> Result<()> {
         }
     }
     println!("{table}");
+    for why in registry
+        .variants
+        .iter()
+        .filter_map(|v| unbuildable_on(v, &args.arch))
+    {
+        println!("skipped {why}");
+    }
     if !failures.is_empty() {
         bail!(
             "{} kernel problem(s):\n{}",

@@ -60,8 +60,10 @@ pub enum Launch {
     MachineRows,
     /// Arguments as `SplitKColumns`, then two tensor maps (W's and x's, encoded at each launch
     /// from the call's pointers): one warpgroup of 128 threads (and a producer warp with
-    /// PRODUCER) per 64·ROW_BLOCKS rows of W and one split of K, grid (n / (64·ROW_BLOCKS), splits), the splits chosen to give about BLOCKS_PER_SM blocks a SM
-    /// (`TileSplit` in the CUDA backend). sm_90 only (wgmma: compiled for sm_90a).
+    /// PRODUCER) per tile of 64·ROW_BLOCKS rows of W and one split of K, grid
+    /// (⌈n / (64·ROW_BLOCKS)⌉, splits), the splits chosen to give about BLOCKS_PER_SM blocks a
+    /// SM (`SplitK::for_row_tiles` in the CUDA backend). sm_90 only (wgmma: compiled for
+    /// sm_90a).
     TensorMapTiles,
 }
 
@@ -375,7 +377,7 @@ pub const FAMILIES: &[KernelFamily] = &[
                 name: "STAGES",
                 kind: ParamKind::Int { min: 2, max: 16, multiple: 1 },
                 required: true,
-                meaning: "stages of 64 k in a block's ring (STAGES − 1 requested while one is used), 9 KB each (10 KB at MAX_M > 8)",
+                meaning: "stages of 64 k in a block's ring (STAGES − 1 requested while one is used): 128 bytes of each row of the tile and of x (9 KB at 64 rows and MAX_M ≤ 8)",
             },
             MAX_M_PARAM,
             ParamSpec {

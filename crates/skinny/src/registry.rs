@@ -417,6 +417,22 @@ fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, Da
             ));
         }
     }
+    // The tensor-map kernels copy 16-bit [rows, k] boxes whose row stride must be a multiple of
+    // 16 bytes: bf16 or f16, W stored nt, k a multiple of 8. Refused here rather than failing
+    // every run on the GPU (an f32 build has no entry, an nn W reads wrong, a ragged stride is
+    // an encoding error).
+    if family.source.map(|s| s.launch) == Some(kernels::Launch::TensorMapTiles) {
+        let sixteen_bit = supports
+            .dtypes
+            .iter()
+            .all(|d| matches!(d, Dtype::Bf16 | Dtype::F16));
+        if !sixteen_bit || supports.layouts != [Layout::Nt] || supports.k_multiple % 8 != 0 {
+            return Err(err(
+                supports_line,
+                format!("variant '{id}': kernel '{}' copies 16-bit tiles of W stored nt whose rows are a multiple of 16 bytes, so supports needs dtypes within [\"bf16\", \"f16\"], layouts = [\"nt\"] and a k_multiple that is a multiple of 8", family.name),
+            ));
+        }
+    }
     // A kernel that reads W in one layout (W_NT) must claim exactly that layout.
     if let Some(ParamValue::Bool(w_nt)) = params.get("W_NT") {
         let layout = if *w_nt { Layout::Nt } else { Layout::Nn };
@@ -616,6 +632,29 @@ m_max = 16
         ] {
             let err = error_of(&bulk(supports));
             assert!(err.contains(wanted), "{supports}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_tensor_map_kernel_must_claim_sixteen_bit_nt_rows_of_whole_vectors() {
+        let wg = |supports: &str| {
+            format!(
+                "[[variant]]\nid = \"t/w\"\nbackend = \"cuda\"\nkernel = \"gemv_wgmma\"\nparams = {{ STAGES = 4, MAX_M = 8 }}\n[variant.supports]\nm_max = 8\n{supports}\n"
+            )
+        };
+        let ok = "layouts = [\"nt\"]\ndtypes = [\"bf16\", \"f16\"]\nk_multiple = 8";
+        assert_eq!(parse(&wg(ok)).unwrap().variants[0].supports.k_multiple, 8);
+        for bad in [
+            "layouts = [\"nt\"]\ndtypes = [\"bf16\", \"f32\"]\nk_multiple = 8",
+            "layouts = [\"nt\", \"nn\"]\ndtypes = [\"bf16\"]\nk_multiple = 8",
+            "layouts = [\"nt\"]\ndtypes = [\"bf16\"]\nk_multiple = 4",
+            "layouts = [\"nt\"]\ndtypes = [\"bf16\"]",
+        ] {
+            let err = error_of(&wg(bad));
+            assert!(
+                err.contains("copies 16-bit tiles of W stored nt"),
+                "{bad}: {err}"
+            );
         }
     }
 

@@ -131,7 +131,7 @@ impl Call {
             } => {
                 // Every argument as a local, and a pointer to each in the kernel's order.
                 let (x, w, y, bias) = (o.x, o.w, o.y, o.bias);
-                let mut list: [*mut c_void; 16] = [std::ptr::null_mut(); 16];
+                let mut list: [*mut c_void; 14] = [std::ptr::null_mut(); 14];
                 let mut count = 0;
                 let mut push = |p: *mut c_void| {
                     list[count] = p;
@@ -206,7 +206,8 @@ impl Call {
 
 /// A 2-D tensor map of a row-major [rows, k] matrix of `problem`'s 16-bit dtype at `address`:
 /// boxes of 64 elements of k (128 bytes, the 128-byte swizzle) by `box_rows` rows, zeros
-/// outside the matrix. (gemv_wgmma; the registry keeps it to bf16 and f16, k a multiple of 8.)
+/// outside the matrix. (gemv_wgmma; the registry refuses such a variant that claims another
+/// dtype, or a k that is not a multiple of 8.)
 fn tensor_map(
     problem: &Problem,
     address: u64,

@@ -18,6 +18,27 @@ fn dtype_define(dtype: Dtype) -> (String, String) {
     (name.to_string(), "1".to_string())
 }
 
+/// The architecture NVRTC compiles a family for on a GPU of `arch`: wgmma (the tensor-map
+/// family) is an sm_90a instruction, so that family compiles for the architecture-specific
+/// target. Other architectures cannot build it at all (`unbuildable_on`).
+fn target_arch(launch: Launch, arch: &str) -> &str {
+    match (launch, arch) {
+        (Launch::TensorMapTiles, "sm_90") => "sm_90a",
+        _ => arch,
+    }
+}
+
+/// Why `variant` cannot be built for a GPU of `arch`, if it cannot.
+pub fn unbuildable_on(variant: &Variant, arch: &str) -> Option<String> {
+    let source = family(variant.backend, &variant.kernel)?.source?;
+    (source.launch == Launch::TensorMapTiles && arch != "sm_90").then(|| {
+        format!(
+            "{}: {} runs on sm_90 GPUs only (wgmma is an sm_90a instruction); this one is {arch}",
+            variant.id, variant.kernel
+        )
+    })
+}
+
 /// The compilation a variant needs at `dtype`, or `None` for vendor-library variants. `pdl`
 /// compiles in the programmatic-dependent-launch wait (`SKINNY_PDL`), for plans launched with it.
 pub fn variant_request(
@@ -27,12 +48,7 @@ pub fn variant_request(
     pdl: bool,
 ) -> Option<(CompileRequest, KernelSource)> {
     let source = family(variant.backend, &variant.kernel)?.source?;
-    // wgmma is an sm_90a instruction: the family compiles for the architecture-specific target
-    // (and runs on sm_90 only; `prepare_call` says so on any other GPU).
-    let arch = match (source.launch, arch) {
-        (Launch::TensorMapTiles, "sm_90") => "sm_90a",
-        _ => arch,
-    };
+    let arch = target_arch(source.launch, arch);
     let mut defines = vec![dtype_define(dtype)];
     if pdl {
         defines.push(("SKINNY_PDL".to_string(), "1".to_string()));
@@ -137,6 +153,7 @@ pub struct CheckedCompile {
 
 /// Every compilation the registry's CUDA variants and the backend need: what `skinny kernels`
 /// and the CI compile check build.
+/// (Variants that cannot be built for `arch` are left out: `unbuildable_on` says which.)
 pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
     let mut out = Vec::new();
     for dtype in [Dtype::Bf16, Dtype::F16, Dtype::F32] {
@@ -153,7 +170,10 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
             entry: Some(PERSISTENT_ENTRY),
         });
     }
-    for variant in variants {
+    for variant in variants
+        .iter()
+        .filter(|v| unbuildable_on(v, arch).is_none())
+    {
         for &dtype in &variant.supports.dtypes {
             if let Some((request, source)) = variant_request(variant, dtype, arch, false) {
                 out.push(CheckedCompile {
@@ -189,6 +209,35 @@ mod tests {
             let err = parse_wait_guard(Some(bad)).unwrap_err();
             assert!(err.contains(WAIT_GUARD_ENV), "{err}");
         }
+    }
+
+    #[test]
+    fn wgmma_builds_for_sm_90a_on_sm_90_and_is_left_out_elsewhere() {
+        let registry = crate::registry::Registry::embedded().unwrap();
+        let wg = registry.get("wg/m16_s4").unwrap();
+        let (request, _) = variant_request(wg, Dtype::Bf16, "sm_90", false).unwrap();
+        assert_eq!(request.arch, "sm_90a");
+        assert!(unbuildable_on(wg, "sm_90").is_none());
+        let why = unbuildable_on(wg, "sm_100").unwrap();
+        assert!(
+            why.contains("wg/m16_s4") && why.contains("sm_90 GPUs only"),
+            "{why}"
+        );
+        // Everything else keeps the GPU's own architecture and builds anywhere.
+        let dot = registry.get("dot/m1_xw").unwrap();
+        assert_eq!(
+            variant_request(dot, Dtype::Bf16, "sm_90", false)
+                .unwrap()
+                .0
+                .arch,
+            "sm_90"
+        );
+        assert!(unbuildable_on(dot, "sm_100").is_none());
+        let on_100 = all_requests(&registry.variants, "sm_100");
+        assert!(on_100.iter().all(|c| !c.label.starts_with("wg/")));
+        assert!(all_requests(&registry.variants, "sm_90")
+            .iter()
+            .any(|c| c.label.starts_with("wg/")));
     }
 
     #[test]

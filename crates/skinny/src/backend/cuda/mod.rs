@@ -710,6 +710,9 @@ impl CudaBackend {
                 Op::Lt(LtPlan::new(problem, bias, workspace).map_err(RunError::new)?)
             }
             _ => {
+                if let Some(why) = kernels::unbuildable_on(variant, &self.arch) {
+                    return Err(RunError::new(why));
+                }
                 let (request, source) =
                     kernels::variant_request(variant, problem.dtype(), &self.arch, pdl)
                         .ok_or_else(|| {
@@ -718,24 +721,13 @@ impl CudaBackend {
                                 variant.kernel
                             ))
                         })?;
-                if source.launch == Launch::TensorMapTiles && self.arch != "sm_90" {
-                    return Err(RunError::new(format!(
-                        "{}: gemv_wgmma runs on sm_90 GPUs only (wgmma is an sm_90a instruction); this one is {}",
-                        variant.id, self.arch
-                    )));
-                }
                 let func = self.function(&request, source.entry)?;
                 let shape = launch_shape(source.launch, variant, problem, &self.facts)?;
                 allow_dynamic_shared(&func, shape.config.shared_mem_bytes, &variant.id)?;
                 allow_cluster(&func, shape.cluster_y, &variant.id)?;
                 if source.launch == Launch::TensorMapTiles {
-                    // x's box is as tall as the kernel's wgmma N (wgmma.cu's X_ROWS).
-                    args.x_box_rows = match variant.int_param("MAX_M") {
-                        Some(most) if most > 8 => 16,
-                        _ => 8,
-                    };
-                    args.w_box_rows =
-                        WGMMA_TILE_ROWS * variant.int_param("ROW_BLOCKS").unwrap_or(1) as u32;
+                    let tile = WgmmaTile::of(variant);
+                    (args.w_box_rows, args.x_box_rows) = (tile.w_rows, tile.x_rows);
                 }
                 if let Some(split) = shape.split {
                     // Every split-K launch needs its chunk, one split or many; only several
@@ -822,22 +814,35 @@ impl SplitK {
     }
 }
 
-/// gemv_wgmma's 64-row block (wgmma's M; a tile is ROW_BLOCKS of them) and the k of one box (a 128-byte swizzle row of 16-bit
-/// elements): wgmma.cu's TILE_ROWS and BOX_K.
-const WGMMA_TILE_ROWS: u32 = 64;
+/// The k of one gemv_wgmma box: a 128-byte swizzle row of 16-bit elements (wgmma.cu's BOX_K).
 const WGMMA_BOX_K: u32 = 64;
 
-/// gemv_wgmma's dynamic shared memory: STAGES stages of W's box and x's (8 or 16 rows), and
-/// 1024 bytes to align the ring to the swizzle's 1024-byte pattern.
-fn wgmma_ring_bytes(variant: &Variant) -> u32 {
-    let stages = variant.int_param("STAGES").unwrap_or(4) as u32;
-    let x_rows = if variant.int_param("MAX_M").unwrap_or(8) > 8 {
-        16
-    } else {
-        8
-    };
-    let w_rows = WGMMA_TILE_ROWS * variant.int_param("ROW_BLOCKS").unwrap_or(1) as u32;
-    stages * (w_rows + x_rows) * WGMMA_BOX_K * 2 + 1024
+/// gemv_wgmma's boxes as wgmma.cu compiles them from the same parameters: W's box rows (its
+/// TILE_ROWS: 64 a ROW_BLOCKS), x's (its X_ROWS: wgmma's N, 8 or 16) and the ring's STAGES. The
+/// tensor maps and the ring must agree with the kernel exactly: a box of other rows than the
+/// kernel expects never completes its stage's byte count, and the block would wait for ever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct WgmmaTile {
+    w_rows: u32,
+    x_rows: u32,
+    stages: u32,
+}
+
+impl WgmmaTile {
+    fn of(variant: &Variant) -> WgmmaTile {
+        let int = |name: &str, default: i64| variant.int_param(name).unwrap_or(default) as u32;
+        WgmmaTile {
+            w_rows: 64 * int("ROW_BLOCKS", 1),
+            x_rows: if int("MAX_M", 8) > 8 { 16 } else { 8 },
+            stages: int("STAGES", 4),
+        }
+    }
+
+    /// Dynamic shared memory: the stages, and 1024 bytes to align the ring to the swizzle's
+    /// 1024-byte pattern.
+    fn ring_bytes(self) -> u32 {
+        self.stages * (self.w_rows + self.x_rows) * WGMMA_BOX_K * 2 + 1024
+    }
 }
 
 /// Room a ring kernel (gemv_bulk) keeps beside its stages: its static barriers and sums (at most
@@ -1025,16 +1030,17 @@ fn launch_shape(
         Launch::TensorMapTiles => {
             // Splits aim at BLOCKS_PER_SM blocks a SM, but never past what fits at once: a
             // second wave of blocks would run alone.
-            let ring = wgmma_ring_bytes(variant);
+            let tile = WgmmaTile::of(variant);
+            let ring = tile.ring_bytes();
+            // (1 KB a block is the system's.)
             let fit = (facts.shared_per_sm / (ring + 1024)).max(1);
             let per_sm = param("BLOCKS_PER_SM", 4).min(fit);
-            let tile_rows = WGMMA_TILE_ROWS * param("ROW_BLOCKS", 1);
-            let s = SplitK::for_row_tiles(n, k, tile_rows, per_sm * sm_count);
+            let s = SplitK::for_row_tiles(n, k, tile.w_rows, per_sm * sm_count);
             split = Some(s);
             let producer = variant.params.get("PRODUCER") == Some(&ParamValue::Bool(true));
             let mut c = config((s.col_tiles, s.splits), 128 + 32 * producer as u32);
             c.shared_mem_bytes = ring;
-            if c.shared_mem_bytes + 1024 > facts.shared_per_block_optin {
+            if c.shared_mem_bytes > facts.shared_per_block_optin {
                 return Err(RunError::new(format!(
                     "{}: a ring of {} bytes does not fit this GPU's shared memory ({} bytes a block)",
                     variant.id, c.shared_mem_bytes, facts.shared_per_block_optin
@@ -1089,8 +1095,8 @@ fn launch_spin(stream: &CudaStream, spin: &CudaFunction, ns: u64) -> Result<(), 
 
 #[cfg(test)]
 mod tests {
-    use super::{RingBytes, SplitK};
-    use crate::registry::Registry;
+    use super::{RingBytes, SplitK, WgmmaTile};
+    use crate::registry::{ParamValue, Registry};
 
     /// The H200's shared memory a block may opt in to (cuDeviceGetAttribute, sm_90).
     const H200_SHARED_PER_BLOCK: u32 = 232_448;
@@ -1163,6 +1169,32 @@ mod tests {
         assert!(SplitK::choose(896, 4864, 128, 1, 132).splits > 16);
         // Deeper splits: 896 rows of K at 8 rows a k lane (16 lanes) is 7 splits.
         assert_eq!(SplitK::choose(896, 896, 128, 8, 132).splits, 7);
+    }
+
+    #[test]
+    fn wgmma_boxes_follow_the_kernels_parameters_and_fit_the_h200() {
+        let registry = Registry::embedded().unwrap();
+        let variant = |id: &str| registry.get(id).unwrap();
+        // wgmma.cu: TILE_ROWS = 64·ROW_BLOCKS, X_ROWS = 16 when MAX_M > 8, else 8.
+        let tile = WgmmaTile::of(variant("wg/m16_s4"));
+        assert_eq!((tile.w_rows, tile.x_rows, tile.stages), (64, 16, 4));
+        assert_eq!(tile.ring_bytes(), 4 * (64 + 16) * 128 + 1024);
+        let tile = WgmmaTile::of(variant("wg/m8_s6_b2"));
+        assert_eq!((tile.w_rows, tile.x_rows, tile.stages), (64, 8, 6));
+        let mut wide = variant("wg/m16_s4").clone();
+        wide.params.insert("ROW_BLOCKS".into(), ParamValue::Int(2));
+        assert_eq!(WgmmaTile::of(&wide).w_rows, 128);
+        let mut count = 0;
+        for v in registry
+            .variants
+            .iter()
+            .filter(|v| v.kernel == "gemv_wgmma")
+        {
+            let bytes = WgmmaTile::of(v).ring_bytes();
+            assert!(bytes <= H200_SHARED_PER_BLOCK, "{}: {bytes} bytes", v.id);
+            count += 1;
+        }
+        assert!(count >= 4, "only {count} wgmma variants registered");
     }
 
     #[test]
