@@ -15,6 +15,14 @@ pack() {
     mv /tmp/all.tgz "$OUT/"
 }
 
+# The edge set the eighteenth session verified new M ≤ 16 kernels on (probe arguments): the smoke
+# set at every row count, and n = 1, n and k off every tile, k past the boxes, tiny k, bias,
+# axpby, f16, 16 rows of a 140000-row W.
+EDGE_SHAPES=(--shapes smoke@all
+  --shape 8,5000,1000,bias --shape 7,3000,2056,axpby --shape 8,1,4104 --shape 5,130,4096,f16
+  --shape 3,1000,4104,bias --shape 16,140000,64 --shape 16,896,896 --shape 6,77,200,axpby
+  --shape 16,65,8 --shape 1,64,64 --shape 12,4096,14336,f16)
+
 # probe_into DIR NAME SECONDS ARGS...: one CUDA probe into DIR/NAME.json (its log beside it),
 # its exit status and summary line; fails if it left no file (the probe writes atomically, so a
 # probe past its timeout leaves none).

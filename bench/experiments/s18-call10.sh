@@ -4,6 +4,8 @@
 # to three blocks a SM with deep rings sharing the (tile, box) units out evenly (stream-K,
 # registry-s18-persist.toml), verified on the edge set at every row count beside the registered
 # wg variants (whose epilogue the patch moved into a function), then timed on the M bar's shapes.
+# (Rewritten after the run to take the edge set from bench/lib.sh's EDGE_SHAPES: the same
+# command.)
 # Build here (with the patch applied): cargo build --release. Carry ["target/release/skinny"].
 set -uo pipefail
 set -f  # variant globs are for skinny, not the shell
@@ -13,10 +15,7 @@ skinny=./target/release/skinny
 smi
 add="--add-registry bench/experiments/registry-s18-persist.toml"
 # shellcheck disable=SC2086
-probe_into "$OUT" edge-probe 150 $add --shapes smoke@all \
-  --shape 8,5000,1000,bias --shape 7,3000,2056,axpby --shape 8,1,4104 --shape 5,130,4096,f16 \
-  --shape 3,1000,4104,bias --shape 16,140000,64 --shape 16,896,896 --shape 6,77,200,axpby \
-  --shape 16,65,8 --shape 1,64,64 --shape 12,4096,14336,f16 \
+probe_into "$OUT" edge-probe 150 $add "${EDGE_SHAPES[@]}" \
   --variants 'wg/*' --verify-only --strict
 # shellcheck disable=SC2086
 probe_into "$OUT" wg-probe 300 $add \

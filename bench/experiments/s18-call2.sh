@@ -2,6 +2,8 @@
 # Eighteenth session, call 2: gemv_wgmma (wgmma.cu; variants in registry-s18-wgmma.toml, added
 # with --add-registry) verified on the edge set at every row count, then timed on the M bar's
 # losing shapes at M = 4, 8, 16 (and M = 1) beside the committed winners and cuBLAS.
+# (Rewritten after the run to take the edge set from bench/lib.sh's EDGE_SHAPES: the same
+# command.)
 # Build here: cargo build --release. Carry ["target/release/skinny"].
 set -uo pipefail
 set -f  # variant globs are for skinny, not the shell
@@ -11,10 +13,7 @@ skinny=./target/release/skinny
 smi
 add="--add-registry bench/experiments/registry-s18-wgmma.toml"
 # shellcheck disable=SC2086
-probe_into "$OUT" edge-probe 120 $add --shapes smoke@all \
-  --shape 8,5000,1000,bias --shape 7,3000,2056,axpby --shape 8,1,4104 --shape 5,130,4096,f16 \
-  --shape 3,1000,4104,bias --shape 16,140000,64 --shape 16,896,896 --shape 6,77,200,axpby \
-  --shape 16,65,8 --shape 1,64,64 --shape 12,4096,14336,f16 \
+probe_into "$OUT" edge-probe 120 $add "${EDGE_SHAPES[@]}" \
   --variants 'wg/*' --time-cap-ms 2 --strict
 grep -E "incorrect|failed|error" "$OUT/edge-probe.log" | head -20
 INC="ring/m8_w4t2s2x3_rl ring/m8_w4t2s4x4_rl ring/m8_w4t2s2x6_rl ring/m8_w2t2s2x4_rl mma/m8_s4p mma/m8_k8 mma/m8_u4 mma/m16_k8 mma/m16_s4 ring/m16_w4t4s2x4_rl ring/m16_w2t2s2x3_rl dot/m1_xw dot/m1_r4w1_xw dot/m1_u5_xw"

@@ -2,6 +2,8 @@
 # Eighteenth session, call 3: gemv_wgmma with a producer warp (PRODUCER, registry-s18-wgmma.toml)
 # verified on the edge set at every row count, then timed beside call 2's variants on the M bar's
 # shapes; ncu of 16×28672×4096 under wg/m16_s4, wg/m16_s4p and cuBLAS.
+# (Rewritten after the run to take the edge set from bench/lib.sh's EDGE_SHAPES: the same
+# command.)
 # Build here: cargo build --release. Carry ["target/release/skinny"].
 set -uo pipefail
 set -f  # variant globs are for skinny, not the shell
@@ -11,10 +13,7 @@ skinny=./target/release/skinny
 smi
 add="--add-registry bench/experiments/registry-s18-wgmma.toml"
 # shellcheck disable=SC2086
-probe_into "$OUT" edge-probe 120 $add --shapes smoke@all \
-  --shape 8,5000,1000,bias --shape 7,3000,2056,axpby --shape 8,1,4104 --shape 5,130,4096,f16 \
-  --shape 3,1000,4104,bias --shape 16,140000,64 --shape 16,896,896 --shape 6,77,200,axpby \
-  --shape 16,65,8 --shape 1,64,64 --shape 12,4096,14336,f16 \
+probe_into "$OUT" edge-probe 120 $add "${EDGE_SHAPES[@]}" \
   --variants 'wg/*p*' --time-cap-ms 2 --strict
 grep -E "incorrect|failed|error" "$OUT/edge-probe.log" | grep -v "0 incorrect" | head -20
 # shellcheck disable=SC2086

@@ -18,20 +18,21 @@ fn dtype_define(dtype: Dtype) -> (String, String) {
     (name.to_string(), "1".to_string())
 }
 
-/// The architecture NVRTC compiles a family for on a GPU of `arch`: wgmma (the tensor-map
-/// family) is an sm_90a instruction, so that family compiles for the architecture-specific
-/// target. Other architectures cannot build it at all (`unbuildable_on`).
-fn target_arch(launch: Launch, arch: &str) -> &str {
+/// The architecture NVRTC compiles a family for on a GPU of `arch`, or `None` where the family
+/// cannot run there: wgmma (the tensor-map family) is an sm_90a instruction, so that family
+/// compiles for the architecture-specific target, on sm_90 only.
+fn target_arch(launch: Launch, arch: &str) -> Option<&str> {
     match (launch, arch) {
-        (Launch::TensorMapTiles, "sm_90") => "sm_90a",
-        _ => arch,
+        (Launch::TensorMapTiles, "sm_90") => Some("sm_90a"),
+        (Launch::TensorMapTiles, _) => None,
+        _ => Some(arch),
     }
 }
 
 /// Why `variant` cannot be built for a GPU of `arch`, if it cannot.
 pub fn unbuildable_on(variant: &Variant, arch: &str) -> Option<String> {
     let source = family(variant.backend, &variant.kernel)?.source?;
-    (source.launch == Launch::TensorMapTiles && arch != "sm_90").then(|| {
+    target_arch(source.launch, arch).is_none().then(|| {
         format!(
             "{}: {} runs on sm_90 GPUs only (wgmma is an sm_90a instruction); this one is {arch}",
             variant.id, variant.kernel
@@ -39,7 +40,8 @@ pub fn unbuildable_on(variant: &Variant, arch: &str) -> Option<String> {
     })
 }
 
-/// The compilation a variant needs at `dtype`, or `None` for vendor-library variants. `pdl`
+/// The compilation a variant needs at `dtype`, or `None` for vendor-library variants and those
+/// the architecture cannot build (`unbuildable_on` says why). `pdl`
 /// compiles in the programmatic-dependent-launch wait (`SKINNY_PDL`), for plans launched with it.
 pub fn variant_request(
     variant: &Variant,
@@ -48,7 +50,7 @@ pub fn variant_request(
     pdl: bool,
 ) -> Option<(CompileRequest, KernelSource)> {
     let source = family(variant.backend, &variant.kernel)?.source?;
-    let arch = target_arch(source.launch, arch);
+    let arch = target_arch(source.launch, arch)?;
     let mut defines = vec![dtype_define(dtype)];
     if pdl {
         defines.push(("SKINNY_PDL".to_string(), "1".to_string()));
@@ -153,7 +155,7 @@ pub struct CheckedCompile {
 
 /// Every compilation the registry's CUDA variants and the backend need: what `skinny kernels`
 /// and the CI compile check build.
-/// (Variants that cannot be built for `arch` are left out: `unbuildable_on` says which.)
+/// (Variants that cannot be built for `arch` have no request: `unbuildable_on` says which.)
 pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
     let mut out = Vec::new();
     for dtype in [Dtype::Bf16, Dtype::F16, Dtype::F32] {
@@ -170,10 +172,7 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
             entry: Some(PERSISTENT_ENTRY),
         });
     }
-    for variant in variants
-        .iter()
-        .filter(|v| unbuildable_on(v, arch).is_none())
-    {
+    for variant in variants {
         for &dtype in &variant.supports.dtypes {
             if let Some((request, source)) = variant_request(variant, dtype, arch, false) {
                 out.push(CheckedCompile {

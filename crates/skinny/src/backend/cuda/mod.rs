@@ -725,8 +725,7 @@ impl CudaBackend {
                 let shape = launch_shape(source.launch, variant, problem, &self.facts)?;
                 allow_dynamic_shared(&func, shape.config.shared_mem_bytes, &variant.id)?;
                 allow_cluster(&func, shape.cluster_y, &variant.id)?;
-                if source.launch == Launch::TensorMapTiles {
-                    let tile = WgmmaTile::of(variant);
+                if let Some(tile) = shape.wgmma {
                     (args.w_box_rows, args.x_box_rows) = (tile.w_rows, tile.x_rows);
                 }
                 if let Some(split) = shape.split {
@@ -888,6 +887,8 @@ struct LaunchShape {
     split: Option<SplitK>,
     /// Blocks a thread-block cluster along y (1: no cluster).
     cluster_y: u32,
+    /// The tensor-map boxes (`Launch::TensorMapTiles`), which the call's maps must match.
+    wgmma: Option<WgmmaTile>,
 }
 
 /// Shared memory of a gemv_mma_ring block (mma_ring.cu): the per-warp ring of STAGES steps,
@@ -942,6 +943,14 @@ impl RingBytes {
     }
 }
 
+/// Blocks a SM holds at once, by shared memory (1 KB a block is the system's) and threads; at
+/// least one.
+fn blocks_that_fit(facts: &DeviceFacts, shared_bytes: u32, threads: u32) -> u32 {
+    (facts.shared_per_sm / (shared_bytes + 1024))
+        .min(2048 / threads)
+        .max(1)
+}
+
 /// The grid and block of a skinny kernel on `problem`, from its family's `Launch` and the
 /// variant's parameters (defaults as in the kernel source).
 fn launch_shape(
@@ -972,6 +981,7 @@ fn launch_shape(
     };
     let mut split = None;
     let mut cluster_y = 1;
+    let mut wgmma = None;
     let config = match launch {
         Launch::WarpPerOutput => {
             let threads = param("THREADS", 256);
@@ -998,12 +1008,10 @@ fn launch_shape(
                     )));
                 }
                 if bytes.resident > 0 {
-                    // Blocks a SM can hold at once (1 KB a block is the system's): a grid past
-                    // them would run a last wave of whole walks alone (sixteenth session, call 1:
-                    // XRES = 3 where two fit took 84 µs for 60).
-                    let fit = (facts.shared_per_sm / (block + 1024))
-                        .min(2048 / (32 * warps))
-                        .max(1);
+                    // A grid past the blocks a SM holds at once would run a last wave of whole
+                    // walks alone (sixteenth session, call 1: XRES = 3 where two fit took 84 µs
+                    // for 60).
+                    let fit = blocks_that_fit(facts, block, 32 * warps);
                     c.grid_dim.0 = c.grid_dim.0.min(bytes.resident.min(fit) * sm_count);
                 }
                 c.shared_mem_bytes = bytes.ring + bytes.x;
@@ -1031,14 +1039,15 @@ fn launch_shape(
             // Splits aim at BLOCKS_PER_SM blocks a SM, but never past what fits at once: a
             // second wave of blocks would run alone.
             let tile = WgmmaTile::of(variant);
+            wgmma = Some(tile);
             let ring = tile.ring_bytes();
-            // (1 KB a block is the system's.)
-            let fit = (facts.shared_per_sm / (ring + 1024)).max(1);
-            let per_sm = param("BLOCKS_PER_SM", 4).min(fit);
+            // The warpgroup, and a producer warp with PRODUCER.
+            let producer = variant.params.get("PRODUCER") == Some(&ParamValue::Bool(true));
+            let threads = 128 + 32 * producer as u32;
+            let per_sm = param("BLOCKS_PER_SM", 4).min(blocks_that_fit(facts, ring, threads));
             let s = SplitK::for_row_tiles(n, k, tile.w_rows, per_sm * sm_count);
             split = Some(s);
-            let producer = variant.params.get("PRODUCER") == Some(&ParamValue::Bool(true));
-            let mut c = config((s.col_tiles, s.splits), 128 + 32 * producer as u32);
+            let mut c = config((s.col_tiles, s.splits), threads);
             c.shared_mem_bytes = ring;
             if c.shared_mem_bytes > facts.shared_per_block_optin {
                 return Err(RunError::new(format!(
@@ -1067,6 +1076,7 @@ fn launch_shape(
         config,
         split,
         cluster_y,
+        wgmma,
     })
 }
 
