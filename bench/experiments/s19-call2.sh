@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Nineteenth session, call 2: is gemv_wgmma's ~80 % DRAM activity the copy engine's and the
+# ring's, or the consumer's? ncu on 16×28672×4096 with the wgmma instructions left out
+# (NO_MATH, registry-s19-nomath.toml: the outputs are wrong, so the probe times nothing and ncu
+# takes the first, verifying launch, caches flushed by ncu), beside the real wg/m16_s4 and the
+# M = 1 register kernel dot/m1_xw on the same W.
+# Build here (with the NO_MATH parameter, not committed): cargo build --release.
+# Carry ["target/release/skinny"].
+set -uo pipefail
+set -f
+OUT=${OUT:-$(mktemp -d)}
+skinny=./target/release/skinny
+. bench/lib.sh
+smi
+add="--add-registry bench/experiments/registry-s19-nomath.toml"
+NCU_METRICS="dram__bytes_read.sum,dram__cycles_active.avg.pct_of_peak_sustained_elapsed,lts__t_sectors_srcunit_tex_op_read.sum,sm__warps_active.avg.pct_of_peak_sustained_active,smsp__issue_active.avg.pct_of_peak_sustained_active"
+one() {  # one NAME M VARIANT REGEX SKIP
+  mkdir -p ncu-in
+  timeout 90 /usr/local/cuda/bin/ncu --clock-control none -k "regex:$4" --launch-skip "$5" --launch-count 1 \
+    --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats \
+    --metrics "$NCU_METRICS" -o "ncu-in/ncu-$1" $skinny probe --backend cuda $add \
+    --shape "$2,28672,4096" --variants "$3" --time-cap-ms 5 --json "$OUT/ncu-$1-probe.json" >"$OUT/ncu-$1.log" 2>&1
+  echo "ncu $1: exit $?"
+}
+for v in m16_s4_nm m16_s8_nm m16_b2_s5_nm m16_b4_s5_nm m16_b4_s3_nm; do one "$v" 16 "wg/$v" gemv_wgmma 0; done
+one wg-m16_s4 16 wg/m16_s4 gemv_wgmma 2
+one dot-m1_xw 1 dot/m1_xw gemv_split 2
+ncu_reports 2>&1 | tee "$OUT/ncu-summary.txt"
+pack

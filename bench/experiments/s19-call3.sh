@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Nineteenth session, call 3: gemv_wgmma with W copied by the warpgroup's threads (W_BY_THREADS,
+# registry-s19-threads.toml) verified on the edge set, timed beside the registered wg variants,
+# the best ring/mma kernels and cuBLAS on call 1's shapes; ncu of 16×28672×4096 with and without
+# the wgmma instructions.
+# Build here (NO_MATH and W_BY_THREADS in the sources): cargo build --release.
+# Carry ["target/release/skinny"].
+set -uo pipefail
+set -f
+OUT=${OUT:-$(mktemp -d)}
+skinny=./target/release/skinny
+. bench/lib.sh
+smi
+add="--add-registry bench/experiments/registry-s19-threads.toml"
+# shellcheck disable=SC2086
+probe_into "$OUT" edge-probe 150 $add "${EDGE_SHAPES[@]}" --variants wg/m16_t_s4 wg/m16_t_b2_s3 \
+  wg/m16_t_b4_s2 wg/m16_t_s4_r wg/m8_t_s4 wg/m8_t_b2_s4 --time-cap-ms 2 --strict
+grep -E "incorrect|failed|error" "$OUT/edge-probe.log" | grep -v "0 incorrect" | head -20
+# shellcheck disable=SC2086
+probe_into "$OUT" wg-probe 330 $add \
+  --shape 16,28672,4096 --shape 8,28672,4096 --shape 4,28672,4096 \
+  --shape 16,4096,14336 --shape 16,6144,4096 --shape 8,6144,4096 --shape 16,4096,4096 \
+  --shape 16,9728,896 --shape 8,9728,896 --shape 16,128256,4096 --shape 16,151936,896 \
+  --variants wg/m16_t_s4 wg/m16_t_s6 wg/m16_t_b2_s3 wg/m16_t_b2_s4 wg/m16_t_b4_s2 wg/m16_t_s4_r \
+  wg/m8_t_s4 wg/m8_t_b2_s4 wg/m8_t_s6_b2 wg/m16_s4 wg/m16_s4_r wg/m8_s6_b2 wg/m16_s8p_b2 \
+  ring/m8_w4t2s2x3_rl mma/m8_k8 mma/m16_s4 ring/m16_w4t4s2x4_rl ring/m16_w2t2s2x3_rl cublas/gemm \
+  --time-cap-ms 20
+python3 bench/tools/best_per_shape.py "$OUT/wg-probe.json" 10 2>&1 | tee "$OUT/wg-summary.txt"
+NCU_METRICS="dram__bytes_read.sum,dram__cycles_active.avg.pct_of_peak_sustained_elapsed,lts__t_sectors_srcunit_tex_op_read.sum,sm__warps_active.avg.pct_of_peak_sustained_active,smsp__issue_active.avg.pct_of_peak_sustained_active"
+one() {  # one NAME M VARIANT SKIP
+  mkdir -p ncu-in
+  timeout 90 /usr/local/cuda/bin/ncu --clock-control none -k "regex:gemv_wgmma" --launch-skip "$4" --launch-count 1 \
+    --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats \
+    --section WarpStateStats --metrics "$NCU_METRICS" -o "ncu-in/ncu-$1" $skinny probe --backend cuda $add \
+    --shape "$2,28672,4096" --variants "$3" --time-cap-ms 5 --json "$OUT/ncu-$1-probe.json" >"$OUT/ncu-$1.log" 2>&1
+  echo "ncu $1: exit $?"
+}
+one t_s4 16 wg/m16_t_s4 2
+one t_b2_s4 16 wg/m16_t_b2_s4 2
+one t_s4_nm 16 wg/m16_t_s4_nm 0
+one t_b2_s4_nm 16 wg/m16_t_b2_s4_nm 0
+ncu_reports 2>&1 | tee "$OUT/ncu-summary.txt"
+pack
