@@ -196,6 +196,15 @@ fn run_probe_on(
             }),
             Decision::Run if stopped_early.is_some() => {}
             Decision::Run => {
+                if let Some(why) = backend.cannot_run(variant) {
+                    gaps.push(GapRecord {
+                        shape: shape.clone(),
+                        variant: variant.id.clone(),
+                        disposition: Disposition::NotSupported,
+                        reasons: vec![why],
+                    });
+                    continue;
+                }
                 observer.run_started(shape, variant);
                 let seed = run_seed(settings.seed, index as u64);
                 let (record, fatal) = run_one(backend, shape, variant, seed, settings, read_gbps);
@@ -348,6 +357,8 @@ mod tests {
         PrepareFails,
         Panics,
         Fatal,
+        /// The device cannot run the variant at all (built for another architecture).
+        OtherArchitecture,
     }
 
     struct FakeBackend {
@@ -372,6 +383,10 @@ mod tests {
         }
         fn measure_ceilings(&mut self, _: &StoppingRule, _: &[u64]) -> Result<Ceilings, RunError> {
             Ok(Ceilings::default())
+        }
+        fn cannot_run(&self, variant: &Variant) -> Option<String> {
+            matches!(self.fault, Fault::OtherArchitecture)
+                .then(|| format!("{} is built for another GPU", variant.id))
         }
         fn prepare<'a>(
             &'a mut self,
@@ -509,6 +524,18 @@ mod tests {
             }
             assert!(out.stopped_early.is_none());
         }
+    }
+
+    #[test]
+    fn a_variant_the_device_cannot_build_is_a_gap_not_a_failure() {
+        let out = probe(Fault::OtherArchitecture);
+        assert!(out.runs.is_empty(), "{} runs", out.runs.len());
+        assert!(!out.gaps.is_empty());
+        for g in &out.gaps {
+            assert_eq!(g.disposition, Disposition::NotSupported);
+            assert_eq!(g.reasons, ["cpu/naive is built for another GPU"]);
+        }
+        assert!(out.stopped_early.is_none());
     }
 
     #[test]

@@ -117,6 +117,12 @@ pub trait Backend {
         rule: &StoppingRule,
         read_sizes: &[u64],
     ) -> Result<Ceilings, RunError>;
+    /// Why this device cannot run `variant` on any problem (its kernel family is built for
+    /// another architecture), or None. The probe records such a variant as a coverage gap
+    /// rather than as a failed run.
+    fn cannot_run(&self, _variant: &Variant) -> Option<String> {
+        None
+    }
     /// Allocate and upload what one run of `variant` on `data` needs.
     fn prepare<'a>(
         &'a mut self,

@@ -547,6 +547,10 @@ impl Backend for CudaBackend {
         BackendKind::Cuda
     }
 
+    fn cannot_run(&self, variant: &Variant) -> Option<String> {
+        kernels::unbuildable_on(variant, &self.arch)
+    }
+
     fn device(&self) -> DeviceInfo {
         let f = &self.facts;
         let mut details = BTreeMap::new();
