@@ -3,7 +3,9 @@
 # registry-s19-boxes.toml) verified on the edge set, then timed beside the registered wg variants,
 # the best ring/mma kernels and cuBLAS on the M bar's losing shapes and the two M = 16 lm_heads;
 # ncu of 16×28672×4096 under two of them (DRAM active against BOXES = 1's 80 %).
-# Build here: cargo build --release. Carry ["target/release/skinny"].
+# Build here from HEAD with bench/experiments/s19-wgmma-boxes-threads.patch applied (the
+# experiment's kernel parameters; not in the compiled-in sources): cargo build --release.
+# Carry ["target/release/skinny"].
 set -uo pipefail
 set -f  # variant globs are for skinny, not the shell
 OUT=${OUT:-$(mktemp -d)}

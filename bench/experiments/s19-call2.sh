@@ -4,7 +4,8 @@
 # (NO_MATH, registry-s19-nomath.toml: the outputs are wrong, so the probe times nothing and ncu
 # takes the first, verifying launch, caches flushed by ncu), beside the real wg/m16_s4 and the
 # M = 1 register kernel dot/m1_xw on the same W.
-# Build here (with the NO_MATH parameter, not committed): cargo build --release.
+# Build here from HEAD with bench/experiments/s19-wgmma-boxes-threads.patch applied (the
+# experiment's kernel parameters; not in the compiled-in sources): cargo build --release.
 # Carry ["target/release/skinny"].
 set -uo pipefail
 set -f

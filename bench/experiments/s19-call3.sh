@@ -3,7 +3,8 @@
 # registry-s19-threads.toml) verified on the edge set, timed beside the registered wg variants,
 # the best ring/mma kernels and cuBLAS on call 1's shapes; ncu of 16×28672×4096 with and without
 # the wgmma instructions.
-# Build here (NO_MATH and W_BY_THREADS in the sources): cargo build --release.
+# Build here from HEAD with bench/experiments/s19-wgmma-boxes-threads.patch applied (the
+# experiment's kernel parameters; not in the compiled-in sources): cargo build --release.
 # Carry ["target/release/skinny"].
 set -uo pipefail
 set -f
