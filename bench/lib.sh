@@ -54,10 +54,11 @@ dispatch_check() {
 # ncu_profile NAME M N K VARIANT KERNEL_REGEX: ncu on one cold launch of VARIANT's kernel on
 # M×N×K (the probe's third launch of it: caches flushed, clocks as they are), the report in
 # ncu-in/ncu-NAME.ncu-rep. NCU_METRICS adds metrics to the sections; PROBE_ARGS (unquoted) go to
-# the probe, e.g. an --add-registry.
+# the probe, e.g. an --add-registry. NCU_LAUNCH_SKIP=0 profiles the first (verifying) launch
+# instead: the only one of a variant whose outputs are wrong, which the probe does not time.
 ncu_profile() {
   mkdir -p ncu-in
-  timeout 60 /usr/local/cuda/bin/ncu --clock-control none -k "regex:$6" --launch-skip 2 --launch-count 1 \
+  timeout 60 /usr/local/cuda/bin/ncu --clock-control none -k "regex:$6" --launch-skip "${NCU_LAUNCH_SKIP:-2}" --launch-count 1 \
     --section SpeedOfLight --section MemoryWorkloadAnalysis --section MemoryWorkloadAnalysis_Tables \
     --section Occupancy --section LaunchStats --section WarpStateStats --section SchedulerStats \
     --metrics "${NCU_METRICS:?NCU_METRICS: the metrics to collect}" \

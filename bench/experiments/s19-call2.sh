@@ -7,6 +7,9 @@
 # Build here from HEAD with bench/experiments/s19-wgmma-boxes-threads.patch applied (the
 # experiment's kernel parameters; not in the compiled-in sources): cargo build --release.
 # Carry ["target/release/skinny"].
+# (Rewritten after the run to use bench/lib.sh's ncu_profile, with NCU_LAUNCH_SKIP for the first
+# launch, instead of a local copy of it: the same launches profiled and the same metrics; the
+# local copy collected fewer sections and allowed 90 s where ncu_profile allows 60.)
 set -uo pipefail
 set -f
 OUT=${OUT:-$(mktemp -d)}
@@ -15,16 +18,11 @@ skinny=./target/release/skinny
 smi
 add="--add-registry bench/experiments/registry-s19-nomath.toml"
 NCU_METRICS="dram__bytes_read.sum,dram__cycles_active.avg.pct_of_peak_sustained_elapsed,lts__t_sectors_srcunit_tex_op_read.sum,sm__warps_active.avg.pct_of_peak_sustained_active,smsp__issue_active.avg.pct_of_peak_sustained_active"
-one() {  # one NAME M VARIANT REGEX SKIP
-  mkdir -p ncu-in
-  timeout 90 /usr/local/cuda/bin/ncu --clock-control none -k "regex:$4" --launch-skip "$5" --launch-count 1 \
-    --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats \
-    --metrics "$NCU_METRICS" -o "ncu-in/ncu-$1" $skinny probe --backend cuda $add \
-    --shape "$2,28672,4096" --variants "$3" --time-cap-ms 5 --json "$OUT/ncu-$1-probe.json" >"$OUT/ncu-$1.log" 2>&1
-  echo "ncu $1: exit $?"
-}
-for v in m16_s4_nm m16_s8_nm m16_b2_s5_nm m16_b4_s5_nm m16_b4_s3_nm; do one "$v" 16 "wg/$v" gemv_wgmma 0; done
-one wg-m16_s4 16 wg/m16_s4 gemv_wgmma 2
-one dot-m1_xw 1 dot/m1_xw gemv_split 2
+export PROBE_ARGS=$add
+for v in m16_s4_nm m16_s8_nm m16_b2_s5_nm m16_b4_s5_nm m16_b4_s3_nm; do
+  NCU_LAUNCH_SKIP=0 ncu_profile "$v" 16 28672 4096 "wg/$v" gemv_wgmma
+done
+ncu_profile wg-m16_s4 16 28672 4096 wg/m16_s4 gemv_wgmma
+ncu_profile dot-m1_xw 1 28672 4096 dot/m1_xw gemv_split
 ncu_reports 2>&1 | tee "$OUT/ncu-summary.txt"
 pack

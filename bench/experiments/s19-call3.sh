@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Nineteenth session, call 3: gemv_wgmma with W copied by the warpgroup's threads (W_BY_THREADS,
-# registry-s19-threads.toml) verified on the edge set, timed beside the registered wg variants,
-# the best ring/mma kernels and cuBLAS on call 1's shapes; ncu of 16×28672×4096 with and without
+# Nineteenth session, call 3: gemv_wgmma with W copied by the warpgroup's threads (THREAD_ROWS =
+# 64, which call 3's binary spelled W_BY_THREADS; registry-s19-threads.toml), verified on the
+# edge set, timed beside the registered wg variants, the best ring/mma kernels and cuBLAS on call 1's shapes; ncu of 16×28672×4096 with and without
 # the wgmma instructions.
 # Build here from HEAD with bench/experiments/s19-wgmma-boxes-threads.patch applied (the
 # experiment's kernel parameters; not in the compiled-in sources): cargo build --release.
 # Carry ["target/release/skinny"].
+# (Rewritten after the run to use bench/lib.sh's ncu_profile, with NCU_LAUNCH_SKIP for the first
+# launch, instead of a local copy of it: the same launches profiled and the same metrics; the
+# local copy collected fewer sections and allowed 90 s where ncu_profile allows 60.)
 set -uo pipefail
 set -f
 OUT=${OUT:-$(mktemp -d)}
@@ -28,17 +31,10 @@ probe_into "$OUT" wg-probe 330 $add \
   --time-cap-ms 20
 python3 bench/tools/best_per_shape.py "$OUT/wg-probe.json" 10 2>&1 | tee "$OUT/wg-summary.txt"
 NCU_METRICS="dram__bytes_read.sum,dram__cycles_active.avg.pct_of_peak_sustained_elapsed,lts__t_sectors_srcunit_tex_op_read.sum,sm__warps_active.avg.pct_of_peak_sustained_active,smsp__issue_active.avg.pct_of_peak_sustained_active"
-one() {  # one NAME M VARIANT SKIP
-  mkdir -p ncu-in
-  timeout 90 /usr/local/cuda/bin/ncu --clock-control none -k "regex:gemv_wgmma" --launch-skip "$4" --launch-count 1 \
-    --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats \
-    --section WarpStateStats --metrics "$NCU_METRICS" -o "ncu-in/ncu-$1" $skinny probe --backend cuda $add \
-    --shape "$2,28672,4096" --variants "$3" --time-cap-ms 5 --json "$OUT/ncu-$1-probe.json" >"$OUT/ncu-$1.log" 2>&1
-  echo "ncu $1: exit $?"
-}
-one t_s4 16 wg/m16_t_s4 2
-one t_b2_s4 16 wg/m16_t_b2_s4 2
-one t_s4_nm 16 wg/m16_t_s4_nm 0
-one t_b2_s4_nm 16 wg/m16_t_b2_s4_nm 0
+export PROBE_ARGS=$add
+ncu_profile t_s4 16 28672 4096 wg/m16_t_s4 gemv_wgmma
+ncu_profile t_b2_s4 16 28672 4096 wg/m16_t_b2_s4 gemv_wgmma
+NCU_LAUNCH_SKIP=0 ncu_profile t_s4_nm 16 28672 4096 wg/m16_t_s4_nm gemv_wgmma
+NCU_LAUNCH_SKIP=0 ncu_profile t_b2_s4_nm 16 28672 4096 wg/m16_t_b2_s4_nm gemv_wgmma
 ncu_reports 2>&1 | tee "$OUT/ncu-summary.txt"
 pack

@@ -714,7 +714,7 @@ impl CudaBackend {
                 Op::Lt(LtPlan::new(problem, bias, workspace).map_err(RunError::new)?)
             }
             _ => {
-                if let Some(why) = kernels::unbuildable_on(variant, &self.arch) {
+                if let Some(why) = self.cannot_run(variant) {
                     return Err(RunError::new(why));
                 }
                 let (request, source) =
