@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Nineteenth session, call 3: gemv_wgmma with W copied by the warpgroup's threads (THREAD_ROWS =
 # 64, which call 3's binary spelled W_BY_THREADS; registry-s19-threads.toml), verified on the
-# edge set, timed beside the registered wg variants, the best ring/mma kernels and cuBLAS on call 1's shapes; ncu of 16×28672×4096 with and without
-# the wgmma instructions.
+# edge set, timed beside the registered wg variants, the best ring/mma kernels and cuBLAS on
+# call 1's shapes; ncu of 16×28672×4096 with and without the wgmma instructions.
 # Build here from HEAD with bench/experiments/s19-wgmma-boxes-threads.patch applied (the
 # experiment's kernel parameters; not in the compiled-in sources): cargo build --release.
 # Carry ["target/release/skinny"].

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Nineteenth session, call 4: gemv_wgmma with each W box shared between the warpgroup's threads
 # (THREAD_ROWS rows by cp.async) and the copy engine (registry-s19-half.toml), verified on the
-# edge set, timed beside the registered wg variants, the best ring/mma kernels and cuBLAS on call 1's shapes; ncu of 16×28672×4096 with and without
-# the wgmma instructions.
+# edge set, timed beside the registered wg variants, the best ring/mma kernels and cuBLAS on
+# call 1's shapes; ncu of 16×28672×4096 with and without the wgmma instructions.
 # Build here from HEAD with bench/experiments/s19-wgmma-boxes-threads.patch applied (the
 # experiment's kernel parameters; not in the compiled-in sources): cargo build --release.
 # Carry ["target/release/skinny"].
