@@ -147,6 +147,93 @@ __device__ __forceinline__ void pdl_begin_after_loads(bool opaque_true) {
 #endif
 }
 
+// Exchange words: an output also written as a 32-bit word, its 16 bits beside a 16-bit tag of
+// the run that wrote it. A 32-bit store is seen whole or not at all, so a reader knows from the
+// word alone whether it holds this run's value: no fence, no counter, no grid boundary. A
+// reader re-reads until every word it needs carries the run's tag. Used by persistent.cu (sixth
+// session) and by gemv_split's tagged build (gemv.cu, SKINNY_TAGGED). A wait longer than
+// WAIT_GUARD_NS (a second unless the host asks for more, as under compute-sanitizer) traps, so a
+// misuse is an error, not a hang.
+#ifndef WAIT_GUARD_NS
+#define WAIT_GUARD_NS 1000000000ull
+#endif
+
+__device__ __forceinline__ u64 global_time() {
+    u64 t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    return t;
+}
+
+__device__ __forceinline__ void trap_after_wait_guard(u64 start) {
+    if (global_time() - start > WAIT_GUARD_NS) __trap();
+}
+
+// The tag of run `epoch`: 1 to 65535, never the 0 that freshly zeroed words carry, and never
+// the tag of the run before.
+__device__ __forceinline__ u32 run_tag(u32 epoch) { return epoch % 0xffffu + 1u; }
+
+__device__ __forceinline__ u32 load_relaxed_word(const u32* p) {
+    u32 v;
+    asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+    return v;
+}
+
+__device__ __forceinline__ uint4 load_relaxed(const u32* p) {
+    uint4 v;
+    asm volatile("ld.relaxed.gpu.global.v4.u32 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                 : "l"(p)
+                 : "memory");
+    return v;
+}
+
+__device__ __forceinline__ void store_tagged(u32* word, u16 value, u32 tag) {
+    asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(word), "r"((tag << 16) | (u32)value)
+                 : "memory");
+}
+
+__device__ __forceinline__ bool tagged(uint4 v, u32 tag) {
+    return (v.x >> 16) == tag && (v.y >> 16) == tag && (v.z >> 16) == tag && (v.w >> 16) == tag;
+}
+
+// Eight exchange words (one x vector, loaded into a and b) once all carry `tag`: re-read until
+// they do.
+__device__ __forceinline__ void await_tagged(const u32* words, u32 tag, uint4& a, uint4& b) {
+    if (tagged(a, tag) && tagged(b, tag)) return;
+    const u64 start = global_time();
+    for (;;) {
+        __nanosleep(64);
+        a = load_relaxed(words);
+        b = load_relaxed(words + 4);
+        if (tagged(a, tag) && tagged(b, tag)) return;
+        trap_after_wait_guard(start);
+    }
+}
+
+// The low halves of eight exchange words as one vector of eight elements.
+__device__ __forceinline__ uint4 untag(uint4 a, uint4 b) {
+    return make_uint4((a.x & 0xffffu) | (a.y << 16), (a.z & 0xffffu) | (a.w << 16),
+                      (b.x & 0xffffu) | (b.y << 16), (b.z & 0xffffu) | (b.w << 16));
+}
+
+// One exchange word once it carries `tag`, polled with a growing sleep (up to
+// TAG_POLL_MAX_SLEEP_NS): for a block that may start long before its input is written, so
+// that its polling stays a trickle next to the memory traffic of the kernels still running.
+#ifndef TAG_POLL_MAX_SLEEP_NS
+#define TAG_POLL_MAX_SLEEP_NS 256
+#endif
+__device__ __forceinline__ void await_word(const u32* word, u32 tag) {
+    if ((load_relaxed_word(word) >> 16) == tag) return;
+    const u64 start = global_time();
+    u32 sleep = 32;
+    for (;;) {
+        __nanosleep(sleep);
+        if ((load_relaxed_word(word) >> 16) == tag) return;
+        sleep = min(2 * sleep, (u32)TAG_POLL_MAX_SLEEP_NS);
+        trap_after_wait_guard(start);
+    }
+}
+
 // mbarriers and bulk copies (sm_90): the ring of shared-memory stages that bulk.cu and
 // persistent.cu fill with the copy engine.
 __device__ __forceinline__ u32 shared_address(const void* p) {

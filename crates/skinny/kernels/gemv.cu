@@ -135,11 +135,107 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 // (A grid-stride block waits first: only its first group could be early.)
 #define SPLIT_EARLY_W (SKINNY_PDL && BLOCKS_PER_SM == 0)
 
+// The tagged build (-DSKINNY_TAGGED=1 with SKINNY_PDL; `skinny decode`'s skinny-graph-tagged
+// chain, twentieth session). Under PDL a product waits for the whole grid before it to exit and
+// flush, and a product that moves nothing still cost ~1.06 µs that way (tenth session): qwen's
+// 97 boundaries are half of its time over the floor. Here a product may also write its outputs
+// as exchange words (common.cuh) to `y_tags`, and the product after it, given them as `x_tags`,
+// reads x from them instead of waiting for the grid: each lane re-reads its words of x until
+// they carry the run's tag. A block's thread 0 first polls one word, sleeping between polls,
+// so that blocks started early (EARLY_TRIGGER lets the next product launch at once) do not
+// flood L2 while the product before streams.
+// The run's tag comes from `run_epoch`, which the chain's first tagged product advances
+// (`bump`, its block 0, after its grid wait) before any of its blocks lets the next kernel
+// launch; every later kernel launches after that and reads the epoch before it lets its own
+// next kernel launch. A product without `x_tags` waits for the grid before it as under PDL.
+// Only 16-bit elements have exchange words.
+#if SKINNY_TAGGED
+#if !defined(SKINNY_BF16) && !defined(SKINNY_F16)
+#error "the tagged build needs 16-bit elements"
+#endif
+#define TAGGED_PARAMS                                                                        \
+    , const u32 *__restrict__ x_tags, u32 *__restrict__ y_tags, u32 *__restrict__ run_epoch, \
+        int bump
+#else
+#define TAGGED_PARAMS
+#endif
+
+__device__ __forceinline__ void pdl_trigger() {
+#if SKINNY_PDL && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+#if SKINNY_TAGGED
+// pdl_begin for a tagged product whose x is plain: the grid wait, the epoch advanced when this
+// is the chain's first tagged product, the run's tag read when it writes exchange words.
+__device__ __forceinline__ u32 tagged_begin(u32* run_epoch, int bump, bool writes_tags) {
+#if EARLY_TRIGGER
+    if (!bump) pdl_trigger();
+#endif
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    if (bump) {
+        if (blockIdx.x == 0 && threadIdx.x == 0) {
+            atomicAdd(run_epoch, 1u);
+            __threadfence();
+        }
+        __syncthreads();
+    }
+    const u32 tag = writes_tags ? run_tag(load_relaxed_word(run_epoch)) : 0u;
+#if EARLY_TRIGGER
+    if (bump) pdl_trigger();
+#else
+    pdl_trigger();
+#endif
+    return tag;
+}
+
+// tagged_begin after W loads were issued (see pdl_begin_after_loads for the two arms).
+__device__ __forceinline__ u32 tagged_begin_after_loads(bool opaque_true, u32* run_epoch,
+                                                        int bump, bool writes_tags) {
+    if (opaque_true) return tagged_begin(run_epoch, bump, writes_tags);
+    asm volatile("nanosleep.u32 0;" ::: "memory");
+    return tagged_begin(run_epoch, bump, writes_tags);
+}
+
+// A block whose x comes as exchange words: thread 0 polls one of the last words of x (a
+// different one for neighbouring blocks, so that no L2 line takes every block's polls) until it
+// carries `tag`; then the block goes on, and each lane checks its own words as it loads them.
+__device__ __forceinline__ void await_input(const u32* x_tags, int words, u32 tag) {
+    if (threadIdx.x == 0) {
+        const int lines = max(1, min(16, words / 32));
+        await_word(x_tags + max(0, words - 1 - 32 * (int)(blockIdx.x % lines)), tag);
+    }
+    __syncthreads();
+#if !EARLY_TRIGGER
+    pdl_trigger();
+#endif
+}
+#endif
+
 extern "C" __global__ void SPLIT_BOUNDS
 gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
-           const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+           const elem_t* __restrict__ bias, int m, int n, int k, float alpha,
+           float beta TAGGED_PARAMS) {
+#if SKINNY_TAGGED
+    // The run's tag: read here when x comes as exchange words, by tagged_begin otherwise.
+    u32 tag = 0;
+    if (x_tags != nullptr) {
+        tag = run_tag(load_relaxed_word(run_epoch));
+#if EARLY_TRIGGER
+        pdl_trigger();
+#endif
+    }
+#endif
 #if !SPLIT_EARLY_W
+#if SKINNY_TAGGED
+    if (x_tags == nullptr)
+        tag = tagged_begin(run_epoch, bump, y_tags != nullptr);
+    else
+        await_input(x_tags, m * k, tag);
+#else
     pdl_begin();
+#endif
 #endif
     __shared__ float partial[WARPS][MAX_M * ROWS];
     const int warp = threadIdx.x / 32;
@@ -190,15 +286,41 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
             // Every row's x with W (rows past m load nothing and add zeros; at MAX_M = 1 the
             // row test is compiled out).
             uint4 xv[MAX_M][UNROLL];
+#if SKINNY_TAGGED
+            if (x_tags != nullptr) {
+                // Every word of the step read, unpacked as it lands; all read again (after a
+                // sleep) until every one carried the run's tag. (Checking each vector on its
+                // own kept both halves of every vector live, and ptxas spilled.)
+                for (bool ready = false; !ready;) {
+                    ready = true;
 #pragma unroll
-            for (int i = 0; i < MAX_M; ++i)
+                    for (int i = 0; i < MAX_M; ++i)
 #pragma unroll
-                for (int u = 0; u < UNROLL; ++u) {
-                    const int c = base + u * step;
-                    xv[i][u] = c < vectors && (MAX_M == 1 || i < m)
-                                   ? __ldg(&x_vec[(size_t)i * vectors + c])
-                                   : make_uint4(0, 0, 0, 0);
+                        for (int u = 0; u < UNROLL; ++u) {
+                            const int c = base + u * step;
+                            xv[i][u] = make_uint4(0, 0, 0, 0);
+                            if (c < vectors && (MAX_M == 1 || i < m)) {
+                                const u32* words = x_tags + 8 * ((size_t)i * vectors + c);
+                                const uint4 lo = load_relaxed(words), hi = load_relaxed(words + 4);
+                                ready = ready && tagged(lo, tag) && tagged(hi, tag);
+                                xv[i][u] = untag(lo, hi);
+                            }
+                        }
+                    if (!ready) __nanosleep(64);
                 }
+            } else
+#endif
+            {
+#pragma unroll
+                for (int i = 0; i < MAX_M; ++i)
+#pragma unroll
+                    for (int u = 0; u < UNROLL; ++u) {
+                        const int c = base + u * step;
+                        xv[i][u] = c < vectors && (MAX_M == 1 || i < m)
+                                       ? __ldg(&x_vec[(size_t)i * vectors + c])
+                                       : make_uint4(0, 0, 0, 0);
+                    }
+            }
             // Zeros past the end add exactly nothing, so no step branches.
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u) {
@@ -228,7 +350,15 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
                 for (int i = 0; i < MAX_M; ++i) {
                     if (i < m) {
                         float xf[8];
-                        unpack8(__ldg(&x_vec[(size_t)i * vectors + c]), xf);
+#if SKINNY_TAGGED
+                        if (x_tags != nullptr) {
+                            const u32* words = x_tags + 8 * ((size_t)i * vectors + c);
+                            uint4 lo = load_relaxed(words), hi = load_relaxed(words + 4);
+                            await_tagged(words, tag, lo, hi);
+                            unpack8(untag(lo, hi), xf);
+                        } else
+#endif
+                            unpack8(__ldg(&x_vec[(size_t)i * vectors + c]), xf);
 #pragma unroll
                         for (int r = 0; r < ROWS; ++r)
 #pragma unroll
@@ -244,7 +374,14 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #if SPLIT_EARLY_W
         // The first step's W before the wait; the loop goes on from the second.
         load_w(base);
+#if SKINNY_TAGGED
+        if (x_tags == nullptr)
+            tag = tagged_begin_after_loads(vectors > 0, run_epoch, bump, y_tags != nullptr);
+        else
+            await_input(x_tags, m * k, tag);
+#else
         pdl_begin_after_loads(vectors > 0);
+#endif
         if (base < vectors) use_step(base);
         base += step * UNROLL;
 #endif
@@ -272,7 +409,11 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
             if (bias != nullptr) s += to_f32(bias[j]);
             const size_t at = (size_t)i * n + j;
             if (beta != 0.0f) s += beta * to_f32(y[at]);
-            y[at] = from_f32(s);
+            const elem_t out = from_f32(s);
+            y[at] = out;
+#if SKINNY_TAGGED
+            if (y_tags != nullptr) store_tagged(y_tags + at, out, tag);
+#endif
         }
         __syncthreads();  // `partial` is reused by the next group
     }

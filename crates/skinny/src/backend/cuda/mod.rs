@@ -33,6 +33,7 @@ use crate::registry::{BackendKind, ParamValue, Variant};
 pub use call::Operands;
 use call::{Call, FixedArgs, Op};
 use compile::{compile, nvrtc_unavailable, nvrtc_version, CompileRequest};
+pub use kernels::Wait;
 use vendor::{Cublas, LtPlan, WORKSPACE_BYTES};
 
 /// The digest a dispatch table's validators hold for this build's kernels and `variants`.
@@ -481,7 +482,7 @@ impl CudaRun<'_> {
         }
         let problem = self.call.problem;
         let variant = self.variant.clone();
-        let pdl = self.backend.prepare_call(&variant, &problem, true)?;
+        let pdl = self.backend.prepare_call(&variant, &problem, Wait::Pdl)?;
         let plain = self.output_of(None)?;
         let got = self.output_of(Some(&pdl.call))?;
         if got != plain {
@@ -631,7 +632,7 @@ impl Backend for CudaBackend {
             .as_ref()
             .map(|b| self.upload(b.as_bytes()))
             .transpose()?;
-        let prepared = self.prepare_call(variant, &problem, false)?;
+        let prepared = self.prepare_call(variant, &problem, Wait::Stream)?;
         let buffers = Buffers {
             x: self.upload(data.x.as_bytes())?,
             weights,
@@ -684,7 +685,7 @@ impl CudaBackend {
         &mut self,
         variant: &Variant,
         problem: &Problem,
-        pdl: bool,
+        wait: Wait,
     ) -> Result<PreparedCall, RunError> {
         self.check_alive()?;
         let mut args = FixedArgs::new(problem);
@@ -718,7 +719,7 @@ impl CudaBackend {
                     return Err(RunError::new(why));
                 }
                 let (request, source) =
-                    kernels::variant_request(variant, problem.dtype(), &self.arch, pdl)
+                    kernels::variant_request(variant, problem.dtype(), &self.arch, wait)
                         .ok_or_else(|| {
                             RunError::new(format!(
                                 "the CUDA backend has no kernel family '{}'",
@@ -752,6 +753,8 @@ impl CudaBackend {
                     config: shape.config,
                     launch: source.launch,
                     cluster_y: shape.cluster_y,
+                    tagged: matches!(wait, Wait::Tagged { .. })
+                        && kernels::tagged_build(variant, source.launch, problem.dtype()),
                 }
             }
         };
@@ -760,7 +763,7 @@ impl CudaBackend {
                 problem: *problem,
                 op,
                 args,
-                pdl,
+                pdl: wait.pdl(),
             },
             scratch,
         })
