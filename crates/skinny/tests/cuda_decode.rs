@@ -122,9 +122,13 @@ fn a_tagged_chain_matches_cublas_step_by_step() {
         }
         assert_eq!(dispatcher.replace_table(table), &TableStatus::Used);
         let mut said = Vec::new();
-        let outcome = run_decode(&mut dispatcher, &chain, 4000.0, &brief_settings(false), |w| {
-            said.push(w.to_string())
-        })
+        let outcome = run_decode(
+            &mut dispatcher,
+            &chain,
+            4000.0,
+            &brief_settings(false),
+            |w| said.push(w.to_string()),
+        )
         .unwrap();
         let modes: Vec<&str> = outcome.modes.iter().map(|m| m.mode.as_str()).collect();
         assert!(
@@ -140,7 +144,11 @@ fn a_tagged_chain_matches_cublas_step_by_step() {
         }
         // The pins were what ran (down's may have fallen back to cuBLAS).
         for choice in &outcome.pdl_choices {
-            let pinned = pins.iter().find(|(role, _)| *role == choice.role).unwrap().1;
+            let pinned = pins
+                .iter()
+                .find(|(role, _)| *role == choice.role)
+                .unwrap()
+                .1;
             if choice.role != "down" {
                 assert_eq!(choice.variant, pinned, "{dtype} {}", choice.role);
             }

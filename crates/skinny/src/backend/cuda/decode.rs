@@ -141,53 +141,59 @@ pub fn run_decode(
     // The PDL picks with exchange words between tagged builds (gemv.cu, `SKINNY_TAGGED`): a
     // product reads x from the words of the product before instead of waiting for its grid.
     // In a graph only, where the boundaries are what is left.
-    let tagged = dispatcher.with_tagged(|d| plan_set(d, chain, |d, p| d.plan(p)))?;
-    let takes: Vec<bool> = (0..chain.steps.len())
-        .map(|i| tagged.plans[tagged.step_plan[i]].takes_tags())
-        .collect();
-    let links = tag_links(chain, &takes)?;
-    if links.iter().any(|l| l.reads.is_some()) {
-        let mode = "skinny-graph-tagged";
-        progress(&format!("timing {mode}"));
-        let out = outputs(&stream, chain)?;
-        let ops = chain_operands(&stream, chain, &weights, &out);
-        let words = ExchangeWords::new(&stream, chain, &links)?;
-        // A first run on other tokens, so that the checked run below fails if a product took
-        // words of the run before it for its own.
-        let other_tokens = other_tokens(dispatcher, chain, settings.seed)?;
-        let other_ops: Vec<Operands> = chain
-            .steps
-            .iter()
-            .zip(&ops)
-            .map(|(step, op)| match step.input {
-                Input::Tokens => Operands {
-                    x: device_ptr(&stream, &other_tokens),
-                    ..*op
-                },
-                Input::Output { .. } => *op,
-            })
+    let tagged = dispatcher.with_tagged(|d| plan_set(d, chain, |d, p| d.plan(p)));
+    let tagged = tagged.and_then(|set| {
+        let takes: Vec<bool> = (0..chain.steps.len())
+            .map(|i| set.plans[set.step_plan[i]].takes_tags())
             .collect();
-        issue_tagged(&stream, chain, &tagged, &other_ops, &words)?;
-        let (chain_check, per_token_us) = measure_mode(
-            &timer,
-            chain,
-            &reference.outputs,
-            &out,
-            Issue::Graph,
-            || issue_tagged(&stream, chain, &tagged, &ops, &words),
-        )
-        .map_err(|e| format!("{mode}: {e}"))?;
-        modes.push(ModeResult::new(
-            mode.into(),
-            Issue::Graph,
-            "skinny",
-            true,
-            per_token_us,
-            floor_us,
-            chain_check,
-        ));
-    } else {
-        progress("no skinny-graph-tagged mode: no two chained products are tagged builds");
+        Ok((tag_links(chain, &takes)?, set))
+    });
+    match tagged {
+        Err(why) => progress(&format!("no skinny-graph-tagged mode: {why}")),
+        Ok((links, _)) if links.iter().all(|l| l.reads.is_none()) => {
+            progress("no skinny-graph-tagged mode: no two chained products are tagged builds")
+        }
+        Ok((links, tagged)) => {
+            let mode = "skinny-graph-tagged";
+            progress(&format!("timing {mode}"));
+            let out = outputs(&stream, chain)?;
+            let ops = chain_operands(&stream, chain, &weights, &out);
+            let words = ExchangeWords::new(&stream, chain, &links)?;
+            // A first run on other tokens, so that the checked run below fails if a product took
+            // words of the run before it for its own.
+            let other_tokens = other_tokens(dispatcher, chain, settings.seed)?;
+            let other_ops: Vec<Operands> = chain
+                .steps
+                .iter()
+                .zip(&ops)
+                .map(|(step, op)| match step.input {
+                    Input::Tokens => Operands {
+                        x: device_ptr(&stream, &other_tokens),
+                        ..*op
+                    },
+                    Input::Output { .. } => *op,
+                })
+                .collect();
+            issue_tagged(&stream, chain, &tagged, &other_ops, &words)?;
+            let (chain_check, per_token_us) = measure_mode(
+                &timer,
+                chain,
+                &reference.outputs,
+                &out,
+                Issue::Graph,
+                || issue_tagged(&stream, chain, &tagged, &ops, &words),
+            )
+            .map_err(|e| format!("{mode}: {e}"))?;
+            modes.push(ModeResult::new(
+                mode.into(),
+                Issue::Graph,
+                "skinny",
+                true,
+                per_token_us,
+                floor_us,
+                chain_check,
+            ));
+        }
     }
     // The whole chain in one persistent kernel. When it cannot run, the other modes still
     // stand.

@@ -216,8 +216,7 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
     }
     for variant in variants {
         for &dtype in &variant.supports.dtypes {
-            if let Some((request, source)) = variant_request(variant, dtype, arch, Wait::Stream)
-            {
+            if let Some((request, source)) = variant_request(variant, dtype, arch, Wait::Stream) {
                 out.push(CheckedCompile {
                     label: format!("{} {dtype}", variant.id),
                     request,

@@ -727,7 +727,13 @@ impl CudaBackend {
                             ))
                         })?;
                 let func = self.function(&request, source.entry)?;
-                let shape = launch_shape(source.launch, variant, problem, &self.facts)?;
+                let mut shape = launch_shape(source.launch, variant, problem, &self.facts)?;
+                let tagged = matches!(wait, Wait::Tagged { .. })
+                    && kernels::tagged_build(variant, source.launch, problem.dtype());
+                if tagged {
+                    // x staged in shared memory when it comes as exchange words (gemv.cu).
+                    shape.config.shared_mem_bytes = (problem.m() * problem.k() * 2) as u32;
+                }
                 allow_dynamic_shared(&func, shape.config.shared_mem_bytes, &variant.id)?;
                 allow_cluster(&func, shape.cluster_y, &variant.id)?;
                 if let Some(tile) = shape.wgmma {
@@ -753,8 +759,7 @@ impl CudaBackend {
                     config: shape.config,
                     launch: source.launch,
                     cluster_y: shape.cluster_y,
-                    tagged: matches!(wait, Wait::Tagged { .. })
-                        && kernels::tagged_build(variant, source.launch, problem.dtype()),
+                    tagged,
                 }
             }
         };
