@@ -2,9 +2,11 @@
 # Twentieth session, call 1: the tagged chain (exchange words between gemv_split products instead
 # of PDL's grid wait) on the H200. The GPU test of the tagged mode on the awkward chain (bf16,
 # f16), then decode of qwen (three runs, for the spread) and llama with the s18 chain table.
-# Build here: the sources of this commit with bench/experiments/s12-any-digest.patch applied
-# (the s18 table's picks on changed kernel sources), copied to target/exp/skinny; and
-# bash bench/build-gpu-tests.sh. Carry ["target/exp/skinny", "target/gpu/cuda_decode"].
+# Build here: commit a3d0b19 (the tagged chain's first version, in which each lane re-read its own
+# words of x from L2; not kept: bench/experiments/s20-tagged.patch holds the second) with
+# bench/experiments/s12-any-digest.patch applied (the s18 table's picks on changed kernel
+# sources), copied to target/exp/skinny; and bash bench/build-gpu-tests.sh.
+# Carry ["target/exp/skinny", "target/gpu/cuda_decode"].
 set -uo pipefail
 set -f
 OUT=${OUT:-$(mktemp -d)}

@@ -129,12 +129,7 @@ fn print_outcome(outcome: &DecodeOutcome) {
             .map(|m| m.per_token_us.median)
     };
     if let (Some(ce), Some(cg)) = (median("cublas-eager"), median("cublas-graph")) {
-        for mode in [
-            "skinny-graph",
-            "skinny-graph-pdl",
-            "skinny-graph-tagged",
-            "skinny-persistent",
-        ] {
+        for mode in ["skinny-graph", "skinny-graph-pdl", "skinny-persistent"] {
             if let Some(s) = median(mode) {
                 println!(
                     "{mode}: {:.2}× faster than cublas-eager, {:.2}× faster than cublas-graph",

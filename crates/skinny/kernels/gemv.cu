@@ -135,151 +135,11 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 // (A grid-stride block waits first: only its first group could be early.)
 #define SPLIT_EARLY_W (SKINNY_PDL && BLOCKS_PER_SM == 0)
 
-// The tagged build (-DSKINNY_TAGGED=1 with SKINNY_PDL; `skinny decode`'s skinny-graph-tagged
-// chain, twentieth session). Under PDL a product waits for the whole grid before it to exit and
-// flush, and a product that moves nothing still cost ~1.06 µs that way (tenth session): qwen's
-// 97 boundaries are half of its time over the floor. Here a product may also write its outputs
-// as exchange words (common.cuh) to `y_tags`, and the product after it, given them as `x_tags`,
-// reads x from them instead of waiting for the grid: each lane re-reads its words of x until
-// they carry the run's tag. A block's thread 0 first polls one word, sleeping between polls,
-// so that blocks started early (EARLY_TRIGGER lets the next product launch at once) do not
-// flood L2 while the product before streams.
-// The run's tag comes from `run_epoch`, which the chain's first tagged product advances
-// (`bump`, its block 0, after its grid wait) before any of its blocks lets the next kernel
-// launch; every later kernel launches after that and reads the epoch before it lets its own
-// next kernel launch. A product without `x_tags` waits for the grid before it as under PDL.
-// Only 16-bit elements have exchange words.
-#if SKINNY_TAGGED
-#if !defined(SKINNY_BF16) && !defined(SKINNY_F16)
-#error "the tagged build needs 16-bit elements"
-#endif
-#if MAX_M != 1
-#error "the tagged build reads one row of x"
-#endif
-#define TAGGED_PARAMS                                                                        \
-    , const u32 *__restrict__ x_tags, u32 *__restrict__ y_tags, u32 *__restrict__ run_epoch, \
-        int bump
-#else
-#define TAGGED_PARAMS
-#endif
-
-__device__ __forceinline__ void pdl_trigger() {
-#if SKINNY_PDL && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
-#endif
-}
-
-#if SKINNY_TAGGED
-// pdl_begin for a tagged product whose x is plain: the grid wait, the epoch advanced when this
-// is the chain's first tagged product, the run's tag read when it writes exchange words.
-__device__ __forceinline__ u32 tagged_begin(u32* run_epoch, int bump, bool writes_tags) {
-#if EARLY_TRIGGER
-    if (!bump) pdl_trigger();
-#endif
-    asm volatile("griddepcontrol.wait;" ::: "memory");
-    if (bump) {
-        if (blockIdx.x == 0 && threadIdx.x == 0) {
-            atomicAdd(run_epoch, 1u);
-            __threadfence();
-        }
-        __syncthreads();
-    }
-    const u32 tag = writes_tags ? run_tag(load_relaxed_word(run_epoch)) : 0u;
-#if EARLY_TRIGGER
-    if (bump) pdl_trigger();
-#else
-    pdl_trigger();
-#endif
-    return tag;
-}
-
-// tagged_begin after W loads were issued (see pdl_begin_after_loads for the two arms).
-__device__ __forceinline__ u32 tagged_begin_after_loads(bool opaque_true, u32* run_epoch,
-                                                        int bump, bool writes_tags) {
-    if (opaque_true) return tagged_begin(run_epoch, bump, writes_tags);
-    asm volatile("nanosleep.u32 0;" ::: "memory");
-    return tagged_begin(run_epoch, bump, writes_tags);
-}
-
-// A block whose x comes as exchange words stages x in shared memory (`staged`, `vectors` 16-byte
-// vectors of 16-bit elements) once every word carries `tag`. Thread 0 first polls one of the last
-// words of x (a different one for neighbouring blocks, so that no L2 line takes every block's
-// polls), sleeping between polls; then the block reads all the words, a batch of loads a thread
-// in flight at once, and again after a sleep until every one carried the tag. Reading x once a
-// block and not once a lane, and not re-reading it while the product before still streams, is
-// what keeps the words' L2 traffic small (a first version in which every lane re-read its own
-// words from L2 ran qwen's chain at 666 µs against PDL's 322).
-#define STAGE_LOADS 4
-__device__ __forceinline__ void stage_input(const u32* x_tags, int vectors, u32 tag,
-                                            uint4* staged) {
-    if (threadIdx.x == 0) {
-        const int lines = max(1, min(16, vectors / 4));
-        await_word(x_tags + max(0, 8 * vectors - 1 - 32 * (int)(blockIdx.x % lines)), tag);
-    }
-    __syncthreads();
-    const u64 start = global_time();
-    u32 sleep = 32;
-    for (;;) {
-        bool ready = true;
-        for (int base = threadIdx.x; base < vectors; base += STAGE_LOADS * blockDim.x) {
-            uint4 lo[STAGE_LOADS], hi[STAGE_LOADS];
-#pragma unroll
-            for (int u = 0; u < STAGE_LOADS; ++u) {
-                const int v = base + u * blockDim.x;
-                if (v < vectors) {
-                    lo[u] = load_relaxed(x_tags + 8 * v);
-                    hi[u] = load_relaxed(x_tags + 8 * v + 4);
-                }
-            }
-#pragma unroll
-            for (int u = 0; u < STAGE_LOADS; ++u) {
-                const int v = base + u * blockDim.x;
-                if (v < vectors) {
-                    if (tagged(lo[u], tag) && tagged(hi[u], tag))
-                        staged[v] = untag(lo[u], hi[u]);
-                    else
-                        ready = false;
-                }
-            }
-        }
-        if (__syncthreads_and(ready)) break;
-        __nanosleep(sleep);
-        sleep = min(2 * sleep, (u32)TAG_POLL_MAX_SLEEP_NS);
-        trap_after_wait_guard(start);
-    }
-#if !EARLY_TRIGGER
-    pdl_trigger();
-#endif
-}
-#endif
-}
-#endif
-
 extern "C" __global__ void SPLIT_BOUNDS
 gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
-           const elem_t* __restrict__ bias, int m, int n, int k, float alpha,
-           float beta TAGGED_PARAMS) {
-#if SKINNY_TAGGED
-    // x, when it comes as exchange words (m·k 16-bit elements; the host sizes it).
-    extern __shared__ uint4 x_staged[];
-    // The run's tag: read here when x comes as exchange words, by tagged_begin otherwise.
-    u32 tag = 0;
-    if (x_tags != nullptr) {
-        tag = run_tag(load_relaxed_word(run_epoch));
-#if EARLY_TRIGGER
-        pdl_trigger();
-#endif
-    }
-#endif
+           const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
 #if !SPLIT_EARLY_W
-#if SKINNY_TAGGED
-    if (x_tags == nullptr)
-        tag = tagged_begin(run_epoch, bump, y_tags != nullptr);
-    else
-        stage_input(x_tags, m * k / 8, tag, x_staged);
-#else
     pdl_begin();
-#endif
 #endif
     __shared__ float partial[WARPS][MAX_M * ROWS];
     const int warp = threadIdx.x / 32;
@@ -330,30 +190,15 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
             // Every row's x with W (rows past m load nothing and add zeros; at MAX_M = 1 the
             // row test is compiled out).
             uint4 xv[MAX_M][UNROLL];
-#if SKINNY_TAGGED
-            if (x_tags != nullptr) {
 #pragma unroll
-                for (int i = 0; i < MAX_M; ++i)
+            for (int i = 0; i < MAX_M; ++i)
 #pragma unroll
-                    for (int u = 0; u < UNROLL; ++u) {
-                        const int c = base + u * step;
-                        xv[i][u] = c < vectors && (MAX_M == 1 || i < m)
-                                       ? x_staged[(size_t)i * vectors + c]
-                                       : make_uint4(0, 0, 0, 0);
-                    }
-            } else
-#endif
-            {
-#pragma unroll
-                for (int i = 0; i < MAX_M; ++i)
-#pragma unroll
-                    for (int u = 0; u < UNROLL; ++u) {
-                        const int c = base + u * step;
-                        xv[i][u] = c < vectors && (MAX_M == 1 || i < m)
-                                       ? __ldg(&x_vec[(size_t)i * vectors + c])
-                                       : make_uint4(0, 0, 0, 0);
-                    }
-            }
+                for (int u = 0; u < UNROLL; ++u) {
+                    const int c = base + u * step;
+                    xv[i][u] = c < vectors && (MAX_M == 1 || i < m)
+                                   ? __ldg(&x_vec[(size_t)i * vectors + c])
+                                   : make_uint4(0, 0, 0, 0);
+                }
             // Zeros past the end add exactly nothing, so no step branches.
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u) {
@@ -383,12 +228,7 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
                 for (int i = 0; i < MAX_M; ++i) {
                     if (i < m) {
                         float xf[8];
-#if SKINNY_TAGGED
-                        if (x_tags != nullptr)
-                            unpack8(x_staged[(size_t)i * vectors + c], xf);
-                        else
-#endif
-                            unpack8(__ldg(&x_vec[(size_t)i * vectors + c]), xf);
+                        unpack8(__ldg(&x_vec[(size_t)i * vectors + c]), xf);
 #pragma unroll
                         for (int r = 0; r < ROWS; ++r)
 #pragma unroll
@@ -404,14 +244,7 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #if SPLIT_EARLY_W
         // The first step's W before the wait; the loop goes on from the second.
         load_w(base);
-#if SKINNY_TAGGED
-        if (x_tags == nullptr)
-            tag = tagged_begin_after_loads(vectors > 0, run_epoch, bump, y_tags != nullptr);
-        else
-            stage_input(x_tags, m * k / 8, tag, x_staged);
-#else
         pdl_begin_after_loads(vectors > 0);
-#endif
         if (base < vectors) use_step(base);
         base += step * UNROLL;
 #endif
@@ -439,11 +272,7 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
             if (bias != nullptr) s += to_f32(bias[j]);
             const size_t at = (size_t)i * n + j;
             if (beta != 0.0f) s += beta * to_f32(y[at]);
-            const elem_t out = from_f32(s);
-            y[at] = out;
-#if SKINNY_TAGGED
-            if (y_tags != nullptr) store_tagged(y_tags + at, out, tag);
-#endif
+            y[at] = from_f32(s);
         }
         __syncthreads();  // `partial` is reused by the next group
     }

@@ -27,7 +27,7 @@
 // before until each carries this launch's tag. No fence, no counter: a first v5 counted blocks
 // in with a release reduction, and that release waited 0.6–2.6 µs a product (it drains the SM's
 // outstanding memory traffic, the ring's copies included) on top of the count's round trip.
-// The tag is made from the launch's epoch (`sync[0]`; common.cuh's `run_tag`); the last block to finish
+// The tag is the launch's epoch (`sync[0]`) plus one, low 16 bits; the last block to finish
 // (counted in `sync[1]`) advances the epoch, once every block has read it. The host zeroes the
 // exchange words and `sync` once, when it allocates them.
 //
@@ -90,6 +90,9 @@
 #ifndef MAX_STAGES
 #define MAX_STAGES 8
 #endif
+#ifndef WAIT_GUARD_NS
+#define WAIT_GUARD_NS 1000000000ull
+#endif
 #define CONSUMER_THREADS (CONSUMER_WARPS * 32)
 // Named barrier 1: the consumer warps only (the producer never joins it).
 #define CONSUMER_BARRIER 1
@@ -112,6 +115,16 @@ struct StreamStep {
     int k;
 };
 static_assert(sizeof(StreamStep) == 56, "StreamStep must match StreamStep::BYTES on the host");
+
+__device__ __forceinline__ u64 global_time() {
+    u64 t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    return t;
+}
+
+__device__ __forceinline__ void trap_after_wait_guard(u64 start) {
+    if (global_time() - start > WAIT_GUARD_NS) __trap();
+}
 
 __device__ __forceinline__ void stamp(u64* trace, int count, int product, int which) {
     if (trace != nullptr) trace[((size_t)blockIdx.x * count + product) * TRACE_STAMPS + which] = global_time();
@@ -173,6 +186,38 @@ __device__ void produce(const StreamStep* steps, int count, unsigned char* ring,
         }
         if (r.begin < r.end) stamp(trace, count, p, 4);
     }
+}
+
+__device__ __forceinline__ uint4 load_relaxed(const u32* p) {
+    uint4 v;
+    asm volatile("ld.relaxed.gpu.global.v4.u32 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                 : "l"(p)
+                 : "memory");
+    return v;
+}
+
+__device__ __forceinline__ bool tagged(uint4 v, u32 tag) {
+    return (v.x >> 16) == tag && (v.y >> 16) == tag && (v.z >> 16) == tag && (v.w >> 16) == tag;
+}
+
+// Eight exchange words (one x vector) once all carry `tag`: re-read until they do.
+__device__ __forceinline__ void await_tagged(const u32* words, u32 tag, uint4& a, uint4& b) {
+    if (tagged(a, tag) && tagged(b, tag)) return;
+    const u64 start = global_time();
+    for (;;) {
+        __nanosleep(64);
+        a = load_relaxed(words);
+        b = load_relaxed(words + 4);
+        if (tagged(a, tag) && tagged(b, tag)) return;
+        trap_after_wait_guard(start);
+    }
+}
+
+// The low halves of eight exchange words as one vector of eight elements.
+__device__ __forceinline__ uint4 untag(uint4 a, uint4 b) {
+    return make_uint4((a.x & 0xffffu) | (a.y << 16), (a.z & 0xffffu) | (a.w << 16),
+                      (b.x & 0xffffu) | (b.y << 16), (b.z & 0xffffu) | (b.w << 16));
 }
 
 #define STAGE_BATCH 2
@@ -273,7 +318,8 @@ __device__ __forceinline__ void write_output(const StreamStep& s, int row, float
     }
     const elem_t out = from_f32(v);
     s.y[row] = out;
-    store_tagged(s.y_xchg + row, out, tag);
+    asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(s.y_xchg + row), "r"((tag << 16) | (u32)out)
+                 : "memory");
 }
 
 // A unit's outputs: a tile's rows g and g + 8 (held by lanes t = 0), or a row (lane 0).
@@ -455,7 +501,7 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     }
     __syncthreads();
     if (threadIdx.x < CONSUMER_THREADS) {
-        const u32 tag = run_tag(epoch);
+        const u32 tag = (epoch + 1) & 0xffffu;
         consume(steps, count, tag, ring, stages, stage_bytes, full, empty, xs, bias_s, landed, done,
                 trace);
         // The last block to finish advances the epoch: every block has read it by then.

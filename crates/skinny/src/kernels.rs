@@ -72,13 +72,6 @@ impl Launch {
     pub fn has_epilogue_args(self) -> bool {
         self != Launch::WarpPerOutput
     }
-
-    /// Whether the family has a tagged build (gemv_split, `SKINNY_TAGGED` in gemv.cu): then it
-    /// also takes `(x_tags, y_tags, run_epoch, bump)` last, reads x from exchange words when
-    /// `x_tags` is not null and writes its outputs as exchange words when `y_tags` is not.
-    pub fn takes_tags(self) -> bool {
-        self == Launch::BlockPerRows
-    }
 }
 
 /// Where a run-time compiled kernel lives: a file of `crates/skinny/kernels/` and its entry.

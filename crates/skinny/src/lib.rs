@@ -25,7 +25,6 @@
 //! ```
 
 pub mod backend;
-pub mod chain_tags;
 /// The cudarc the CUDA backend is built on: use it for the context, stream and buffers that
 /// dispatch plans launch on, so that the types match.
 pub use cudarc;

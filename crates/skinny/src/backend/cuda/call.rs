@@ -36,23 +36,6 @@ pub struct Operands {
     pub bias: u64,
 }
 
-/// A tagged build's exchange-word arguments (gemv.cu, `SKINNY_TAGGED`): device addresses, 0 for
-/// none. With none at all the build runs as its PDL build does.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Tags {
-    /// x as exchange words of the product before (m·k words), read instead of waiting for its
-    /// grid.
-    pub x: u64,
-    /// Where this product also writes its outputs as exchange words (m·n words).
-    pub y: u64,
-    /// The chain's epoch word, whose run tag the exchange words carry.
-    pub epoch: u64,
-    /// This is the chain's first tagged product: it advances the epoch, and is launched in
-    /// plain stream order (it starts once everything before it has finished, so no kernel of
-    /// the run before still reads the epoch or its exchange words).
-    pub bump: bool,
-}
-
 /// How a call is issued.
 pub(crate) enum Op {
     /// A skinny kernel, launched as its family's `Launch` says.
@@ -62,8 +45,6 @@ pub(crate) enum Op {
         launch: Launch,
         /// Blocks a thread-block cluster along the grid's y (1: no cluster).
         cluster_y: u32,
-        /// The family's tagged build: takes `Tags` as its last four arguments.
-        tagged: bool,
     },
     Cublas,
     /// cuBLAS GEMM, then the bias add as a second kernel.
@@ -134,33 +115,6 @@ impl Call {
         cublas: Option<&Cublas>,
         o: Operands,
     ) -> Result<(), RunError> {
-        self.launch_tagged(stream, cublas, o, Tags::default())
-    }
-
-    /// Whether the call's kernel is a tagged build (takes `Tags`).
-    pub(crate) fn takes_tags(&self) -> bool {
-        matches!(self.op, Op::Kernel { tagged: true, .. })
-    }
-
-    /// `launch` with exchange-word arguments, which a call that does not take them refuses
-    /// unless they are all none.
-    ///
-    /// # Safety
-    /// As `launch`; and each nonzero address in `tags` must be a live buffer of the words it
-    /// names (`Tags`), written by nothing but the chain's products.
-    pub(crate) unsafe fn launch_tagged(
-        &self,
-        stream: &CudaStream,
-        cublas: Option<&Cublas>,
-        o: Operands,
-        tags: Tags,
-    ) -> Result<(), RunError> {
-        if tags != Tags::default() && !self.takes_tags() {
-            return Err(RunError::new(format!(
-                "{}: exchange words given to a call that is not a tagged build",
-                self.problem
-            )));
-        }
         let a = &self.args;
         if self.problem.epilogue() == Epilogue::Bias && o.bias == 0 {
             return Err(RunError::new(format!(
@@ -174,12 +128,10 @@ impl Call {
                 config,
                 launch,
                 cluster_y,
-                tagged,
             } => {
                 // Every argument as a local, and a pointer to each in the kernel's order.
                 let (x, w, y, bias) = (o.x, o.w, o.y, o.bias);
-                let bump = tags.bump as i32;
-                let mut list: [*mut c_void; 18] = [std::ptr::null_mut(); 18];
+                let mut list: [*mut c_void; 14] = [std::ptr::null_mut(); 14];
                 let mut count = 0;
                 let mut push = |p: *mut c_void| {
                     list[count] = p;
@@ -221,13 +173,7 @@ impl Call {
                     push(&maps[0] as *const drv_sys::CUtensorMap as *mut c_void);
                     push(&maps[1] as *const drv_sys::CUtensorMap as *mut c_void);
                 }
-                if *tagged {
-                    push(&tags.x as *const u64 as *mut c_void);
-                    push(&tags.y as *const u64 as *mut c_void);
-                    push(&tags.epoch as *const u64 as *mut c_void);
-                    push(&bump as *const i32 as *mut c_void);
-                }
-                let attrs = Attributes::for_kernel(self.pdl && !tags.bump, *cluster_y);
+                let attrs = Attributes::for_kernel(self.pdl, *cluster_y);
                 launch_with(stream, func, *config, &mut list[..count], attrs)
             }
             Op::Cublas => {

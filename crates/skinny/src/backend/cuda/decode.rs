@@ -14,12 +14,11 @@ use std::sync::Arc;
 
 use cudarc::driver::{result as drv, CudaFunction, CudaSlice, CudaStream};
 
-use super::call::{launch_cooperative, Operands, Tags};
+use super::call::{launch_cooperative, Operands};
 use super::dispatcher::{Dispatcher, MatmulPlan};
 use super::timing::{capture, elapsed_us, event, launch_read, read_config, time_graph_replay};
 use super::{device_ptr, driver_error, PersistentKernel};
 use crate::backend::RunError;
-use crate::chain_tags::{tag_links, TagLink};
 use crate::data::HostTensor;
 use crate::decode::{
     summarize_trace, Chain, ChainCheck, DecodeOutcome, Input, Issue, ModeResult, ProductTrace,
@@ -132,63 +131,6 @@ pub fn run_decode(
                 issue_kind,
                 library,
                 pdl,
-                per_token_us,
-                floor_us,
-                chain_check,
-            ));
-        }
-    }
-    // The PDL picks with exchange words between tagged builds (gemv.cu, `SKINNY_TAGGED`): a
-    // product reads x from the words of the product before instead of waiting for its grid.
-    // In a graph only, where the boundaries are what is left.
-    let tagged = dispatcher.with_tagged(|d| plan_set(d, chain, |d, p| d.plan(p)));
-    let tagged = tagged.and_then(|set| {
-        let takes: Vec<bool> = (0..chain.steps.len())
-            .map(|i| set.plans[set.step_plan[i]].takes_tags())
-            .collect();
-        Ok((tag_links(chain, &takes)?, set))
-    });
-    match tagged {
-        Err(why) => progress(&format!("no skinny-graph-tagged mode: {why}")),
-        Ok((links, _)) if links.iter().all(|l| l.reads.is_none()) => {
-            progress("no skinny-graph-tagged mode: no two chained products are tagged builds")
-        }
-        Ok((links, tagged)) => {
-            let mode = "skinny-graph-tagged";
-            progress(&format!("timing {mode}"));
-            let out = outputs(&stream, chain)?;
-            let ops = chain_operands(&stream, chain, &weights, &out);
-            let words = ExchangeWords::new(&stream, chain, &links)?;
-            // A first run on other tokens, so that the checked run below fails if a product took
-            // words of the run before it for its own.
-            let other_tokens = other_tokens(dispatcher, chain, settings.seed)?;
-            let other_ops: Vec<Operands> = chain
-                .steps
-                .iter()
-                .zip(&ops)
-                .map(|(step, op)| match step.input {
-                    Input::Tokens => Operands {
-                        x: device_ptr(&stream, &other_tokens),
-                        ..*op
-                    },
-                    Input::Output { .. } => *op,
-                })
-                .collect();
-            issue_tagged(&stream, chain, &tagged, &other_ops, &words)?;
-            let (chain_check, per_token_us) = measure_mode(
-                &timer,
-                chain,
-                &reference.outputs,
-                &out,
-                Issue::Graph,
-                || issue_tagged(&stream, chain, &tagged, &ops, &words),
-            )
-            .map_err(|e| format!("{mode}: {e}"))?;
-            modes.push(ModeResult::new(
-                mode.into(),
-                Issue::Graph,
-                "skinny",
-                true,
                 per_token_us,
                 floor_us,
                 chain_check,
@@ -672,94 +614,6 @@ pub(super) fn chain_operands(
                 .map_or(0, |b| device_ptr(stream, b)),
         })
         .collect()
-}
-
-/// Token activations other than the chain's (another seed), for a run before a checked one.
-fn other_tokens(
-    dispatcher: &mut Dispatcher,
-    chain: &Chain,
-    seed: u64,
-) -> Result<CudaSlice<u8>, String> {
-    let stream = dispatcher.stream().clone();
-    let first = &chain.steps[0].problem;
-    let dtype = first.dtype();
-    let count = (first.m() * first.k()) as u64;
-    let tokens = alloc(&stream, count * dtype.size_bytes(), "other tokens")?;
-    let p = device_ptr(&stream, &tokens);
-    dispatcher
-        .backend_mut()
-        .fill_uniform(dtype, p, count, !seed, 1.0)
-        .map_err(|e| format!("filling other tokens: {e}"))?;
-    Ok(tokens)
-}
-
-/// A tagged chain's exchange words: the epoch word, then m·n words for each step that writes
-/// them, zeroed once here (no run's tag is 0, and each run's differs from the run before).
-struct ExchangeWords {
-    _buffer: CudaSlice<u32>,
-    /// Each step's arguments.
-    tags: Vec<Tags>,
-}
-
-impl ExchangeWords {
-    fn new(
-        stream: &Arc<CudaStream>,
-        chain: &Chain,
-        links: &[TagLink],
-    ) -> Result<ExchangeWords, String> {
-        // Every run of words starts 32-byte aligned: a lane reads eight words at once.
-        let mut offsets = vec![0usize; links.len()];
-        let mut words = 8usize;
-        for (i, (step, link)) in chain.steps.iter().zip(links).enumerate() {
-            if link.writes {
-                offsets[i] = words;
-                let p = &step.problem;
-                words += (p.m() * p.n()).next_multiple_of(8);
-            }
-        }
-        let buffer = stream
-            .alloc_zeros::<u32>(words)
-            .map_err(|e| format!("allocating the exchange words: {e}"))?;
-        let base = device_ptr(stream, &buffer);
-        let at = |i: usize| base + 4 * offsets[i] as u64;
-        let tags = links
-            .iter()
-            .enumerate()
-            .map(|(i, link)| {
-                if *link == TagLink::default() {
-                    return Tags::default();
-                }
-                Tags {
-                    x: link.reads.map_or(0, at),
-                    y: if link.writes { at(i) } else { 0 },
-                    epoch: base,
-                    bump: link.bump,
-                }
-            })
-            .collect();
-        Ok(ExchangeWords {
-            _buffer: buffer,
-            tags,
-        })
-    }
-}
-
-/// Launch every product of the step as a tagged chain.
-fn issue_tagged(
-    stream: &CudaStream,
-    chain: &Chain,
-    set: &PlanSet,
-    ops: &[Operands],
-    words: &ExchangeWords,
-) -> Result<(), String> {
-    for (i, (step, operands)) in chain.steps.iter().zip(ops).enumerate() {
-        let plan = &set.plans[set.step_plan[i]];
-        // SAFETY: as in `issue_plans`; the exchange words were laid out for this chain's
-        // links, and only its products write them.
-        unsafe { plan.launch_tagged(stream, *operands, words.tags[i]) }
-            .map_err(|e| format!("step {i} ({}): {e}", step.role))?;
-    }
-    Ok(())
 }
 
 /// The chain every mode is checked against, run once by `vendor` (the cuBLAS plans).

@@ -45,8 +45,7 @@ use std::sync::Arc;
 
 use cudarc::driver::{CudaSlice, CudaStream, DevicePtr, DevicePtrMut, DeviceRepr};
 
-use super::call::{Call, Operands, Tags};
-use super::kernels::{wait_guard_s, Wait};
+use super::call::{Call, Operands};
 use super::vendor::Cublas;
 use super::{kernel_sources_digest, CudaBackend};
 use crate::backend::{Backend, Ceilings, DeviceInfo, RunError};
@@ -83,8 +82,6 @@ pub struct Dispatcher {
     status: TableStatus,
     validators: Validators,
     pdl: bool,
-    /// Plans for `skinny decode`'s tagged chain (`with_tagged`).
-    tagged: bool,
 }
 
 impl Dispatcher {
@@ -102,7 +99,6 @@ impl Dispatcher {
             status: TableStatus::NoTable,
             validators,
             pdl: options.pdl,
-            tagged: false,
         };
         if let Some(table) = options.table {
             dispatcher.replace_table(table);
@@ -137,29 +133,6 @@ impl Dispatcher {
         let out = f(self);
         self.pdl = before;
         out
-    }
-
-    /// Run `f` planning for a tagged chain, then put back what was set before: PDL plans whose
-    /// kernels, where the family has a tagged build, can read x from the exchange words of the
-    /// product before instead of waiting for its grid (gemv.cu, `SKINNY_TAGGED`). Crate-internal:
-    /// a tagged plan pays only inside a chain whose exchange words `skinny decode` lays out.
-    pub(crate) fn with_tagged<T>(&mut self, f: impl FnOnce(&mut Dispatcher) -> T) -> T {
-        let before = (self.pdl, self.tagged);
-        (self.pdl, self.tagged) = (true, true);
-        let out = f(self);
-        (self.pdl, self.tagged) = before;
-        out
-    }
-
-    /// How the plans made now wait for the kernel before them.
-    fn wait(&self) -> Result<Wait, String> {
-        Ok(match (self.tagged, self.pdl) {
-            (true, _) => Wait::Tagged {
-                wait_guard_s: wait_guard_s()?,
-            },
-            (false, true) => Wait::Pdl,
-            (false, false) => Wait::Stream,
-        })
     }
 
     /// Whether the table is in use, and if it was refused, which validator differed.
@@ -277,7 +250,7 @@ impl Dispatcher {
         }
         let prepared = self
             .backend
-            .prepare_call(&variant, problem, self.wait()?)
+            .prepare_call(&variant, problem, self.pdl)
             .map_err(|e| format!("preparing {} for {problem}: {e}", variant.id))?;
         Ok(MatmulPlan {
             call: prepared.call,
@@ -324,25 +297,6 @@ impl MatmulPlan {
     /// problem has no bias), and nothing else may write them while the call runs.
     pub unsafe fn launch(&self, stream: &CudaStream, operands: Operands) -> Result<(), RunError> {
         self.call.launch(stream, self.cublas.as_deref(), operands)
-    }
-
-    /// Whether the plan's kernel is a tagged build (`Dispatcher::with_tagged`).
-    pub(crate) fn takes_tags(&self) -> bool {
-        self.call.takes_tags()
-    }
-
-    /// `launch` in a tagged chain, with this launch's exchange-word arguments.
-    ///
-    /// # Safety
-    /// As `launch`, and as `Call::launch_tagged` for `tags`.
-    pub(crate) unsafe fn launch_tagged(
-        &self,
-        stream: &CudaStream,
-        operands: Operands,
-        tags: Tags,
-    ) -> Result<(), RunError> {
-        self.call
-            .launch_tagged(stream, self.cublas.as_deref(), operands, tags)
     }
 
     /// Launch on `stream` with cudarc buffers, checked against the problem's sizes and dtype.

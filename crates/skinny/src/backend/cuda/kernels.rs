@@ -40,57 +40,20 @@ pub fn unbuildable_on(variant: &Variant, arch: &str) -> Option<String> {
     })
 }
 
-/// How a skinny kernel waits for the kernel before it in the stream: each is its own build.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wait {
-    /// Launched once the kernel before has finished (plain stream order).
-    Stream,
-    /// Programmatic dependent launch: scheduled while the kernel before drains, waiting for its
-    /// grid before touching x, y or the bias (`SKINNY_PDL`).
-    Pdl,
-    /// As `Pdl`, and a family with a tagged build (`Launch::takes_tags`) at a 16-bit dtype is
-    /// built with it (`SKINNY_TAGGED`): given exchange words of its x it reads them instead of
-    /// waiting for the grid, and it can write its outputs as exchange words. Traps after a wait
-    /// of `wait_guard_s` seconds. Other families build as `Pdl`.
-    Tagged { wait_guard_s: u64 },
-}
-
-impl Wait {
-    pub fn pdl(self) -> bool {
-        self != Wait::Stream
-    }
-}
-
-/// Whether `variant` (of family launch `launch`) has a tagged build at `dtype`: exchange words
-/// hold 16-bit elements, and only one row of x (MAX_M = 1, the decode chain's M) keeps the
-/// doubled x loads in registers (at MAX_M = 4 ptxas spilled).
-pub fn tagged_build(variant: &Variant, launch: Launch, dtype: Dtype) -> bool {
-    let one_row = match variant.params.get("MAX_M") {
-        None => true,
-        Some(value) => *value == ParamValue::Int(1),
-    };
-    launch.takes_tags() && dtype.size_bytes() == 2 && one_row
-}
-
-/// The compilation a variant needs at `dtype` for plans that wait as `wait` says, or `None` for
-/// vendor-library variants and those the architecture cannot build (`unbuildable_on` says why).
+/// The compilation a variant needs at `dtype`, or `None` for vendor-library variants and those
+/// the architecture cannot build (`unbuildable_on` says why). `pdl`
+/// compiles in the programmatic-dependent-launch wait (`SKINNY_PDL`), for plans launched with it.
 pub fn variant_request(
     variant: &Variant,
     dtype: Dtype,
     arch: &str,
-    wait: Wait,
+    pdl: bool,
 ) -> Option<(CompileRequest, KernelSource)> {
     let source = family(variant.backend, &variant.kernel)?.source?;
     let arch = target_arch(source.launch, arch)?;
     let mut defines = vec![dtype_define(dtype)];
-    if wait.pdl() {
+    if pdl {
         defines.push(("SKINNY_PDL".to_string(), "1".to_string()));
-    }
-    if let Wait::Tagged { wait_guard_s } = wait {
-        if tagged_build(variant, source.launch, dtype) {
-            defines.push(("SKINNY_TAGGED".to_string(), "1".to_string()));
-            defines.extend(wait_guard_define(wait_guard_s));
-        }
     }
     for (name, value) in &variant.params {
         let value = match value {
@@ -123,9 +86,9 @@ pub const PERSISTENT_MAX_STAGES: u32 = 8;
 /// Bytes of one ring stage: whole rows, so a row of the chain must fit (k ≤ 16384 at 16 bits).
 pub const PERSISTENT_STAGE_BYTES: u32 = 32 * 1024;
 
-/// How long a guarded wait (the persistent kernel's, the tagged build's) runs before it traps, by
-/// default (a misuse then fails instead of hanging).
-pub const DEFAULT_WAIT_GUARD_S: u64 = 1;
+/// How long the persistent kernel lets one wait run before it traps, by default (a misuse then
+/// fails instead of hanging).
+pub const PERSISTENT_WAIT_GUARD_S: u64 = 1;
 /// The environment variable that lengthens the guard, in whole seconds (for compute-sanitizer,
 /// under which every wait runs many times slower).
 pub const WAIT_GUARD_ENV: &str = "SKINNY_WAIT_GUARD_S";
@@ -139,7 +102,7 @@ pub fn wait_guard_s() -> Result<u64, String> {
 /// The wait guard from the variable's value (`None`: not set).
 fn parse_wait_guard(value: Option<&str>) -> Result<u64, String> {
     match value {
-        None => Ok(DEFAULT_WAIT_GUARD_S),
+        None => Ok(PERSISTENT_WAIT_GUARD_S),
         Some(text) => match text.trim().parse::<u64>() {
             Ok(s) if (1..=3600).contains(&s) => Ok(s),
             _ => Err(format!(
@@ -147,16 +110,6 @@ fn parse_wait_guard(value: Option<&str>) -> Result<u64, String> {
             )),
         },
     }
-}
-
-/// The define that sets common.cuh's wait guard, when it is not the default.
-fn wait_guard_define(wait_guard_s: u64) -> Option<(String, String)> {
-    (wait_guard_s != DEFAULT_WAIT_GUARD_S).then(|| {
-        (
-            "WAIT_GUARD_NS".to_string(),
-            format!("{}ull", wait_guard_s * 1_000_000_000),
-        )
-    })
 }
 
 /// The persistent chain kernel at `dtype` (16-bit element types only), whose waits trap after
@@ -170,7 +123,12 @@ pub fn persistent_request(dtype: Dtype, arch: &str, wait_guard_s: u64) -> Compil
         ),
         ("MAX_STAGES".to_string(), PERSISTENT_MAX_STAGES.to_string()),
     ];
-    defines.extend(wait_guard_define(wait_guard_s));
+    if wait_guard_s != PERSISTENT_WAIT_GUARD_S {
+        defines.push((
+            "WAIT_GUARD_NS".to_string(),
+            format!("{}ull", wait_guard_s * 1_000_000_000),
+        ));
+    }
     CompileRequest {
         file: PERSISTENT_FILE.to_string(),
         defines,
@@ -210,13 +168,13 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
     for dtype in [Dtype::Bf16, Dtype::F16] {
         out.push(CheckedCompile {
             label: format!("(decode persistent chain) {dtype}"),
-            request: persistent_request(dtype, arch, DEFAULT_WAIT_GUARD_S),
+            request: persistent_request(dtype, arch, PERSISTENT_WAIT_GUARD_S),
             entry: Some(PERSISTENT_ENTRY),
         });
     }
     for variant in variants {
         for &dtype in &variant.supports.dtypes {
-            if let Some((request, source)) = variant_request(variant, dtype, arch, Wait::Stream) {
+            if let Some((request, source)) = variant_request(variant, dtype, arch, false) {
                 out.push(CheckedCompile {
                     label: format!("{} {dtype}", variant.id),
                     request,
@@ -224,29 +182,14 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
                 });
             }
         }
-        // The PDL build (what dispatch plans with PDL compile), at the variant's first dtype,
-        // and the tagged build (`skinny decode`'s tagged chain) where the family has one.
+        // The PDL build (what dispatch plans with PDL compile), at the variant's first dtype.
         if let Some(&dtype) = variant.supports.dtypes.first() {
-            if let Some((request, source)) = variant_request(variant, dtype, arch, Wait::Pdl) {
+            if let Some((request, source)) = variant_request(variant, dtype, arch, true) {
                 out.push(CheckedCompile {
                     label: format!("{} {dtype} pdl", variant.id),
                     request,
                     entry: Some(source.entry),
                 });
-            }
-        }
-        let tagged = Wait::Tagged {
-            wait_guard_s: DEFAULT_WAIT_GUARD_S,
-        };
-        if let Some(&dtype) = variant.supports.dtypes.iter().find(|d| d.size_bytes() == 2) {
-            if let Some((request, source)) = variant_request(variant, dtype, arch, tagged) {
-                if tagged_build(variant, source.launch, dtype) {
-                    out.push(CheckedCompile {
-                        label: format!("{} {dtype} tagged", variant.id),
-                        request,
-                        entry: Some(source.entry),
-                    });
-                }
             }
         }
     }
@@ -271,7 +214,7 @@ mod tests {
     fn wgmma_builds_for_sm_90a_on_sm_90_and_is_left_out_elsewhere() {
         let registry = crate::registry::Registry::embedded().unwrap();
         let wg = registry.get("wg/m16_s4").unwrap();
-        let (request, _) = variant_request(wg, Dtype::Bf16, "sm_90", Wait::Stream).unwrap();
+        let (request, _) = variant_request(wg, Dtype::Bf16, "sm_90", false).unwrap();
         assert_eq!(request.arch, "sm_90a");
         assert!(unbuildable_on(wg, "sm_90").is_none());
         let why = unbuildable_on(wg, "sm_100").unwrap();
@@ -282,7 +225,7 @@ mod tests {
         // Everything else keeps the GPU's own architecture and builds anywhere.
         let dot = registry.get("dot/m1_xw").unwrap();
         assert_eq!(
-            variant_request(dot, Dtype::Bf16, "sm_90", Wait::Stream)
+            variant_request(dot, Dtype::Bf16, "sm_90", false)
                 .unwrap()
                 .0
                 .arch,
@@ -298,7 +241,7 @@ mod tests {
 
     #[test]
     fn a_longer_guard_is_a_define_and_the_default_is_not() {
-        let default = persistent_request(Dtype::Bf16, "sm_90", DEFAULT_WAIT_GUARD_S);
+        let default = persistent_request(Dtype::Bf16, "sm_90", PERSISTENT_WAIT_GUARD_S);
         assert!(default.defines.iter().all(|(k, _)| k != "WAIT_GUARD_NS"));
         let long = persistent_request(Dtype::Bf16, "sm_90", 900);
         assert!(long

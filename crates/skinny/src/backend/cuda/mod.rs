@@ -33,7 +33,6 @@ use crate::registry::{BackendKind, ParamValue, Variant};
 pub use call::Operands;
 use call::{Call, FixedArgs, Op};
 use compile::{compile, nvrtc_unavailable, nvrtc_version, CompileRequest};
-pub use kernels::Wait;
 use vendor::{Cublas, LtPlan, WORKSPACE_BYTES};
 
 /// The digest a dispatch table's validators hold for this build's kernels and `variants`.
@@ -482,7 +481,7 @@ impl CudaRun<'_> {
         }
         let problem = self.call.problem;
         let variant = self.variant.clone();
-        let pdl = self.backend.prepare_call(&variant, &problem, Wait::Pdl)?;
+        let pdl = self.backend.prepare_call(&variant, &problem, true)?;
         let plain = self.output_of(None)?;
         let got = self.output_of(Some(&pdl.call))?;
         if got != plain {
@@ -632,7 +631,7 @@ impl Backend for CudaBackend {
             .as_ref()
             .map(|b| self.upload(b.as_bytes()))
             .transpose()?;
-        let prepared = self.prepare_call(variant, &problem, Wait::Stream)?;
+        let prepared = self.prepare_call(variant, &problem, false)?;
         let buffers = Buffers {
             x: self.upload(data.x.as_bytes())?,
             weights,
@@ -685,7 +684,7 @@ impl CudaBackend {
         &mut self,
         variant: &Variant,
         problem: &Problem,
-        wait: Wait,
+        pdl: bool,
     ) -> Result<PreparedCall, RunError> {
         self.check_alive()?;
         let mut args = FixedArgs::new(problem);
@@ -719,7 +718,7 @@ impl CudaBackend {
                     return Err(RunError::new(why));
                 }
                 let (request, source) =
-                    kernels::variant_request(variant, problem.dtype(), &self.arch, wait)
+                    kernels::variant_request(variant, problem.dtype(), &self.arch, pdl)
                         .ok_or_else(|| {
                             RunError::new(format!(
                                 "the CUDA backend has no kernel family '{}'",
@@ -727,13 +726,7 @@ impl CudaBackend {
                             ))
                         })?;
                 let func = self.function(&request, source.entry)?;
-                let mut shape = launch_shape(source.launch, variant, problem, &self.facts)?;
-                let tagged = matches!(wait, Wait::Tagged { .. })
-                    && kernels::tagged_build(variant, source.launch, problem.dtype());
-                if tagged {
-                    // x staged in shared memory when it comes as exchange words (gemv.cu).
-                    shape.config.shared_mem_bytes = (problem.m() * problem.k() * 2) as u32;
-                }
+                let shape = launch_shape(source.launch, variant, problem, &self.facts)?;
                 allow_dynamic_shared(&func, shape.config.shared_mem_bytes, &variant.id)?;
                 allow_cluster(&func, shape.cluster_y, &variant.id)?;
                 if let Some(tile) = shape.wgmma {
@@ -759,7 +752,6 @@ impl CudaBackend {
                     config: shape.config,
                     launch: source.launch,
                     cluster_y: shape.cluster_y,
-                    tagged,
                 }
             }
         };
@@ -768,7 +760,7 @@ impl CudaBackend {
                 problem: *problem,
                 op,
                 args,
-                pdl: wait.pdl(),
+                pdl,
             },
             scratch,
         })
