@@ -36,6 +36,25 @@ probe_into() {
   [ -f "$dir/$name.json" ]
 }
 
+# gpu_test BINARY FILTER SECONDS: the ignored GPU tests of target/gpu/BINARY whose names contain
+# FILTER, one at a time, into $OUT/gpu-test.log; its exit status and result lines.
+gpu_test() {
+  local start=$SECONDS
+  timeout "$3" "./target/gpu/$1" --ignored --test-threads 1 "$2" >"$OUT/gpu-test.log" 2>&1
+  echo "gpu test: exit $? ($((SECONDS - start)) s)"
+  grep -E "test result|panicked|FAILED" "$OUT/gpu-test.log" | head -5
+}
+
+# decode_into NAME SECONDS ARGS...: one `skinny decode` into $OUT/decode-NAME.json (its log
+# beside it), its exit status, the floor and the skinny graph modes' lines.
+decode_into() {
+  local name=$1 seconds=$2 start=$SECONDS
+  shift 2
+  timeout "$seconds" $skinny decode "$@" --json "$OUT/decode-$name.json" >"$OUT/decode-$name.log" 2>&1
+  echo "$name: exit $? ($((SECONDS - start)) s)"
+  grep -E "floor|skinny-graph|read chain|error" "$OUT/decode-$name.log" | head -12
+}
+
 # dispatch_check NAME TABLE MS SECONDS: `skinny dispatch --measure` with TABLE on the four
 # untuned models of the test data at the row counts MS (e.g. 1,2,4,8,16), each choice timed
 # beside cuBLAS, into $OUT/NAME.json and .log; prints how many came within 1.05×.

@@ -6,24 +6,20 @@
 # grid wait). Build here: c6eec6f with bench/experiments/s20-tagged.patch and then
 # bench/experiments/s20-experiment-knobs.patch applied, copied to target/exp/skinny; and
 # bash bench/build-gpu-tests.sh (with both). Carry ["target/exp/skinny", "target/gpu/cuda_decode"].
+# (Rewritten after the run to use bench/lib.sh's gpu_test and decode_into: the same commands and
+# files; the summary lines it prints are a superset of the ones the run printed.)
 set -uo pipefail
 set -f
 OUT=${OUT:-$(mktemp -d)}
 skinny=./target/exp/skinny
 . bench/lib.sh
 smi
-start=$SECONDS
-timeout 240 ./target/gpu/cuda_decode --ignored --test-threads 1 a_tagged_chain >"$OUT/gpu-test.log" 2>&1
-echo "gpu test: exit $? ($((SECONDS - start)) s)"
-grep -E "test result|panicked|FAILED" "$OUT/gpu-test.log" | head -5
+gpu_test cuda_decode a_tagged_chain 240
 export SKINNY_EXPERIMENT_ANY_DIGEST=1
 table=bench/results/h200-2026-11-21-s18-dispatch-chain.json
+# decode NAME MODEL MAX_BLOCKS: tags read only by grids of at most MAX_BLOCKS blocks.
 decode() {
-  local name=$1 model=$2 max=$3 start=$SECONDS
-  SKINNY_EXPERIMENT_TAG_MAX_BLOCKS=$max timeout 200 $skinny decode --model "$model" --table "$table" \
-    --json "$OUT/decode-$name.json" >"$OUT/decode-$name.log" 2>&1
-  echo "$name: exit $? ($((SECONDS - start)) s)"
-  grep -E "floor|skinny-graph-pdl|skinny-graph-tagged|error" "$OUT/decode-$name.log" | head -6
+  SKINNY_EXPERIMENT_TAG_MAX_BLOCKS=$3 decode_into "$1" 200 --model "$2" --table "$table"
 }
 decode qwen-all-1 qwen2.5-0.5b 100000000
 decode qwen-4096-1 qwen2.5-0.5b 4096

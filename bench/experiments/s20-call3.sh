@@ -3,6 +3,8 @@
 # chain (97 products of a few hundred nanoseconds each, weights in L2: the boundary alone), twice,
 # and qwen with tags read only by grids of at most 300 blocks (qkv, o and down; gate_up and
 # lm_head read plain x behind a grid wait). Carry ["target/exp/skinny"] as built for call 2.
+# (Rewritten after the run to use bench/lib.sh's gpu_test and decode_into: the same commands and
+# files; the summary lines it prints are a superset of the ones the run printed.)
 set -uo pipefail
 set -f
 OUT=${OUT:-$(mktemp -d)}
@@ -11,15 +13,8 @@ skinny=./target/exp/skinny
 smi
 export SKINNY_EXPERIMENT_ANY_DIGEST=1
 table=bench/results/h200-2026-11-21-s18-dispatch-chain.json
-decode() {
-  local name=$1 max=$2 start=$SECONDS
-  shift 2
-  SKINNY_EXPERIMENT_TAG_MAX_BLOCKS=$max timeout 200 $skinny decode "$@" --table "$table" \
-    --json "$OUT/decode-$name.json" >"$OUT/decode-$name.log" 2>&1
-  echo "$name: exit $? ($((SECONDS - start)) s)"
-  grep -E "floor|skinny-graph-pdl|skinny-graph-tagged|error" "$OUT/decode-$name.log" | head -6
-}
-decode tiny-all-1 100000000 --model-config bench/configs/tiny-latency/config.json
-decode tiny-all-2 100000000 --model-config bench/configs/tiny-latency/config.json
-decode qwen-300 300 --model qwen2.5-0.5b
+tiny=bench/configs/tiny-latency/config.json
+SKINNY_EXPERIMENT_TAG_MAX_BLOCKS=100000000 decode_into tiny-all-1 200 --model-config "$tiny" --table "$table"
+SKINNY_EXPERIMENT_TAG_MAX_BLOCKS=100000000 decode_into tiny-all-2 200 --model-config "$tiny" --table "$table"
+SKINNY_EXPERIMENT_TAG_MAX_BLOCKS=300 decode_into qwen-300 200 --model qwen2.5-0.5b --table "$table"
 pack
