@@ -27,9 +27,8 @@
 // only their short dot products follow the last byte.
 //
 // The next product reads acc as f32 x (gemv.cu's X_F32), rounding each value to elem_t as it
-// loads it: down's output as a 16-bit tensor, without a kernel to convert it. The kernel also
-// zeroes `zero_next` (n2 floats; may be null), the accumulator of a later layer, whose last
-// reader has finished by the time this kernel is past its wait.
+// loads it: down's output as a 16-bit tensor, without a kernel to convert it. The caller zeroes
+// acc before the kernel (decode: one memset of every layer's accumulator at the step's start).
 //
 // Needs k1 % 8 == 0 and n2 % 8 == 0 (16-byte rows), k2 ≤ n1, gridDim.x ≤ k2.
 //
@@ -37,6 +36,11 @@
 
 #ifndef MLP_THREADS
 #define MLP_THREADS 256
+#endif
+// How a block's down sums go into acc: 1, a scalar atomic add a float; 2, one vector reduction
+// (red.global.add.v4.f32) every four floats; 0, not at all (timing experiments only: wrong).
+#ifndef MLP_ADDS
+#define MLP_ADDS 2
 #endif
 
 __device__ __forceinline__ void mlp_copy16(void* dst, const void* src) {
@@ -81,7 +85,7 @@ __device__ __forceinline__ void mlp_rows(const elem_t* w1s, const elem_t* xs, in
 extern "C" __global__ void __launch_bounds__(MLP_THREADS)
 mlp_fused(const elem_t* __restrict__ x, const elem_t* __restrict__ w1,
           const elem_t* __restrict__ w2t, elem_t* __restrict__ y1, float* __restrict__ acc,
-          float* __restrict__ zero_next, int n1, int k1, int k2, int n2) {
+          int n1, int k1, int k2, int n2) {
     extern __shared__ __align__(16) unsigned char mlp_smem[];
     const int blocks = gridDim.x, b = blockIdx.x;
     // The block's share of h (= its gate rows = its W2T rows) and of the other gate_up rows.
@@ -109,13 +113,10 @@ mlp_fused(const elem_t* __restrict__ x, const elem_t* __restrict__ w1,
     mlp_copy_run(other_s, w1 + (size_t)(k2 + e0) * k1, ne * k1 / 8);
     mlp_commit();
 
-    // x, y1, acc and zero_next only after the kernel before has finished.
+    // x, y1 and acc only after the kernel before has finished.
     pdl_begin_after_loads(k1 > 0);
     for (int v = threadIdx.x; v < k1 / 8; v += MLP_THREADS)
         reinterpret_cast<uint4*>(x_s)[v] = __ldg(reinterpret_cast<const uint4*>(x) + v);
-    if (zero_next != nullptr)
-        for (int i = b * MLP_THREADS + threadIdx.x; i < n2; i += blocks * MLP_THREADS)
-            zero_next[i] = 0.0f;
 
     mlp_wait<2>();
     __syncthreads();
@@ -139,8 +140,17 @@ mlp_fused(const elem_t* __restrict__ x, const elem_t* __restrict__ w1,
         for (int e = 0; e < 8; ++e) sum_s[8 * v + e] = s[e];
     }
     __syncthreads();
-    // Consecutive threads add into consecutive floats: a warp's adds are four 32-byte sectors.
+    // Consecutive threads add into consecutive floats.
+#if MLP_ADDS == 1
     for (int i = threadIdx.x; i < n2; i += MLP_THREADS) atomicAdd(&acc[i], sum_s[i]);
+#elif MLP_ADDS == 2
+    for (int i = 4 * threadIdx.x; i < n2; i += 4 * MLP_THREADS) {
+        const float4 v = *reinterpret_cast<const float4*>(sum_s + i);
+        asm volatile("red.global.add.v4.f32 [%0], {%1, %2, %3, %4};" ::"l"(acc + i), "f"(v.x),
+                     "f"(v.y), "f"(v.z), "f"(v.w)
+                     : "memory");
+    }
+#endif
 
     mlp_wait<0>();
     __syncthreads();

@@ -3,8 +3,9 @@
 //!
 //! Down's output is an f32 accumulator per layer; the product that reads it (the next layer's
 //! qkv, or lm_head) is the PDL plan's own variant built to read x as f32 (gemv.cu's X_F32).
-//! Each fused MLP zeroes the next layer's accumulator (the last layer's zeroes the first's), so
-//! a replay of the step needs no memset. Down's weights are transposed once, at setup.
+//! Every layer's accumulator lies in one allocation, zeroed by one memset at the start of the
+//! step (inside its graph, so the mode's time includes it). Down's weights are transposed once,
+//! at setup.
 
 use std::sync::Arc;
 
@@ -36,12 +37,6 @@ pub fn mlp_shape(chain: &Chain) -> Result<MlpShape, String> {
     if chain.m != 1 {
         return Err(format!("m = {} (the fused MLP runs m = 1)", chain.m));
     }
-    if chain.layers < 2 {
-        return Err(format!(
-            "{} layer (each fused MLP zeroes the next layer's accumulator: two or more)",
-            chain.layers
-        ));
-    }
     for s in [gate_up, down] {
         let p = &s.problem;
         if p.layout() != Layout::Nt || p.epilogue() != Epilogue::None {
@@ -69,7 +64,9 @@ struct FusedChain {
     mlp: FusedMlp,
     /// Per layer.
     _w2t: Vec<CudaSlice<u8>>,
-    acc: Vec<CudaSlice<f32>>,
+    /// Every layer's accumulator, n2 f32 each, one after another.
+    acc: CudaSlice<f32>,
+    n2: usize,
     out: Vec<CudaSlice<u8>>,
     /// Per step: what it launches.
     launches: Vec<Launch>,
@@ -94,6 +91,16 @@ struct Plans<'a> {
 
 impl FusedChain {
     fn issue(&self, stream: &CudaStream, plans: &Plans) -> Result<(), String> {
+        // SAFETY: the whole of a live allocation of this stream's context.
+        unsafe {
+            drv::memset_d8_async(
+                device_ptr(stream, &self.acc),
+                0,
+                self.acc.len() * 4,
+                stream.cu_stream(),
+            )
+        }
+        .map_err(|e| format!("zeroing the accumulators: {e}"))?;
         for (i, launch) in self.launches.iter().enumerate() {
             // SAFETY: the operands were made for these plans and the kernel from this chain's
             // live buffers (`set_up`), of its sizes and dtype.
@@ -116,12 +123,13 @@ impl FusedChain {
     /// Every step's output as the chain check reads it: down's from its f32 accumulator.
     fn read(&self, stream: &Arc<CudaStream>, chain: &Chain) -> Result<Vec<Vec<f64>>, String> {
         let mut got = read_outputs(stream, chain, &self.out)?;
+        let acc = stream
+            .clone_dtoh(&self.acc)
+            .map_err(|e| format!("copying the accumulators back: {e}"))?;
         for (step, values) in chain.steps.iter().zip(got.iter_mut()) {
             if let (Some(layer), "down") = (step.layer, step.role.as_str()) {
-                let acc = stream
-                    .clone_dtoh(&self.acc[layer])
-                    .map_err(|e| format!("copying an accumulator back: {e}"))?;
-                *values = acc.into_iter().map(f64::from).collect();
+                let mine = &acc[layer * self.n2..(layer + 1) * self.n2];
+                *values = mine.iter().copied().map(f64::from).collect();
             }
         }
         Ok(got)
@@ -149,7 +157,11 @@ fn set_up(
             .map_err(|e| format!("allocating {what}: {e}"))
     };
     let mut w2t = Vec::with_capacity(chain.layers);
-    let mut acc = Vec::with_capacity(chain.layers);
+    let acc = stream
+        .alloc_zeros::<f32>(chain.layers * shape.n2)
+        .map_err(|e| format!("allocating the accumulators: {e}"))?;
+    // Layer l's accumulator (n2 is a multiple of 8: every one 32-byte aligned).
+    let acc_of = |layer: usize| device_ptr(&stream, &acc) + (layer * shape.n2 * 4) as u64;
     for layer in 0..chain.layers {
         let down = chain
             .steps
@@ -167,11 +179,6 @@ fn set_up(
         }
         .map_err(|e| e.message)?;
         w2t.push(t);
-        acc.push(
-            stream
-                .alloc_zeros::<f32>(shape.n2)
-                .map_err(|e| format!("allocating an accumulator: {e}"))?,
-        );
     }
     let down_layer = |step: usize| {
         let s = &chain.steps[step];
@@ -184,7 +191,7 @@ fn set_up(
         let x_from = |input: Input| match input {
             Input::Tokens => ptr(&weights.tokens),
             Input::Output { step } => match down_layer(step) {
-                Some(layer) => device_ptr(&stream, &acc[layer]),
+                Some(layer) => acc_of(layer),
                 None => ptr(&out[step]),
             },
         };
@@ -195,8 +202,7 @@ fn set_up(
                 w1: ptr(&weights.w[i]),
                 w2t: ptr(&w2t[layer]),
                 y1: ptr(&out[i]),
-                acc: device_ptr(&stream, &acc[layer]),
-                zero_next: device_ptr(&stream, &acc[(layer + 1) % chain.layers]),
+                acc: acc_of(layer),
             }),
             _ => {
                 let ops = Operands {
@@ -226,6 +232,7 @@ fn set_up(
             mlp,
             _w2t: w2t,
             acc,
+            n2: shape.n2,
             out,
             launches,
         },
@@ -241,10 +248,10 @@ fn step_name(chain: &Chain, i: usize) -> String {
     }
 }
 
-/// The mode, checked and timed: captured into a graph, replayed once on zeroed accumulators,
-/// then once more on poisoned outputs, where every accumulator was zeroed by the replay before
-/// (the second replay is the one checked), then timed as the other graph modes are. Also
-/// returns the grid's blocks.
+/// The mode, checked and timed: captured into a graph, replayed once (so that the accumulators
+/// hold a step's sums), then on poisoned outputs once more (the step's memset must clear them;
+/// this replay is the one checked), then timed as the other graph modes are. Also returns the
+/// fused MLP's blocks.
 pub(super) fn measure_fused_mlp(
     dispatcher: &mut Dispatcher,
     spin: &CudaFunction,
@@ -266,12 +273,6 @@ pub(super) fn measure_fused_mlp(
             .launch()
             .map_err(|e| format!("replaying the graph: {e}"))
     };
-    poison(&stream, &fused.out)?;
-    for a in &fused.acc {
-        // SAFETY: the whole of a live allocation of this stream's context.
-        unsafe { drv::memset_d8_async(device_ptr(&stream, a), 0, a.len() * 4, stream.cu_stream()) }
-            .map_err(|e| format!("zeroing an accumulator: {e}"))?;
-    }
     replay()?;
     poison(&stream, &fused.out)?;
     replay()?;

@@ -69,8 +69,6 @@ pub(crate) struct MlpOperands {
     pub y1: u64,
     /// n2 f32, zero when the kernel starts.
     pub acc: u64,
-    /// n2 f32 to zero, or 0.
-    pub zero_next: u64,
 }
 
 impl CudaBackend {
@@ -172,7 +170,7 @@ impl FusedMlp {
     ///
     /// # Safety
     /// The operands must be live device buffers of the shape's sizes: x k1 elements, w1 n1·k1,
-    /// w2t k2·n2, y1 n1, acc and zero_next (when not 0) n2 f32; acc zero.
+    /// w2t k2·n2, y1 n1, acc n2 f32, zero.
     pub(crate) unsafe fn launch(
         &self,
         stream: &CudaStream,
@@ -186,14 +184,13 @@ impl FusedMlp {
             &ops.w2t as *const u64 as *mut c_void,
             &ops.y1 as *const u64 as *mut c_void,
             &ops.acc as *const u64 as *mut c_void,
-            &ops.zero_next as *const u64 as *mut c_void,
             &n1 as *const i32 as *mut c_void,
             &k1 as *const i32 as *mut c_void,
             &k2 as *const i32 as *mut c_void,
             &n2 as *const i32 as *mut c_void,
         ];
-        // SAFETY: mlp_fused(const elem_t*, const elem_t*, const elem_t*, elem_t*, float*,
-        // float*, int, int, int, int) with the caller's buffers; the grid and shared memory
+        // SAFETY: mlp_fused(const elem_t*, const elem_t*, const elem_t*, elem_t*, float*, int,
+        // int, int, int) with the caller's buffers; the grid and shared memory
         // were sized for this shape.
         launch_ex(stream, &self.func, self.config, &mut params, true)
     }
