@@ -167,6 +167,8 @@ pub const MLP_ENTRY: &str = "mlp_fused";
 pub const MLP_TRANSPOSE_ENTRY: &str = "mlp_transpose";
 /// Threads a block of the fused MLP (its MLP_THREADS).
 pub const MLP_THREADS: u32 = 256;
+/// Vectors of down's weights a thread of the fused MLP holds (its MLP_W2_VECTORS).
+pub const MLP_W2_VECTORS: u32 = 10;
 
 /// The fused MLP at `dtype` (16-bit element types only), with the PDL wait compiled in: it only
 /// runs inside the PDL chain.
@@ -177,6 +179,7 @@ pub fn mlp_request(dtype: Dtype, arch: &str) -> CompileRequest {
             dtype_define(dtype),
             ("SKINNY_PDL".to_string(), "1".to_string()),
             ("MLP_THREADS".to_string(), MLP_THREADS.to_string()),
+            ("MLP_W2_VECTORS".to_string(), MLP_W2_VECTORS.to_string()),
         ],
         arch: arch.to_string(),
     }

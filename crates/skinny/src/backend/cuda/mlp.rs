@@ -29,6 +29,12 @@ impl MlpShape {
                 "gate_up's k ({k1}) and down's n ({n2}) must be multiples of 8 (16-byte rows)"
             ));
         }
+        if n2 / 8 > kernels::MLP_THREADS as usize {
+            return Some(format!(
+                "down's n ({n2}) is over {} (a block's threads hold one 8-wide column of W2T each)",
+                8 * kernels::MLP_THREADS
+            ));
+        }
         if k2 == 0 || k2 > n1 {
             return Some(format!(
                 "down's k ({k2}) must be from 1 to gate_up's n ({n1})"
@@ -41,13 +47,17 @@ impl MlpShape {
     }
 
     /// Bytes of shared memory a block needs when the grid has `blocks` blocks, in mlp.cu's
-    /// layout: its gate rows, its other gate_up rows and its rows of W2T (the most any block
-    /// gets), x, the block's n2 sums and its h.
+    /// layout: x, the block's n2 sums and its h (the most any block gets).
     pub fn shared_bytes(&self, blocks: usize, elem: usize) -> usize {
-        let max_c = self.k2.div_ceil(blocks);
-        let max_e = (self.n1 - self.k2).div_ceil(blocks);
-        elem * (max_c * self.k1 + max_e * self.k1 + max_c * self.n2 + self.k1)
-            + 4 * (self.n2 + max_c)
+        elem * self.k1 + 4 * (self.n2 + self.k2.div_ceil(blocks))
+    }
+
+    /// 16-byte vectors of W2T a thread holds when the grid has `blocks` blocks: the block's
+    /// rows of W2T (the most any block gets) shared out over the groups of threads that each
+    /// cover the n2 / 8 columns once. The kernel holds at most `kernels::MLP_W2_VECTORS`.
+    pub fn w2_vectors_a_thread(&self, blocks: usize) -> usize {
+        let groups = kernels::MLP_THREADS as usize / (self.n2 / 8).max(1);
+        self.k2.div_ceil(blocks).div_ceil(groups.max(1))
     }
 }
 
@@ -73,8 +83,8 @@ pub(crate) struct MlpOperands {
 
 impl CudaBackend {
     /// The fused MLP at `dtype` for `shape`, one wave of `blocks_per_sm` blocks a SM, or (none
-    /// given) the most blocks a SM, up to 4, that the shared memory holds with every block's runs
-    /// in it.
+    /// given) the most blocks a SM, up to 4, that fit at once with every thread's share of W2T in
+    /// its registers.
     pub(crate) fn fused_mlp(
         &mut self,
         dtype: Dtype,
@@ -100,6 +110,14 @@ impl CudaBackend {
         let mut why_not = Vec::new();
         for per_sm in candidates {
             let blocks = (per_sm as usize * sms).min(shape.k2);
+            let held = shape.w2_vectors_a_thread(blocks);
+            if held > kernels::MLP_W2_VECTORS as usize {
+                why_not.push(format!(
+                    "{per_sm} a SM: {held} vectors of W2T a thread (the kernel holds {})",
+                    kernels::MLP_W2_VECTORS
+                ));
+                continue;
+            }
             let bytes = shape.shared_bytes(blocks, 2);
             if bytes > self.facts.shared_per_block_optin as usize {
                 why_not.push(format!("{per_sm} a SM: {bytes} bytes a block"));
@@ -208,21 +226,16 @@ mod tests {
     };
 
     #[test]
-    fn qwen_fits_three_blocks_a_sm_and_not_four() {
-        // The SM's 228 KB, less the 1 KB the driver reserves a block.
-        let fit = |blocks_per_sm: usize| {
-            let bytes = QWEN.shared_bytes(blocks_per_sm * 132, 2);
-            blocks_per_sm * (bytes + 1024) <= 228 * 1024
-        };
-        // 264 blocks: 19 gate rows, 19 other rows and 19 W2T rows of 1792 bytes, x, sums, h.
-        assert_eq!(
-            QWEN.shared_bytes(264, 2),
-            2 * (19 * 896 * 3 + 896) + 4 * (896 + 19)
-        );
-        assert!(fit(2));
-        // 396 blocks: 13 rows of each; 528: 10.
-        assert!(fit(3));
-        assert!(!fit(4));
+    fn qwen_holds_its_w2t_share_at_two_blocks_a_sm_and_not_one() {
+        // 112 columns of 8: two groups of threads; 264 blocks hold at most 19 rows of W2T, 10 a
+        // thread (the kernel's most); 132 blocks hold 37, 19 a thread.
+        assert_eq!(QWEN.w2_vectors_a_thread(396), 7);
+        assert_eq!(QWEN.w2_vectors_a_thread(264), 10);
+        assert_eq!(QWEN.w2_vectors_a_thread(132), 19);
+        assert!(QWEN.w2_vectors_a_thread(264) <= super::kernels::MLP_W2_VECTORS as usize);
+        assert!(QWEN.w2_vectors_a_thread(132) > super::kernels::MLP_W2_VECTORS as usize);
+        // x, the sums and h.
+        assert_eq!(QWEN.shared_bytes(396, 2), 2 * 896 + 4 * (896 + 13));
     }
 
     #[test]
@@ -234,6 +247,7 @@ mod tests {
         assert_eq!(QWEN.unfit(), None);
         // No other rows (k2 = n1) is a shape it runs.
         assert_eq!(MlpShape { k2: 9728, ..QWEN }.unfit(), None);
-        assert_eq!(MlpShape { k2: 9728, ..QWEN }.shared_bytes(264, 2) % 2, 0);
+        let wide = MlpShape { n2: 4096, ..QWEN };
+        assert!(wide.unfit().unwrap().contains("down's n (4096)"));
     }
 }
