@@ -129,12 +129,7 @@ fn print_outcome(outcome: &DecodeOutcome) {
             .map(|m| m.per_token_us.median)
     };
     if let (Some(ce), Some(cg)) = (median("cublas-eager"), median("cublas-graph")) {
-        for mode in [
-            "skinny-graph",
-            "skinny-graph-pdl",
-            "skinny-graph-pdl-mlp",
-            "skinny-persistent",
-        ] {
+        for mode in ["skinny-graph", "skinny-graph-pdl", "skinny-persistent"] {
             if let Some(s) = median(mode) {
                 println!(
                     "{mode}: {:.2}× faster than cublas-eager, {:.2}× faster than cublas-graph",
@@ -370,7 +365,6 @@ pub fn run(args: &DecodeArgs) -> Result<ExitCode> {
         seed: ProbeSettings::default().seed,
         persistent: args.persistent,
         persistent_stages: args.persistent_stages,
-        mlp_blocks_per_sm: args.mlp_blocks_per_sm,
     };
     // A model that fails (its search or its run) is recorded and the others go on; the result
     // file holds every model that finished and the failures, and the command fails at the end.

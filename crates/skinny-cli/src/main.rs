@@ -183,10 +183,6 @@ pub struct DecodeArgs {
     /// At most N shared-memory ring stages for the persistent mode (default: as many as fit)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
     pub persistent_stages: Option<u32>,
-    /// Blocks a SM of the fused MLP in the skinny-graph-pdl-mlp mode (default: the most that
-    /// fit in one wave with every block's weights in shared memory)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4))]
-    pub mlp_blocks_per_sm: Option<u32>,
     /// Before timing the modes, choose each product's variant by the time of the whole chain
     /// under programmatic dependent launch in a graph (from the table's choices, or from cuBLAS
     /// without a table; one product at a time, then neighbouring products jointly, every chain

@@ -125,30 +125,6 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 #define MIN_BLOCKS 0
 #endif
 
-// X_F32 = 1: x is f32 (the accumulator mlp.cu's fused MLP adds down's output into), each value
-// rounded to elem_t as it is loaded, so the product sees down's output exactly as a 16-bit
-// tensor. Not a registry parameter: `skinny decode` builds it for the product after a fused MLP.
-#ifndef X_F32
-#define X_F32 0
-#endif
-#if X_F32
-typedef float x_t;
-#else
-typedef elem_t x_t;
-#endif
-
-// Vector `v` of x (8 elements, as elem_t) from x_t storage.
-__device__ __forceinline__ uint4 load_x8(const x_t* __restrict__ x, size_t v) {
-#if X_F32
-    const float4* p = reinterpret_cast<const float4*>(x) + 2 * v;
-    const float4 a = __ldg(p), b = __ldg(p + 1);
-    auto pack = [](float lo, float hi) { return (u32)from_f32(lo) | ((u32)from_f32(hi) << 16); };
-    return make_uint4(pack(a.x, a.y), pack(a.z, a.w), pack(b.x, b.y), pack(b.z, b.w));
-#else
-    return __ldg(reinterpret_cast<const uint4*>(x) + v);
-#endif
-}
-
 #if MIN_BLOCKS > 0
 #define SPLIT_BOUNDS __launch_bounds__(WARPS * 32, MIN_BLOCKS)
 #else
@@ -160,7 +136,7 @@ __device__ __forceinline__ uint4 load_x8(const x_t* __restrict__ x, size_t v) {
 #define SPLIT_EARLY_W (SKINNY_PDL && BLOCKS_PER_SM == 0)
 
 extern "C" __global__ void SPLIT_BOUNDS
-gemv_split(const x_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
+gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
            const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
 #if !SPLIT_EARLY_W
     pdl_begin();
@@ -182,6 +158,7 @@ gemv_split(const x_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __re
 #endif
         const int j0 = group * ROWS;
         const int vectors = k / 8;
+        const uint4* x_vec = reinterpret_cast<const uint4*>(x);
 
         // Rows past n repeat the last row: computed, never stored, so the loop needs no branch.
         const uint4* w_row[ROWS];
@@ -219,7 +196,7 @@ gemv_split(const x_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __re
                 for (int u = 0; u < UNROLL; ++u) {
                     const int c = base + u * step;
                     xv[i][u] = c < vectors && (MAX_M == 1 || i < m)
-                                   ? load_x8(x, (size_t)i * vectors + c)
+                                   ? __ldg(&x_vec[(size_t)i * vectors + c])
                                    : make_uint4(0, 0, 0, 0);
                 }
             // Zeros past the end add exactly nothing, so no step branches.
@@ -251,7 +228,7 @@ gemv_split(const x_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __re
                 for (int i = 0; i < MAX_M; ++i) {
                     if (i < m) {
                         float xf[8];
-                        unpack8(load_x8(x, (size_t)i * vectors + c), xf);
+                        unpack8(__ldg(&x_vec[(size_t)i * vectors + c]), xf);
 #pragma unroll
                         for (int r = 0; r < ROWS; ++r)
 #pragma unroll

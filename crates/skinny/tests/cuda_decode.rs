@@ -17,7 +17,7 @@ use skinny::backend::cuda::chain_tune::{tune_chain, ChainTuneSettings};
 use skinny::backend::cuda::decode::{run_decode, DecodeSettings};
 use skinny::backend::cuda::dispatcher::{DispatchOptions, Dispatcher, TableStatus};
 use skinny::decode::Chain;
-use skinny::dispatch::chain::{ChainPick, SearchSettings};
+use skinny::dispatch::chain::SearchSettings;
 use skinny::dispatch::{DispatchTable, Metric, Reason};
 use skinny::measure::StoppingRule;
 use skinny::shapes::ShapeSet;
@@ -85,7 +85,6 @@ fn brief_settings(persistent: bool) -> DecodeSettings {
         seed: 7,
         persistent,
         persistent_stages: None,
-        mlp_blocks_per_sm: None,
     }
 }
 
@@ -204,105 +203,5 @@ fn check_every_mode(chain: &Chain, dtype: &str) {
             check.worst_error,
             check.bound
         );
-    }
-}
-
-/// A chain whose MLP the fused kernel splits unevenly: down's k (488) and gate_up's other rows
-/// (512) are no multiple of any grid, and 8-wide rows everywhere else.
-const MLP_CHAIN: &str = r#"
-name = "mlp-chain"
-description = "a decode chain for the fused MLP"
-dtype = "bf16"
-layers = 3
-
-[[shape]]
-name = "qkv"
-n = 136
-k = 72
-epilogue = "bias"
-
-[[shape]]
-name = "o"
-n = 72
-k = 128
-
-[[shape]]
-name = "gate_up"
-n = 1000
-k = 72
-
-[[shape]]
-name = "down"
-n = 72
-k = 488
-
-[[shape]]
-name = "lm_head"
-n = 5000
-k = 72
-"#;
-
-/// The skinny-graph-pdl-mlp mode (gate_up and down in one kernel, the next product reading
-/// down's f32 accumulator) must match cuBLAS step by step, at every grid it can run, at bf16
-/// and f16. The table pins gemv_split picks, whose f32-x builds the mode needs.
-#[test]
-#[ignore = "needs an NVIDIA GPU (run with --ignored on a GPU machine)"]
-fn the_fused_mlp_chain_matches_cublas_step_by_step() {
-    for dtype in ["bf16", "f16"] {
-        let text = MLP_CHAIN.replace("dtype = \"bf16\"", &format!("dtype = \"{dtype}\""));
-        let set = ShapeSet::parse(&SourceFile::embedded("mlp-chain.toml", &text)).unwrap();
-        let chain = Chain::from_set(&set, 1).unwrap();
-        let stream = skinny::backend::cuda::new_stream().expect("a CUDA device");
-        let mut dispatcher = Dispatcher::new(stream, DispatchOptions::default()).unwrap();
-        let mut table = DispatchTable::empty(dispatcher.validators().clone(), Metric::Graph);
-        let picks = [
-            "dot/m1_r4w1_xw_et",
-            "gemv/baseline_t32",
-            "dot/m1_r4w1_xw",
-            "dot/m1_u5_xw",
-            "dot/m1_r8w2_xw",
-        ];
-        for (problem, variant) in chain.problems().iter().zip(picks) {
-            let pick = ChainPick {
-                model: chain.model.clone(),
-                variant: variant.into(),
-                chain_us: 1.0,
-                tried: Default::default(),
-            };
-            table.set_chain_pick(problem, pick);
-        }
-        assert_eq!(dispatcher.replace_table(table), &TableStatus::Used);
-        for blocks_per_sm in [None, Some(1)] {
-            let settings = DecodeSettings {
-                mlp_blocks_per_sm: blocks_per_sm,
-                ..brief_settings(false)
-            };
-            let mut said = Vec::new();
-            let outcome = run_decode(&mut dispatcher, &chain, 4000.0, &settings, |what| {
-                said.push(what.to_string())
-            })
-            .unwrap();
-            let fused = outcome
-                .modes
-                .iter()
-                .find(|m| m.mode == "skinny-graph-pdl-mlp")
-                .unwrap_or_else(|| panic!("{dtype}: no fused-MLP mode; decode said: {said:?}"));
-            for mode in &outcome.modes {
-                let check = &mode.chain_check;
-                assert!(
-                    check.passed,
-                    "{dtype} {blocks_per_sm:?} {}: step {} ({}) error {:.3e} over {:.3e}",
-                    mode.mode,
-                    check.worst_step,
-                    chain.steps[check.worst_step].role,
-                    check.worst_error,
-                    check.bound
-                );
-            }
-            // Down's steps were checked from the accumulators, not skipped.
-            let errors = &fused.chain_check.step_errors;
-            assert_eq!(errors.len(), chain.steps.len());
-            assert!(errors.iter().all(|e| e.is_finite()));
-        }
     }
 }

@@ -32,7 +32,6 @@ const FILES: &[(&str, &str)] = &[
         "persistent.cu",
         include_str!("../../../kernels/persistent.cu"),
     ),
-    ("mlp.cu", include_str!("../../../kernels/mlp.cu")),
     ("aux.cu", include_str!("../../../kernels/aux.cu")),
 ];
 

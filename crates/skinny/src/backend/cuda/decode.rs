@@ -15,7 +15,6 @@ use std::sync::Arc;
 use cudarc::driver::{result as drv, CudaFunction, CudaSlice, CudaStream};
 
 use super::call::{launch_cooperative, Operands};
-use super::decode_mlp;
 use super::dispatcher::{Dispatcher, MatmulPlan};
 use super::timing::{capture, elapsed_us, event, launch_read, read_config, time_graph_replay};
 use super::{device_ptr, driver_error, PersistentKernel};
@@ -32,15 +31,15 @@ use crate::reference::{compare, Tolerance};
 
 /// The chain's weights, biases and token input, on the device.
 pub(super) struct Weights {
-    pub(super) w: Vec<CudaSlice<u8>>,
-    pub(super) bias: Vec<Option<CudaSlice<u8>>>,
-    pub(super) tokens: CudaSlice<u8>,
+    w: Vec<CudaSlice<u8>>,
+    bias: Vec<Option<CudaSlice<u8>>>,
+    tokens: CudaSlice<u8>,
 }
 
 /// One set of plans for the chain: a plan per distinct problem, and which one each step uses.
 pub(super) struct PlanSet {
-    pub(super) plans: Vec<MatmulPlan>,
-    pub(super) step_plan: Vec<usize>,
+    plans: Vec<MatmulPlan>,
+    step_plan: Vec<usize>,
 }
 
 pub struct DecodeSettings {
@@ -50,9 +49,6 @@ pub struct DecodeSettings {
     pub persistent: bool,
     /// At most this many ring stages for it (default: as many as shared memory holds).
     pub persistent_stages: Option<u32>,
-    /// The fused MLP's blocks a SM in the skinny-graph-pdl-mlp mode (default: the most that
-    /// fit in one wave).
-    pub mlp_blocks_per_sm: Option<u32>,
 }
 
 fn alloc(stream: &Arc<CudaStream>, bytes: u64, what: &str) -> Result<CudaSlice<u8>, String> {
@@ -135,35 +131,6 @@ pub fn run_decode(
                 issue_kind,
                 library,
                 pdl,
-                per_token_us,
-                floor_us,
-                chain_check,
-            ));
-        }
-    }
-    // The PDL chain with each layer's MLP in one kernel, where the chain allows it.
-    progress(&format!("timing {}", decode_mlp::MODE));
-    let fused = decode_mlp::measure_fused_mlp(
-        dispatcher,
-        &spin,
-        chain,
-        &weights,
-        &reference.outputs,
-        &skinny_pdl,
-        settings,
-    );
-    match fused {
-        Err(why) => progress(&format!("no {} mode: {why}", decode_mlp::MODE)),
-        Ok((chain_check, per_token_us, blocks)) => {
-            progress(&format!(
-                "{}: the fused MLP ran {blocks} blocks",
-                decode_mlp::MODE
-            ));
-            modes.push(ModeResult::new(
-                decode_mlp::MODE.into(),
-                Issue::Graph,
-                "skinny",
-                true,
                 per_token_us,
                 floor_us,
                 chain_check,

@@ -234,33 +234,6 @@ impl Dispatcher {
         self.plan_choice(problem, choice)
     }
 
-    /// `plan` again, its variant built to read x as f32 (gemv.cu's X_F32, each value rounded to
-    /// the dtype as it is loaded): the product after `skinny decode`'s fused MLP, whose output
-    /// is an f32 accumulator. gemv_split's one-row variants have it (`kernels::with_f32_x`).
-    pub(crate) fn plan_with_f32_x(&mut self, plan: &MatmulPlan) -> Result<MatmulPlan, String> {
-        let id = &plan.choice().variant;
-        let variant = super::kernels::with_f32_x(
-            self.registry
-                .get(id)
-                .ok_or_else(|| format!("the registry has no variant '{id}'"))?,
-        )?;
-        let problem = *plan.problem();
-        let prepared = self
-            .backend
-            .prepare_call(&variant, &problem, plan.pdl())
-            .map_err(|e| format!("preparing {} for {problem}: {e}", variant.id))?;
-        Ok(MatmulPlan {
-            call: prepared.call,
-            choice: Choice {
-                variant: variant.id,
-                reason: plan.choice().reason.clone(),
-            },
-            _scratch: prepared.scratch,
-            cublas: self.backend.cublas.clone(),
-            _workspace: self.backend.workspace.clone(),
-        })
-    }
-
     fn plan_choice(&mut self, problem: &Problem, choice: Choice) -> Result<MatmulPlan, String> {
         let variant = self
             .registry

@@ -136,55 +136,6 @@ pub fn persistent_request(dtype: Dtype, arch: &str, wait_guard_s: u64) -> Compil
     }
 }
 
-/// `variant` built to read x as f32 (gemv.cu's X_F32: each value rounded to the dtype as it is
-/// loaded), for the product after `skinny decode`'s fused MLP (which runs m = 1), or why it has
-/// no such build. gemv_split's one-row variants have one (dot/m1*, gemv/splitk).
-pub fn with_f32_x(variant: &Variant) -> Result<Variant, String> {
-    if variant.kernel != "gemv_split" || variant.int_param("MAX_M") != Some(1) {
-        return Err(format!(
-            "{} ({}) has no build that reads x as f32; gemv_split's one-row variants do",
-            variant.id, variant.kernel
-        ));
-    }
-    let mut v = variant.clone();
-    v.params.insert("X_F32".into(), ParamValue::Int(1));
-    // x in flight takes twice the registers as f32: one block a SM fewer is promised to ptxas,
-    // which otherwise spilled (dot/m1_u5_xw: 8 bytes at 7 blocks, NVRTC 13.0).
-    if let Some(ParamValue::Int(b)) = v.params.get_mut("MIN_BLOCKS") {
-        if *b > 1 {
-            *b -= 1;
-        }
-    }
-    v.id = format!("{}+x_f32", variant.id);
-    Ok(v)
-}
-
-/// The file of `skinny decode`'s fused MLP (gate_up and down in one kernel) and its helper.
-pub const MLP_FILE: &str = "mlp.cu";
-/// The fused MLP's entry.
-pub const MLP_ENTRY: &str = "mlp_fused";
-/// The entry that transposes down's weights for it, once, at setup.
-pub const MLP_TRANSPOSE_ENTRY: &str = "mlp_transpose";
-/// Threads a block of the fused MLP (its MLP_THREADS).
-pub const MLP_THREADS: u32 = 256;
-/// Vectors of down's weights a thread of the fused MLP holds (its MLP_W2_VECTORS).
-pub const MLP_W2_VECTORS: u32 = 10;
-
-/// The fused MLP at `dtype` (16-bit element types only), with the PDL wait compiled in: it only
-/// runs inside the PDL chain.
-pub fn mlp_request(dtype: Dtype, arch: &str) -> CompileRequest {
-    CompileRequest {
-        file: MLP_FILE.to_string(),
-        defines: vec![
-            dtype_define(dtype),
-            ("SKINNY_PDL".to_string(), "1".to_string()),
-            ("MLP_THREADS".to_string(), MLP_THREADS.to_string()),
-            ("MLP_W2_VECTORS".to_string(), MLP_W2_VECTORS.to_string()),
-        ],
-        arch: arch.to_string(),
-    }
-}
-
 /// The helper kernels at `dtype` (the bias add is typed; the others are not).
 pub fn aux_request(dtype: Dtype, arch: &str) -> CompileRequest {
     CompileRequest {
@@ -221,13 +172,6 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
             entry: Some(PERSISTENT_ENTRY),
         });
     }
-    for dtype in [Dtype::Bf16, Dtype::F16] {
-        out.push(CheckedCompile {
-            label: format!("(decode fused MLP) {dtype}"),
-            request: mlp_request(dtype, arch),
-            entry: None,
-        });
-    }
     for variant in variants {
         for &dtype in &variant.supports.dtypes {
             if let Some((request, source)) = variant_request(variant, dtype, arch, false) {
@@ -238,18 +182,14 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
                 });
             }
         }
-        // The PDL build (what dispatch plans with PDL compile), at the variant's first dtype,
-        // and where there is one, its PDL build reading f32 x (the fused MLP's next product).
+        // The PDL build (what dispatch plans with PDL compile), at the variant's first dtype.
         if let Some(&dtype) = variant.supports.dtypes.first() {
-            let f32_x = with_f32_x(variant).ok();
-            for v in std::iter::once(variant).chain(&f32_x) {
-                if let Some((request, source)) = variant_request(v, dtype, arch, true) {
-                    out.push(CheckedCompile {
-                        label: format!("{} {dtype} pdl", v.id),
-                        request,
-                        entry: Some(source.entry),
-                    });
-                }
+            if let Some((request, source)) = variant_request(variant, dtype, arch, true) {
+                out.push(CheckedCompile {
+                    label: format!("{} {dtype} pdl", variant.id),
+                    request,
+                    entry: Some(source.entry),
+                });
             }
         }
     }

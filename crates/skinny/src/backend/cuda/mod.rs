@@ -9,10 +9,8 @@ mod call;
 pub mod chain_tune;
 pub mod compile;
 pub mod decode;
-mod decode_mlp;
 pub mod dispatcher;
 pub mod kernels;
-mod mlp;
 mod timing;
 mod vendor;
 
@@ -857,11 +855,7 @@ const RING_STATIC_SHARED: u32 = 9 * 1024;
 /// Opt `func` in to `bytes` of dynamic shared memory. Done for any amount: the 48 KB a block may
 /// use without opting in counts static shared memory too, so 48 KB of ring beside 4 KB of sums
 /// failed to launch (fifteenth session, call 1).
-pub(super) fn allow_dynamic_shared(
-    func: &CudaFunction,
-    bytes: u32,
-    what: &str,
-) -> Result<(), RunError> {
+fn allow_dynamic_shared(func: &CudaFunction, bytes: u32, what: &str) -> Result<(), RunError> {
     if bytes == 0 {
         return Ok(());
     }
