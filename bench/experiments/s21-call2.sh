@@ -6,9 +6,10 @@
 # wrong, timed only) at the default grid (3 blocks a SM), MLP_ADDS 2 at 2 blocks a SM; then ncu on
 # one fused-MLP launch of a decode run (serialised: its own duration and DRAM activity), with and
 # without the adds.
-# Build here: the working tree after commit 8d8aa23's follow-up (memset and MLP_ADDS) with
+# Build here: commit 38fe0c3 (memset and MLP_ADDS) with
 # bench/experiments/s12-any-digest.patch and bench/experiments/s21-mlp-defines.patch applied
-# (SKINNY_EXPERIMENT_MLP_DEFINES), copied to target/exp/skinny; and bash bench/build-gpu-tests.sh.
+# (SKINNY_EXPERIMENT_MLP_DEFINES; the patch file as of that commit), copied to target/exp/skinny;
+# and bash bench/build-gpu-tests.sh.
 # Carry ["target/exp/skinny", "target/gpu/cuda_decode"].
 set -uo pipefail
 set -f

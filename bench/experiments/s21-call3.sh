@@ -4,7 +4,7 @@
 # memory with cp.async and lost 3.8 µs a layer even without its adds); 2 blocks a SM. The GPU test,
 # then qwen's decode with the s18 chain table at MLP_ADDS 2 (vector adds, the default), 1 and 0
 # (no adds: wrong, timed only).
-# Build here: commit "Fused MLP v2" with bench/experiments/s12-any-digest.patch and
+# Build here: commit 8cf1983 ("Fused MLP v2") with bench/experiments/s12-any-digest.patch and
 # bench/experiments/s21-mlp-defines.patch applied, copied to target/exp/skinny; and
 # bash bench/build-gpu-tests.sh.
 # Carry ["target/exp/skinny", "target/gpu/cuda_decode"].
