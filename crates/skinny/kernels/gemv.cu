@@ -11,10 +11,11 @@
 //   after another once W has landed. Measured (PERF.md, seventh session): a gain in blocks of
 //   one warp (gemv/baseline_t32), a loss in blocks of 8 warps, so it is a parameter.
 //
-// Every kernel here waits for the kernel before it in the stream before touching x, y or the
-// bias (programmatic dependent launch; `pdl_begin` in common.cuh). Ninth session: under PDL
+// Every kernel here waits for the kernel before it in the stream before touching x or y
+// (programmatic dependent launch; `pdl_begin` in common.cuh). Ninth session: under PDL
 // (EARLY_W below) a lane first requests its first step of W, which never depends on the kernel
 // before, so that the DRAM round trip of a small product overlaps the previous kernel's tail.
+// Twenty-second session: gemv_split requests its bias, a weight too, with that first W.
 // (The third session tried this and ptxas hoisted the wait above the loads; `pdl_begin_after_loads`
 // keeps it after them.)
 //
@@ -240,6 +241,18 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #endif
         };
 
+        // The bias of the one output this thread's epilogue writes, requested with the first W.
+        // Like W it never depends on the kernel before (the plan's contract under PDL), so its
+        // DRAM round trip overlaps the wait (or the block's first W) instead of following the
+        // reduction: in a decode chain each layer's bias is cold. Only where every epilogue
+        // thread writes one output; otherwise the epilogue reads it.
+#define SPLIT_EARLY_BIAS (MAX_M * ROWS <= WARPS * 32)
+#if SPLIT_EARLY_BIAS
+        float early_bias = 0.0f;
+        if (bias != nullptr && threadIdx.x < MAX_M * ROWS)
+            early_bias = to_f32(__ldg(&bias[min(j0 + (int)threadIdx.x % ROWS, n - 1)]));
+#endif
+
         int base = warp * 32 + lane;
 #if SPLIT_EARLY_W
         // The first step's W before the wait; the loop goes on from the second.
@@ -269,7 +282,11 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #pragma unroll
             for (int v = 0; v < WARPS; ++v) s += partial[v][t];
             s *= alpha;
+#if SPLIT_EARLY_BIAS
+            if (bias != nullptr) s += early_bias;  // t is this thread's index: row r's bias
+#else
             if (bias != nullptr) s += to_f32(bias[j]);
+#endif
             const size_t at = (size_t)i * n + j;
             if (beta != 0.0f) s += beta * to_f32(y[at]);
             y[at] = from_f32(s);

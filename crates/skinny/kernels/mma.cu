@@ -167,6 +167,14 @@ gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __r
     // bounds check per load, or loads and mmas of one batch together, the compiler issued each
     // load next to its mma: one or two loads in flight a warp, 4-10× slower on the H200.) The
     // few steps at the end of K run one at a time with checks.
+    // The bias of the one output this thread's epilogue writes, requested before W (and under
+    // PDL before the wait: like W it never depends on the kernel before), so that its round trip
+    // is not added after the reduction. Only where every epilogue thread writes one output.
+    constexpr bool early_bias_fits = ROWS * MAX_M <= WARPS * 32;
+    float early_bias = 0.0f;
+    if (early_bias_fits && bias != nullptr && threadIdx.x < ROWS * MAX_M)
+        early_bias = to_f32(__ldg(&bias[min(j0 + (int)threadIdx.x % ROWS, n - 1)]));
+
     const int full_steps = vectors / STEP_VECTORS;
     const int stride = WARPS * UNROLL;
     int s0 = warp;
@@ -226,7 +234,8 @@ gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __r
 #pragma unroll
         for (int v = 0; v < WARPS; ++v) s += partial[v][r][i];
         s *= alpha;
-        if (bias != nullptr) s += to_f32(bias[j]);
+        // With early_bias_fits, o is this thread's index, so early_bias is row r's bias.
+        if (bias != nullptr) s += early_bias_fits ? early_bias : to_f32(bias[j]);
         const size_t at = (size_t)i * n + j;
         if (beta != 0.0f) s += beta * to_f32(y[at]);
         y[at] = from_f32(s);
