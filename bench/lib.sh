@@ -100,3 +100,15 @@ ncu_reports() {
     grep -E "dram__bytes_read.sum |dram__cycles_active.avg.pct_of_peak_sustained_elapsed |lts__t_(requests|sectors)_srcunit_tex_op_read.sum |smsp__average_warp_latency_issue_stalled_[a-z_]*.ratio |smsp__pcsamp_warps_issue_stalled_(long_scoreboard|barrier|mio_throttle|lg_throttle|math_pipe_throttle|short_scoreboard|wait|not_selected|selected) " "$OUT/$b.raw.txt" | awk '{print $1, $NF}' | head -30
   done
 }
+
+# unpack_carried: binaries carried gzipped (the device tool's 64 MiB cap counts the tracked files
+# too, and bench/results has grown) as target/carry/DIR/NAME.gz, made by bench/carry-gz.sh; each
+# is unpacked to target/DIR/NAME. Call it before `set -f` or after: it does not glob.
+unpack_carried() {
+  local f out
+  for f in $(find target/carry -name '*.gz' 2>/dev/null); do
+    out=target/${f#target/carry/}
+    out=${out%.gz}
+    mkdir -p "$(dirname "$out")" && gunzip -c "$f" >"$out" && chmod +x "$out"
+  done
+}

@@ -21,7 +21,9 @@
 # -grid-m8-probe, -grid-mx-probe, -mbar-MODEL). A part's variables (NEW_VARIANTS for m1,
 # CHAIN_TABLE for final) are checked before any part runs.
 # Build here: cargo build --release && bash bench/build-gpu-tests.sh; carry
-# ["target/release/skinny", "target/gpu"].
+# ["target/release/skinny", "target/gpu"], or, where those with the tracked files would pass the
+# device tool's 64 MiB, the same gzipped: bash bench/carry-gz.sh target/release/skinny
+# target/gpu/cuda_backend; carry ["target/carry"].
 #   RUN=bench/results/h200-DATE-sNN-retune  (prefix of the committed probe files; required)
 #   CHAIN_TABLE=bench/results/...-dispatch-chain.json  (the picks to seed; final)
 set -uo pipefail
@@ -30,6 +32,7 @@ OUT=${OUT:-$(mktemp -d)}
 skinny=./target/release/skinny
 run=${RUN:?RUN must name the result prefix, e.g. bench/results/h200-2026-11-22-s17-retune}
 . bench/lib.sh
+unpack_carried
 smi
 
 # Whatever ends the script (the last part, a stop, a TERM), what is under $OUT is packed.

@@ -7,11 +7,13 @@
 # Build here: the working tree with bench/experiments/s12-any-digest.patch applied, copied to
 # target/exp/skinny; the same without the two .cu changes, copied to target/exp/skinny-base;
 # then (patch reverted) bash bench/build-gpu-tests.sh.
-# Carry ["target/exp/skinny", "target/exp/skinny-base", "target/gpu/cuda_backend", "target/gpu/cuda_decode"].
+# Carry those four gzipped: bash bench/carry-gz.sh target/exp/skinny target/exp/skinny-base
+# target/gpu/cuda_backend target/gpu/cuda_decode, then carry ["target/carry"].
 set -uo pipefail
 set -f
 OUT=${OUT:-$(mktemp -d)}
 . bench/lib.sh
+unpack_carried
 smi
 SKINNY_TEST_VARIANTS="dot/* gemv/* mma/*" gpu_test cuda_backend every_cuda_variant 200
 mv "$OUT/gpu-test.log" "$OUT/gpu-test-backend.log"

@@ -95,8 +95,9 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 //   k % 8 == 0.
 //   Seventh session, X_WITH_W = 1: the lane's UNROLL vectors of x (of every row of x since the
 //   sixteenth session; MAX_M = 1 before) are loaded with its W vectors (the SASS has each x
-//   load issued only after the branch of its step, in a chain of round trips once W has landed), and MIN_BLOCKS > 0 promises ptxas a register
-//   budget, without which it pairs each load with its FMAs. A gain on long rows (llama), a loss
+//   load issued only after the branch of its step, in a chain of round trips once W has
+//   landed), and MIN_BLOCKS > 0 promises ptxas a register budget, without which it pairs each
+//   load with its FMAs. A gain on long rows (llama), a loss
 //   on qwen's short ones unless one step of the lane's loads covers the row: registered as
 //   separate variants (the *_xw ones and dot/m1_w1; PERF.md, seventh session, has which wins
 //   where).

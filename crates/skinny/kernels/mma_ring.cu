@@ -128,6 +128,11 @@ gemv_mma_ring(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t
     auto rotation_of = [&](int tile) {
         return ROTATE && steps > 0 ? (int)(((unsigned)tile * 7u) % (unsigned)steps) : 0;
     };
+    // The step of K that this warp takes as its si-th in a tile rotated by `rotation` (< steps).
+    auto step_at = [&](int si, int rotation) {
+        const int s = warp + si * WARPS + rotation;
+        return s >= steps ? s - steps : s;
+    };
 
 #if XRES
     // x, whole, once a block: X_ROWS rows (zero past m and past k) of x_stride vectors, row r's
@@ -174,8 +179,7 @@ gemv_mma_ring(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t
     auto request = [&](int i) {
         if (i < items) {
             const int j0 = req_tile * ROWS;
-            int s = warp + req_si * WARPS + req_rotation;
-            if (s >= steps) s -= steps;
+            const int s = step_at(req_si, req_rotation);
             if (++req_si == my_steps) {
                 req_si = 0;
                 req_tile += (int)gridDim.x;
@@ -265,9 +269,7 @@ gemv_mma_ring(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t
             request(i + STAGES - 1);
             const uint4* slot = my_ring + (size_t)(i % STAGES) * RING_SLOTS * 32;
 #if XRES
-            int step = warp + si * WARPS + rotation;
-            if (step >= steps) step -= steps;
-            const int x_base = RING_STEP_VECTORS * step;
+            const int x_base = RING_STEP_VECTORS * step_at(si, rotation);
 #endif
 #pragma unroll
             for (int h = 0; h < SPAN; ++h) {

@@ -27,9 +27,10 @@
 // before until each carries this launch's tag. No fence, no counter: a first v5 counted blocks
 // in with a release reduction, and that release waited 0.6–2.6 µs a product (it drains the SM's
 // outstanding memory traffic, the ring's copies included) on top of the count's round trip.
-// The tag is the launch's epoch (`sync[0]`) plus one, low 16 bits; the last block to finish
-// (counted in `sync[1]`) advances the epoch, once every block has read it. The host zeroes the
-// exchange words and `sync` once, when it allocates them.
+// The tag is the launch's epoch (`sync[0]`) mod 65535, plus one: never 0, which the freshly
+// zeroed words carry (the low 16 bits of epoch + 1 were 0 once every 65536 launches). The last
+// block to finish (counted in `sync[1]`) advances the epoch, once every block has read it. The
+// host zeroes the exchange words and `sync` once, when it allocates them.
 //
 // Versions:
 // - v1–v4 (session 5): W loaded into registers after each barrier, sums by atomicAdd: 916 → 729 µs
@@ -501,7 +502,7 @@ chain_stream(const StreamStep* __restrict__ steps, int count, u32* __restrict__ 
     }
     __syncthreads();
     if (threadIdx.x < CONSUMER_THREADS) {
-        const u32 tag = (epoch + 1) & 0xffffu;
+        const u32 tag = epoch % 0xffffu + 1u;  // 1..65535: never a zeroed word's
         consume(steps, count, tag, ring, stages, stage_bytes, full, empty, xs, bias_s, landed, done,
                 trace);
         // The last block to finish advances the epoch: every block has read it by then.

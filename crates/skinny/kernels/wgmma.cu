@@ -58,7 +58,8 @@
 constexpr int TILE_ROWS = 64 * ROW_BLOCKS;        // rows of W a block (wgmma's M is 64)
 constexpr int BOX_K = 64;                         // k a stage: one 128-byte swizzle row
 constexpr int X_ROWS = MAX_M > 8 ? 16 : 8;        // wgmma's N
-constexpr int W_BOX_BYTES = TILE_ROWS * BOX_K * 2;  // 8192 a 64-row block
+constexpr int ROW_BLOCK_BYTES = 64 * BOX_K * 2;   // 8192: one 64-row block of a W box
+constexpr int W_BOX_BYTES = ROW_BLOCKS * ROW_BLOCK_BYTES;
 constexpr int X_BOX_BYTES = X_ROWS * BOX_K * 2;     // 1024 or 2048
 constexpr int STAGE_BYTES = W_BOX_BYTES + X_BOX_BYTES;
 constexpr int ACC = X_ROWS / 2;                   // f32 sums a thread
@@ -206,7 +207,7 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         for (int kk = 0; kk < BOX_K / 16; ++kk)
 #pragma unroll
             for (int rb = 0; rb < ROW_BLOCKS; ++rb)
-                wgmma_step(d[rb], smem_desc(a + rb * 8192 + 32 * kk), smem_desc(b + 32 * kk));
+                wgmma_step(d[rb], smem_desc(a + rb * ROW_BLOCK_BYTES + 32 * kk), smem_desc(b + 32 * kk));
         asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
 #if PRODUCER
         // The step before has been read once at most this step's group is pending: hand it back.
