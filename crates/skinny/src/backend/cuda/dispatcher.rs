@@ -110,11 +110,12 @@ impl Dispatcher {
     /// before keep what they were made with.
     ///
     /// Under PDL a plan's kernel may start while the kernel before it in the stream is still
-    /// running: it waits for that kernel before it touches x, y or the bias, but most skinny
-    /// kernels request their first weights before waiting. So the kernel just before a PDL plan
-    /// must not write that plan's W (a dequantising kernel, say), nor, when that kernel is a
-    /// variant with `EARLY_TRIGGER` (a chain pick may be), the kernels before it back to the
-    /// last launch without PDL; weights written before a launch without PDL are always safe.
+    /// running: it waits for that kernel before it touches x or y, but most skinny kernels
+    /// request their first weights, and their bias, before waiting. So the kernel just before a
+    /// PDL plan must not write that plan's W or bias (a dequantising kernel, say), nor, when that
+    /// kernel is a variant with `EARLY_TRIGGER` (a chain pick may be), the kernels before it back
+    /// to the last launch without PDL; weights and biases written before a launch without PDL
+    /// are always safe.
     /// That early request is what makes PDL pay: on the H200 it took Qwen2.5-0.5B's graph chain
     /// from 415 to 353 µs a token (docs/PERF.md, ninth session).
     pub fn set_pdl(&mut self, on: bool) {
