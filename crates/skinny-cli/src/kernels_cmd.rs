@@ -39,7 +39,7 @@ pub fn run(args: &KernelsArgs) -> Result<()> {
             }
             Ok(compiled) => {
                 let wanted = |r: &&skinny::backend::cuda::compile::Resources| {
-                    checked.entry.is_none_or(|entry| r.function == entry)
+                    checked.entries.is_empty() || checked.entries.contains(&r.function.as_str())
                 };
                 for r in compiled.resources.iter().filter(wanted) {
                     if r.spills() {

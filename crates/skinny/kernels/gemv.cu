@@ -15,7 +15,8 @@
 // (programmatic dependent launch; `pdl_begin` in common.cuh). Ninth session: under PDL
 // (EARLY_W below) a lane first requests its first step of W, which never depends on the kernel
 // before, so that the DRAM round trip of a small product overlaps the previous kernel's tail.
-// Twenty-second session: gemv_split requests its bias, a weight too, with that first W.
+// Twenty-second session: gemv_split_bias (gemv_split's entry for problems with a bias) requests
+// its bias, a weight too, with that first W.
 // (The third session tried this and ptxas hoisted the wait above the loads; `pdl_begin_after_loads`
 // keeps it after them.)
 //
@@ -137,9 +138,21 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 // (A grid-stride block waits first: only its first group could be early.)
 #define SPLIT_EARLY_W (SKINNY_PDL && BLOCKS_PER_SM == 0)
 
-extern "C" __global__ void SPLIT_BOUNDS
-gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
-           const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+// Every epilogue thread writes at most one output, so it can hold that output's bias from the
+// start (otherwise the epilogue reads the bias, as without EARLY_BIAS).
+#define SPLIT_BIAS_FITS (MAX_M * ROWS <= WARPS * 32)
+
+// The body of both entries below. EARLY_BIAS: the bias of the one output this thread's epilogue
+// writes is requested with the first W. Like W it never depends on the kernel before (the PDL
+// plan's contract), so its DRAM round trip overlaps the wait (or the block's first W) instead of
+// following the reduction: in a decode chain each layer's bias is cold. It is an entry of its
+// own, not a branch on `bias`: the extra register and load moved the SASS of the bias-free
+// builds, and qwen's gate_up under PDL lost 0.1–0.2 µs with them (twenty-second session).
+template <bool EARLY_BIAS>
+__device__ __forceinline__ void split_rows(const elem_t* __restrict__ x,
+                                           const elem_t* __restrict__ w, elem_t* __restrict__ y,
+                                           const elem_t* __restrict__ bias, int m, int n, int k,
+                                           float alpha, float beta) {
 #if !SPLIT_EARLY_W
     pdl_begin();
 #endif
@@ -242,17 +255,10 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #endif
         };
 
-        // The bias of the one output this thread's epilogue writes, requested with the first W.
-        // Like W it never depends on the kernel before (the plan's contract under PDL), so its
-        // DRAM round trip overlaps the wait (or the block's first W) instead of following the
-        // reduction: in a decode chain each layer's bias is cold. Only where every epilogue
-        // thread writes one output; otherwise the epilogue reads it.
-#define SPLIT_EARLY_BIAS (MAX_M * ROWS <= WARPS * 32)
-#if SPLIT_EARLY_BIAS
+        constexpr bool bias_early = EARLY_BIAS && SPLIT_BIAS_FITS;
         float early_bias = 0.0f;
-        if (bias != nullptr && threadIdx.x < MAX_M * ROWS)
+        if (bias_early && bias != nullptr && threadIdx.x < MAX_M * ROWS)
             early_bias = to_f32(__ldg(&bias[min(j0 + (int)threadIdx.x % ROWS, n - 1)]));
-#endif
 
         int base = warp * 32 + lane;
 #if SPLIT_EARLY_W
@@ -283,15 +289,26 @@ gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #pragma unroll
             for (int v = 0; v < WARPS; ++v) s += partial[v][t];
             s *= alpha;
-#if SPLIT_EARLY_BIAS
-            if (bias != nullptr) s += early_bias;  // t is this thread's index: row r's bias
-#else
-            if (bias != nullptr) s += to_f32(bias[j]);
-#endif
+            // With bias_early, t is this thread's index, so early_bias is row r's bias.
+            if (bias != nullptr) s += bias_early ? early_bias : to_f32(bias[j]);
             const size_t at = (size_t)i * n + j;
             if (beta != 0.0f) s += beta * to_f32(y[at]);
             y[at] = from_f32(s);
         }
         __syncthreads();  // `partial` is reused by the next group
     }
+}
+
+extern "C" __global__ void SPLIT_BOUNDS
+gemv_split(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
+           const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+    split_rows<false>(x, w, y, bias, m, n, k, alpha, beta);
+}
+
+// gemv_split for problems with a bias: the bias requested with the first W.
+extern "C" __global__ void SPLIT_BOUNDS
+gemv_split_bias(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
+                elem_t* __restrict__ y, const elem_t* __restrict__ bias, int m, int n, int k,
+                float alpha, float beta) {
+    split_rows<true>(x, w, y, bias, m, n, k, alpha, beta);
 }

@@ -131,9 +131,15 @@ __device__ __forceinline__ void mma_batch(float (&d)[TILES][4], const Batch<U>& 
         }
 }
 
-extern "C" __global__ void __launch_bounds__(WARPS * 32)
-gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
-         const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+// The body of both entries at the end. EARLY_BIAS: the bias of the one output a thread's
+// epilogue writes is requested before W (and under PDL before the wait: like W it never depends
+// on the kernel before), so that its round trip is not added after the reduction. An entry of
+// its own (gemv_mma_bias), so that the bias-free builds keep their SASS (gemv.cu says why).
+template <bool EARLY_BIAS>
+__device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
+                                         const elem_t* __restrict__ w, elem_t* __restrict__ y,
+                                         const elem_t* __restrict__ bias, int m, int n, int k,
+                                         float alpha, float beta) {
     static_assert(MAX_M >= 1 && MAX_M <= 16, "MAX_M must be in 1..=16");
     constexpr int ROWS = 8 * TILES;
     // [warp][output row of the block][row of x]
@@ -167,12 +173,10 @@ gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __r
     // bounds check per load, or loads and mmas of one batch together, the compiler issued each
     // load next to its mma: one or two loads in flight a warp, 4-10× slower on the H200.) The
     // few steps at the end of K run one at a time with checks.
-    // The bias of the one output this thread's epilogue writes, requested before W (and under
-    // PDL before the wait: like W it never depends on the kernel before), so that its round trip
-    // is not added after the reduction. Only where every epilogue thread writes one output.
-    constexpr bool early_bias_fits = ROWS * MAX_M <= WARPS * 32;
+    // Only where every epilogue thread writes one output.
+    constexpr bool bias_early = EARLY_BIAS && ROWS * MAX_M <= WARPS * 32;
     float early_bias = 0.0f;
-    if (early_bias_fits && bias != nullptr && threadIdx.x < ROWS * MAX_M)
+    if (bias_early && bias != nullptr && threadIdx.x < ROWS * MAX_M)
         early_bias = to_f32(__ldg(&bias[min(j0 + (int)threadIdx.x % ROWS, n - 1)]));
 
     const int full_steps = vectors / STEP_VECTORS;
@@ -234,11 +238,24 @@ gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __r
 #pragma unroll
         for (int v = 0; v < WARPS; ++v) s += partial[v][r][i];
         s *= alpha;
-        // With early_bias_fits, o is this thread's index, so early_bias is row r's bias.
-        if (bias != nullptr) s += early_bias_fits ? early_bias : to_f32(bias[j]);
+        // With bias_early, o is this thread's index, so early_bias is row r's bias.
+        if (bias != nullptr) s += bias_early ? early_bias : to_f32(bias[j]);
         const size_t at = (size_t)i * n + j;
         if (beta != 0.0f) s += beta * to_f32(y[at]);
         y[at] = from_f32(s);
     }
+}
+
+extern "C" __global__ void __launch_bounds__(WARPS * 32)
+gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
+         const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+    mma_rows<false>(x, w, y, bias, m, n, k, alpha, beta);
+}
+
+// gemv_mma for problems with a bias: the bias requested before W.
+extern "C" __global__ void __launch_bounds__(WARPS * 32)
+gemv_mma_bias(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
+              const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
+    mma_rows<true>(x, w, y, bias, m, n, k, alpha, beta);
 }
 #endif

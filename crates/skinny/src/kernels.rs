@@ -5,6 +5,7 @@
 //! a typo in a kernel or parameter name is caught when the file is loaded, with its line, not when
 //! the variant first runs.
 
+use crate::problem::Epilogue;
 use crate::registry::BackendKind;
 
 /// The type and range of one fixed parameter of a kernel family.
@@ -79,7 +80,26 @@ impl Launch {
 pub struct KernelSource {
     pub file: &'static str,
     pub entry: &'static str,
+    /// The entry launched for problems with a bias, where the family has one of its own: the
+    /// same kernel with the bias requested with the first weights (a separate entry so that
+    /// the bias-free builds keep their code; docs/PERF.md, twenty-second session).
+    pub bias_entry: Option<&'static str>,
     pub launch: Launch,
+}
+
+impl KernelSource {
+    /// The entry to launch for a problem with `epilogue`.
+    pub fn entry_for(&self, epilogue: Epilogue) -> &'static str {
+        match (epilogue, self.bias_entry) {
+            (Epilogue::Bias, Some(entry)) => entry,
+            _ => self.entry,
+        }
+    }
+
+    /// Every entry of the module that a variant of the family may launch.
+    pub fn entries(&self) -> Vec<&'static str> {
+        std::iter::once(self.entry).chain(self.bias_entry).collect()
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -242,6 +262,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "gemv.cu",
             entry: "gemv_baseline",
+            bias_entry: None,
             launch: Launch::WarpPerOutput,
         }),
     },
@@ -287,6 +308,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "gemv.cu",
             entry: "gemv_split",
+            bias_entry: Some("gemv_split_bias"),
             launch: Launch::BlockPerRows,
         }),
     },
@@ -320,6 +342,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "mma.cu",
             entry: "gemv_mma",
+            bias_entry: Some("gemv_mma_bias"),
             launch: Launch::RowTiles,
         }),
     },
@@ -365,6 +388,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "mma_ring.cu",
             entry: "gemv_mma_ring",
+            bias_entry: None,
             launch: Launch::RowTiles,
         }),
     },
@@ -408,6 +432,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "wgmma.cu",
             entry: "gemv_wgmma",
+            bias_entry: None,
             launch: Launch::TensorMapTiles,
         }),
     },
@@ -439,6 +464,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "tiled.cu",
             entry: "gemm_tiles",
+            bias_entry: None,
             launch: Launch::OutputTiles,
         }),
     },
@@ -452,6 +478,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "tiled.cu",
             entry: "gemm_tiled",
+            bias_entry: None,
             launch: Launch::OutputTiles,
         }),
     },
@@ -482,6 +509,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "smalln.cu",
             entry: "gemv_smalln",
+            bias_entry: None,
             launch: Launch::WarpPerRowOfX,
         }),
     },
@@ -508,6 +536,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "gemv_nn.cu",
             entry: "gemv_nn",
+            bias_entry: None,
             launch: Launch::SplitKColumns,
         }),
     },
@@ -534,6 +563,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "gemv_nn.cu",
             entry: "gemv_nn_cluster",
+            bias_entry: None,
             launch: Launch::ClusterColumns,
         }),
     },
@@ -577,6 +607,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "bulk.cu",
             entry: "gemv_bulk",
+            bias_entry: None,
             launch: Launch::MachineRows,
         }),
     },
@@ -636,4 +667,50 @@ pub fn family_names(backend: BackendKind) -> Vec<&'static str> {
         .filter(|f| f.backend == backend)
         .map(|f| f.name)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(name: &str) -> KernelSource {
+        family(BackendKind::Cuda, name).unwrap().source.unwrap()
+    }
+
+    #[test]
+    fn bias_problems_launch_the_bias_entry_where_a_family_has_one() {
+        let axpby = Epilogue::Axpby {
+            alpha: 1.0,
+            beta: 0.5,
+        };
+        for (name, bias_entry) in [
+            ("gemv_split", "gemv_split_bias"),
+            ("gemv_mma", "gemv_mma_bias"),
+        ] {
+            let s = source(name);
+            assert_eq!(s.entry_for(Epilogue::Bias), bias_entry);
+            assert_eq!(s.entry_for(Epilogue::None), name);
+            assert_eq!(s.entry_for(axpby), name);
+            assert_eq!(s.entries(), vec![name, bias_entry]);
+        }
+        let ring = source("gemv_mma_ring");
+        assert_eq!(ring.entry_for(Epilogue::Bias), "gemv_mma_ring");
+        assert_eq!(ring.entries(), vec!["gemv_mma_ring"]);
+    }
+
+    #[test]
+    fn every_entry_is_defined_in_its_kernel_file() {
+        for f in FAMILIES {
+            let Some(s) = f.source else { continue };
+            let text = crate::backend::cuda::compile::source_text(s.file).unwrap();
+            for entry in s.entries() {
+                assert!(
+                    text.contains(&format!("\n{entry}(")),
+                    "{}: no definition of {entry} in {}",
+                    f.name,
+                    s.file
+                );
+            }
+        }
+    }
 }

@@ -32,7 +32,7 @@ fn every_cuda_kernel_compiles_without_spills() {
             Ok(compiled) => {
                 assert!(!compiled.cubin.is_empty(), "{label}: empty cubin");
                 assert!(!compiled.resources.is_empty(), "{label}: no ptxas report");
-                if let Some(entry) = checked.entry {
+                for &entry in &checked.entries {
                     assert!(
                         compiled.resources.iter().any(|r| r.function == entry),
                         "{label}: no ptxas report for its entry {entry}"

@@ -145,12 +145,12 @@ pub fn aux_request(dtype: Dtype, arch: &str) -> CompileRequest {
     }
 }
 
-/// One compilation to check: a label, the request, and the entry the label is about (`None`:
+/// One compilation to check: a label, the request, and the entries the label is about (empty:
 /// every function of the module, as for the helpers).
 pub struct CheckedCompile {
     pub label: String,
     pub request: CompileRequest,
-    pub entry: Option<&'static str>,
+    pub entries: Vec<&'static str>,
 }
 
 /// Every compilation the registry's CUDA variants and the backend need: what `skinny kernels`
@@ -162,14 +162,14 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
         out.push(CheckedCompile {
             label: format!("(backend helpers) {dtype}"),
             request: aux_request(dtype, arch),
-            entry: None,
+            entries: Vec::new(),
         });
     }
     for dtype in [Dtype::Bf16, Dtype::F16] {
         out.push(CheckedCompile {
             label: format!("(decode persistent chain) {dtype}"),
             request: persistent_request(dtype, arch, PERSISTENT_WAIT_GUARD_S),
-            entry: Some(PERSISTENT_ENTRY),
+            entries: vec![PERSISTENT_ENTRY],
         });
     }
     for variant in variants {
@@ -178,7 +178,7 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
                 out.push(CheckedCompile {
                     label: format!("{} {dtype}", variant.id),
                     request,
-                    entry: Some(source.entry),
+                    entries: source.entries(),
                 });
             }
         }
@@ -188,7 +188,7 @@ pub fn all_requests(variants: &[Variant], arch: &str) -> Vec<CheckedCompile> {
                 out.push(CheckedCompile {
                     label: format!("{} {dtype} pdl", variant.id),
                     request,
-                    entry: Some(source.entry),
+                    entries: source.entries(),
                 });
             }
         }

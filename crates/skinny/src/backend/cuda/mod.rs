@@ -725,7 +725,7 @@ impl CudaBackend {
                                 variant.kernel
                             ))
                         })?;
-                let func = self.function(&request, source.entry)?;
+                let func = self.function(&request, source.entry_for(problem.epilogue()))?;
                 let shape = launch_shape(source.launch, variant, problem, &self.facts)?;
                 allow_dynamic_shared(&func, shape.config.shared_mem_bytes, &variant.id)?;
                 allow_cluster(&func, shape.cluster_y, &variant.id)?;
