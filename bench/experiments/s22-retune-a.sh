@@ -7,7 +7,8 @@
 # each changed path (NEW_VARIANTS below).
 # Build here: cargo build --release && bash bench/build-gpu-tests.sh, then
 # bash bench/carry-gz.sh target/release/skinny target/gpu/cuda_backend target/gpu/cuda_decode;
-# carry ["target/carry"]. RUN=bench/results/h200-2026-11-22-s22-retune.
+# carry ["target/carry"]. RUN (default bench/results/h200-2026-11-22-s22-retune; the second
+# re-tune of the session: ...-s22b-retune).
 set -uo pipefail
 set -f
 OUT=${OUT:-$(mktemp -d)}
@@ -19,4 +20,4 @@ mv "$OUT/gpu-test.log" "$OUT/gpu-test-changed-families.log"
 gpu_test cuda_decode every_decode_mode_matches 120
 mv "$OUT/gpu-test.log" "$OUT/gpu-test-decode.log"
 export NEW_VARIANTS="dot/m1_r4w1_xw dot/m1_grid gemv/multirow4 mma/m8_k8 ring/m8_w4t2s2x3_rl wg/m8_s6_b2"
-PART="m1 grid" RUN=bench/results/h200-2026-11-22-s22-retune OUT=$OUT bash bench/retune-run.sh
+PART="m1 grid" RUN=${RUN:-bench/results/h200-2026-11-22-s22-retune} OUT=$OUT bash bench/retune-run.sh

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Twenty-second session, re-tune call B: bench/retune-run.sh's parts mbar (both models) and
 # final, which takes call A's probes from bench/results under RUN's prefix and seeds the chain
-# search with the s18 chain table's picks. Build and carry as s22-retune-a.sh says.
+# search with the s18 chain table's picks (RUN and CHAIN_TABLE override both; the second re-tune
+# of the session: RUN=...-s22b-retune, CHAIN_TABLE=...-s22-dispatch-chain.json). Build and carry as s22-retune-a.sh says.
 set -uo pipefail
 set -f
 OUT=${OUT:-$(mktemp -d)}
-PART="mbar:llama-3-8b mbar:qwen2.5-0.5b final" RUN=bench/results/h200-2026-11-22-s22-retune \
-  CHAIN_TABLE=bench/results/h200-2026-11-21-s18-dispatch-chain.json OUT=$OUT bash bench/retune-run.sh
+PART="mbar:llama-3-8b mbar:qwen2.5-0.5b final" RUN=${RUN:-bench/results/h200-2026-11-22-s22-retune} \
+  CHAIN_TABLE=${CHAIN_TABLE:-bench/results/h200-2026-11-21-s18-dispatch-chain.json} OUT=$OUT \
+  bash bench/retune-run.sh
