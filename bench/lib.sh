@@ -36,13 +36,14 @@ probe_into() {
   [ -f "$dir/$name.json" ]
 }
 
-# gpu_test BINARY FILTER SECONDS: the ignored GPU tests of target/gpu/BINARY whose names contain
-# FILTER, one at a time, into $OUT/gpu-test.log; its exit status and result lines.
+# gpu_test BINARY FILTER SECONDS [NAME]: the ignored GPU tests of target/gpu/BINARY whose names
+# contain FILTER, one at a time, into $OUT/gpu-test.log (gpu-test-NAME.log with a NAME, so that
+# several runs in one call keep their logs); its exit status and result lines.
 gpu_test() {
-  local start=$SECONDS
-  timeout "$3" "./target/gpu/$1" --ignored --test-threads 1 "$2" >"$OUT/gpu-test.log" 2>&1
+  local start=$SECONDS log="$OUT/gpu-test${4:+-$4}.log"
+  timeout "$3" "./target/gpu/$1" --ignored --test-threads 1 "$2" >"$log" 2>&1
   echo "gpu test: exit $? ($((SECONDS - start)) s)"
-  grep -E "test result|panicked|FAILED" "$OUT/gpu-test.log" | head -5
+  grep -E "test result|panicked|FAILED" "$log" | head -5
 }
 
 # decode_into NAME SECONDS ARGS...: one `skinny decode` into $OUT/decode-NAME.json (its log
@@ -103,7 +104,9 @@ ncu_reports() {
 
 # unpack_carried: binaries carried gzipped (the device tool's 64 MiB cap counts the tracked files
 # too, and bench/results has grown) as target/carry/DIR/NAME.gz, made by bench/carry-gz.sh; each
-# is unpacked to target/DIR/NAME. Call it before `set -f` or after: it does not glob.
+# is unpacked to target/DIR/NAME, every time: the device keeps ignored build outputs between
+# calls, so an unpacked file may be an older call's, whatever its date. Call it before `set -f`
+# or after: it does not glob.
 unpack_carried() {
   local f out
   for f in $(find target/carry -name '*.gz' 2>/dev/null); do

@@ -15,10 +15,8 @@ OUT=${OUT:-$(mktemp -d)}
 . bench/lib.sh
 unpack_carried
 smi
-SKINNY_TEST_VARIANTS="dot/* gemv/* mma/*" gpu_test cuda_backend every_cuda_variant 200
-mv "$OUT/gpu-test.log" "$OUT/gpu-test-backend.log"
-gpu_test cuda_decode every_decode_mode_matches 200
-mv "$OUT/gpu-test.log" "$OUT/gpu-test-decode.log"
+SKINNY_TEST_VARIANTS="dot/* gemv/* mma/*" gpu_test cuda_backend every_cuda_variant 200 backend
+gpu_test cuda_decode every_decode_mode_matches 200 decode
 export SKINNY_EXPERIMENT_ANY_DIGEST=1
 table=bench/results/h200-2026-11-21-s18-dispatch-chain.json
 for r in 1 2 3; do

@@ -15,9 +15,7 @@ OUT=${OUT:-$(mktemp -d)}
 skinny=./target/release/skinny
 . bench/lib.sh
 unpack_carried
-SKINNY_TEST_VARIANTS="dot/* gemv/* mma/* ring/* xres/* wg/*" gpu_test cuda_backend every_cuda_variant 200
-mv "$OUT/gpu-test.log" "$OUT/gpu-test-changed-families.log"
-gpu_test cuda_decode every_decode_mode_matches 120
-mv "$OUT/gpu-test.log" "$OUT/gpu-test-decode.log"
+SKINNY_TEST_VARIANTS="dot/* gemv/* mma/* ring/* xres/* wg/*" gpu_test cuda_backend every_cuda_variant 200 changed-families
+gpu_test cuda_decode every_decode_mode_matches 120 decode
 export NEW_VARIANTS="dot/m1_r4w1_xw dot/m1_grid gemv/multirow4 mma/m8_k8 ring/m8_w4t2s2x3_rl wg/m8_s6_b2"
 PART="m1 grid" RUN=${RUN:-bench/results/h200-2026-11-22-s22-retune} OUT=$OUT bash bench/retune-run.sh
