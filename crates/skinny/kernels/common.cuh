@@ -92,8 +92,9 @@ __device__ __forceinline__ float warp_sum(float v) {
 }
 
 // Programmatic dependent launch (sm_90 and later), compiled in only for plans that launch with
-// it (-DSKINNY_PDL=1): every skinny kernel calls this before it touches x, y, the bias or a
-// workspace. It waits until the kernel before it in the stream has finished and its writes are
+// it (-DSKINNY_PDL=1): every skinny kernel calls this before it touches x, y or a workspace
+// (the bias entries of gemv_split and gemv_mma request the bias before it: see
+// `bias_requested_early`). It waits until the kernel before it in the stream has finished and its writes are
 // visible, then lets the next kernel be scheduled, so that its blocks are resident and past
 // their prologue by the time this one drains. Waiting first keeps the chain at most one kernel
 // ahead. (Not compiled in otherwise: the wait costs every block, and on grids of 10^5 one-row
@@ -146,6 +147,22 @@ __device__ __forceinline__ void pdl_begin_after_loads(bool opaque_true) {
     }
 #endif
 }
+
+// The bias of the one output an epilogue thread writes, requested with the kernel's first W
+// (under PDL before the wait): like W it never depends on the kernel before (the PDL plan's
+// contract), so its round trip overlaps the wait, or the first W, instead of following the
+// reduction; in a decode chain each layer's bias is cold. Thread t < outputs writes the output
+// of row j0 + t % rows of W (rows past n repeat the last one: read, never stored); other threads
+// and problems without a bias get 0. Used by the bias entries of gemv_split and gemv_mma.
+#if defined(SKINNY_BF16) || defined(SKINNY_F16) || defined(SKINNY_F32)
+__device__ __forceinline__ float bias_requested_early(const elem_t* __restrict__ bias, int j0,
+                                                      int rows, int outputs, int n) {
+    float value = 0.0f;
+    if (bias != nullptr && threadIdx.x < (unsigned)outputs)
+        value = to_f32(__ldg(&bias[min(j0 + (int)threadIdx.x % rows, n - 1)]));
+    return value;
+}
+#endif
 
 // mbarriers and bulk copies (sm_90): the ring of shared-memory stages that bulk.cu and
 // persistent.cu fill with the copy engine.

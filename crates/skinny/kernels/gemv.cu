@@ -15,10 +15,9 @@
 // (programmatic dependent launch; `pdl_begin` in common.cuh). Ninth session: under PDL
 // (EARLY_W below) a lane first requests its first step of W, which never depends on the kernel
 // before, so that the DRAM round trip of a small product overlaps the previous kernel's tail.
-// Twenty-second session: gemv_split_bias (gemv_split's entry for problems with a bias) requests
-// its bias, a weight too, with that first W.
 // (The third session tried this and ptxas hoisted the wait above the loads; `pdl_begin_after_loads`
-// keeps it after them.)
+// keeps it after them.) Twenty-second session: gemv_split_bias (gemv_split's entry for problems
+// with a bias) requests its bias, a weight too, with that first W.
 //
 // Parameters: THREADS (block size, a multiple of 32), X_WITH_W (0 or 1; gemv_split too).
 
@@ -143,11 +142,10 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 #define SPLIT_BIAS_FITS (MAX_M * ROWS <= WARPS * 32)
 
 // The body of both entries below. EARLY_BIAS: the bias of the one output this thread's epilogue
-// writes is requested with the first W. Like W it never depends on the kernel before (the PDL
-// plan's contract), so its DRAM round trip overlaps the wait (or the block's first W) instead of
-// following the reduction: in a decode chain each layer's bias is cold. It is an entry of its
-// own, not a branch on `bias`: the extra register and load moved the SASS of the bias-free
-// builds, and qwen's gate_up under PDL lost 0.1–0.2 µs with them (twenty-second session).
+// writes is requested with the first W (`bias_requested_early`). It is an entry of its own, not
+// a branch on `bias`: as a branch, the extra register and load moved the SASS of the bias-free
+// builds, and dot/m1_grid read qwen's gate_up in 12.5 µs instead of 9.8 (twenty-second session,
+// call 1).
 template <bool EARLY_BIAS>
 __device__ __forceinline__ void split_rows(const elem_t* __restrict__ x,
                                            const elem_t* __restrict__ w, elem_t* __restrict__ y,
@@ -256,9 +254,8 @@ __device__ __forceinline__ void split_rows(const elem_t* __restrict__ x,
         };
 
         constexpr bool bias_early = EARLY_BIAS && SPLIT_BIAS_FITS;
-        float early_bias = 0.0f;
-        if (bias_early && bias != nullptr && threadIdx.x < MAX_M * ROWS)
-            early_bias = to_f32(__ldg(&bias[min(j0 + (int)threadIdx.x % ROWS, n - 1)]));
+        const float early_bias =
+            bias_early ? bias_requested_early(bias, j0, ROWS, MAX_M * ROWS, n) : 0.0f;
 
         int base = warp * 32 + lane;
 #if SPLIT_EARLY_W

@@ -132,9 +132,8 @@ __device__ __forceinline__ void mma_batch(float (&d)[TILES][4], const Batch<U>& 
 }
 
 // The body of both entries at the end. EARLY_BIAS: the bias of the one output a thread's
-// epilogue writes is requested before W (and under PDL before the wait: like W it never depends
-// on the kernel before), so that its round trip is not added after the reduction. An entry of
-// its own (gemv_mma_bias), so that the bias-free builds keep their SASS (gemv.cu says why).
+// epilogue writes is requested before W (`bias_requested_early`). An entry of its own
+// (gemv_mma_bias), so that the bias-free builds keep their SASS (gemv.cu says why).
 template <bool EARLY_BIAS>
 __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
                                          const elem_t* __restrict__ w, elem_t* __restrict__ y,
@@ -175,9 +174,8 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
     // few steps at the end of K run one at a time with checks.
     // Only where every epilogue thread writes one output.
     constexpr bool bias_early = EARLY_BIAS && ROWS * MAX_M <= WARPS * 32;
-    float early_bias = 0.0f;
-    if (bias_early && bias != nullptr && threadIdx.x < ROWS * MAX_M)
-        early_bias = to_f32(__ldg(&bias[min(j0 + (int)threadIdx.x % ROWS, n - 1)]));
+    const float early_bias =
+        bias_early ? bias_requested_early(bias, j0, ROWS, ROWS * MAX_M, n) : 0.0f;
 
     const int full_steps = vectors / STEP_VECTORS;
     const int stride = WARPS * UNROLL;

@@ -159,7 +159,8 @@ pub enum Figure {
     CpuColdUs,
     /// CPU: back-to-back calls on one weight buffer.
     CpuHotUs,
-    /// GPU: device events around queued calls rotating among weight copies > 3× L2.
+    /// GPU: device events around queued calls rotating among weight copies (each with its own
+    /// bias) > 3× L2.
     GpuColdUs,
     /// GPU: the same on one weight buffer.
     GpuHotUs,

@@ -396,21 +396,50 @@ impl CudaBackend {
             .map_err(|e| driver_error("copying to the device", e))
     }
 
-    /// Weight copies that together exceed 3× the L2, so that rotating among them reads HBM.
-    fn weight_copies(&self, weight_bytes: u64) -> usize {
-        let wanted = (3 * self.facts.l2_bytes).div_ceil(weight_bytes.max(1)) + 1;
+    /// Copies of a slot of `slot_bytes` that together exceed 3× the L2, so that rotating among
+    /// them reads HBM.
+    fn weight_copies(&self, slot_bytes: u64) -> usize {
+        let wanted = (3 * self.facts.l2_bytes).div_ceil(slot_bytes.max(1)) + 1;
         wanted.clamp(1, 4096) as usize
     }
 }
 
-/// Device buffers of one prepared run. The weight copies live in one allocation, each at a
-/// 256-byte aligned offset.
+/// Where the operands that rotate live in one copy of a run's weights: W at the slot's start,
+/// then the bias (when the problem has one), each at a 256-byte aligned offset. A call on copy
+/// `c` reads slot `c`, so a cold call reads its bias from HBM as well as its W, as each layer of
+/// a decode chain does. (Until the twenty-third session one bias served every copy and stayed in
+/// L2, which hid what a cold bias costs.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CopySlot {
+    /// Bytes from one copy's W to the next's.
+    stride: u64,
+    /// The bias's offset from its copy's W.
+    bias_offset: Option<u64>,
+}
+
+impl CopySlot {
+    fn new(weight_bytes: u64, bias_bytes: Option<u64>) -> Self {
+        let w = weight_bytes.next_multiple_of(256);
+        match bias_bytes {
+            Some(b) => CopySlot {
+                stride: w + b.next_multiple_of(256),
+                bias_offset: Some(w),
+            },
+            None => CopySlot {
+                stride: w,
+                bias_offset: None,
+            },
+        }
+    }
+}
+
+/// Device buffers of one prepared run. The weight copies (each W with its bias, as `CopySlot`
+/// lays them out) live in one allocation.
 struct Buffers {
     x: CudaSlice<u8>,
     weights: CudaSlice<u8>,
-    weight_stride: u64,
+    slot: CopySlot,
     copies: usize,
-    bias: Option<CudaSlice<u8>>,
     y: CudaSlice<u8>,
     /// A split-K kernel's partial sums and tile counters (zeroed once; the kernel re-zeroes the
     /// counters), when it has more than one split. Only held: the call has its address.
@@ -421,7 +450,7 @@ pub struct CudaRun<'a> {
     backend: &'a mut CudaBackend,
     call: Call,
     /// The operands of a call on weight copy 0, fixed at prepare time (copy `c` adds
-    /// `c · weight_stride` to `w`).
+    /// `c · slot.stride` to `w` and to `bias`).
     operands: Operands,
     /// The queue-holding kernel the timing uses.
     spin: CudaFunction,
@@ -441,8 +470,13 @@ impl CudaRun<'_> {
     /// Issue `call` (this run's call or another build of it for the same problem) on weight
     /// copy `copy`.
     fn launch_call(&self, call: &Call, copy: usize) -> Result<(), RunError> {
+        let shift = copy as u64 * self.buffers.slot.stride;
         let operands = Operands {
-            w: self.operands.w + copy as u64 * self.buffers.weight_stride,
+            w: self.operands.w + shift,
+            bias: match self.operands.bias {
+                0 => 0,
+                bias => bias + shift,
+            },
             ..self.operands
         };
         // SAFETY: the buffers were made for this problem in `prepare`; `call` is for the same
@@ -605,39 +639,39 @@ impl Backend for CudaBackend {
         let helpers = self.helpers(dtype)?;
 
         let w = data.w.as_bytes();
-        let copies = self.weight_copies(w.len() as u64);
-        let weight_stride = (w.len() as u64).next_multiple_of(256);
+        let bias = data.bias.as_ref().map(|b| b.as_bytes());
+        let slot = CopySlot::new(w.len() as u64, bias.map(|b| b.len() as u64));
+        let copies = self.weight_copies(slot.stride);
         // SAFETY: every copy is written below before any kernel reads it.
-        let weights = unsafe { self.stream.alloc::<u8>(weight_stride as usize * copies) }
+        let weights = unsafe { self.stream.alloc::<u8>(slot.stride as usize * copies) }
             .map_err(|e| driver_error("allocating the weight copies", e))?;
         let base = self.ptr(&weights);
-        // SAFETY: copy 0 is `w.len()` bytes at the start of the allocation.
+        // SAFETY: slot 0's W is `w.len()` bytes at the start of the allocation.
         unsafe { drv::memcpy_htod_async(base, w, self.stream.cu_stream()) }
             .map_err(|e| driver_error("copying W to the device", e))?;
+        if let (Some(bias), Some(offset)) = (bias, slot.bias_offset) {
+            // SAFETY: as above: `offset + bias.len()` is inside slot 0.
+            unsafe { drv::memcpy_htod_async(base + offset, bias, self.stream.cu_stream()) }
+                .map_err(|e| driver_error("copying the bias to the device", e))?;
+        }
         for copy in 1..copies as u64 {
             // SAFETY: source and destination are distinct slots of the one allocation.
             unsafe {
                 drv::memcpy_dtod_async(
-                    base + copy * weight_stride,
+                    base + copy * slot.stride,
                     base,
-                    w.len(),
+                    slot.stride as usize,
                     self.stream.cu_stream(),
                 )
             }
-            .map_err(|e| driver_error("copying W on the device", e))?;
+            .map_err(|e| driver_error("copying W and the bias on the device", e))?;
         }
-        let bias = data
-            .bias
-            .as_ref()
-            .map(|b| self.upload(b.as_bytes()))
-            .transpose()?;
         let prepared = self.prepare_call(variant, &problem, false)?;
         let buffers = Buffers {
             x: self.upload(data.x.as_bytes())?,
             weights,
-            weight_stride,
+            slot,
             copies,
-            bias,
             y: self.upload(&vec![
                 0u8;
                 problem.m() * problem.n() * dtype.size_bytes() as usize
@@ -655,7 +689,10 @@ impl Backend for CudaBackend {
             x: self.ptr(&b.x),
             w: self.ptr(&b.weights),
             y: self.ptr(&b.y),
-            bias: b.bias.as_ref().map_or(0, |bias| self.ptr(bias)),
+            bias: b
+                .slot
+                .bias_offset
+                .map_or(0, |offset| self.ptr(&b.weights) + offset),
         };
         Ok(Box::new(CudaRun {
             backend: self,
@@ -1109,11 +1146,34 @@ fn launch_spin(stream: &CudaStream, spin: &CudaFunction, ns: u64) -> Result<(), 
 
 #[cfg(test)]
 mod tests {
-    use super::{RingBytes, SplitK, WgmmaTile};
+    use super::{CopySlot, RingBytes, SplitK, WgmmaTile};
     use crate::registry::{ParamValue, Registry};
 
     /// The H200's shared memory a block may opt in to (cuDeviceGetAttribute, sm_90).
     const H200_SHARED_PER_BLOCK: u32 = 232_448;
+
+    #[test]
+    fn each_weight_copy_holds_its_own_bias_past_an_aligned_w() {
+        // qwen's qkv: W 1152×896 bf16 (a multiple of 256 bytes), bias 1152 × 2 bytes.
+        let qkv = CopySlot::new(1152 * 896 * 2, Some(1152 * 2));
+        assert_eq!(qkv.bias_offset, Some(2_064_384));
+        assert_eq!(qkv.stride, 2_064_384 + 2_304);
+        // Ragged sizes round up, so every copy's W and bias start 256-byte aligned.
+        let ragged = CopySlot::new(1000, Some(10));
+        assert_eq!(
+            (ragged.stride, ragged.bias_offset),
+            (256 * 4 + 256, Some(1024))
+        );
+        assert_eq!(ragged.stride % 256, 0);
+        // Without a bias a slot is W alone, as before.
+        assert_eq!(
+            CopySlot::new(1000, None),
+            CopySlot {
+                stride: 1024,
+                bias_offset: None
+            }
+        );
+    }
 
     #[test]
     fn ring_sizes_follow_the_kernel_layout_and_registered_rings_fit_at_their_k_max() {
