@@ -654,6 +654,21 @@ pub fn k_step_bytes(variant: &crate::registry::Variant) -> Option<u64> {
     }
 }
 
+/// Rows of W one block takes, for the families whose grid is one block per group of rows (the
+/// grid is ceil(n / rows) blocks): gemv_split without a grid sized to the machine, gemv_mma, and
+/// gemv_mma_ring without x resident (whose grid is capped). Dispatch rules use it to carry a
+/// tuned time to an n whose last round of blocks leaves more SMs idle. None: another grid.
+pub fn rows_per_block(variant: &crate::registry::Variant) -> Option<u64> {
+    let int =
+        |name: &str, default: i64| u64::try_from(variant.int_param(name).unwrap_or(default)).ok();
+    match variant.kernel.as_str() {
+        "gemv_split" if int("BLOCKS_PER_SM", 0)? == 0 => int("ROWS", 1),
+        "gemv_mma" => Some(8 * int("TILES", 1)?),
+        "gemv_mma_ring" if int("XRES", 0)? == 0 => Some(8 * int("TILES", 1)?),
+        _ => None,
+    }
+}
+
 pub fn family(backend: BackendKind, name: &str) -> Option<&'static KernelFamily> {
     FAMILIES
         .iter()
@@ -672,6 +687,24 @@ pub fn family_names(backend: BackendKind) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_per_block_follows_each_grid_of_one_block_per_row_group() {
+        let registry = crate::registry::Registry::embedded().unwrap();
+        let rows = |id: &str| rows_per_block(registry.get(id).unwrap());
+        // gemv_split: ROWS a block, unless the grid is sized to the machine.
+        assert_eq!(rows("dot/m4_r2u2_xw"), Some(2));
+        assert_eq!(rows("dot/m1_u5_xw"), Some(1));
+        assert_eq!(rows("dot/m1_grid"), None);
+        // gemv_mma and the ring: 8 rows a tile; a ring with x resident caps its grid.
+        assert_eq!(rows("mma/m16_k16"), Some(8));
+        assert_eq!(rows("mma/m8_s4p"), Some(16));
+        assert_eq!(rows("ring/m8_w4t2s2x3_rl"), Some(16));
+        assert_eq!(rows("xres/m16_w8t2s2x5"), None);
+        // Split-K and tensor-map grids are not one block per row group.
+        assert_eq!(rows("wg/m16_s4"), None);
+        assert_eq!(rows("cublas/gemm"), None);
+    }
 
     fn source(name: &str) -> KernelSource {
         family(BackendKind::Cuda, name).unwrap().source.unwrap()

@@ -13,7 +13,10 @@
 //! it won nearby it is chosen, and a skinny kernel must beat it by [`RULE_MARGIN`] to be chosen
 //! instead: an untimed shape is a guess, and the bar is never to be much slower than cuBLAS.
 //! A kernel whose K loop has a fixed step is charged for a last step that is emptier at the
-//! problem's row length than at the neighbour's ([`crate::kernels::k_step_bytes`]).
+//! problem's row length than at the neighbour's ([`crate::kernels::k_step_bytes`]), and, where
+//! the caller can say how many of its blocks run at once, a grid of one block per group of rows
+//! for a last round of blocks that is emptier at the problem's n than at the neighbour's
+//! ([`crate::kernels::rows_per_block`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +45,12 @@ pub const MAX_M_RATIO: f64 = 2.0;
 /// ratio at k = 4096; exponents 0.62 and 0.60), dot/m1_r8w2_xw about 1.0× on 1×151936×1536
 /// (exponent 0). Half the model is the middle of those.
 pub const LAST_STEP_EXPONENT: f64 = 0.5;
+/// The same share for the round model ([`round_penalty`]): a SM left idle in the last round of
+/// blocks does not idle the memory, which the other SMs' loads keep busy. Measured on the H200
+/// (2026-11-22): mma/m16_k16, one block of 16 warps a SM, in one round of 112–128 blocks on its
+/// tuned neighbours, took 1.14× cuBLAS on 4×1536×8960 (192 blocks: two rounds, the second
+/// 45 % full), where the model says 1.33–1.38× the neighbours' relative time.
+pub const ROUND_EXPONENT: f64 = 0.5;
 /// Distance added when a neighbour's epilogue differs.
 const EPILOGUE_STEP: f64 = 0.5;
 /// Added to every distance before weighting by its inverse: an exact match does not drown the
@@ -80,6 +89,7 @@ pub fn choose_for(
     table: Option<&DispatchTable>,
     registry: &Registry,
     pdl: bool,
+    block_slots: &mut dyn FnMut(&Variant) -> Option<u64>,
 ) -> Result<Choice, String> {
     let pick = table
         .filter(|_| pdl)
@@ -98,16 +108,19 @@ pub fn choose_for(
                 chain_us: pick.chain_us,
             },
         }),
-        None => choose(problem, table, registry),
+        None => choose(problem, table, registry, block_slots),
     }
 }
 
 /// The variant to run `problem` with. Only CUDA variants of `registry` that can run it are
 /// chosen; the result is an error only when not even the vendor library can run it.
+/// `block_slots`: how many blocks of a variant's grid for `problem` run at once on the GPU (blocks
+/// a SM times SMs), for a rule's round model; None where unknown (not charged).
 pub fn choose(
     problem: &Problem,
     table: Option<&DispatchTable>,
     registry: &Registry,
+    block_slots: &mut dyn FnMut(&Variant) -> Option<u64>,
 ) -> Result<Choice, String> {
     let runnable = |id: &str| registry.get(id).filter(|v| can_run(problem, v));
     let Some(table) = table else {
@@ -131,13 +144,19 @@ pub fn choose(
     let mut best_own: Option<(&str, f64)> = None;
     let mut best_vendor: Option<(&str, f64)> = None;
     for variant in registry.variants.iter().filter(|v| can_run(problem, v)) {
+        // Asked only of grids the round model covers (it may compile the kernel).
+        let slots = crate::kernels::rows_per_block(variant).and_then(|_| block_slots(variant));
         let (mut sum, mut weights) = (0.0, 0.0);
         for (d, e) in &neighbours {
             let weight = 1.0 / (d + NEAR);
             let relative = e
                 .relative_time(&variant.id, table.metric)
                 // A measured variant never counts worse than one nobody timed.
-                .map(|r| (r * last_step_penalty(variant, e.key.k, problem)).min(MISSING_PENALTY))
+                .map(|r| {
+                    let penalty = last_step_penalty(variant, e.key.k, problem)
+                        * round_penalty(variant, e.key.n, problem, slots);
+                    (r * penalty).min(MISSING_PENALTY)
+                })
                 .unwrap_or(MISSING_PENALTY);
             sum += weight * relative;
             weights += weight;
@@ -190,6 +209,32 @@ fn last_step_penalty(variant: &Variant, tuned_k: usize, problem: &Problem) -> f6
     (used(tuned_k) / used(problem.k()))
         .max(1.0)
         .powf(LAST_STEP_EXPONENT)
+}
+
+/// How much slower `variant` is expected to be on `problem` than on a tuned shape of `tuned_n`
+/// rows of W, from its rounds of blocks: a grid of one block per group of rows runs
+/// ceil(blocks / slots) rounds when `slots` blocks run at once, and a round takes a block's time
+/// however full it is. Past one round, the share of the rounds' slots that hold a block (one
+/// round is full: its blocks all run at once, and a small grid's blocks are what the tuned
+/// times already measured), there against here, to the power [`ROUND_EXPONENT`] (1.0 for other
+/// grids or unknown slots, and never below 1, as [`last_step_penalty`]).
+fn round_penalty(variant: &Variant, tuned_n: usize, problem: &Problem, slots: Option<u64>) -> f64 {
+    let (Some(rows), Some(slots)) = (
+        crate::kernels::rows_per_block(variant),
+        slots.filter(|&s| s > 0),
+    ) else {
+        return 1.0;
+    };
+    let filled = |n: usize| {
+        let blocks = (n as u64).div_ceil(rows);
+        if blocks <= slots {
+            return 1.0;
+        }
+        blocks as f64 / (blocks.div_ceil(slots) * slots) as f64
+    };
+    (filled(tuned_n) / filled(problem.n()))
+        .max(1.0)
+        .powf(ROUND_EXPONENT)
 }
 
 /// The plain vendor GEMM: the baseline of every problem without a bias, and the one the issue's

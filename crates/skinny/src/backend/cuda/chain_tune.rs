@@ -216,7 +216,7 @@ pub fn tune_chain(
 /// other CUDA variant (of `settings.variants`) that can run it, less those the table timed
 /// slower than `max_relative` times its winner or saw fail.
 fn candidates_of(
-    dispatcher: &Dispatcher,
+    dispatcher: &mut Dispatcher,
     problem: &Problem,
     settings: &ChainTuneSettings,
 ) -> Result<Vec<String>, String> {

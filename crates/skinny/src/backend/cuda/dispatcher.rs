@@ -177,8 +177,17 @@ impl Dispatcher {
     }
 
     /// Which variant `problem` would run (with PDL as set now), and why, without preparing it.
-    pub fn choose(&self, problem: &Problem) -> Result<Choice, String> {
-        choose_for(problem, self.table.as_ref(), &self.registry, self.pdl)
+    /// A rule may compile candidate kernels (cached) to learn how many of their blocks fit the
+    /// GPU at once.
+    pub fn choose(&mut self, problem: &Problem) -> Result<Choice, String> {
+        let backend = &mut self.backend;
+        choose_for(
+            problem,
+            self.table.as_ref(),
+            &self.registry,
+            self.pdl,
+            &mut |variant| backend.block_slots(variant, problem),
+        )
     }
 
     /// The table in use, if any.
@@ -207,7 +216,8 @@ impl Dispatcher {
             // The choice could not be prepared (a compile error, cuBLASLt finding no
             // algorithm): the vendor fallback, unless the device itself is gone.
             Err(e) if self.backend.poisoned.is_none() => {
-                let fallback = crate::dispatch::choose(problem, None, &self.registry)?;
+                let fallback =
+                    crate::dispatch::choose(problem, None, &self.registry, &mut |_| None)?;
                 if fallback.variant == choice.variant {
                     return Err(e);
                 }

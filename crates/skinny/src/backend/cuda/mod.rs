@@ -706,6 +706,28 @@ impl Backend for CudaBackend {
     }
 }
 
+impl CudaBackend {
+    /// How many blocks of `variant`'s grid for `problem` run at once on this GPU (blocks a SM,
+    /// from the driver's occupancy of the compiled kernel, times SMs), for the dispatch rules'
+    /// round model. None for a grid that is not one block per group of rows, or a variant that
+    /// cannot be prepared here.
+    pub(crate) fn block_slots(&mut self, variant: &Variant, problem: &Problem) -> Option<u64> {
+        crate::kernels::rows_per_block(variant)?;
+        let prepared = self.prepare_call(variant, problem, false).ok()?;
+        let Op::Kernel { func, config, .. } = &prepared.call.op else {
+            return None;
+        };
+        let per_sm = func
+            .occupancy_max_active_blocks_per_multiprocessor(
+                config.block_dim.0,
+                config.shared_mem_bytes as usize,
+                None,
+            )
+            .ok()?;
+        Some(u64::from(per_sm) * u64::from(self.facts.sm_count))
+    }
+}
+
 /// A call made ready for one problem, with the split-K workspace it owns (if any).
 pub(crate) struct PreparedCall {
     pub call: Call,
