@@ -144,8 +144,14 @@ pub fn choose(
     let mut best_own: Option<(&str, f64)> = None;
     let mut best_vendor: Option<(&str, f64)> = None;
     for variant in registry.variants.iter().filter(|v| can_run(problem, v)) {
-        // Asked only of grids the round model covers (it may compile the kernel).
-        let slots = crate::kernels::rows_per_block(variant).and_then(|_| block_slots(variant));
+        // The round model's grid, asked of the caller (it may compile the kernel) only for grids
+        // it covers and variants some neighbour timed: the others are charged MISSING_PENALTY.
+        let timed = neighbours
+            .iter()
+            .any(|(_, e)| e.relative_time(&variant.id, table.metric).is_some());
+        let rounds = crate::kernels::rows_per_block(variant)
+            .filter(|_| timed)
+            .and_then(|rows| Some((rows, block_slots(variant)?)));
         let (mut sum, mut weights) = (0.0, 0.0);
         for (d, e) in &neighbours {
             let weight = 1.0 / (d + NEAR);
@@ -154,7 +160,7 @@ pub fn choose(
                 // A measured variant never counts worse than one nobody timed.
                 .map(|r| {
                     let penalty = last_step_penalty(variant, e.key.k, problem)
-                        * round_penalty(variant, e.key.n, problem, slots);
+                        * round_penalty(rounds, e.key.n, problem);
                     (r * penalty).min(MISSING_PENALTY)
                 })
                 .unwrap_or(MISSING_PENALTY);
@@ -211,18 +217,15 @@ fn last_step_penalty(variant: &Variant, tuned_k: usize, problem: &Problem) -> f6
         .powf(LAST_STEP_EXPONENT)
 }
 
-/// How much slower `variant` is expected to be on `problem` than on a tuned shape of `tuned_n`
-/// rows of W, from its rounds of blocks: a grid of one block per group of rows runs
-/// ceil(blocks / slots) rounds when `slots` blocks run at once, and a round takes a block's time
-/// however full it is. Past one round, the share of the rounds' slots that hold a block (one
+/// How much slower a variant whose grid is one block per `rows` rows of W, `slots` of its blocks
+/// running at once (`rounds`), is expected to be on `problem` than on a tuned shape of `tuned_n`
+/// rows: it runs ceil(blocks / slots) rounds, and a round takes a block's time however full it
+/// is. Past one round, the share of the rounds' slots that hold a block (one
 /// round is full: its blocks all run at once, and a small grid's blocks are what the tuned
 /// times already measured), there against here, to the power [`ROUND_EXPONENT`] (1.0 for other
 /// grids or unknown slots, and never below 1, as [`last_step_penalty`]).
-fn round_penalty(variant: &Variant, tuned_n: usize, problem: &Problem, slots: Option<u64>) -> f64 {
-    let (Some(rows), Some(slots)) = (
-        crate::kernels::rows_per_block(variant),
-        slots.filter(|&s| s > 0),
-    ) else {
+fn round_penalty(rounds: Option<(u64, u64)>, tuned_n: usize, problem: &Problem) -> f64 {
+    let Some((rows, slots)) = rounds.filter(|&(rows, slots)| rows > 0 && slots > 0) else {
         return 1.0;
     };
     let filled = |n: usize| {
