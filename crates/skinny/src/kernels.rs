@@ -654,17 +654,17 @@ pub fn k_step_bytes(variant: &crate::registry::Variant) -> Option<u64> {
     }
 }
 
-/// Rows of W one block takes, for the families whose grid is one block per group of rows (the
-/// grid is ceil(n / rows) blocks): gemv_split without a grid sized to the machine, gemv_mma, and
-/// gemv_mma_ring without x resident (whose grid is capped). Dispatch rules use it to carry a
-/// tuned time to an n whose last round of blocks leaves more SMs idle. None: another grid.
+/// Rows of W one block takes, for the launches whose grid is one block per group of rows (the
+/// grid is ceil(n / rows) blocks, as `launch_shape` in the CUDA backend makes it): BlockPerRows
+/// without a grid sized to the machine (ROWS), and RowTiles (8 rows a tile) without x resident,
+/// which caps the grid. Dispatch rules use it to carry a tuned time to an n whose last round of
+/// blocks is emptier. None: another grid.
 pub fn rows_per_block(variant: &crate::registry::Variant) -> Option<u64> {
     let int =
         |name: &str, default: i64| u64::try_from(variant.int_param(name).unwrap_or(default)).ok();
-    match variant.kernel.as_str() {
-        "gemv_split" if int("BLOCKS_PER_SM", 0)? == 0 => int("ROWS", 1),
-        "gemv_mma" => Some(8 * int("TILES", 1)?),
-        "gemv_mma_ring" if int("XRES", 0)? == 0 => Some(8 * int("TILES", 1)?),
+    match family(variant.backend, &variant.kernel)?.source?.launch {
+        Launch::BlockPerRows if int("BLOCKS_PER_SM", 0)? == 0 => int("ROWS", 1),
+        Launch::RowTiles if int("XRES", 0)? == 0 => Some(8 * int("TILES", 1)?),
         _ => None,
     }
 }
