@@ -303,6 +303,12 @@ pub const FAMILIES: &[KernelFamily] = &[
                 meaning: "blocks a SM the register budget must allow (__launch_bounds__); 0 (default): no promise, and ptxas pairs each load with its FMAs",
             },
             X_WITH_W_PARAM,
+            ParamSpec {
+                name: "DIAG_MMA",
+                kind: ParamKind::Int { min: 0, max: 1, multiple: 1 },
+                required: false,
+                meaning: "1: the same loads multiplied on tensor cores (one mma.sync a half vector a pair of x rows, the diagonal kept; needs X_WITH_W = 1 and 16-bit elements); 0 (default): FMAs",
+            },
             EARLY_TRIGGER_PARAM,
         ],
         source: Some(KernelSource {
