@@ -102,21 +102,8 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 //   separate variants (the *_xw ones and dot/m1_w1; PERF.md, seventh session, has which wins
 //   where).
 //
-//   Twenty-fourth session, DIAG_MMA = 1: the same loads, multiplied on tensor cores instead of
-//   FMAs (needs X_WITH_W). At m ≥ 4 the FMAs and widenings are ~60 instructions a 16-byte vector
-//   of W, enough to make the kernel issue-bound, while the tensor-core families, whose mma wants
-//   8 rows of W a lane group, read W in shorter runs than this kernel and keep DRAM less busy
-//   (PERF.md, nineteenth session). Here a warp's load still covers 512 contiguous bytes of one
-//   row: in one m16n8k16, lane group g (lanes 4g..4g+3, 64 contiguous bytes) is column g of B, and
-//   rows g and g + 8 of A are x rows 2p and 2p + 1 at the same k positions (every lane takes its
-//   own W vector's positions from its own x vectors, so A and B agree). Only the diagonal,
-//   D[g][g] and D[g + 8][g], pairs x with W at the same k, and that is the dot product of the
-//   group's 32 elements; the off-diagonal sums are computed and thrown away. One mma a half
-//   vector a pair of x rows: an eighth of the tensor core's work is kept, which it can afford at
-//   m ≤ 8 (PERF.md, twenty-fourth session).
-//
 // Parameters: ROWS, WARPS, UNROLL, MAX_M, BLOCKS_PER_SM (0: one block per row group), MIN_BLOCKS,
-// X_WITH_W, DIAG_MMA.
+// X_WITH_W.
 
 #ifndef ROWS
 #define ROWS 1
@@ -138,32 +125,6 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 // with one it issues all of a step's loads first (dot/m1_xw: 8 blocks, 46 registers).
 #ifndef MIN_BLOCKS
 #define MIN_BLOCKS 0
-#endif
-
-#ifndef DIAG_MMA
-#define DIAG_MMA 0
-#endif
-#if DIAG_MMA && !defined(MMA_AB)
-#error "DIAG_MMA needs 16-bit elements (bf16 or f16): it multiplies on tensor cores"
-#endif
-// Pairs of x rows: one mma a pair (DIAG_MMA).
-#define DIAG_PAIRS ((MAX_M + 1) / 2)
-
-#if DIAG_MMA
-// Word `i` (elements 2i, 2i + 1) of a 16-byte vector.
-__device__ __forceinline__ u32 word_of(const uint4& v, int i) {
-    return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
-}
-
-// The diagonal of a DIAG_MMA sum: x row 2p (odd = 0) or 2p + 1 (odd = 1) against this lane
-// group's W column, held by lane (g, t = g / 2) in d[g & 1] or d[2 + (g & 1)]; 0 in the other
-// lanes, so a warp sum of it is the row's dot product.
-__device__ __forceinline__ float diagonal_of(const float d[4], int odd) {
-    const int lane = threadIdx.x % 32, g = lane >> 2, t = lane & 3;
-    // Selects, not an index by g: a run-time index would put the sums in local memory.
-    const float v = odd ? (g & 1 ? d[3] : d[2]) : (g & 1 ? d[1] : d[0]);
-    return t == (g >> 1) ? v : 0.0f;
-}
 #endif
 
 #if MIN_BLOCKS > 0
@@ -223,16 +184,6 @@ __device__ __forceinline__ void split_rows(const elem_t* __restrict__ x,
         for (int i = 0; i < MAX_M; ++i)
 #pragma unroll
             for (int r = 0; r < ROWS; ++r) acc[i][r] = 0.0f;
-#if DIAG_MMA
-        static_assert(X_WITH_W, "DIAG_MMA takes its x fragments from the x loaded with W");
-        float d[ROWS][DIAG_PAIRS][4];
-#pragma unroll
-        for (int r = 0; r < ROWS; ++r)
-#pragma unroll
-            for (int p = 0; p < DIAG_PAIRS; ++p)
-#pragma unroll
-                for (int e = 0; e < 4; ++e) d[r][p][e] = 0.0f;
-#endif
 
         const int step = WARPS * 32;
         uint4 wv[UNROLL][ROWS];
@@ -262,26 +213,6 @@ __device__ __forceinline__ void split_rows(const elem_t* __restrict__ x,
                                    : make_uint4(0, 0, 0, 0);
                 }
             // Zeros past the end add exactly nothing, so no step branches.
-#if DIAG_MMA
-            // Half q of each vector (elements 4q..4q + 3) is one k16 of an mma: B's words
-            // (k 2t, 2t + 1 and 2t + 8, 2t + 9 of column g) are W's words 2q and 2q + 1, A's the
-            // same words of x rows 2p (row g) and 2p + 1 (row g + 8).
-            const uint4 zero = make_uint4(0, 0, 0, 0);
-#pragma unroll
-            for (int u = 0; u < UNROLL; ++u)
-#pragma unroll
-                for (int r = 0; r < ROWS; ++r)
-#pragma unroll
-                    for (int q = 0; q < 2; ++q)
-#pragma unroll
-                        for (int p = 0; p < DIAG_PAIRS; ++p) {
-                            const uint4& lo = xv[2 * p][u];
-                            const uint4& hi = 2 * p + 1 < MAX_M ? xv[2 * p + 1][u] : zero;
-                            mma_16816(d[r][p], word_of(lo, 2 * q), word_of(hi, 2 * q),
-                                      word_of(lo, 2 * q + 1), word_of(hi, 2 * q + 1),
-                                      word_of(wv[u][r], 2 * q), word_of(wv[u][r], 2 * q + 1));
-                        }
-#else
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u) {
                 float xf[MAX_M][8];
@@ -297,7 +228,6 @@ __device__ __forceinline__ void split_rows(const elem_t* __restrict__ x,
                         for (int e = 0; e < 8; ++e) acc[i][r] = fmaf(wf[e], xf[i][e], acc[i][r]);
                 }
             }
-#endif
 #else
             // Each weight is widened once and used for every row of x.
 #pragma unroll
@@ -340,12 +270,6 @@ __device__ __forceinline__ void split_rows(const elem_t* __restrict__ x,
             use_step(base);
         }
 
-#if DIAG_MMA
-#pragma unroll
-        for (int i = 0; i < MAX_M; ++i)
-#pragma unroll
-            for (int r = 0; r < ROWS; ++r) acc[i][r] = diagonal_of(d[r][i / 2], i % 2);
-#endif
 #pragma unroll
         for (int i = 0; i < MAX_M; ++i)
 #pragma unroll

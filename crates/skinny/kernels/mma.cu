@@ -20,8 +20,18 @@
 // (read once). Partial tiles meet in shared memory and the epilogue (alpha, bias, beta·y) is
 // applied in the same kernel. Needs k % 8 == 0 (16-byte rows).
 //
+// LINES = 1 (twenty-fourth session): W is loaded row-major, as gemv_split loads it, and put into
+// fragment order through a warp-private shared tile. Load q of a tile has lane L take vector
+// L % (4·SPAN) of row q·32/(4·SPAN) + L / (4·SPAN), so one instruction reads 64·SPAN contiguous
+// bytes of each of 32 / (4·SPAN) rows (SPAN = 8: 512 bytes of one row, gemv_split's pattern,
+// which keeps DRAM 91 % busy on llama gate_up where the fragment order's 8 rows × 64 bytes keep
+// it near 80 %: PERF.md, nineteenth session). The lane then stores its vectors to the tile,
+// and reads back row g's vectors 4h + t (rows swizzled: odd rows' vectors XOR 4, so the 8 lanes
+// of a read phase hit distinct banks), which is the fragment order: the mmas are unchanged.
+// gemv_mma_ring's LINES does the same through its cp.async ring. SPAN 2, 4 or 8.
+//
 // Parameters: WARPS, TILES, UNROLL, SPAN, PIPE, MAX_M (≤ 8 drops the x rows 8..15 at compile
-// time).
+// time), LINES.
 
 #ifndef WARPS
 #define WARPS 4
@@ -46,6 +56,11 @@ constexpr int STEP_VECTORS = 4 * SPAN;
 #ifndef MAX_M
 #define MAX_M 16
 #endif
+#ifndef LINES
+#define LINES 0
+#endif
+// LINES: rows of W one load instruction covers, and the lane's vector in each of them.
+constexpr int LINE_ROWS = 32 / STEP_VECTORS;
 
 // The rest is for 16-bit elements (MMA_AB and mma_16816 are in common.cuh).
 #ifdef MMA_AB
@@ -77,12 +92,21 @@ struct Batch {
     uint4 w[U][TILES][SPAN], lo[U][SPAN], hi[U][SPAN];
 };
 
+// LINES: where load h of a tile finds its row. Load h reads row w_row[tile] + h·LINE_ROWS rows
+// (step: LINE_ROWS rows, in vectors); rows past n repeat the last row, so loads past h_max[tile]
+// read load h_max's row (computed, never stored).
+struct LineRows {
+    int h_max[TILES];
+    size_t step;
+};
+
 // What a load_batch call loads: W, x, or both.
 enum Parts { LOAD_W = 1, LOAD_X = 2, LOAD_ALL = 3 };
 
 // CHECKED: some vectors may lie past the end of the row; they read as zero.
 template <int U, bool CHECKED, int PARTS = LOAD_ALL>
 __device__ __forceinline__ void load_batch(Batch<U>& b, const uint4* const (&w_row)[TILES],
+                                           const LineRows& lines,
                                            const uint4* x_lo, const uint4* x_hi, bool has_lo,
                                            bool has_hi, int s0, int t, int vectors) {
     const uint4 zero = make_uint4(0, 0, 0, 0);
@@ -93,9 +117,22 @@ __device__ __forceinline__ void load_batch(Batch<U>& b, const uint4* const (&w_r
             const int c = STEP_VECTORS * (s0 + u * WARPS) + 4 * h + t;
             const bool in = !CHECKED || c < vectors;
             if (PARTS & LOAD_W) {
+#if LINES
+                // Row-major: load h is vector lane % STEP_VECTORS of row h·LINE_ROWS +
+                // lane / STEP_VECTORS (w_row[tile] points at the lane's row of load 0).
+                const int lane = threadIdx.x % 32;
+                const int cl = STEP_VECTORS * (s0 + u * WARPS) + lane % STEP_VECTORS;
+                const bool in_line = !CHECKED || cl < vectors;
+#pragma unroll
+                for (int tile = 0; tile < TILES; ++tile)
+                    b.w[u][tile][h] =
+                        in_line ? load_stream(w_row[tile] + lines.step * min(h, lines.h_max[tile]) + cl)
+                                : zero;
+#else
 #pragma unroll
                 for (int tile = 0; tile < TILES; ++tile)
                     b.w[u][tile][h] = in ? load_stream(w_row[tile] + c) : zero;
+#endif
             }
             if (!(PARTS & LOAD_X)) continue;
             // x rows past m are clamped to a real row, loaded, and zeroed here (a select, not a
@@ -131,6 +168,41 @@ __device__ __forceinline__ void mma_batch(float (&d)[TILES][4], const Batch<U>& 
         }
 }
 
+#if LINES
+// A batch's row-major W (LINES) into fragment order, through the warp's shared tile of 8 rows
+// × STEP_VECTORS vectors: the lane stores what it loaded, then reads row g's vectors 4h + t.
+template <int U>
+__device__ __forceinline__ void rows_to_fragments(Batch<U>& b, uint4* tile) {
+    static_assert(SPAN == 2 || SPAN == 4 || SPAN == 8, "LINES needs SPAN 2, 4 or 8");
+    const int lane = threadIdx.x % 32, g = lane >> 2, t = lane & 3;
+    const int v = lane % STEP_VECTORS;
+#pragma unroll
+    for (int u = 0; u < U; ++u)
+#pragma unroll
+        for (int ti = 0; ti < TILES; ++ti) {
+#pragma unroll
+            for (int h = 0; h < SPAN; ++h) {
+                const int row = h * LINE_ROWS + lane / STEP_VECTORS;
+                tile[row * STEP_VECTORS + (v ^ ((row & 1) << 2))] = b.w[u][ti][h];
+            }
+            __syncwarp();
+#pragma unroll
+            for (int h = 0; h < SPAN; ++h)
+                b.w[u][ti][h] = tile[g * STEP_VECTORS + ((4 * h + t) ^ ((g & 1) << 2))];
+            __syncwarp();  // the tile is refilled by the next (u, tile)
+        }
+}
+#endif
+
+// A loaded batch's mmas (LINES: its W put into fragment order first, through `tile`).
+template <int U>
+__device__ __forceinline__ void use_batch(float (&d)[TILES][4], Batch<U>& b, uint4* tile) {
+#if LINES
+    rows_to_fragments(b, tile);
+#endif
+    mma_batch<U>(d, b);
+}
+
 // The body of both entries at the end. EARLY_BIAS: the bias of the one output a thread's
 // epilogue writes is requested before W (`bias_requested_early`). An entry of its own
 // (gemv_mma_bias), so that the bias-free builds keep their SASS (gemv.cu says why).
@@ -151,11 +223,17 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
     const int vectors = k / 8;
     const int steps = (vectors + STEP_VECTORS - 1) / STEP_VECTORS;
 
-    // Rows past n repeat the last row: computed, never stored.
+    // Rows past n repeat the last row: computed, never stored. (LINES: the lane's row of load 0.)
+    const int first_row = LINES ? lane / STEP_VECTORS : g;
     const uint4* w_row[TILES];
+    LineRows lines;
+    lines.step = (size_t)LINE_ROWS * vectors;
 #pragma unroll
-    for (int tile = 0; tile < TILES; ++tile)
-        w_row[tile] = reinterpret_cast<const uint4*>(w + (size_t)min(j0 + 8 * tile + g, n - 1) * k);
+    for (int tile = 0; tile < TILES; ++tile) {
+        const int row = j0 + 8 * tile + first_row;
+        w_row[tile] = reinterpret_cast<const uint4*>(w + (size_t)min(row, n - 1) * k);
+        lines.h_max[tile] = max(0, (n - 1 - row) / LINE_ROWS);
+    }
     const bool has_lo = g < m;
     const bool has_hi = MAX_M > 8 && g + 8 < m;
     const uint4* x_lo = reinterpret_cast<const uint4*>(x + (size_t)min(g, m - 1) * k);
@@ -166,6 +244,12 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
     for (int tile = 0; tile < TILES; ++tile)
 #pragma unroll
         for (int e = 0; e < 4; ++e) d[tile][e] = 0.0f;
+#if LINES
+    __shared__ uint4 line_tile[WARPS][8 * STEP_VECTORS];
+    uint4* const my_tile = line_tile[warp];
+#else
+    uint4* const my_tile = nullptr;
+#endif
 
     // Steps whose 64 k are all inside the row run with unconditional loads, double-buffered:
     // the next batch's loads are issued before the current batch's mmas wait on theirs. (With a
@@ -188,32 +272,32 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
     // the kernel before (weights never depend on it; x may), so that its DRAM round trip
     // overlaps that kernel's tail. Every thread waits, piped or not. (Until the ninth session
     // ptxas hoisted the wait above these loads; `pdl_begin_after_loads` keeps it after them.)
-    if (piped) load_batch<UNROLL, false, LOAD_W>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+    if (piped) load_batch<UNROLL, false, LOAD_W>(cur, w_row, lines, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
     pdl_begin_after_loads(k > 0);
-    if (piped) load_batch<UNROLL, false, LOAD_X>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+    if (piped) load_batch<UNROLL, false, LOAD_X>(cur, w_row, lines, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
 #else
-    if (piped) load_batch<UNROLL, false>(cur, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+    if (piped) load_batch<UNROLL, false>(cur, w_row, lines, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
 #endif
     if (piped) {
         for (s0 += stride; s0 + (UNROLL - 1) * WARPS < full_steps; s0 += stride) {
-            load_batch<UNROLL, false>(next, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
-            mma_batch<UNROLL>(d, cur);
+            load_batch<UNROLL, false>(next, w_row, lines, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+            use_batch(d, cur, my_tile);
             cur = next;
         }
-        mma_batch<UNROLL>(d, cur);
+        use_batch(d, cur, my_tile);
     }
 #else
     pdl_begin();
     for (; s0 + (UNROLL - 1) * WARPS < full_steps; s0 += stride) {
         Batch<UNROLL> b;
-        load_batch<UNROLL, false>(b, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
-        mma_batch<UNROLL>(d, b);
+        load_batch<UNROLL, false>(b, w_row, lines, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+        use_batch(d, b, my_tile);
     }
 #endif
     for (; s0 < steps; s0 += WARPS) {
         Batch<1> b;
-        load_batch<1, true>(b, w_row, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
-        mma_batch<1>(d, b);
+        load_batch<1, true>(b, w_row, lines, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+        use_batch(d, b, my_tile);
     }
 
     // d[tile] = {D[g][2t], D[g][2t+1], D[g+8][2t], D[g+8][2t+1]}: D[row of x][row of W].

@@ -303,12 +303,6 @@ pub const FAMILIES: &[KernelFamily] = &[
                 meaning: "blocks a SM the register budget must allow (__launch_bounds__); 0 (default): no promise, and ptxas pairs each load with its FMAs",
             },
             X_WITH_W_PARAM,
-            ParamSpec {
-                name: "DIAG_MMA",
-                kind: ParamKind::Int { min: 0, max: 1, multiple: 1 },
-                required: false,
-                meaning: "1: the same loads multiplied on tensor cores (one mma.sync a half vector a pair of x rows, the diagonal kept; needs X_WITH_W = 1 and 16-bit elements); 0 (default): FMAs",
-            },
             EARLY_TRIGGER_PARAM,
         ],
         source: Some(KernelSource {
@@ -344,6 +338,12 @@ pub const FAMILIES: &[KernelFamily] = &[
                 meaning: "double-buffer the loads (default true)",
             },
             MAX_M_PARAM,
+            ParamSpec {
+                name: "LINES",
+                kind: ParamKind::Bool,
+                required: false,
+                meaning: "load W row-major (one instruction: 64·SPAN contiguous bytes of each of 8/SPAN rows) and put it into fragment order through a warp-private shared tile; SPAN 2, 4 or 8 (default false: fragment order, 64 bytes of each of 8 rows)",
+            },
         ],
         source: Some(KernelSource {
             file: "mma.cu",
