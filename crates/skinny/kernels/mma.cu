@@ -59,7 +59,7 @@ constexpr int STEP_VECTORS = 4 * SPAN;
 #ifndef LINES
 #define LINES 0
 #endif
-// LINES: rows of W one load instruction covers, and the lane's vector in each of them.
+// LINES: rows of W one load instruction covers.
 constexpr int LINE_ROWS = 32 / STEP_VECTORS;
 
 // The rest is for 16-bit elements (MMA_AB and mma_16816 are in common.cuh).
