@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Re-tune call A, for any session: the plain GPU test of every tensor-core and CUDA-core family
+# and the decode test, then bench/retune-run.sh's parts m1 and grid (~470 s on the H200). Takes
+# from the environment RUN (the result prefix, e.g. bench/results/h200-DATE-sNN-retune) and
+# NEW_VARIANTS (the new or changed variants' globs: the sanitizers run on them). Call B is
+# retune-run.sh itself: PART="mbar:llama-3-8b mbar:qwen2.5-0.5b final" with RUN and CHAIN_TABLE,
+# or in two calls (mbar, then final) when the registry has grown. (The sNN-retune-a.sh scripts
+# of sessions 17-23 did this with the session's values written in.)
+# Build here: cargo build --release && bash bench/build-gpu-tests.sh, then bash bench/carry-gz.sh
+# target/release/skinny target/gpu/cuda_backend target/gpu/cuda_decode; carry ["target/carry"].
+set -uo pipefail
+set -f
+OUT=${OUT:-$(mktemp -d)}
+skinny=./target/release/skinny
+: "${RUN:?RUN must name the result prefix}" "${NEW_VARIANTS:?NEW_VARIANTS: the new variants' globs}"
+. bench/lib.sh
+unpack_carried
+SKINNY_TEST_VARIANTS="dot/* gemv/* mma/* ring/* xres/* wg/*" gpu_test cuda_backend every_cuda_variant 200 changed-families
+gpu_test cuda_decode every_decode_mode_matches 120 decode
+export NEW_VARIANTS
+PART="m1 grid" OUT=$OUT bash bench/retune-run.sh
