@@ -12,7 +12,7 @@ set -uo pipefail
 set -f
 OUT=${OUT:-$(mktemp -d)}
 skinny=./target/release/skinny
-: "${RUN:?RUN must name the result prefix}" "${NEW_VARIANTS:?NEW_VARIANTS: the new variants' globs}"
+: "${RUN:?RUN must name the result prefix}" "${NEW_VARIANTS:?NEW_VARIANTS: globs of the new variants}"
 . bench/lib.sh
 unpack_carried
 SKINNY_TEST_VARIANTS="dot/* gemv/* mma/* ring/* xres/* wg/*" gpu_test cuda_backend every_cuda_variant 200 changed-families
