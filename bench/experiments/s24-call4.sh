@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Twenty-fourth session, call 4: gemv_mma LINES with X_LATE (bench/experiments/s24-x-late.patch,
+# registry-s24-xlate.toml): x loaded a vector at a time next to its mmas, so that fewer registers
+# are held while W is in flight (mma/m8_l8: 124 -> 80, 4 -> 6 blocks a SM). Verified on the edge
+# set, then timed beside the s24 variants and cuBLAS on llama gate_up, down, 4096×4096 and qwen
+# gate_up at M = 1, 4, 8, 16. Build with the patch applied: cargo build --release; bash
+# bench/carry-gz.sh target/release/skinny; carry ["target/carry"].
+set -uo pipefail
+OUT=${OUT:-$(mktemp -d)}
+skinny=./target/release/skinny
+. bench/lib.sh
+unpack_carried
+set -f  # variant globs are for skinny, not the shell
+smi
+add="--add-registry bench/experiments/registry-s24-xlate.toml"
+new="mma/*_l*x"
+# shellcheck disable=SC2086
+probe_into "$OUT" edge-probe 120 $add "${EDGE_SHAPES[@]}" --variants $new --time-cap-ms 2 --strict
+grep -E "incorrect|failed|error" "$OUT/edge-probe.log" | grep -v "0 incorrect" | head -20
+shapes=()
+for m in 1 4 8 16; do
+  for nk in 28672,4096 4096,14336 4096,4096 9728,896; do shapes+=(--shape "$m,$nk"); done
+done
+# shellcheck disable=SC2086
+probe_into "$OUT" probe 240 $add "${shapes[@]}" --variants $new cublas/gemm mma/m8_l8 mma/m16_l8t2 \
+  mma/m8_u4 ring/m8_w4t2s2x3_rl wg/m16_s4_r wg/m16_s8p_b2 --time-cap-ms 15
+python3 bench/tools/best_per_shape.py "$OUT/probe.json" 6 > "$OUT/summary.txt" 2>&1
+cat "$OUT/summary.txt"
+pack
