@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Twenty-fourth session, call 5: gemv_mma LINES with PERSIST (bench/experiments/s24-persist.patch,
+# registry-s24-persist.toml): blocks walk the row tiles and request the next tile's first step
+# before a tile's reduction. Verified on the edge set, then timed beside the s24 variants and
+# cuBLAS on the many-block shapes where LINES lost (llama gate_up and lm_head, qwen gate_up) and
+# on llama down, at M = 1, 4, 8, 16. Build with the patch applied: cargo build --release; bash
+# bench/carry-gz.sh target/release/skinny; carry ["target/carry"].
+set -uo pipefail
+OUT=${OUT:-$(mktemp -d)}
+skinny=./target/release/skinny
+. bench/lib.sh
+unpack_carried
+set -f  # variant globs are for skinny, not the shell
+smi
+add="--add-registry bench/experiments/registry-s24-persist.toml"
+new="mma/m8_l8w3 mma/m16_l8w2 mma/m16_l8t2w2 mma/m8_l8w8w1"
+# shellcheck disable=SC2086
+probe_into "$OUT" edge-probe 120 $add "${EDGE_SHAPES[@]}" --variants $new --time-cap-ms 2 --strict
+grep -E "incorrect|failed|error" "$OUT/edge-probe.log" | grep -v "0 incorrect" | head -20
+shapes=()
+for m in 1 4 8 16; do
+  for nk in 28672,4096 4096,14336 9728,896 128256,4096; do shapes+=(--shape "$m,$nk"); done
+done
+# shellcheck disable=SC2086
+probe_into "$OUT" probe 300 $add "${shapes[@]}" --variants $new cublas/gemm mma/m8_l8 mma/m16_l8t2 \
+  mma/m8_u4 ring/m8_w4t2s2x3_rl wg/m16_s4_r wg/m16_s8p_b2 --time-cap-ms 15
+python3 bench/tools/best_per_shape.py "$OUT/probe.json" 6 > "$OUT/summary.txt" 2>&1
+cat "$OUT/summary.txt"
+pack
