@@ -328,123 +328,16 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
     }
 }
 
-#ifndef PERSIST
-#define PERSIST 0
-#endif
-#if PERSIST
-// PERSIST > 0 (experiment, twenty-fourth session): the host launches at most PERSIST blocks a
-// SM, each walking row tiles blockIdx.x, + gridDim.x, ...; before a tile's reduction each warp
-// requests its first step of the next tile, so that the block keeps W in flight across its
-// tiles. LINES without PIPE, one step at a time. The bias is read in the epilogue.
-__device__ __forceinline__ void mma_rows_walk(const elem_t* __restrict__ x,
-                                              const elem_t* __restrict__ w, elem_t* __restrict__ y,
-                                              const elem_t* __restrict__ bias, int m, int n, int k,
-                                              float alpha, float beta) {
-    static_assert(LINES && !PIPE && UNROLL == 1, "PERSIST is for LINES, no PIPE, UNROLL 1");
-    constexpr int ROWS = 8 * TILES;
-    __shared__ float partial[WARPS][ROWS][16];
-    __shared__ uint4 line_tile[WARPS][8 * STEP_VECTORS];
-
-    const int warp = threadIdx.x / 32;
-    const int lane = threadIdx.x % 32;
-    const int g = lane >> 2, t = lane & 3;
-    const int vectors = k / 8;
-    const int steps = (vectors + STEP_VECTORS - 1) / STEP_VECTORS;
-    const int full_steps = vectors / STEP_VECTORS;
-    const int tile_count = (n + ROWS - 1) / ROWS;
-    const bool has_lo = g < m;
-    const bool has_hi = MAX_M > 8 && g + 8 < m;
-    const uint4* x_lo = reinterpret_cast<const uint4*>(x + (size_t)min(g, m - 1) * k);
-    const uint4* x_hi = reinterpret_cast<const uint4*>(x + (size_t)min(g + 8, m - 1) * k);
-
-    const uint4* w_row[TILES];
-    LineRows lines;
-    lines.step = (size_t)LINE_ROWS * vectors;
-    auto aim = [&](int j0) {
-#pragma unroll
-        for (int tile = 0; tile < TILES; ++tile) {
-            const int row = j0 + 8 * tile + lane / STEP_VECTORS;
-            w_row[tile] = reinterpret_cast<const uint4*>(w + (size_t)min(row, n - 1) * k);
-            lines.h_max[tile] = max(0, (n - 1 - row) / LINE_ROWS);
-        }
-    };
-    Batch<1> b;
-    auto load_step = [&](int s) {
-        if (s < full_steps)
-            load_batch<1, false>(b, w_row, lines, x_lo, x_hi, has_lo, has_hi, s, t, vectors);
-        else
-            load_batch<1, true>(b, w_row, lines, x_lo, x_hi, has_lo, has_hi, s, t, vectors);
-    };
-
-    pdl_begin();
-    int block_tile = blockIdx.x;
-    if (block_tile < tile_count) {
-        aim(block_tile * ROWS);
-        if (warp < steps) load_step(warp);
-    }
-    for (; block_tile < tile_count; block_tile += gridDim.x) {
-        const int j0 = block_tile * ROWS;
-        float d[TILES][4];
-#pragma unroll
-        for (int tile = 0; tile < TILES; ++tile)
-#pragma unroll
-            for (int e = 0; e < 4; ++e) d[tile][e] = 0.0f;
-        for (int s0 = warp; s0 < steps;) {
-            use_batch(d, b, line_tile[warp]);
-            s0 += WARPS;
-            if (s0 < steps) load_step(s0);
-        }
-        const int next_tile = block_tile + (int)gridDim.x;
-        if (next_tile < tile_count) {
-            aim(next_tile * ROWS);
-            if (warp < steps) load_step(warp);
-        }
-#pragma unroll
-        for (int tile = 0; tile < TILES; ++tile) {
-            const int r = 8 * tile + 2 * t;
-            partial[warp][r][g] = d[tile][0];
-            partial[warp][r + 1][g] = d[tile][1];
-            if (MAX_M > 8) {
-                partial[warp][r][g + 8] = d[tile][2];
-                partial[warp][r + 1][g + 8] = d[tile][3];
-            }
-        }
-        __syncthreads();
-        for (int o = threadIdx.x; o < ROWS * m; o += WARPS * 32) {
-            const int i = o / ROWS, r = o % ROWS, j = j0 + r;
-            if (j >= n) continue;
-            float s = 0.0f;
-#pragma unroll
-            for (int v = 0; v < WARPS; ++v) s += partial[v][r][i];
-            s *= alpha;
-            if (bias != nullptr) s += to_f32(bias[j]);
-            const size_t at = (size_t)i * n + j;
-            if (beta != 0.0f) s += beta * to_f32(y[at]);
-            y[at] = from_f32(s);
-        }
-        __syncthreads();  // `partial` is written again for the next tile
-    }
-}
-#endif
-
 extern "C" __global__ void __launch_bounds__(WARPS * 32)
 gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
          const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
-#if PERSIST
-    mma_rows_walk(x, w, y, bias, m, n, k, alpha, beta);
-#else
     mma_rows<false>(x, w, y, bias, m, n, k, alpha, beta);
-#endif
 }
 
 // gemv_mma for problems with a bias: the bias requested before W.
 extern "C" __global__ void __launch_bounds__(WARPS * 32)
 gemv_mma_bias(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
               const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
-#if PERSIST
-    mma_rows_walk(x, w, y, bias, m, n, k, alpha, beta);
-#else
     mma_rows<true>(x, w, y, bias, m, n, k, alpha, beta);
-#endif
 }
 #endif

@@ -344,12 +344,6 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "load W row-major (one instruction: 64·SPAN contiguous bytes of each of 8/SPAN rows) and put it into fragment order through a warp-private shared tile; SPAN 2, 4 or 8 (default false: fragment order, 64 bytes of each of 8 rows)",
             },
-            ParamSpec {
-                name: "PERSIST",
-                kind: ParamKind::Int { min: 0, max: 16, multiple: 1 },
-                required: false,
-                meaning: "blocks a SM that walk the row tiles, each requesting the next tile's first step before a tile's reduction (LINES, no PIPE, UNROLL 1; experiment); 0 (default): a block a tile",
-            },
         ],
         source: Some(KernelSource {
             file: "mma.cu",
@@ -676,9 +670,7 @@ pub fn rows_per_block(variant: &crate::registry::Variant) -> Option<u64> {
         |name: &str, default: i64| u64::try_from(variant.int_param(name).unwrap_or(default)).ok();
     match family(variant.backend, &variant.kernel)?.source?.launch {
         Launch::BlockPerRows if int("BLOCKS_PER_SM", 0)? == 0 => int("ROWS", 1),
-        Launch::RowTiles if int("XRES", 0)? == 0 && int("PERSIST", 0)? == 0 => {
-            Some(8 * int("TILES", 1)?)
-        }
+        Launch::RowTiles if int("XRES", 0)? == 0 => Some(8 * int("TILES", 1)?),
         _ => None,
     }
 }

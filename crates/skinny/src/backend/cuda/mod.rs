@@ -1061,10 +1061,6 @@ fn launch_shape(
         Launch::RowTiles => {
             let (warps, tiles) = (param("WARPS", 4), param("TILES", 1));
             let mut c = config((n.div_ceil(8 * tiles), 1), 32 * warps);
-            // gemv_mma with PERSIST: at most that many blocks a SM, walking the tiles.
-            if let per_sm @ 1.. = param("PERSIST", 0) {
-                c.grid_dim.0 = c.grid_dim.0.min(per_sm * sm_count);
-            }
             // gemv_mma_ring's ring (gemv_mma has no STAGES: no ring), and with XRES x beside it.
             if let Some(bytes) = RingBytes::of(variant, k) {
                 let block = bytes.block();
