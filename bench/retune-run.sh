@@ -14,8 +14,10 @@
 #              committed chain table's picks, decode of both models, the dispatch check of four
 #              untuned models at M = 1, 2, 4, 8, 16 (~165 s)
 # The device runs a call for at most 600 s, and the parts' own timeouts add up past that: list
-# parts by the wall times above. Two calls hold a whole re-tune: PART="m1 grid" (~345 s), then
-# PART="mbar:llama-3-8b mbar:qwen2.5-0.5b final" (~485 s). `final` takes each
+# parts by the wall times above. A whole re-tune took two calls until the twenty-third session:
+# PART="m1 grid", then PART="mbar:llama-3-8b mbar:qwen2.5-0.5b final" (575 s in s23). With the
+# s24 registry it takes three: bench/retune-a.sh (the GPU tests, m1 and grid: 555 s), PART="mbar:
+# llama-3-8b mbar:qwen2.5-0.5b" (524 s), PART=final (176 s). `final` takes each
 # probe from this call's folders when an earlier part made it, else from bench/results under
 # RUN's prefix (copy a call's probe files there as $RUN-tune-probe.json.gz, -grid-probe,
 # -grid-m8-probe, -grid-mx-probe, -mbar-MODEL). A part's variables (NEW_VARIANTS for m1,
