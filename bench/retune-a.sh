@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Re-tune call A, for any session: the plain GPU test of every tensor-core and CUDA-core family
-# and the decode test, then bench/retune-run.sh's parts m1 and grid (~470 s on the H200). Takes
+# and the decode test, then bench/retune-run.sh's parts m1 and grid (555 s on the H200, s24). Takes
 # from the environment RUN (the result prefix, e.g. bench/results/h200-DATE-sNN-retune) and
 # NEW_VARIANTS (the new or changed variants' globs: the sanitizers run on them). Call B is
 # retune-run.sh itself: PART="mbar:llama-3-8b mbar:qwen2.5-0.5b final" with RUN and CHAIN_TABLE,
