@@ -23,6 +23,36 @@ EDGE_SHAPES=(--shapes smoke@all
   --shape 3,1000,4104,bias --shape 16,140000,64 --shape 16,896,896 --shape 6,77,200,axpby
   --shape 16,65,8 --shape 1,64,64 --shape 12,4096,14336,f16)
 
+# edge_check SECONDS ARGS...: new variants (ARGS name them: --add-registry FILE, --variants
+# GLOBS) verified on EDGE_SHAPES at every row count, nothing timed (--strict), into
+# $OUT/edge-probe.json; prints the summary and any line naming a wrong or failed run.
+edge_check() {
+  local seconds=$1
+  shift
+  probe_into "$OUT" edge-probe "$seconds" "$@" "${EDGE_SHAPES[@]}" --time-cap-ms 2 --strict
+  grep -E "incorrect|failed|error" "$OUT/edge-probe.log" | grep -v "0 incorrect" | head -20
+}
+
+# shapes_at "MS" "N,K ...": sets the array `shapes` to one --shape M,N,K probe argument for every
+# row count in MS and every N,K (e.g. shapes_at "1 4 8 16" "28672,4096 4096,14336").
+shapes_at() {
+  local m nk
+  shapes=()
+  for m in $1; do
+    for nk in $2; do shapes+=(--shape "$m,$nk"); done
+  done
+}
+
+# timed_probe NAME SECONDS ARGS...: one timing probe into $OUT/NAME.json and the best variants
+# of each shape beside cuBLAS (bench/tools/best_per_shape.py), printed and kept in
+# $OUT/NAME-summary.txt.
+timed_probe() {
+  local name=$1 seconds=$2
+  shift 2
+  probe_into "$OUT" "$name" "$seconds" "$@" &&
+    python3 bench/tools/best_per_shape.py "$OUT/$name.json" 6 2>&1 | tee "$OUT/$name-summary.txt"
+}
+
 # probe_into DIR NAME SECONDS ARGS...: one CUDA probe into DIR/NAME.json (its log beside it),
 # its exit status and summary line; fails if it left no file (the probe writes atomically, so a
 # probe past its timeout leaves none).

@@ -14,8 +14,7 @@ set -f  # variant globs are for skinny, not the shell
 smi
 add="--add-registry bench/experiments/registry-s24-diag.toml"
 # shellcheck disable=SC2086
-probe_into "$OUT" edge-probe 150 $add "${EDGE_SHAPES[@]}" --variants 'diag/*' --time-cap-ms 2 --strict
-grep -E "incorrect|failed|error" "$OUT/edge-probe.log" | grep -v "0 incorrect" | head -20
+edge_check 150 $add --variants 'diag/*'
 # shellcheck disable=SC2086
 probe_into "$OUT" qwen-probe 200 $add --shapes qwen2.5-0.5b@m1,2,4,8,16 --layout nt \
   --variants cublas/gemm cublas/gemm+bias cublaslt/matmul 'diag/*' dot/m1_r4w1_xw dot/m2_r2u2_xw \

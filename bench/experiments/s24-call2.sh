@@ -16,12 +16,8 @@ add="--add-registry bench/experiments/registry-s24-lines.toml"
 new="mma/m16_l* mma/m8_l*"
 inc="cublas/gemm cublaslt/matmul dot/m1_xw dot/m2_r2u2_xw mma/m8_u4 mma/m16_k16 mma/m16_t2s4p ring/m8_w4t2s2x3_rl ring/m16_w2t2s2x3_rl wg/m16_s4_r wg/m16_s8p_b2"
 # shellcheck disable=SC2086
-probe_into "$OUT" edge-probe 200 $add "${EDGE_SHAPES[@]}" --variants $new --time-cap-ms 2 --strict
-grep -E "incorrect|failed|error" "$OUT/edge-probe.log" | grep -v "0 incorrect" | head -20
-shapes=()
-for m in 1 2 4 8 16; do
-  for nk in 28672,4096 4096,14336 6144,4096 4096,4096 9728,896 896,4864; do shapes+=(--shape "$m,$nk"); done
-done
+edge_check 200 $add --variants $new
+shapes_at "1 2 4 8 16" "28672,4096 4096,14336 6144,4096 4096,4096 9728,896 896,4864"
 # shellcheck disable=SC2086
 probe_into "$OUT" mbar-probe 330 $add "${shapes[@]}" --variants $new $inc --time-cap-ms 15
 python3 bench/tools/m_bar.py "$OUT/mbar-probe.json" 2>&1 | tee "$OUT/mbar.txt"

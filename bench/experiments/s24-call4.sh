@@ -15,15 +15,9 @@ smi
 add="--add-registry bench/experiments/registry-s24-xlate.toml"
 new="mma/*_l*x"
 # shellcheck disable=SC2086
-probe_into "$OUT" edge-probe 120 $add "${EDGE_SHAPES[@]}" --variants $new --time-cap-ms 2 --strict
-grep -E "incorrect|failed|error" "$OUT/edge-probe.log" | grep -v "0 incorrect" | head -20
-shapes=()
-for m in 1 4 8 16; do
-  for nk in 28672,4096 4096,14336 4096,4096 9728,896; do shapes+=(--shape "$m,$nk"); done
-done
+edge_check 120 $add --variants $new
+shapes_at "1 4 8 16" "28672,4096 4096,14336 4096,4096 9728,896"
 # shellcheck disable=SC2086
-probe_into "$OUT" probe 240 $add "${shapes[@]}" --variants $new cublas/gemm mma/m8_l8 mma/m16_l8t2 \
+timed_probe probe 240 $add "${shapes[@]}" --variants $new cublas/gemm mma/m8_l8 mma/m16_l8t2 \
   mma/m8_u4 ring/m8_w4t2s2x3_rl wg/m16_s4_r wg/m16_s8p_b2 --time-cap-ms 15
-python3 bench/tools/best_per_shape.py "$OUT/probe.json" 6 > "$OUT/summary.txt" 2>&1
-cat "$OUT/summary.txt"
 pack
