@@ -144,7 +144,8 @@ gemv_bulk(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __
         float* sums = partial[s & 1];
 
         wait_stage(s, full);
-        const uint4* stage = reinterpret_cast<const uint4*>(ring + (size_t)(s % STAGES) * STAGE_BYTES);
+        const uint4* stage =
+            reinterpret_cast<const uint4*>(ring + (size_t)(s % STAGES) * STAGE_BYTES);
         for (int item = warp; item < items; item += WARPS) {
             const int r = item / parts, part = item % parts;
             const int c_begin = (int)((long long)vectors * part / parts);
@@ -162,7 +163,8 @@ gemv_bulk(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __
 #pragma unroll
                 for (int u = 0; u < BATCH; ++u) wv[u] = row[c + u * 32];
 #pragma unroll
-                for (int u = 0; u < BATCH; ++u) accumulate(wv[u], x_vec, vectors, c + u * 32, m, acc);
+                for (int u = 0; u < BATCH; ++u)
+                    accumulate(wv[u], x_vec, vectors, c + u * 32, m, acc);
             }
             for (; c < c_end; c += 32) accumulate(row[c], x_vec, vectors, c, m, acc);
 #pragma unroll

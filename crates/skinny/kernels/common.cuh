@@ -94,9 +94,9 @@ __device__ __forceinline__ float warp_sum(float v) {
 // Programmatic dependent launch (sm_90 and later), compiled in only for plans that launch with
 // it (-DSKINNY_PDL=1): every skinny kernel calls this before it touches x, y or a workspace
 // (the bias entries of gemv_split and gemv_mma request the bias before it: see
-// `bias_requested_early`). It waits until the kernel before it in the stream has finished and its writes are
-// visible, then lets the next kernel be scheduled, so that its blocks are resident and past
-// their prologue by the time this one drains. Waiting first keeps the chain at most one kernel
+// `bias_requested_early`). It waits until the kernel before it in the stream has finished and its
+// writes are visible, then lets the next kernel be scheduled, so that its blocks are resident and
+// past their prologue by the time this one drains. Waiting first keeps the chain at most one kernel
 // ahead. (Not compiled in otherwise: the wait costs every block, and on grids of 10^5 one-row
 // blocks that was up to 1.5× the kernel's time on the H200, 2026-11-21.)
 //
@@ -177,8 +177,8 @@ __device__ __forceinline__ void barrier_init(u64* bar, u32 arrivals) {
 
 // One arrival that also announces `bytes` of copies to come: the phase completes when they land.
 __device__ __forceinline__ void barrier_expect_bytes(u64* bar, u32 bytes) {
-    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(shared_address(bar)),
-                 "r"(bytes)
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;"
+                 ::"r"(shared_address(bar)), "r"(bytes)
                  : "memory");
 }
 
@@ -208,8 +208,7 @@ __device__ __forceinline__ void barrier_wait(u64* bar, u32 parity) {
 // Global → shared by the copy engine; completion is counted in bytes on `bar`.
 __device__ __forceinline__ void bulk_copy(void* dst, const void* src, u32 bytes, u64* bar) {
     asm volatile(
-        "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(
-            shared_address(dst)),
-        "l"(src), "r"(bytes), "r"(shared_address(bar))
+        "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];"
+        ::"r"(shared_address(dst)), "l"(src), "r"(bytes), "r"(shared_address(bar))
         : "memory");
 }

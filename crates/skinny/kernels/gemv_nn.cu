@@ -29,7 +29,8 @@
 //   workspace round trip (partials stored, a fence, a counter, then the last block loading
 //   `splits` partials an output, four at a time) measured 2–3 µs on the H200's small nn shapes
 //   (seventh session, call 8: qwen o 5.56 µs nn against 3.30 nt). A lane also loads the x of its
-//   rows with its W loads, not after them. CLUSTER = 1 is a plain column-tile kernel (no split, no barrier).
+//   rows with its W loads, not after them. CLUSTER = 1 is a plain column-tile kernel (no split, no
+//   barrier).
 //
 // Parameters: COLS (64, 128 or 256), MAX_M (≤ 4: the shared-memory reduction holds MAX_M·COLS
 // sums per k lane), UNROLL; gemv_nn_cluster also CLUSTER (1, 2, 4, 8 or 16; 16 is beyond the

@@ -92,12 +92,22 @@ struct Batch {
     uint4 w[U][TILES][SPAN], lo[U][SPAN], hi[U][SPAN];
 };
 
-// LINES: where load h of a tile finds its row. Load h reads row w_row[tile] + h·LINE_ROWS rows
-// (step: LINE_ROWS rows, in vectors); rows past n repeat the last row, so loads past h_max[tile]
-// read load h_max's row (computed, never stored).
-struct LineRows {
+// Where a lane's loads come from. w_row[tile]: the lane's row of W in each tile (LINES: its row
+// of load 0); x_lo, x_hi: its rows g and g + 8 of x (clamped to a real row; has_lo, has_hi say
+// whether they are inside m); t: lane % 4; vectors: 16-byte vectors a row.
+struct LaneSources {
+    const uint4* w_row[TILES];
+    const uint4* x_lo;
+    const uint4* x_hi;
+    bool has_lo, has_hi;
+    int t, vectors;
+#if LINES
+    // Load h of a tile reads row w_row[tile] + h·LINE_ROWS rows (line_step: LINE_ROWS rows, in
+    // vectors); rows past n repeat the last row, so loads past h_max[tile] read load h_max's row
+    // (computed, never stored).
     int h_max[TILES];
-    size_t step;
+    size_t line_step;
+#endif
 };
 
 // What a load_batch call loads: W, x, or both.
@@ -105,11 +115,9 @@ enum Parts { LOAD_W = 1, LOAD_X = 2, LOAD_ALL = 3 };
 
 // CHECKED: some vectors may lie past the end of the row; they read as zero.
 template <int U, bool CHECKED, int PARTS = LOAD_ALL>
-__device__ __forceinline__ void load_batch(Batch<U>& b, const uint4* const (&w_row)[TILES],
-                                           const LineRows& lines,
-                                           const uint4* x_lo, const uint4* x_hi, bool has_lo,
-                                           bool has_hi, int s0, int t, int vectors) {
+__device__ __forceinline__ void load_batch(Batch<U>& b, const LaneSources& src, int s0) {
     const uint4 zero = make_uint4(0, 0, 0, 0);
+    const int t = src.t, vectors = src.vectors;
 #pragma unroll
     for (int u = 0; u < U; ++u)
 #pragma unroll
@@ -124,24 +132,24 @@ __device__ __forceinline__ void load_batch(Batch<U>& b, const uint4* const (&w_r
                 const int cl = STEP_VECTORS * (s0 + u * WARPS) + lane % STEP_VECTORS;
                 const bool in_line = !CHECKED || cl < vectors;
 #pragma unroll
-                for (int tile = 0; tile < TILES; ++tile)
-                    b.w[u][tile][h] =
-                        in_line ? load_stream(w_row[tile] + lines.step * min(h, lines.h_max[tile]) + cl)
-                                : zero;
+                for (int tile = 0; tile < TILES; ++tile) {
+                    const size_t row = src.line_step * min(h, src.h_max[tile]);
+                    b.w[u][tile][h] = in_line ? load_stream(src.w_row[tile] + row + cl) : zero;
+                }
 #else
 #pragma unroll
                 for (int tile = 0; tile < TILES; ++tile)
-                    b.w[u][tile][h] = in ? load_stream(w_row[tile] + c) : zero;
+                    b.w[u][tile][h] = in ? load_stream(src.w_row[tile] + c) : zero;
 #endif
             }
             if (!(PARTS & LOAD_X)) continue;
             // x rows past m are clamped to a real row, loaded, and zeroed here (a select, not a
             // branch around the load).
-            const uint4 lo = in ? load_cached(x_lo + c) : zero;
-            b.lo[u][h] = has_lo ? lo : zero;
+            const uint4 lo = in ? load_cached(src.x_lo + c) : zero;
+            b.lo[u][h] = src.has_lo ? lo : zero;
             if (MAX_M > 8) {
-                const uint4 hi = in ? load_cached(x_hi + c) : zero;
-                b.hi[u][h] = has_hi ? hi : zero;
+                const uint4 hi = in ? load_cached(src.x_hi + c) : zero;
+                b.hi[u][h] = src.has_hi ? hi : zero;
             } else {
                 b.hi[u][h] = zero;
             }
@@ -225,19 +233,24 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
 
     // Rows past n repeat the last row: computed, never stored. (LINES: the lane's row of load 0.)
     const int first_row = LINES ? lane / STEP_VECTORS : g;
-    const uint4* w_row[TILES];
-    LineRows lines;
-    lines.step = (size_t)LINE_ROWS * vectors;
+    LaneSources src;
 #pragma unroll
     for (int tile = 0; tile < TILES; ++tile) {
         const int row = j0 + 8 * tile + first_row;
-        w_row[tile] = reinterpret_cast<const uint4*>(w + (size_t)min(row, n - 1) * k);
-        lines.h_max[tile] = max(0, (n - 1 - row) / LINE_ROWS);
+        src.w_row[tile] = reinterpret_cast<const uint4*>(w + (size_t)min(row, n - 1) * k);
+#if LINES
+        src.h_max[tile] = max(0, (n - 1 - row) / LINE_ROWS);
+#endif
     }
-    const bool has_lo = g < m;
-    const bool has_hi = MAX_M > 8 && g + 8 < m;
-    const uint4* x_lo = reinterpret_cast<const uint4*>(x + (size_t)min(g, m - 1) * k);
-    const uint4* x_hi = reinterpret_cast<const uint4*>(x + (size_t)min(g + 8, m - 1) * k);
+#if LINES
+    src.line_step = (size_t)LINE_ROWS * vectors;
+#endif
+    src.has_lo = g < m;
+    src.has_hi = MAX_M > 8 && g + 8 < m;
+    src.x_lo = reinterpret_cast<const uint4*>(x + (size_t)min(g, m - 1) * k);
+    src.x_hi = reinterpret_cast<const uint4*>(x + (size_t)min(g + 8, m - 1) * k);
+    src.t = t;
+    src.vectors = vectors;
 
     float d[TILES][4];
 #pragma unroll
@@ -272,15 +285,15 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
     // the kernel before (weights never depend on it; x may), so that its DRAM round trip
     // overlaps that kernel's tail. Every thread waits, piped or not. (Until the ninth session
     // ptxas hoisted the wait above these loads; `pdl_begin_after_loads` keeps it after them.)
-    if (piped) load_batch<UNROLL, false, LOAD_W>(cur, w_row, lines, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+    if (piped) load_batch<UNROLL, false, LOAD_W>(cur, src, s0);
     pdl_begin_after_loads(k > 0);
-    if (piped) load_batch<UNROLL, false, LOAD_X>(cur, w_row, lines, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+    if (piped) load_batch<UNROLL, false, LOAD_X>(cur, src, s0);
 #else
-    if (piped) load_batch<UNROLL, false>(cur, w_row, lines, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+    if (piped) load_batch<UNROLL, false>(cur, src, s0);
 #endif
     if (piped) {
         for (s0 += stride; s0 + (UNROLL - 1) * WARPS < full_steps; s0 += stride) {
-            load_batch<UNROLL, false>(next, w_row, lines, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+            load_batch<UNROLL, false>(next, src, s0);
             use_batch(d, cur, my_tile);
             cur = next;
         }
@@ -290,13 +303,13 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
     pdl_begin();
     for (; s0 + (UNROLL - 1) * WARPS < full_steps; s0 += stride) {
         Batch<UNROLL> b;
-        load_batch<UNROLL, false>(b, w_row, lines, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+        load_batch<UNROLL, false>(b, src, s0);
         use_batch(d, b, my_tile);
     }
 #endif
     for (; s0 < steps; s0 += WARPS) {
         Batch<1> b;
-        load_batch<1, true>(b, w_row, lines, x_lo, x_hi, has_lo, has_hi, s0, t, vectors);
+        load_batch<1, true>(b, src, s0);
         use_batch(d, b, my_tile);
     }
 

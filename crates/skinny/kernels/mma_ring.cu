@@ -91,7 +91,9 @@ __device__ __forceinline__ void copy_cached(u32 dst, const void* src, u32 bytes)
                  : "memory");
 }
 
-__device__ __forceinline__ void copy_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
+__device__ __forceinline__ void copy_commit() {
+    asm volatile("cp.async.commit_group;" ::: "memory");
+}
 
 // Wait until at most `pending` of this thread's groups are still in flight.
 template <int pending>
@@ -120,8 +122,9 @@ gemv_mma_ring(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t
     const int my_steps = warp < steps ? (steps - warp + WARPS - 1) / WARPS : 0;
     // Tiles of this block: blockIdx.x, + gridDim.x, ... (one, without XRES: the grid covers them).
     const int tiles = (n + ROWS - 1) / ROWS;
-    const int my_tiles =
-        (int)blockIdx.x < tiles ? (tiles - (int)blockIdx.x + (int)gridDim.x - 1) / (int)gridDim.x : 0;
+    const int my_tiles = (int)blockIdx.x < tiles
+                             ? (tiles - (int)blockIdx.x + (int)gridDim.x - 1) / (int)gridDim.x
+                             : 0;
     const int items = my_tiles * my_steps;
 
     // Block b's walk along K in tile `tile` starts at step (tile · 7) mod steps with ROTATE.
@@ -166,7 +169,8 @@ gemv_mma_ring(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t
     const int read_xor = (g & 1) << 2;
 #endif
 
-    // This lane's slot v of stage slot s: ring + ((warp · STAGES + s) · RING_SLOTS + v) · 32 + lane.
+    // This lane's slot v of stage slot s:
+    // ring + ((warp · STAGES + s) · RING_SLOTS + v) · 32 + lane.
     const u32 ring_base = shared_address(ring + (size_t)warp * STAGES * RING_SLOTS * 32 + lane);
 
     pdl_begin();

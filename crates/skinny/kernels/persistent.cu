@@ -75,10 +75,10 @@
 // Trace (`skinny decode --persistent` reports it): when `trace` is not null, each block records
 // globaltimer stamps per product p at trace[(blockIdx.x · count + p) · TRACE_STAMPS + i]: i = 0
 // the block begins p, 1 x staged (the input complete), 2 its rows written, 3 the producer's first
-// copy of p issued, 4 its last (3 and 4: blocks with rows of p only), 5 p's first stage landed (seen by its owner), 6 the nanoseconds
-// the slots' first warps spent waiting for p's stages to land (summed over the slots, so it can
-// exceed the product's span when slots wait at once), 7 the last unit's
-// arithmetic begun, 8 the last unit's outputs written. (The H200's globaltimer ticks
+// copy of p issued, 4 its last (3 and 4: blocks with rows of p only), 5 p's first stage landed
+// (seen by its owner), 6 the nanoseconds the slots' first warps spent waiting for p's stages to
+// land (summed over the slots, so it can exceed the product's span when slots wait at once), 7 the
+// last unit's arithmetic begun, 8 the last unit's outputs written. (The H200's globaltimer ticks
 // about once a microsecond: single stamps are coarse; means over blocks and products less so.)
 //
 // Needs stages ≤ MAX_STAGES, m = 1, W "nt" with k % 8 == 0 (16-byte rows; copies are multiples
@@ -108,7 +108,8 @@
 struct StreamStep {
     const elem_t* w;       // [n, k]
     const elem_t* x;       // [k]: the token vector, when x_xchg is null
-    const u32* x_xchg;     // else the exchange words of the step whose output x is (16-byte aligned)
+    const u32* x_xchg;     // else the exchange words of the step whose output x is
+                           // (16-byte aligned)
     elem_t* y;             // [n]
     u32* y_xchg;           // [n]: this step's exchange words
     const elem_t* bias;    // [n] or null
@@ -128,7 +129,8 @@ __device__ __forceinline__ void trap_after_wait_guard(u64 start) {
 }
 
 __device__ __forceinline__ void stamp(u64* trace, int count, int product, int which) {
-    if (trace != nullptr) trace[((size_t)blockIdx.x * count + product) * TRACE_STAMPS + which] = global_time();
+    if (trace != nullptr)
+        trace[((size_t)blockIdx.x * count + product) * TRACE_STAMPS + which] = global_time();
 }
 
 // A guarded mbarrier wait: as barrier_wait, but a wait past WAIT_GUARD_NS traps.
@@ -234,7 +236,8 @@ __device__ __forceinline__ void stage_x(const StreamStep& s, u32 tag, uint4* xs)
         if (s.x_xchg == nullptr) {
 #pragma unroll
             for (int u = 0; u < STAGE_BATCH; ++u)
-                v[u] = __ldg(reinterpret_cast<const uint4*>(s.x) + min(base + u * CONSUMER_THREADS, vectors - 1));
+                v[u] = __ldg(reinterpret_cast<const uint4*>(s.x) +
+                             min(base + u * CONSUMER_THREADS, vectors - 1));
         } else {
             uint4 a[STAGE_BATCH], b[STAGE_BATCH];
 #pragma unroll
@@ -245,7 +248,8 @@ __device__ __forceinline__ void stage_x(const StreamStep& s, u32 tag, uint4* xs)
             }
 #pragma unroll
             for (int u = 0; u < STAGE_BATCH; ++u) {
-                await_tagged(s.x_xchg + 8 * min(base + u * CONSUMER_THREADS, vectors - 1), tag, a[u], b[u]);
+                await_tagged(s.x_xchg + 8 * min(base + u * CONSUMER_THREADS, vectors - 1), tag,
+                             a[u], b[u]);
                 v[u] = untag(a[u], b[u]);
             }
         }
@@ -319,7 +323,8 @@ __device__ __forceinline__ void write_output(const StreamStep& s, int row, float
     }
     const elem_t out = from_f32(v);
     s.y[row] = out;
-    asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(s.y_xchg + row), "r"((tag << 16) | (u32)out)
+    asm volatile("st.relaxed.gpu.global.u32 [%0], %1;"
+                 ::"l"(s.y_xchg + row), "r"((tag << 16) | (u32)out)
                  : "memory");
 }
 
@@ -329,8 +334,10 @@ __device__ __forceinline__ void write_unit(const StreamStep& s, int first, int r
                                            int bias_first, int lane) {
     if (tiled) {
         const int r0 = unit * TILE_ROWS + lane / 4, r1 = r0 + 8;
-        if (lane % 4 == 0 && r0 < rows) write_output(s, first + r0, sums.x, tag, bias_s, bias_first);
-        if (lane % 4 == 0 && r1 < rows) write_output(s, first + r1, sums.y, tag, bias_s, bias_first);
+        if (lane % 4 == 0 && r0 < rows)
+            write_output(s, first + r0, sums.x, tag, bias_s, bias_first);
+        if (lane % 4 == 0 && r1 < rows)
+            write_output(s, first + r1, sums.y, tag, bias_s, bias_first);
     } else if (lane == 0) {
         write_output(s, first + unit, sums.x, tag, bias_s, bias_first);
     }
@@ -346,12 +353,16 @@ __device__ __forceinline__ int slot_warps(int slot, int stages) {
 // of the value read is visible after.
 __device__ __forceinline__ int load_acquire(const int* word) {
     int v;
-    asm volatile("ld.acquire.cta.shared::cta.u32 %0, [%1];" : "=r"(v) : "r"(shared_address(word)) : "memory");
+    asm volatile("ld.acquire.cta.shared::cta.u32 %0, [%1];"
+                 : "=r"(v)
+                 : "r"(shared_address(word))
+                 : "memory");
     return v;
 }
 
 __device__ __forceinline__ void store_release(int* word, int value) {
-    asm volatile("st.release.cta.shared::cta.u32 [%0], %1;" ::"r"(shared_address(word)), "r"(value) : "memory");
+    asm volatile("st.release.cta.shared::cta.u32 [%0], %1;" ::"r"(shared_address(word)), "r"(value)
+                 : "memory");
 }
 
 // Spin until a shared word reaches `value`, acquiring what was released with it.
@@ -459,7 +470,8 @@ __device__ void consume(const StreamStep* steps, int count, u32 tag, const unsig
                 if (lane == 0 && trace != nullptr) atomicMax(&at[7], global_time());
                 const float2 sums =
                     tiled ? tile_dot(stage, rows, vectors, xs, unit, lane)
-                          : make_float2(row_dot(stage + (size_t)unit * vectors, vectors, xs, lane), 0.0f);
+                          : make_float2(row_dot(stage + (size_t)unit * vectors, vectors, xs, lane),
+                                        0.0f);
                 write_unit(s, first, rows, tiled, unit, sums, tag, bias_s, r.begin, lane);
                 if (lane == 0 && trace != nullptr) atomicMax(&at[8], global_time());
             }

@@ -84,7 +84,8 @@ gemm_tiles(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         for (int kk = 0; kk < BK; ++kk) {
             const float b = ws[kk][col];
 #pragma unroll
-            for (int p = 0; p < PER_THREAD; ++p) acc[p] = fmaf(xs[row + p * ROW_STEP][kk], b, acc[p]);
+            for (int p = 0; p < PER_THREAD; ++p)
+                acc[p] = fmaf(xs[row + p * ROW_STEP][kk], b, acc[p]);
         }
         __syncthreads();
     }

@@ -15,8 +15,13 @@
 // of k, of W's rows or of x's m rows are filled with zeros by the copy engine, so ragged shapes
 // need no branch: zeros add nothing and rows past n are never stored.
 //
-// Under PDL, W's boxes for the first stages are requested before the wait (weights never depend
-// on the kernel before); x's after it.
+// The first stages are requested at once, each stage's W box and then its x box, stage by stage:
+// the copy engine serves a SM's requests about in the order they were issued, and stage 0 is
+// ready only when its x box has landed. Until the twenty-fifth session every W box came first,
+// and the first mma waited for most of the ring: 0.4–1.4 µs of every kernel (16×9728×896:
+// 9.01 → 8.19 µs; PERF.md, twenty-fifth session, call 7). Under PDL, W's boxes for the first
+// stages are still requested before the wait (weights never depend on the kernel before) and
+// x's after it.
 //
 // Split K: `gridDim.y` splits of `k_chunk` (a multiple of 64) each. With one split the block
 // writes y; with several it writes its f32 sums to `partial`, and the last block of the tile to
@@ -168,12 +173,12 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
         for (int s = 0; s < first; ++s) {
             barrier_expect_bytes(&full[s], STAGE_BYTES);
-            ask(s, true, false);
+            ask(s, true, !SKINNY_PDL);
         }
     }
     // x, y, the bias and the workspace may be the kernel before's (W never is).
     pdl_begin();
-    if (tid == asker) {
+    if (SKINNY_PDL && tid == asker) {
         for (int s = 0; s < first; ++s) ask(s, false, true);
     }
     __syncthreads();  // the barriers' initialisation, before anyone waits on them
@@ -207,7 +212,8 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         for (int kk = 0; kk < BOX_K / 16; ++kk)
 #pragma unroll
             for (int rb = 0; rb < ROW_BLOCKS; ++rb)
-                wgmma_step(d[rb], smem_desc(a + rb * ROW_BLOCK_BYTES + 32 * kk), smem_desc(b + 32 * kk));
+                wgmma_step(d[rb], smem_desc(a + rb * ROW_BLOCK_BYTES + 32 * kk),
+                           smem_desc(b + 32 * kk));
         asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
 #if PRODUCER
         // The step before has been read once at most this step's group is pending: hand it back.
