@@ -1,11 +1,22 @@
 # Pieces the device call scripts share (bench/*.sh and bench/experiments/s17-*): source it with
-# `. bench/lib.sh` after setting OUT (a folder whose contents come back) and skinny (the binary).
+# `. bench/lib.sh`. OUT (a folder whose contents come back) and skinny (the binary) keep what the
+# caller set, else the device's $OUT (a temporary folder elsewhere) and target/release/skinny.
 # Each piece prints one or two summary lines; the full output goes under $OUT.
+OUT=${OUT:-$(mktemp -d)}
+skinny=${skinny:-./target/release/skinny}
 
 # The GPU's name, driver, clocks, temperature and power, as the call began.
 smi() {
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw \
     --format=csv >"$OUT/nvidia-smi.csv" 2>&1
+}
+
+# call_begin: how an experiment call starts: the carried binaries unpacked, globbing off (the
+# variant globs are for skinny, not the shell) and the GPU's state recorded.
+call_begin() {
+  unpack_carried
+  set -f
+  smi
 }
 
 # Everything under $OUT as one archive (the device tool brings back a bounded number of files).

@@ -10,8 +10,6 @@
 # target/release/skinny target/gpu/cuda_backend target/gpu/cuda_decode; carry ["target/carry"].
 set -uo pipefail
 set -f
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 : "${RUN:?RUN must name the result prefix}" "${NEW_VARIANTS:?NEW_VARIANTS: globs of the new variants}"
 . bench/lib.sh
 unpack_carried

@@ -5,11 +5,7 @@
 # Build here: cargo build --release && bash bench/carry-gz.sh target/release/skinny; carry
 # ["target/carry"] (the tracked files and the plain binary pass the device tool's 64 MiB).
 set -uo pipefail
-set -f
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-smi
+call_begin
 dispatch_check dispatch-check bench/results/h200-2026-11-22-s23-dispatch.json 1,2,4,8,16 300
 pack

@@ -6,12 +6,8 @@
 # Build here with the DIAG_MMA change: cargo build --release; bash bench/carry-gz.sh
 # target/release/skinny; carry ["target/carry"].
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-set -f  # variant globs are for skinny, not the shell
-smi
+call_begin
 add="--add-registry bench/experiments/registry-s24-diag.toml"
 # shellcheck disable=SC2086
 edge_check 150 $add --variants 'diag/*'

@@ -6,12 +6,8 @@
 # Build here with the LINES change: cargo build --release; bash bench/carry-gz.sh
 # target/release/skinny; carry ["target/carry"].
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-set -f  # variant globs are for skinny, not the shell
-smi
+call_begin
 add="--add-registry bench/experiments/registry-s24-lines.toml"
 new="mma/m16_l* mma/m8_l*"
 inc="cublas/gemm cublaslt/matmul dot/m1_xw dot/m2_r2u2_xw mma/m8_u4 mma/m16_k16 mma/m16_t2s4p ring/m8_w4t2s2x3_rl ring/m16_w2t2s2x3_rl wg/m16_s4_r wg/m16_s8p_b2"

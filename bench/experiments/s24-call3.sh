@@ -5,12 +5,8 @@
 # Build here: cargo build --release; bash bench/carry-gz.sh target/release/skinny; carry
 # ["target/carry"].
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-set -f  # variant globs are for skinny, not the shell
-smi
+call_begin
 add="--add-registry bench/experiments/registry-s24-lines.toml --add-registry bench/experiments/registry-s24-lines2.toml"
 new="mma/m8_l8w8 mma/m8_l4 mma/m16_l4u1"
 # shellcheck disable=SC2086

@@ -6,12 +6,8 @@
 # gate_up at M = 1, 4, 8, 16. Build with the patch applied: cargo build --release; bash
 # bench/carry-gz.sh target/release/skinny; carry ["target/carry"].
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-set -f  # variant globs are for skinny, not the shell
-smi
+call_begin
 add="--add-registry bench/experiments/registry-s24-xlate.toml"
 new="mma/*_l*x"
 # shellcheck disable=SC2086

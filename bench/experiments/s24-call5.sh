@@ -6,12 +6,8 @@
 # on llama down, at M = 1, 4, 8, 16. Build with the patch applied: cargo build --release; bash
 # bench/carry-gz.sh target/release/skinny; carry ["target/carry"].
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-set -f  # variant globs are for skinny, not the shell
-smi
+call_begin
 add="--add-registry bench/experiments/registry-s24-persist.toml"
 new="mma/m8_l8w3 mma/m16_l8w2 mma/m16_l8t2w2 mma/m8_l8w8w1"
 # shellcheck disable=SC2086

@@ -6,12 +6,8 @@
 # (the xs/m8 variants; x 64 KB a block). Build: cargo build --release; bash bench/carry-gz.sh
 # target/release/skinny; carry ["target/carry"].
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-set -f  # variant globs are for skinny, not the shell
-smi
+call_begin
 add="--add-registry bench/experiments/registry-s25-xshared.toml"
 # shellcheck disable=SC2086
 edge_check 150 $add --variants 'xs/*'

@@ -4,12 +4,8 @@
 # vector, 14 in a row at 16×896). Edge set, then qwen2.5-0.5b at M = 8 and 16 beside cuBLAS and
 # the registered tensor-core kernels. Build and carry as s25-call1.sh.
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-set -f  # variant globs are for skinny, not the shell
-smi
+call_begin
 add="--add-registry bench/experiments/registry-s25-xshared.toml"
 # shellcheck disable=SC2086
 edge_check 150 $add --variants 'xs/*'

@@ -6,12 +6,8 @@
 # lm_head at M = 16. Build: cargo build --release; bash bench/carry-gz.sh target/release/skinny;
 # carry ["target/carry"].
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-set -f  # variant globs are for skinny, not the shell
-smi
+call_begin
 add="--add-registry bench/experiments/registry-s25-m16.toml"
 new="mma/m16_t2u2n mma/m16_t2w8 mma/m16_t4w8 mma/m16_t4u2n mma/m16_t8w8 mma/m16_t8w4 mma/m16_t4w4 mma/m16_t4s1"
 # shellcheck disable=SC2086

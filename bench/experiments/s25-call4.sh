@@ -4,11 +4,8 @@
 # four), and our best two (wg/m16_s8p_b2, ring/m16_w2t2s2x3_rl) and mma/m8_u4 at M = 8 beside
 # them. HEAD's build (digest cb6c1ca4). Carry as s25-call1.sh.
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-smi
+call_begin
 export NCU_METRICS="dram__cycles_active.avg.pct_of_peak_sustained_elapsed,smsp__issue_active.avg.pct_of_peak_sustained_active,lts__t_sectors_srcunit_tex_op_read.sum,dram__bytes_read.sum"
 mkdir -p ncu-in
 timeout 90 /usr/local/cuda/bin/ncu --clock-control none -k 'regex:nvjet|gemm|Kernel|splitK|reduce|cutlass|sm90' \

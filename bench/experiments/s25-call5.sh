@@ -5,12 +5,8 @@
 # kernels on qwen's gate_up and lm_head at M = 8, 16 and llama's gate_up, down and lm_head at
 # M = 16; ncu on the deepest one at 16×9728×896. Carry as s25-call1.sh.
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-set -f  # variant globs are for skinny, not the shell
-smi
+call_begin
 add="--add-registry bench/experiments/registry-s25-wg.toml"
 new="wg/m16_r2s12p wg/m16_r2s12 wg/m16_r2s7p wg/m16_r2s6p_b2 wg/m16_s12p_b1 wg/m8_r2s12p"
 # shellcheck disable=SC2086

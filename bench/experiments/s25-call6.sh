@@ -6,27 +6,14 @@
 # states) on wg/m16_r2s12p and cuBLAS at 16×16896×3584. HEAD's build with
 # registry-s25-wg.toml. Carry as s25-call1.sh.
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-set -f  # variant globs are for skinny, not the shell
-smi
+call_begin
 add="--add-registry bench/experiments/registry-s25-wg.toml"
 shapes_at "16" "16896,896 16896,3584 16896,7168"
 # shellcheck disable=SC2086
 timed_probe rate 200 $add "${shapes[@]}" --variants wg/m16_r2s12p wg/m16_r2s7p wg/m16_s8p_b2 \
   wg/m16_s4 cublas/gemm mma/m16_s4 mma/m16_l8t2 ring/m16_w2t2s2x3_rl --time-cap-ms 15
-python3 - "$OUT/rate.json" <<'PY' | tee "$OUT/rate-hot-cold.txt"
-import json, sys
-d = json.load(open(sys.argv[1]))
-for r in d["runs"]:
-    t = r.get("timings") or {}
-    if "gpu_cold_us" in t:
-        p = r["shape"]["problem"]
-        print(p["m"], p["n"], p["k"], r["variant"].ljust(22), "cold %.2f hot %.2f" % (
-            t["gpu_cold_us"]["median"], t["gpu_hot_us"]["median"]))
-PY
+python3 bench/tools/cold_hot.py "$OUT/rate.json" | tee "$OUT/rate-hot-cold.txt"
 export NCU_METRICS="dram__cycles_active.avg.pct_of_peak_sustained_elapsed,smsp__issue_active.avg.pct_of_peak_sustained_active,dram__bytes_read.sum"
 PROBE_ARGS=$add ncu_profile r2s12p 16 16896 3584 wg/m16_r2s12p gemv_wgmma
 ncu_profile cublas 16 16896 3584 cublas/gemm 'nvjet|gemm|Kernel|sm90'

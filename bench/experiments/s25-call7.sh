@@ -5,12 +5,8 @@
 # W box of the ring to be requested before its x box. Edge set at every row count, then each
 # variant beside its registered twin and cuBLAS, cold and hot. Carry as s25-call1.sh.
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-set -f  # variant globs are for skinny, not the shell
-smi
+call_begin
 add="--add-registry bench/experiments/registry-s25-wg.toml --add-registry bench/experiments/registry-s25-interleave.toml"
 new="wg/m16_s8p_b2_i wg/m16_s4_r_i wg/m16_s4_i wg/m8_s6_b2_i wg/m16_r2s12p_i wg/m16_r2s7p_i"
 twins="wg/m16_s8p_b2 wg/m16_s4_r wg/m16_s4 wg/m8_s6_b2 wg/m16_r2s12p wg/m16_r2s7p"
@@ -20,13 +16,5 @@ shapes_at "8 16" "9728,896 151936,896"
 shapes+=(--shape 16,16896,64 --shape 16,16896,896 --shape 16,28672,4096 --shape 16,128256,4096 --shape 16,4096,14336 --shape 16,6144,4096)
 # shellcheck disable=SC2086
 timed_probe probe 300 $add "${shapes[@]}" --variants $new $twins cublas/gemm --time-cap-ms 15
-python3 - "$OUT/probe.json" <<'PY' | tee "$OUT/hot-cold.txt"
-import json, sys
-d = json.load(open(sys.argv[1]))
-rows = sorted((r["shape"]["problem"]["m"], r["shape"]["problem"]["n"], r["shape"]["problem"]["k"],
-               r["variant"], r["timings"]["gpu_cold_us"]["median"], r["timings"]["gpu_hot_us"]["median"])
-              for r in d["runs"] if "gpu_cold_us" in (r.get("timings") or {}))
-for m, n, k, v, c, h in rows:
-    print(m, n, k, v.ljust(20), "cold %.2f hot %.2f" % (c, h))
-PY
+python3 bench/tools/cold_hot.py "$OUT/probe.json" | tee "$OUT/hot-cold.txt"
 pack

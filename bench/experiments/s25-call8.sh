@@ -5,12 +5,8 @@
 # (wg/m16_r2s6p_b2, 19.7 µs in call 5) and an unsplit launch (wg/m16_s8p_b2) of 16×9728×896.
 # Carry target/release/skinny gzipped (bench/carry-gz.sh).
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-set -f  # variant globs are for skinny, not the shell
-smi
+call_begin
 add="--add-registry bench/experiments/registry-s25-split.toml --add-registry bench/experiments/registry-s25-wg.toml"
 new="wg/m16_s4_b3 wg/m16_s7p_b3 wg/m16_s4p_b4"
 # shellcheck disable=SC2086

@@ -4,12 +4,8 @@
 # patch, not the committed sources). Edge set for the split-capable wg variants, then call 8's
 # timing probe again. Carry target/release/skinny gzipped.
 set -uo pipefail
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 . bench/lib.sh
-unpack_carried
-set -f  # variant globs are for skinny, not the shell
-smi
+call_begin
 add="--add-registry bench/experiments/registry-s25-split.toml --add-registry bench/experiments/registry-s25-wg.toml"
 new="wg/m16_s4_b3 wg/m16_s7p_b3 wg/m16_s4p_b4 wg/m16_r2s6p_b2 wg/m16_s8p_b2 wg/m8_s6_b2"
 # shellcheck disable=SC2086

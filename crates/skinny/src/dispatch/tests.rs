@@ -144,6 +144,26 @@ fn registry() -> Registry {
     Registry::embedded().unwrap()
 }
 
+/// `choose` where the GPU's blocks a SM are not known (the rules' round model is off): what
+/// every test wants but the one about the round model.
+fn choose_blind(
+    problem: &Problem,
+    table: Option<&DispatchTable>,
+    reg: &Registry,
+) -> Result<Choice, String> {
+    choose(problem, table, reg, &mut |_| None)
+}
+
+/// `choose_for`, blind as `choose_blind`.
+fn choose_for_blind(
+    problem: &Problem,
+    table: Option<&DispatchTable>,
+    reg: &Registry,
+    pdl: bool,
+) -> Result<Choice, String> {
+    choose_for(problem, table, reg, pdl, &mut |_| None)
+}
+
 #[test]
 fn the_table_ranks_candidates_and_names_winners() {
     let table = h200_table();
@@ -278,19 +298,19 @@ fn pdl_plans_take_the_chain_pick_and_other_plans_the_winner() {
     let small = problem(1, 896, 896, Epilogue::None);
     let mut table = h200_table();
     table.set_chain_pick(&small, chain_pick("mma/m8"));
-    let with_pdl = choose_for(&small, Some(&table), &registry(), true, &mut |_| None).unwrap();
+    let with_pdl = choose_for_blind(&small, Some(&table), &registry(), true).unwrap();
     assert_eq!(with_pdl.variant, "mma/m8");
     assert!(matches!(
         with_pdl.reason,
         Reason::Chain { ref model, chain_us } if model == "qwen2.5-0.5b" && chain_us == 350.0
     ));
-    let without = choose_for(&small, Some(&table), &registry(), false, &mut |_| None).unwrap();
+    let without = choose_for_blind(&small, Some(&table), &registry(), false).unwrap();
     assert_eq!(without.variant, "dot/m1");
     assert!(matches!(without.reason, Reason::Tuned { .. }));
     // A second search replaces the first pick, in the same entry.
     table.set_chain_pick(&small, chain_pick("cublas/gemm"));
     assert_eq!(table.entries.len(), 3);
-    let again = choose_for(&small, Some(&table), &registry(), true, &mut |_| None).unwrap();
+    let again = choose_for_blind(&small, Some(&table), &registry(), true).unwrap();
     assert_eq!(again.variant, "cublas/gemm");
     // The pick survives a round trip through the file, and a table without picks reads as one.
     let text = serde_json::to_string(&table).unwrap();
@@ -305,11 +325,11 @@ fn a_chain_pick_that_cannot_run_the_problem_is_passed_over() {
     let mut table = h200_table();
     // gemv/nn reads W as [k, n]: it cannot run an nt problem.
     table.set_chain_pick(&small, chain_pick("gemv/nn"));
-    let choice = choose_for(&small, Some(&table), &registry(), true, &mut |_| None).unwrap();
+    let choice = choose_for_blind(&small, Some(&table), &registry(), true).unwrap();
     assert_eq!(choice.variant, "dot/m1");
     // Nor is a pick of a variant the registry does not have.
     table.set_chain_pick(&small, chain_pick("dot/gone"));
-    let choice = choose_for(&small, Some(&table), &registry(), true, &mut |_| None).unwrap();
+    let choice = choose_for_blind(&small, Some(&table), &registry(), true).unwrap();
     assert_eq!(choice.variant, "dot/m1");
 }
 
@@ -323,13 +343,13 @@ fn a_chain_pick_for_an_untuned_problem_gets_its_own_entry() {
     assert!(entry.candidates.is_empty() && entry.winner.is_none());
     assert_eq!(entry.shapes, ["qwen2.5-0.5b/chain"]);
     assert_eq!(
-        choose_for(&odd, Some(&table), &registry(), true, &mut |_| None)
+        choose_for_blind(&odd, Some(&table), &registry(), true)
             .unwrap()
             .variant,
         "dot/m1"
     );
     // Without PDL the entry has no winner, so a rule decides, as for any untuned shape.
-    let plain = choose_for(&odd, Some(&table), &registry(), false, &mut |_| None).unwrap();
+    let plain = choose_for_blind(&odd, Some(&table), &registry(), false).unwrap();
     assert!(!matches!(
         plain.reason,
         Reason::Chain { .. } | Reason::Tuned { .. }
@@ -339,11 +359,10 @@ fn a_chain_pick_for_an_untuned_problem_gets_its_own_entry() {
 #[test]
 fn tuned_problems_get_their_winner() {
     let table = h200_table();
-    let choice = choose(
+    let choice = choose_blind(
         &problem(1, 896, 896, Epilogue::None),
         Some(&table),
         &registry(),
-        &mut |_| None,
     )
     .unwrap();
     assert_eq!(choice.variant, "dot/m1");
@@ -355,13 +374,7 @@ fn untuned_problems_follow_their_nearest_tuned_shapes() {
     let table = h200_table();
     let reg = registry();
     // Close to the 896×896 and 9728×896 shapes at M = 1.
-    let choice = choose(
-        &problem(1, 1024, 1024, Epilogue::None),
-        Some(&table),
-        &reg,
-        &mut |_| None,
-    )
-    .unwrap();
+    let choice = choose_blind(&problem(1, 1024, 1024, Epilogue::None), Some(&table), &reg).unwrap();
     let Reason::Nearest {
         neighbours,
         mean_relative,
@@ -374,13 +387,7 @@ fn untuned_problems_follow_their_nearest_tuned_shapes() {
     assert!(*mean_relative >= 1.0);
     assert_eq!(choice.variant, "dot/m1", "{choice:?}");
     // M = 4: dot/m1 cannot run it (m_max = 1); the M = 8 neighbour's winner can.
-    let choice = choose(
-        &problem(4, 896, 896, Epilogue::None),
-        Some(&table),
-        &reg,
-        &mut |_| None,
-    )
-    .unwrap();
+    let choice = choose_blind(&problem(4, 896, 896, Epilogue::None), Some(&table), &reg).unwrap();
     assert_eq!(choice.variant, "mma/m8", "{choice:?}");
     // Where cuBLAS won nearby, cuBLAS is chosen.
     let p = problem(1, 896, 896, Epilogue::None);
@@ -389,11 +396,10 @@ fn untuned_problems_follow_their_nearest_tuned_shapes() {
         run(p, "cublas/gemm", Some(5.0)),
     ];
     let cublas_wins = table_of(runs, Metric::GpuCold);
-    let choice = choose(
+    let choice = choose_blind(
         &problem(1, 1000, 1000, Epilogue::None),
         Some(&cublas_wins),
         &reg,
-        &mut |_| None,
     )
     .unwrap();
     assert_eq!(choice.variant, "cublas/gemm");
@@ -410,11 +416,10 @@ fn rules_do_not_carry_winners_across_distant_row_counts() {
     let m1_only = table_of(runs, Metric::GpuCold);
     let reg = registry();
     // M = 2 is within 2× of M = 1: the rule applies.
-    let choice = choose(
+    let choice = choose_blind(
         &problem(2, 1000, 1000, Epilogue::None),
         Some(&m1_only),
         &reg,
-        &mut |_| None,
     )
     .unwrap();
     assert!(
@@ -423,11 +428,10 @@ fn rules_do_not_carry_winners_across_distant_row_counts() {
     );
     assert_eq!(choice.variant, "gemv/baseline");
     // M = 8 is not: cuBLAS, saying why.
-    let choice = choose(
+    let choice = choose_blind(
         &problem(8, 1000, 1000, Epilogue::None),
         Some(&m1_only),
         &reg,
-        &mut |_| None,
     )
     .unwrap();
     assert_eq!(choice.variant, "cublas/gemm", "{choice:?}");
@@ -440,28 +444,16 @@ fn rules_do_not_carry_winners_across_distant_row_counts() {
 #[test]
 fn without_a_usable_table_dispatch_falls_back_to_cublas() {
     let reg = registry();
-    let choice = choose(
-        &problem(1, 896, 896, Epilogue::None),
-        None,
-        &reg,
-        &mut |_| None,
-    )
-    .unwrap();
+    let choice = choose_blind(&problem(1, 896, 896, Epilogue::None), None, &reg).unwrap();
     assert_eq!(choice.variant, "cublas/gemm");
     assert!(matches!(choice.reason, Reason::Fallback { .. }));
     // A bias goes to cuBLASLt's bias epilogue.
-    let choice = choose(
-        &problem(1, 1152, 896, Epilogue::Bias),
-        None,
-        &reg,
-        &mut |_| None,
-    )
-    .unwrap();
+    let choice = choose_blind(&problem(1, 1152, 896, Epilogue::Bias), None, &reg).unwrap();
     assert_eq!(choice.variant, "cublaslt/matmul");
     // A dtype the table never saw: no neighbour, so cuBLAS.
     let table = h200_table();
     let f16 = Problem::new(1, 896, 896, Layout::Nt, Dtype::F16, Epilogue::None).unwrap();
-    let choice = choose(&f16, Some(&table), &reg, &mut |_| None).unwrap();
+    let choice = choose_blind(&f16, Some(&table), &reg).unwrap();
     assert_eq!(choice.variant, "cublas/gemm");
     let Reason::Fallback { why } = choice.reason else {
         panic!()
@@ -485,7 +477,7 @@ fn every_valid_problem_gets_a_runnable_choice() {
             ] {
                 for layout in [Layout::Nt, Layout::Nn] {
                     let p = Problem::new(m, n, k, layout, Dtype::Bf16, epilogue).unwrap();
-                    let choice = choose(&p, Some(&table), &reg, &mut |_| None).unwrap();
+                    let choice = choose_blind(&p, Some(&table), &reg).unwrap();
                     let variant = reg.get(&choice.variant).unwrap();
                     assert_eq!(variant.backend, BackendKind::Cuda);
                     assert!(
@@ -512,16 +504,12 @@ fn a_rule_leaves_cublas_only_for_a_clear_margin() {
     );
     let untuned = problem(8, 4096, 2304, Epilogue::None);
     assert_eq!(
-        choose(&untuned, Some(&narrow), &reg, &mut |_| None)
-            .unwrap()
-            .variant,
+        choose_blind(&untuned, Some(&narrow), &reg).unwrap().variant,
         "cublas/gemm"
     );
     // The tuned shape itself still gets its winner.
     assert_eq!(
-        choose(&p, Some(&narrow), &reg, &mut |_| None)
-            .unwrap()
-            .variant,
+        choose_blind(&p, Some(&narrow), &reg).unwrap().variant,
         "mma/m8"
     );
     // 20 % ahead: the rule takes the skinny kernel.
@@ -533,9 +521,7 @@ fn a_rule_leaves_cublas_only_for_a_clear_margin() {
         Metric::GpuCold,
     );
     assert_eq!(
-        choose(&untuned, Some(&clear), &reg, &mut |_| None)
-            .unwrap()
-            .variant,
+        choose_blind(&untuned, Some(&clear), &reg).unwrap().variant,
         "mma/m8"
     );
 }
@@ -558,17 +544,13 @@ fn a_rule_charges_a_kernel_whose_last_step_runs_part_empty() {
     // The same row length: 6 % ahead is a clear margin.
     let same_k = problem(2, 20000, 4096, Epilogue::None);
     assert_eq!(
-        choose(&same_k, Some(&table), &reg, &mut |_| None)
-            .unwrap()
-            .variant,
+        choose_blind(&same_k, Some(&table), &reg).unwrap().variant,
         "dot/m2_r2u2_xw"
     );
     // k = 3072: its last step half empty, the 6 % is gone.
     let ragged = problem(2, 16384, 3072, Epilogue::None);
     assert_eq!(
-        choose(&ragged, Some(&table), &reg, &mut |_| None)
-            .unwrap()
-            .variant,
+        choose_blind(&ragged, Some(&table), &reg).unwrap().variant,
         "cublas/gemm"
     );
     // Never a reward: 4 % ahead at k = 3072 (steps 0.75 used) is not counted as more at an
@@ -583,9 +565,7 @@ fn a_rule_charges_a_kernel_whose_last_step_runs_part_empty() {
     );
     let whole = problem(2, 16384, 4096, Epilogue::None);
     assert_eq!(
-        choose(&whole, Some(&table), &reg, &mut |_| None)
-            .unwrap()
-            .variant,
+        choose_blind(&whole, Some(&table), &reg).unwrap().variant,
         "cublas/gemm"
     );
 }
@@ -654,7 +634,7 @@ fn a_rule_charges_a_grid_whose_last_round_leaves_more_sms_idle() {
     let down = problem(4, 1536, 8960, Epilogue::None);
     // Without the slots only the K loop is charged, and the 16-warp kernel, one block of 8
     // rows a SM, wins on its neighbours (112 and 128 blocks: one round each).
-    let blind = choose(&down, Some(&table), &registry(), &mut |_| None).unwrap();
+    let blind = choose_blind(&down, Some(&table), &registry()).unwrap();
     assert_eq!(blind.variant, "mma/m16_k16", "{blind:?}");
     // On the H200 one of its blocks fits a SM: 132 slots, so its 192 blocks run two rounds, the
     // second 45 % full (it took 1.14× cuBLAS there). dot/m4_r2u2_xw's 768 two-row blocks of 4
