@@ -434,6 +434,12 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "start each block's walk along K at a different box (default false)",
             },
+            ParamSpec {
+                name: "CLUSTER",
+                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                required: false,
+                meaning: "blocks of neighbouring row tiles that share x's boxes (one request multicast to the cluster; needs PRODUCER; the launch takes the largest power of two up to it dividing the tiles; default 1)",
+            },
         ],
         source: Some(KernelSource {
             file: "wgmma.cu",
