@@ -40,14 +40,16 @@
 // gemv_mma_ring's ROTATE: with every block at the same k at once, every request of the machine
 // falls at the same offset of its (8 KB) row.
 //
-// CLUSTER = C (needs PRODUCER): blocks of C neighbouring row tiles form a thread-block cluster
-// and share x's boxes: the box of step t is requested by the block of rank t mod C, once, and the
-// copy engine writes it into every block's stage (multicast). Every block reads x once from L2
-// for C row tiles, not once a tile (Nsight Compute on 16×16896×3584, twenty-fifth session: our
-// L2 sectors 4.94 M against cuBLAS's 4.02 M, whose kernel shares x over clusters of 4). A stage
-// is refilled only when every block of the cluster is done with it: each consumer warp arrives
-// on the "empty" barrier of every block. The host launches clusters of the largest power of two
-// ≤ C that divides the row tiles (read here from %cluster_nctarank), so no block is idle.
+// CLUSTER = C (needs PRODUCER, and STAGES a multiple of C): blocks of C neighbouring row tiles
+// form a thread-block cluster and share x's boxes: stage s's x box is always requested by the
+// block of rank s mod C, once, and the copy engine writes it into every block's stage
+// (multicast). Every block reads x once from L2 for C row tiles, not once a tile (Nsight Compute
+// on 16×16896×3584, twenty-fifth session: our L2 sectors 4.94 M against cuBLAS's 4.02 M, whose
+// kernel shares x over clusters of 4). A block refills W into a stage when its own warps are done
+// with it; the stage's owner requests x when every block's are: its "empty" barrier counts the
+// cluster's consumer warps, the others' count their own. So only x's boxes (L2 hits) wait for
+// the slowest block, not W's. The host launches clusters of the largest power of two ≤ C that
+// divides the row tiles (read here from %cluster_nctarank), so no block is idle.
 //
 // Parameters: STAGES, MAX_M (≤ 8: n = 8 instructions and 8-row x boxes; else 16), PRODUCER,
 // ROW_BLOCKS, ROTATE, CLUSTER.
@@ -192,6 +194,7 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     static_assert(MAX_M >= 1 && MAX_M <= 16, "MAX_M must be in 1..=16");
     static_assert(STAGES >= 2, "a ring needs at least two stages");
     static_assert(CLUSTER == 1 || PRODUCER, "sharing x over a cluster needs the producer warp");
+    static_assert(STAGES % CLUSTER == 0, "each stage's x box has one owner: STAGES % CLUSTER == 0");
     __shared__ u64 full[STAGES];
 #if PRODUCER
     __shared__ u64 empty[STAGES];
@@ -223,7 +226,7 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         if (!x_part) return;
         if (CLUSTER == 1) {
             box_copy(a + W_BOX_BYTES, &x_map, kb, 0, &full[s]);
-        } else if ((u32)step % blocks == rank) {
+        } else if ((u32)s % blocks == rank) {
             box_multicast(a + W_BOX_BYTES, &x_map, kb, 0, &full[s], (u16)((1u << blocks) - 1));
         }
     };
@@ -233,7 +236,9 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         for (int s = 0; s < STAGES; ++s) {
             barrier_init(&full[s], 1);
 #if PRODUCER
-            barrier_init(&empty[s], 4 * blocks);  // one arrival a consumer warp of the cluster
+            // One arrival a consumer warp: of the cluster for the stages whose x this block
+            // requests, of this block for the others.
+            barrier_init(&empty[s], (u32)s % blocks == rank ? 4 * blocks : 4);
 #endif
         }
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
@@ -303,9 +308,13 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         __syncwarp();
         if (CLUSTER == 1) {
             if (step > 0 && tid % 32 == 0) barrier_arrive(&empty[(step - 1) % STAGES]);
-        } else if (step > 0 && step - 1 + STAGES < steps && (u32)(tid % 32) < blocks) {
-            // Only stages that will be refilled: a block may leave once its own are done.
-            arrive_in_block(&empty[(step - 1) % STAGES], (u32)(tid % 32));
+        } else if (step > 0 && step - 1 + STAGES < steps) {
+            // Only stages that will be refilled: a block may leave once its own are done. Here,
+            // and at the stage's owner when that is another block.
+            const int p = (step - 1) % STAGES;
+            const u32 owner = (u32)p % blocks;
+            if (tid % 32 == 0) barrier_arrive(&empty[p]);
+            if (tid % 32 == 1 && owner != rank) arrive_in_block(&empty[p], owner);
         }
 #else
         asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
