@@ -40,19 +40,8 @@
 // gemv_mma_ring's ROTATE: with every block at the same k at once, every request of the machine
 // falls at the same offset of its (8 KB) row.
 //
-// CLUSTER = C (needs PRODUCER, and STAGES a multiple of C): blocks of C neighbouring row tiles
-// form a thread-block cluster and share x's boxes: stage s's x box is always requested by the
-// block of rank s mod C, once, and the copy engine writes it into every block's stage
-// (multicast). Every block reads x once from L2 for C row tiles, not once a tile (Nsight Compute
-// on 16×16896×3584, twenty-fifth session: our L2 sectors 4.94 M against cuBLAS's 4.02 M, whose
-// kernel shares x over clusters of 4). A block refills W into a stage when its own warps are done
-// with it; the stage's owner requests x when every block's are: its "empty" barrier counts the
-// cluster's consumer warps, the others' count their own. So only x's boxes (L2 hits) wait for
-// the slowest block, not W's. The host launches clusters of the largest power of two ≤ C that
-// divides the row tiles (read here from %cluster_nctarank), so no block is idle.
-//
 // Parameters: STAGES, MAX_M (≤ 8: n = 8 instructions and 8-row x boxes; else 16), PRODUCER,
-// ROW_BLOCKS, ROTATE, CLUSTER.
+// ROW_BLOCKS, ROTATE.
 
 #ifndef STAGES
 #define STAGES 4
@@ -69,8 +58,8 @@
 #ifndef ROTATE
 #define ROTATE 0
 #endif
-#ifndef CLUSTER
-#define CLUSTER 1
+#ifndef ROT_STRIDE
+#define ROT_STRIDE 7
 #endif
 
 #ifdef MMA_AB
@@ -97,50 +86,6 @@ __device__ __forceinline__ void box_copy(u32 dst, const TensorMap* map, int c0, 
         " [%0], [%1, {%2, %3}], [%4];" ::"r"(dst),
         "l"(reinterpret_cast<u64>(map)), "r"(c0), "r"(c1), "r"(shared_address(bar))
         : "memory");
-}
-
-// One box of a 2-D tensor map into the shared memory of every block of the cluster in `mask`, at
-// the same offset `dst` in each, counted on each block's barrier at `bar`'s offset.
-__device__ __forceinline__ void box_multicast(u32 dst, const TensorMap* map, int c0, int c1,
-                                              u64* bar, u16 mask) {
-    asm volatile(
-        "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
-        ".multicast::cluster [%0], [%1, {%2, %3}], [%4], %5;" ::"r"(dst),
-        "l"(reinterpret_cast<u64>(map)), "r"(c0), "r"(c1), "r"(shared_address(bar)), "h"(mask)
-        : "memory");
-}
-
-// Blocks in this block's cluster, and this block's rank there (1 and 0 without clusters).
-__device__ __forceinline__ u32 cluster_blocks() {
-    u32 r;
-    asm volatile("mov.u32 %0, %%cluster_nctarank;" : "=r"(r));
-    return r;
-}
-__device__ __forceinline__ u32 rank_in_cluster() {
-    u32 r;
-    asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
-    return r;
-}
-
-// Every non-exited thread of the cluster, relaxed: what must be seen across it is released
-// on its own (the barriers' initialisation by fence.mbarrier_init), and a release barrier
-// compiles to a GPU-wide MEMBAR (gemv_nn.cu).
-__device__ __forceinline__ void cluster_sync() {
-    asm volatile("barrier.cluster.arrive.relaxed.aligned;\n\t"
-                 "barrier.cluster.wait.aligned;" ::: "memory");
-}
-
-// One arrival on the barrier at `bar`'s offset in the shared memory of the cluster's block
-// `rank`. At the CTA scope (the default), as a local arrival: what it orders is this warp's
-// wgmma reads of the stage, complete by wgmma.wait_group, before the copy engine refills it. At
-// the cluster scope the arrival carried a GPU-wide MEMBAR, ~0.5 µs a step under load (s26
-// call 1: 16×28672×4096 92 µs against 60 without the cluster).
-__device__ __forceinline__ void arrive_in_block(u64* bar, u32 rank) {
-    u32 remote;
-    asm volatile("mapa.shared::cluster.u32 %0, %1, %2;"
-                 : "=r"(remote)
-                 : "r"(shared_address(bar)), "r"(rank));
-    asm volatile("mbarrier.arrive.shared::cluster.b64 _, [%0];" ::"r"(remote) : "memory");
 }
 
 // wgmma's shared-memory matrix descriptor for a K-major operand in 128-byte swizzle: rows of 128
@@ -193,8 +138,6 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
            const __grid_constant__ TensorMap w_map, const __grid_constant__ TensorMap x_map) {
     static_assert(MAX_M >= 1 && MAX_M <= 16, "MAX_M must be in 1..=16");
     static_assert(STAGES >= 2, "a ring needs at least two stages");
-    static_assert(CLUSTER == 1 || PRODUCER, "sharing x over a cluster needs the producer warp");
-    static_assert(STAGES % CLUSTER == 0, "each stage's x box has one owner: STAGES % CLUSTER == 0");
     __shared__ u64 full[STAGES];
 #if PRODUCER
     __shared__ u64 empty[STAGES];
@@ -211,11 +154,7 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     const int k0 = split * k_chunk;
     const int steps = (min(k, k0 + k_chunk) - k0 + BOX_K - 1) / BOX_K;
     const int first = min(STAGES, steps);
-    // The blocks of a cluster walk K together (they share x's boxes): rotation by cluster.
-    const u32 blocks = CLUSTER > 1 ? cluster_blocks() : 1;
-    const u32 rank = CLUSTER > 1 ? rank_in_cluster() : 0;
-    const u32 walker = blockIdx.x / blocks;
-    const int rotation = ROTATE && steps > 0 ? (int)((7u * walker) % (unsigned)steps) : 0;
+    const int rotation = ROTATE && steps > 0 ? (int)(((unsigned)ROT_STRIDE * blockIdx.x) % (unsigned)steps) : 0;
     // The thread that asks for boxes: the producer warp's first lane, or the warpgroup's.
     const int asker = PRODUCER ? 128 : 0;
     auto ask = [&](int step, bool w_part, bool x_part) {
@@ -223,12 +162,7 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         const u32 a = ring + s * STAGE_BYTES;
         const int kb = k0 + ((step + rotation) % steps) * BOX_K;
         if (w_part) box_copy(a, &w_map, kb, row0, &full[s]);
-        if (!x_part) return;
-        if (CLUSTER == 1) {
-            box_copy(a + W_BOX_BYTES, &x_map, kb, 0, &full[s]);
-        } else if ((u32)s % blocks == rank) {
-            box_multicast(a + W_BOX_BYTES, &x_map, kb, 0, &full[s], (u16)((1u << blocks) - 1));
-        }
+        if (x_part) box_copy(a + W_BOX_BYTES, &x_map, kb, 0, &full[s]);
     };
 
     if (tid == asker) {
@@ -236,34 +170,21 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         for (int s = 0; s < STAGES; ++s) {
             barrier_init(&full[s], 1);
 #if PRODUCER
-            // One arrival a consumer warp: of the cluster for the stages whose x this block
-            // requests, of this block for the others.
-            barrier_init(&empty[s], (u32)s % blocks == rank ? 4 * blocks : 4);
+            barrier_init(&empty[s], 4);  // one arrival a consumer warp
 #endif
         }
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
-        // In a cluster, x's boxes may be requested only once every block's barriers exist
-        // (after the cluster barrier below); the first W box goes out meanwhile, and under PDL
-        // every first W box.
         for (int s = 0; s < first; ++s) {
             barrier_expect_bytes(&full[s], STAGE_BYTES);
-            ask(s, CLUSTER == 1 || SKINNY_PDL || s == 0, CLUSTER == 1 && !SKINNY_PDL);
+            ask(s, true, !SKINNY_PDL);
         }
     }
     // x, y, the bias and the workspace may be the kernel before's (W never is).
     pdl_begin();
-    if (CLUSTER == 1 && SKINNY_PDL && tid == asker) {
+    if (SKINNY_PDL && tid == asker) {
         for (int s = 0; s < first; ++s) ask(s, false, true);
     }
-    // The barriers' initialisation, before anyone waits on them (in a cluster: before any
-    // block's copies count on them).
-    if (CLUSTER == 1) {
-        __syncthreads();
-    } else {
-        cluster_sync();
-        if (tid == asker)
-            for (int s = 0; s < first; ++s) ask(s, !SKINNY_PDL && s > 0, true);
-    }
+    __syncthreads();  // the barriers' initialisation, before anyone waits on them
 
 #if PRODUCER
     if (tid >= 128) {
@@ -274,11 +195,6 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
                 barrier_expect_bytes(&full[s], STAGE_BYTES);
                 ask(step, true, true);
             }
-        }
-        // In a cluster no block leaves while another's copies or arrivals may still reach it.
-        if (CLUSTER > 1) {
-            __syncwarp();
-            cluster_sync();
         }
         return;  // the epilogue is the warpgroup's (its barriers count 128 threads)
     }
@@ -306,16 +222,7 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         // The step before has been read once at most this step's group is pending: hand it back.
         asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
         __syncwarp();
-        if (CLUSTER == 1) {
-            if (step > 0 && tid % 32 == 0) barrier_arrive(&empty[(step - 1) % STAGES]);
-        } else if (step > 0 && step - 1 + STAGES < steps) {
-            // Only stages that will be refilled: a block may leave once its own are done. Here,
-            // and at the stage's owner when that is another block.
-            const int p = (step - 1) % STAGES;
-            const u32 owner = (u32)p % blocks;
-            if (tid % 32 == 0) barrier_arrive(&empty[p]);
-            if (tid % 32 == 1 && owner != rank) arrive_in_block(&empty[p], owner);
-        }
+        if (step > 0 && tid % 32 == 0) barrier_arrive(&empty[(step - 1) % STAGES]);
 #else
         asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
         // Every thread's instructions have read stage s: it may be refilled.
@@ -328,7 +235,6 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     }
 #if PRODUCER
     asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
-    if (CLUSTER > 1) cluster_sync();
 #endif
 
     // The accumulator's layout (as mma.sync's m16n8 per warp, repeated along n): warp v holds

@@ -435,10 +435,10 @@ pub const FAMILIES: &[KernelFamily] = &[
                 meaning: "start each block's walk along K at a different box (default false)",
             },
             ParamSpec {
-                name: "CLUSTER",
-                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                name: "ROT_STRIDE",
+                kind: ParamKind::Int { min: 1, max: 255, multiple: 1 },
                 required: false,
-                meaning: "blocks of neighbouring row tiles that share x's boxes (one request multicast to the cluster; needs PRODUCER; the launch takes the largest power of two up to it dividing the tiles; default 1)",
+                meaning: "with ROTATE, block b starts at box (ROT_STRIDE · b) mod steps (default 7)",
             },
         ],
         source: Some(KernelSource {

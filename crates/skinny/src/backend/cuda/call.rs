@@ -43,8 +43,8 @@ pub(crate) enum Op {
         func: CudaFunction,
         config: LaunchConfig,
         launch: Launch,
-        /// The thread-block cluster's shape (`Cluster::NONE`: no cluster).
-        cluster: Cluster,
+        /// Blocks a thread-block cluster along the grid's y (1: no cluster).
+        cluster_y: u32,
     },
     Cublas,
     /// cuBLAS GEMM, then the bias add as a second kernel.
@@ -127,7 +127,7 @@ impl Call {
                 func,
                 config,
                 launch,
-                cluster,
+                cluster_y,
             } => {
                 // Every argument as a local, and a pointer to each in the kernel's order.
                 let (x, w, y, bias) = (o.x, o.w, o.y, o.bias);
@@ -173,7 +173,7 @@ impl Call {
                     push(&maps[0] as *const drv_sys::CUtensorMap as *mut c_void);
                     push(&maps[1] as *const drv_sys::CUtensorMap as *mut c_void);
                 }
-                let attrs = Attributes::for_kernel(self.pdl, *cluster);
+                let attrs = Attributes::for_kernel(self.pdl, *cluster_y);
                 launch_with(stream, func, *config, &mut list[..count], attrs)
             }
             Op::Cublas => {
@@ -271,13 +271,13 @@ struct Attributes {
 
 impl Attributes {
     /// A skinny kernel's: PDL when its plan was made for it, a cluster shape when it has one.
-    fn for_kernel(pdl: bool, cluster: Cluster) -> Attributes {
+    fn for_kernel(pdl: bool, cluster_y: u32) -> Attributes {
         let mut attrs = Attributes::default();
         if pdl {
             attrs.push(pdl_attribute());
         }
-        if cluster != Cluster::NONE {
-            attrs.push(cluster_attribute(cluster));
+        if cluster_y > 1 {
+            attrs.push(cluster_attribute(cluster_y));
         }
         attrs
     }
@@ -306,28 +306,13 @@ fn cooperative_attribute() -> drv_sys::CUlaunchAttribute {
     attr
 }
 
-/// Blocks of a thread-block cluster along the grid's x and y.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Cluster {
-    pub x: u32,
-    pub y: u32,
-}
-
-impl Cluster {
-    pub const NONE: Cluster = Cluster { x: 1, y: 1 };
-
-    pub fn blocks(self) -> u32 {
-        self.x * self.y
-    }
-}
-
-/// Thread-block clusters of `cluster`'s shape.
-fn cluster_attribute(cluster: Cluster) -> drv_sys::CUlaunchAttribute {
+/// Thread-block clusters of `blocks` blocks along the grid's y.
+fn cluster_attribute(blocks: u32) -> drv_sys::CUlaunchAttribute {
     // SAFETY: as in `pdl_attribute`.
     let mut attr: drv_sys::CUlaunchAttribute = unsafe { std::mem::zeroed() };
     attr.id = drv_sys::CUlaunchAttributeID::CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
-    attr.value.clusterDim.x = cluster.x;
-    attr.value.clusterDim.y = cluster.y;
+    attr.value.clusterDim.x = 1;
+    attr.value.clusterDim.y = blocks;
     attr.value.clusterDim.z = 1;
     attr
 }
@@ -343,7 +328,7 @@ pub(crate) unsafe fn launch_ex(
     params: &mut [*mut c_void],
     pdl: bool,
 ) -> Result<(), RunError> {
-    launch_with(stream, func, config, params, Attributes::for_kernel(pdl, Cluster::NONE))
+    launch_with(stream, func, config, params, Attributes::for_kernel(pdl, 1))
 }
 
 /// `cuLaunchKernelEx` as a cooperative launch: every block resident at once, or an error.

@@ -31,7 +31,7 @@ use crate::measure::{StoppingRule, Timings};
 use crate::problem::{Dtype, Epilogue, Problem};
 use crate::registry::{BackendKind, ParamValue, Variant};
 pub use call::Operands;
-use call::{Call, Cluster, FixedArgs, Op};
+use call::{Call, FixedArgs, Op};
 use compile::{compile, nvrtc_unavailable, nvrtc_version, CompileRequest};
 use vendor::{Cublas, LtPlan, WORKSPACE_BYTES};
 
@@ -787,7 +787,7 @@ impl CudaBackend {
                 let func = self.function(&request, source.entry_for(problem.epilogue()))?;
                 let shape = launch_shape(source.launch, variant, problem, &self.facts)?;
                 allow_dynamic_shared(&func, shape.config.shared_mem_bytes, &variant.id)?;
-                allow_cluster(&func, shape.cluster.blocks(), &variant.id)?;
+                allow_cluster(&func, shape.cluster_y, &variant.id)?;
                 if let Some(tile) = shape.wgmma {
                     (args.w_box_rows, args.x_box_rows) = (tile.w_rows, tile.x_rows);
                 }
@@ -810,7 +810,7 @@ impl CudaBackend {
                     func,
                     config: shape.config,
                     launch: source.launch,
-                    cluster: shape.cluster,
+                    cluster_y: shape.cluster_y,
                 }
             }
         };
@@ -888,8 +888,6 @@ struct WgmmaTile {
     w_rows: u32,
     x_rows: u32,
     stages: u32,
-    /// CLUSTER: the most blocks a cluster sharing x's boxes.
-    cluster: u32,
 }
 
 impl WgmmaTile {
@@ -899,22 +897,7 @@ impl WgmmaTile {
             w_rows: 64 * int("ROW_BLOCKS", 1),
             x_rows: if int("MAX_M", 8) > 8 { 16 } else { 8 },
             stages: int("STAGES", 4),
-            cluster: int("CLUSTER", 1),
         }
-    }
-
-    /// Blocks of a cluster sharing x's boxes over `col_tiles` row tiles: the largest power of
-    /// two up to CLUSTER that divides them, so that every block of the grid has a tile (the
-    /// kernel reads the cluster's size; 1 is a plain launch).
-    fn cluster_along(self, col_tiles: u32) -> u32 {
-        let mut blocks = self.cluster.max(1).next_power_of_two();
-        if blocks > self.cluster.max(1) {
-            blocks /= 2;
-        }
-        while blocks > 1 && col_tiles % blocks != 0 {
-            blocks /= 2;
-        }
-        blocks
     }
 
     /// Dynamic shared memory: the stages, and 1024 bytes to align the ring to the swizzle's
@@ -965,8 +948,8 @@ fn allow_cluster(func: &CudaFunction, blocks: u32, what: &str) -> Result<(), Run
 struct LaunchShape {
     config: LaunchConfig,
     split: Option<SplitK>,
-    /// The thread-block cluster's shape (`Cluster::NONE`: none).
-    cluster: Cluster,
+    /// Blocks a thread-block cluster along y (1: no cluster).
+    cluster_y: u32,
     /// The tensor-map boxes (`Launch::TensorMapTiles`), which the call's maps must match.
     wgmma: Option<WgmmaTile>,
 }
@@ -1060,7 +1043,7 @@ fn launch_shape(
         shared_mem_bytes: 0,
     };
     let mut split = None;
-    let mut cluster = Cluster::NONE;
+    let mut cluster_y = 1;
     let mut wgmma = None;
     let config = match launch {
         Launch::WarpPerOutput => {
@@ -1112,8 +1095,8 @@ fn launch_shape(
             config((s.col_tiles, s.splits), 256)
         }
         Launch::ClusterColumns => {
-            cluster.y = param("CLUSTER", 8);
-            config((n.div_ceil(param("COLS", 128)), cluster.y), 256)
+            cluster_y = param("CLUSTER", 8);
+            config((n.div_ceil(param("COLS", 128)), cluster_y), 256)
         }
         Launch::TensorMapTiles => {
             // Splits aim at BLOCKS_PER_SM blocks a SM, but never past what fits at once: a
@@ -1127,7 +1110,6 @@ fn launch_shape(
             let per_sm = param("BLOCKS_PER_SM", 4).min(blocks_that_fit(facts, ring, threads));
             let s = SplitK::for_row_tiles(n, k, tile.w_rows, per_sm * sm_count);
             split = Some(s);
-            cluster.x = tile.cluster_along(s.col_tiles);
             let mut c = config((s.col_tiles, s.splits), threads);
             c.shared_mem_bytes = ring;
             if c.shared_mem_bytes > facts.shared_per_block_optin {
@@ -1156,7 +1138,7 @@ fn launch_shape(
     Ok(LaunchShape {
         config,
         split,
-        cluster,
+        cluster_y,
         wgmma,
     })
 }
@@ -1309,24 +1291,6 @@ mod tests {
             count += 1;
         }
         assert!(count >= 4, "only {count} wgmma variants registered");
-    }
-
-    #[test]
-    fn wgmma_clusters_divide_the_row_tiles() {
-        let registry = Registry::embedded().unwrap();
-        let mut tile = WgmmaTile::of(registry.get("wg/m16_s4").unwrap());
-        assert_eq!(tile.cluster, 1);
-        assert_eq!(tile.cluster_along(448), 1);
-        tile.cluster = 4;
-        // llama gate_up (448 tiles), qwen gate_up (152), qwen o_proj (14), lm_head (2374), n = 1.
-        for (tiles, blocks) in [(448, 4), (152, 4), (14, 2), (2374, 2), (1, 1), (7, 1)] {
-            assert_eq!(tile.cluster_along(tiles), blocks, "{tiles} tiles");
-        }
-        // Not a power of two: the largest one below it.
-        tile.cluster = 6;
-        assert_eq!(tile.cluster_along(448), 4);
-        tile.cluster = 8;
-        assert_eq!(tile.cluster_along(152), 8);
     }
 
     #[test]
