@@ -58,9 +58,6 @@
 #ifndef ROTATE
 #define ROTATE 0
 #endif
-#ifndef ROT_STRIDE
-#define ROT_STRIDE 7
-#endif
 
 #ifdef MMA_AB
 constexpr int TILE_ROWS = 64 * ROW_BLOCKS;        // rows of W a block (wgmma's M is 64)
@@ -154,7 +151,7 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     const int k0 = split * k_chunk;
     const int steps = (min(k, k0 + k_chunk) - k0 + BOX_K - 1) / BOX_K;
     const int first = min(STAGES, steps);
-    const int rotation = ROTATE && steps > 0 ? (int)(((unsigned)ROT_STRIDE * blockIdx.x) % (unsigned)steps) : 0;
+    const int rotation = ROTATE && steps > 0 ? (int)((7u * blockIdx.x) % (unsigned)steps) : 0;
     // The thread that asks for boxes: the producer warp's first lane, or the warpgroup's.
     const int asker = PRODUCER ? 128 : 0;
     auto ask = [&](int step, bool w_part, bool x_part) {

@@ -434,12 +434,6 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "start each block's walk along K at a different box (default false)",
             },
-            ParamSpec {
-                name: "ROT_STRIDE",
-                kind: ParamKind::Int { min: 1, max: 255, multiple: 1 },
-                required: false,
-                meaning: "with ROTATE, block b starts at box (ROT_STRIDE · b) mod steps (default 7)",
-            },
         ],
         source: Some(KernelSource {
             file: "wgmma.cu",
@@ -714,7 +708,7 @@ mod tests {
         assert_eq!(rows("ring/m8_w4t2s2x3_rl"), Some(16));
         assert_eq!(rows("xres/m16_w8t2s2x5"), None);
         // Split-K and tensor-map grids are not one block per row group.
-        assert_eq!(rows("wg/m16_s4"), None);
+        assert_eq!(rows("wg/m16_s4p_r"), None);
         assert_eq!(rows("cublas/gemm"), None);
     }
 

@@ -213,13 +213,13 @@ mod tests {
     #[test]
     fn wgmma_builds_for_sm_90a_on_sm_90_and_is_left_out_elsewhere() {
         let registry = crate::registry::Registry::embedded().unwrap();
-        let wg = registry.get("wg/m16_s4").unwrap();
+        let wg = registry.get("wg/m16_s4p_r").unwrap();
         let (request, _) = variant_request(wg, Dtype::Bf16, "sm_90", false).unwrap();
         assert_eq!(request.arch, "sm_90a");
         assert!(unbuildable_on(wg, "sm_90").is_none());
         let why = unbuildable_on(wg, "sm_100").unwrap();
         assert!(
-            why.contains("wg/m16_s4") && why.contains("sm_90 GPUs only"),
+            why.contains("wg/m16_s4p_r") && why.contains("sm_90 GPUs only"),
             "{why}"
         );
         // Everything else keeps the GPU's own architecture and builds anywhere.

@@ -1272,12 +1272,12 @@ mod tests {
         let registry = Registry::embedded().unwrap();
         let variant = |id: &str| registry.get(id).unwrap();
         // wgmma.cu: TILE_ROWS = 64·ROW_BLOCKS, X_ROWS = 16 when MAX_M > 8, else 8.
-        let tile = WgmmaTile::of(variant("wg/m16_s4"));
+        let tile = WgmmaTile::of(variant("wg/m16_s4p_r"));
         assert_eq!((tile.w_rows, tile.x_rows, tile.stages), (64, 16, 4));
         assert_eq!(tile.ring_bytes(), 4 * (64 + 16) * 128 + 1024);
         let tile = WgmmaTile::of(variant("wg/m8_s6_b2"));
         assert_eq!((tile.w_rows, tile.x_rows, tile.stages), (64, 8, 6));
-        let mut wide = variant("wg/m16_s4").clone();
+        let mut wide = variant("wg/m16_s4p_r").clone();
         wide.params.insert("ROW_BLOCKS".into(), ParamValue::Int(2));
         assert_eq!(WgmmaTile::of(&wide).w_rows, 128);
         let mut count = 0;
