@@ -1280,6 +1280,9 @@ mod tests {
         let mut wide = variant("wg/m16_s4p_r").clone();
         wide.params.insert("ROW_BLOCKS".into(), ParamValue::Int(2));
         assert_eq!(WgmmaTile::of(&wide).w_rows, 128);
+        let tile = WgmmaTile::of(variant("wg/m16_r2s4p_r"));
+        assert_eq!((tile.w_rows, tile.x_rows, tile.stages), (128, 16, 4));
+        assert_eq!(tile.ring_bytes(), 4 * (128 + 16) * 128 + 1024);
         let mut count = 0;
         for v in registry
             .variants
