@@ -773,16 +773,17 @@ impl CudaBackend {
                 Op::Lt(LtPlan::new(problem, bias, workspace).map_err(RunError::new)?)
             }
             _ => {
-                if let Some(why) = self.cannot_run(variant) {
-                    return Err(RunError::new(why));
-                }
+                // One family lookup when the variant builds here; why not, only when it does not
+                // (this architecture cannot build it, or no such family).
                 let (request, source) =
                     kernels::variant_request(variant, problem.dtype(), &self.arch, pdl)
                         .ok_or_else(|| {
-                            RunError::new(format!(
-                                "the CUDA backend has no kernel family '{}'",
-                                variant.kernel
-                            ))
+                            RunError::new(self.cannot_run(variant).unwrap_or_else(|| {
+                                format!(
+                                    "the CUDA backend has no kernel family '{}'",
+                                    variant.kernel
+                                )
+                            }))
                         })?;
                 let func = self.function(&request, source.entry_for(problem.epilogue()))?;
                 let shape = launch_shape(source.launch, variant, problem, &self.facts)?;
