@@ -146,13 +146,16 @@ ncu_reports() {
 # unpack_carried: binaries carried gzipped (the device tool's 64 MiB cap counts the tracked files
 # too, and bench/results has grown) as target/carry/DIR/NAME.gz, made by bench/carry-gz.sh; each
 # is unpacked to target/DIR/NAME, every time: the device keeps ignored build outputs between
-# calls, so an unpacked file may be an older call's, whatever its date. Call it before `set -f`
-# or after: it does not glob.
+# calls, so an unpacked file may be an older call's, whatever its date. Once a call: a script it
+# starts (retune-a.sh runs retune-run.sh) sees SKINNY_CARRY_UNPACKED and does not unpack again.
+# Call it before `set -f` or after: it does not glob.
 unpack_carried() {
+  [ -n "${SKINNY_CARRY_UNPACKED:-}" ] && return 0
   local f out
   for f in $(find target/carry -name '*.gz' 2>/dev/null); do
     out=target/${f#target/carry/}
     out=${out%.gz}
     mkdir -p "$(dirname "$out")" && gunzip -c "$f" >"$out" && chmod +x "$out"
   done
+  export SKINNY_CARRY_UNPACKED=1
 }

@@ -29,13 +29,9 @@
 #   RUN=bench/results/h200-DATE-sNN-retune  (prefix of the committed probe files; required)
 #   CHAIN_TABLE=bench/results/...-dispatch-chain.json  (the picks to seed; final)
 set -uo pipefail
-set -f
-OUT=${OUT:-$(mktemp -d)}
-skinny=./target/release/skinny
 run=${RUN:?RUN must name the result prefix, e.g. bench/results/h200-2026-11-22-s17-retune}
 . bench/lib.sh
-unpack_carried
-smi
+call_begin
 
 # Whatever ends the script (the last part, a stop, a TERM), what is under $OUT is packed.
 trap pack EXIT
