@@ -58,6 +58,12 @@
 #ifndef ROTATE
 #define ROTATE 0
 #endif
+#ifndef TIMELINE
+#define TIMELINE 0
+#endif
+#ifndef EVICT_FIRST
+#define EVICT_FIRST 0
+#endif
 
 #ifdef MMA_AB
 constexpr int TILE_ROWS = 64 * ROW_BLOCKS;        // rows of W a block (wgmma's M is 64)
@@ -77,6 +83,25 @@ struct __align__(128) TensorMap {
 
 // One box of a 2-D tensor map into shared memory at `dst`, counted on `bar`. c0: the element
 // along k, c1: the row.
+__device__ __forceinline__ void box_copy_evict_first(u32 dst, const TensorMap* map, int c0, int c1,
+                                                     u64* bar) {
+    u64 policy;
+    asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
+    asm volatile(
+        "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes.L2::cache_hint"
+        " [%0], [%1, {%2, %3}], [%4], %5;" ::"r"(dst),
+        "l"(reinterpret_cast<u64>(map)), "r"(c0), "r"(c1), "r"(shared_address(bar)), "l"(policy)
+        : "memory");
+}
+
+__device__ unsigned long long timeline_tickets;
+
+__device__ __forceinline__ u64 global_ns() {
+    u64 t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    return t;
+}
+
 __device__ __forceinline__ void box_copy(u32 dst, const TensorMap* map, int c0, int c1, u64* bar) {
     asm volatile(
         "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
@@ -145,6 +170,8 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     extern __shared__ unsigned char dynamic_shared[];
     const u32 ring = (shared_address(dynamic_shared) + 1023u) & ~1023u;
 
+    const u64 t_start = TIMELINE ? global_ns() : 0;
+    u64 t_first = 0, t_loop = 0;
     const int tid = threadIdx.x;
     const int row0 = blockIdx.x * TILE_ROWS;
     const int split = blockIdx.y, splits = gridDim.y;
@@ -158,7 +185,12 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         const int s = step % STAGES;
         const u32 a = ring + s * STAGE_BYTES;
         const int kb = k0 + ((step + rotation) % steps) * BOX_K;
-        if (w_part) box_copy(a, &w_map, kb, row0, &full[s]);
+        if (w_part) {
+            if (EVICT_FIRST)
+                box_copy_evict_first(a, &w_map, kb, row0, &full[s]);
+            else
+                box_copy(a, &w_map, kb, row0, &full[s]);
+        }
         if (x_part) box_copy(a + W_BOX_BYTES, &x_map, kb, 0, &full[s]);
     };
 
@@ -206,6 +238,7 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     for (int step = 0; step < steps; ++step) {
         const int s = step % STAGES;
         barrier_wait(&full[s], (u32)(step / STAGES) & 1u);
+        if (TIMELINE && step == 0) t_first = global_ns();
         const u32 a = ring + s * STAGE_BYTES, b = a + W_BOX_BYTES;
         asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
 #pragma unroll
@@ -233,6 +266,21 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #if PRODUCER
     asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
 #endif
+    if (TIMELINE) t_loop = global_ns();
+    // Experiment: one line a block for a few launches (the ticket counts blocks in start order).
+    auto timeline = [&]() {
+        if (!TIMELINE || tid != 0) return;
+        const u64 t_end = global_ns();
+        const unsigned blocks = gridDim.x * gridDim.y;
+        const u64 ticket = atomicAdd(&timeline_tickets, 1ull);
+        const u64 launch = ticket / blocks;
+        if (launch % 16 == 5 && launch < 400) {
+            unsigned sm;
+            asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
+            printf("TL %llu %u %u %u %llu %llu %llu %llu %llx\n", launch, blockIdx.x, blockIdx.y, sm,
+                   t_start, t_first, t_loop, t_end, (unsigned long long)w);
+        }
+    };
 
     // The accumulator's layout (as mma.sync's m16n8 per warp, repeated along n): warp v holds
     // rows 16v + lane/4 and + 8 of each 64-row block, columns (rows of x) 8c + 2·(lane % 4) and
@@ -251,6 +299,7 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
                 const int j = row_of(rb, e), i = col_of(e);
                 if (i < m && j < n) store_output(y, bias, n, i, j, d[rb][e], alpha, beta);
             }
+        timeline();
         return;
     }
 #pragma unroll
@@ -264,7 +313,10 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     consumers_sync();
     if (tid == 0) last_split = atomicAdd(&counters[blockIdx.x], 1u) == (unsigned)splits - 1;
     consumers_sync();
-    if (!last_split) return;
+    if (!last_split) {
+        timeline();
+        return;
+    }
     __threadfence();
     // Every split's partials of all this thread's outputs are requested before any is stored,
     // one split at a time: `splits` round trips to L2, not one an output (with a store between
@@ -291,5 +343,6 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
             if (i < m && j < n) store_output(y, bias, n, i, j, total[rb][e], alpha, beta);
         }
     if (tid == 0) counters[blockIdx.x] = 0;
+    timeline();
 }
 #endif

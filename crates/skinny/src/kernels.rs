@@ -434,6 +434,18 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "start each block's walk along K at a different box (default false)",
             },
+            ParamSpec {
+                name: "TIMELINE",
+                kind: ParamKind::Int { min: 0, max: 1, multiple: 1 },
+                required: false,
+                meaning: "experiment: print each block's start, first stage, loop end and end (globaltimer) for some launches",
+            },
+            ParamSpec {
+                name: "EVICT_FIRST",
+                kind: ParamKind::Int { min: 0, max: 1, multiple: 1 },
+                required: false,
+                meaning: "experiment: W's boxes with an L2 evict-first policy",
+            },
         ],
         source: Some(KernelSource {
             file: "wgmma.cu",
