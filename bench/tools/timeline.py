@@ -68,9 +68,21 @@ def main():
             launches[int(f[1])].append({
                 "bx": int(f[2]), "by": int(f[3]), "sm": int(f[4]), "start": int(f[5]),
                 "first": int(f[6]), "loop": int(f[7]), "end": int(f[8]), "w": f[9]})
-        print(f"== {path}: {len(launches)} launches printed")
+        # A launch number can hold two launches: each build of the kernel (with and without PDL)
+        # is a module of its own with its own tickets. Blocks of one launch start within a few
+        # microseconds; a gap of a millisecond separates launches.
+        groups = []
         for launch in sorted(launches):
-            rows = launches[launch]
+            rows = sorted(launches[launch], key=lambda r: r["start"])
+            group = [rows[0]]
+            for r in rows[1:]:
+                if r["start"] - group[-1]["start"] > 1_000_000:
+                    groups.append((launch, group))
+                    group = []
+                group.append(r)
+            groups.append((launch, group))
+        print(f"== {path}: {len(groups)} launches printed")
+        for launch, rows in groups:
             ws = {r["w"] for r in rows}
             print(f"launch {launch} (W at {','.join(sorted(ws))})")
             print(summarise(rows))

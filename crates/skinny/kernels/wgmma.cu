@@ -61,6 +61,9 @@
 #ifndef TIMELINE
 #define TIMELINE 0
 #endif
+#ifndef SPLIT_FIRST
+#define SPLIT_FIRST 0
+#endif
 #ifndef EVICT_FIRST
 #define EVICT_FIRST 0
 #endif
@@ -173,12 +176,16 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     const u64 t_start = TIMELINE ? global_ns() : 0;
     u64 t_first = 0, t_loop = 0;
     const int tid = threadIdx.x;
-    const int row0 = blockIdx.x * TILE_ROWS;
-    const int split = blockIdx.y, splits = gridDim.y;
+    // SPLIT_FIRST: the splits of a tile are neighbours in launch order (x), so they run at about
+    // the same time and its partials live briefly; else the tiles are (x) and the splits (y).
+    const int tile = SPLIT_FIRST ? blockIdx.y : blockIdx.x;
+    const int row0 = tile * TILE_ROWS;
+    const int split = SPLIT_FIRST ? blockIdx.x : blockIdx.y;
+    const int splits = SPLIT_FIRST ? gridDim.x : gridDim.y;
     const int k0 = split * k_chunk;
     const int steps = (min(k, k0 + k_chunk) - k0 + BOX_K - 1) / BOX_K;
     const int first = min(STAGES, steps);
-    const int rotation = ROTATE && steps > 0 ? (int)((7u * blockIdx.x) % (unsigned)steps) : 0;
+    const int rotation = ROTATE && steps > 0 ? (int)((7u * tile) % (unsigned)steps) : 0;
     // The thread that asks for boxes: the producer warp's first lane, or the warpgroup's.
     const int asker = PRODUCER ? 128 : 0;
     auto ask = [&](int step, bool w_part, bool x_part) {
@@ -311,7 +318,7 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         }
     __threadfence();
     consumers_sync();
-    if (tid == 0) last_split = atomicAdd(&counters[blockIdx.x], 1u) == (unsigned)splits - 1;
+    if (tid == 0) last_split = atomicAdd(&counters[tile], 1u) == (unsigned)splits - 1;
     consumers_sync();
     if (!last_split) {
         timeline();
@@ -342,7 +349,7 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
             const int j = row_of(rb, e), i = col_of(e);
             if (i < m && j < n) store_output(y, bias, n, i, j, total[rb][e], alpha, beta);
         }
-    if (tid == 0) counters[blockIdx.x] = 0;
+    if (tid == 0) counters[tile] = 0;
     timeline();
 }
 #endif

@@ -441,6 +441,18 @@ pub const FAMILIES: &[KernelFamily] = &[
                 meaning: "experiment: print each block's start, first stage, loop end and end (globaltimer) for some launches",
             },
             ParamSpec {
+                name: "WAVES",
+                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
+                required: false,
+                meaning: "experiment (host side): split K to give about WAVES waves of blocks (default 1), for the block scheduler to balance SMs that stream at different rates",
+            },
+            ParamSpec {
+                name: "SPLIT_FIRST",
+                kind: ParamKind::Bool,
+                required: false,
+                meaning: "experiment: the splits of a tile are neighbours in launch order (grid x), the tiles along y",
+            },
+            ParamSpec {
                 name: "EVICT_FIRST",
                 kind: ParamKind::Int { min: 0, max: 1, multiple: 1 },
                 required: false,

@@ -1109,9 +1109,16 @@ fn launch_shape(
             let producer = variant.params.get("PRODUCER") == Some(&ParamValue::Bool(true));
             let threads = 128 + 32 * producer as u32;
             let per_sm = param("BLOCKS_PER_SM", 4).min(blocks_that_fit(facts, ring, threads));
-            let s = SplitK::for_row_tiles(n, k, tile.w_rows, per_sm * sm_count);
+            let waves = param("WAVES", 1);
+            let s = SplitK::for_row_tiles(n, k, tile.w_rows, waves * per_sm * sm_count);
             split = Some(s);
-            let mut c = config((s.col_tiles, s.splits), threads);
+            let split_first = variant.params.get("SPLIT_FIRST") == Some(&ParamValue::Bool(true));
+            let grid = if split_first {
+                (s.splits, s.col_tiles)
+            } else {
+                (s.col_tiles, s.splits)
+            };
+            let mut c = config(grid, threads);
             c.shared_mem_bytes = ring;
             if c.shared_mem_bytes > facts.shared_per_block_optin {
                 return Err(RunError::new(format!(
