@@ -64,6 +64,15 @@
 #ifndef SPLIT_FIRST
 #define SPLIT_FIRST 0
 #endif
+#ifndef QUEUE
+#define QUEUE 0
+#endif
+#ifndef QUEUE_SPLITS
+#define QUEUE_SPLITS 4
+#endif
+#ifndef QUEUE_TAIL
+#define QUEUE_TAIL 1
+#endif
 #ifndef EVICT_FIRST
 #define EVICT_FIRST 0
 #endif
@@ -156,6 +165,195 @@ __device__ __forceinline__ void store_output(elem_t* y, const elem_t* bias, int 
     y[at] = from_f32(s);
 }
 
+
+#if QUEUE
+// QUEUE = 1 (with PRODUCER): a persistent grid that takes its work from a queue, so that the SMs
+// that draw memory faster do more of it (the twenty-seventh session measured SMs 13 % apart: a
+// grid that gives every SM the same bytes ends when the slowest does). The work is cut into
+// units, the same for every launch of a shape whatever block does them, so the sums are
+// deterministic: the first tiles whole, the last min(tiles, QUEUE_TAIL · blocks) tiles in
+// QUEUE_SPLITS splits of K each (small units last: the queue runs dry on short ones), a split
+// tile summed in split order by the last of its splits to finish (as the split path). Block b
+// starts on unit b; the producer claims each next unit from counters[tiles] and writes the
+// stage's unit beside it in shared memory; the warpgroup finishes a unit (its epilogue) when
+// the stage it waits for belongs to another, while the producer fills the ring with the next.
+// counters[tiles + 1] counts blocks done; the last resets both for the next launch.
+struct Unit {
+    int tile, k_box0, boxes, split, splits;
+};
+
+__device__ __forceinline__ Unit unit_at(int u, int whole_tiles, int boxes_all, int chunk,
+                                        int splits) {
+    Unit t;
+    if (u < whole_tiles) {
+        t.tile = u;
+        t.k_box0 = 0;
+        t.boxes = boxes_all;
+        t.split = 0;
+        t.splits = 1;
+    } else {
+        const int v = u - whole_tiles;
+        t.tile = whole_tiles + v / splits;
+        t.split = v % splits;
+        t.k_box0 = t.split * chunk;
+        t.boxes = min(boxes_all, t.k_box0 + chunk) - t.k_box0;
+        t.splits = splits;
+    }
+    return t;
+}
+
+__device__ void wgmma_queue(elem_t* __restrict__ y,
+                            const elem_t* __restrict__ bias, int m, int n, int k, float alpha,
+                            float beta, float* __restrict__ partial,
+                            unsigned* __restrict__ counters, const TensorMap* w_map,
+                            const TensorMap* x_map, u32 ring, u64* full, u64* empty,
+                            int* unit_of, bool* last_split) {
+    const int tid = threadIdx.x;
+    const int tiles = (n + TILE_ROWS - 1) / TILE_ROWS;
+    const int boxes_all = max(1, (k + BOX_K - 1) / BOX_K);
+    const int split_tiles = min(tiles, QUEUE_TAIL * (int)gridDim.x);
+    const int whole_tiles = tiles - split_tiles;
+    const int chunk = (boxes_all + QUEUE_SPLITS - 1) / QUEUE_SPLITS;
+    const int splits = (boxes_all + chunk - 1) / chunk;
+    const int units = whole_tiles + split_tiles * splits;
+    unsigned* queue = counters + tiles;
+    unsigned* done = counters + tiles + 1;
+
+    if (tid >= 128) {
+        if (tid != 128) return;
+        // The producer: every stage of every unit it claims, then an end mark.
+        int g = 0;
+        for (int u = blockIdx.x; u < units;
+             u = (int)gridDim.x + (int)atomicAdd(queue, 1u)) {
+            const Unit t = unit_at(u, whole_tiles, boxes_all, chunk, splits);
+            const int rotation = ROTATE ? (int)((7u * t.tile) % (unsigned)t.boxes) : 0;
+            for (int b = 0; b < t.boxes; ++b, ++g) {
+                const int s = g % STAGES;
+                if (g >= STAGES) barrier_wait(&empty[s], (u32)(g / STAGES - 1) & 1u);
+                unit_of[s] = u;
+                barrier_expect_bytes(&full[s], STAGE_BYTES);
+                const u32 a = ring + s * STAGE_BYTES;
+                const int kb = (t.k_box0 + (b + rotation) % t.boxes) * BOX_K;
+                if (EVICT_FIRST)
+                    box_copy_evict_first(a, w_map, kb, t.tile * TILE_ROWS, &full[s]);
+                else
+                    box_copy(a, w_map, kb, t.tile * TILE_ROWS, &full[s]);
+                box_copy(a + W_BOX_BYTES, x_map, kb, 0, &full[s]);
+            }
+        }
+        // Every claim of this block is made: the last block to get here resets the queue.
+        if (atomicAdd(done, 1u) == gridDim.x - 1) {
+            *queue = 0;
+            *done = 0;
+        }
+        const int s = g % STAGES;
+        if (g >= STAGES) barrier_wait(&empty[s], (u32)(g / STAGES - 1) & 1u);
+        unit_of[s] = -1;
+        barrier_arrive(&full[s]);
+        return;
+    }
+
+    const int warp = tid / 32, lane = tid % 32;
+    float d[ROW_BLOCKS][ACC];
+    auto zero = [&]() {
+#pragma unroll
+        for (int rb = 0; rb < ROW_BLOCKS; ++rb)
+#pragma unroll
+            for (int i = 0; i < ACC; ++i) d[rb][i] = 0.0f;
+    };
+    // The end of a unit: y, or this split's partials and, for the last split, the sum.
+    auto finish = [&](int u) {
+        const Unit t = unit_at(u, whole_tiles, boxes_all, chunk, splits);
+        const int row0 = t.tile * TILE_ROWS;
+        auto row_of = [&](int rb, int e) {
+            return row0 + 64 * rb + 16 * warp + lane / 4 + ((e & 2) ? 8 : 0);
+        };
+        auto col_of = [&](int e) { return 8 * (e / 4) + 2 * (lane % 4) + (e & 1); };
+        if (t.splits == 1) {
+#pragma unroll
+            for (int rb = 0; rb < ROW_BLOCKS; ++rb)
+#pragma unroll
+                for (int e = 0; e < ACC; ++e) {
+                    const int j = row_of(rb, e), i = col_of(e);
+                    if (i < m && j < n) store_output(y, bias, n, i, j, d[rb][e], alpha, beta);
+                }
+            return;
+        }
+#pragma unroll
+        for (int rb = 0; rb < ROW_BLOCKS; ++rb)
+#pragma unroll
+            for (int e = 0; e < ACC; ++e) {
+                const int j = row_of(rb, e), i = col_of(e);
+                if (i < m && j < n) partial[((size_t)t.split * m + i) * n + j] = d[rb][e];
+            }
+        __threadfence();
+        consumers_sync();
+        if (tid == 0)
+            *last_split = atomicAdd(&counters[t.tile], 1u) == (unsigned)t.splits - 1;
+        consumers_sync();
+        if (!*last_split) return;
+        __threadfence();
+        float total[ROW_BLOCKS][ACC];
+#pragma unroll
+        for (int rb = 0; rb < ROW_BLOCKS; ++rb)
+#pragma unroll
+            for (int e = 0; e < ACC; ++e) total[rb][e] = 0.0f;
+        for (int sp = 0; sp < t.splits; ++sp)
+#pragma unroll
+            for (int rb = 0; rb < ROW_BLOCKS; ++rb)
+#pragma unroll
+                for (int e = 0; e < ACC; ++e) {
+                    const int j = row_of(rb, e), i = col_of(e);
+                    if (i < m && j < n)
+                        total[rb][e] += __ldcg(&partial[((size_t)sp * m + i) * n + j]);
+                }
+#pragma unroll
+        for (int rb = 0; rb < ROW_BLOCKS; ++rb)
+#pragma unroll
+            for (int e = 0; e < ACC; ++e) {
+                const int j = row_of(rb, e), i = col_of(e);
+                if (i < m && j < n) store_output(y, bias, n, i, j, total[rb][e], alpha, beta);
+            }
+        if (tid == 0) counters[t.tile] = 0;
+    };
+
+    zero();
+    int current = -1;
+    for (int g = 0;; ++g) {
+        const int s = g % STAGES;
+        barrier_wait(&full[s], (u32)(g / STAGES) & 1u);
+        const int u = *(volatile int*)&unit_of[s];
+        bool released = false;
+        if (u != current) {
+            if (current >= 0) {
+                // The unit's last stage is read once its group is done: hand it back before
+                // the epilogue, so that the producer refills it meanwhile.
+                asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
+                __syncwarp();
+                if (lane == 0) barrier_arrive(&empty[(g - 1) % STAGES]);
+                released = true;
+                finish(current);
+                zero();
+            }
+            if (u < 0) break;
+            current = u;
+        }
+        const u32 a = ring + s * STAGE_BYTES, b = a + W_BOX_BYTES;
+        asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
+#pragma unroll
+        for (int kk = 0; kk < BOX_K / 16; ++kk)
+#pragma unroll
+            for (int rb = 0; rb < ROW_BLOCKS; ++rb)
+                wgmma_step(d[rb], smem_desc(a + rb * ROW_BLOCK_BYTES + 32 * kk),
+                           smem_desc(b + 32 * kk));
+        asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+        asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
+        __syncwarp();
+        if (g > 0 && !released && lane == 0) barrier_arrive(&empty[(g - 1) % STAGES]);
+    }
+}
+#endif
+
 extern "C" __global__ void __launch_bounds__(128 + 32 * PRODUCER)
 gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
            const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta,
@@ -172,6 +370,27 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     // boundary, which the 128-byte swizzle needs.
     extern __shared__ unsigned char dynamic_shared[];
     const u32 ring = (shared_address(dynamic_shared) + 1023u) & ~1023u;
+#if QUEUE
+    static_assert(PRODUCER, "QUEUE needs the producer warp");
+    __shared__ int unit_of[STAGES];
+    if (threadIdx.x == 128) {
+        asm volatile("prefetch.tensormap [%0];" ::"l"(reinterpret_cast<u64>(&w_map)) : "memory");
+        for (int s = 0; s < STAGES; ++s) {
+            barrier_init(&full[s], 1);
+            barrier_init(&empty[s], 4);
+        }
+        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    }
+    // The queue and the workspace may be the kernel before's.
+    pdl_begin();
+    __syncthreads();
+    wgmma_queue(y, bias, m, n, k, alpha, beta, partial, counters, &w_map, &x_map, ring, full,
+                empty, unit_of, &last_split);
+    (void)x;
+    (void)w;
+    (void)k_chunk;
+    return;
+#endif
 
     const u64 t_start = TIMELINE ? global_ns() : 0;
     u64 t_first = 0, t_loop = 0;

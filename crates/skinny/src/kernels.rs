@@ -441,6 +441,24 @@ pub const FAMILIES: &[KernelFamily] = &[
                 meaning: "experiment: print each block's start, first stage, loop end and end (globaltimer) for some launches",
             },
             ParamSpec {
+                name: "QUEUE",
+                kind: ParamKind::Bool,
+                required: false,
+                meaning: "experiment: a persistent grid that takes (tile, split) units from a queue (needs PRODUCER)",
+            },
+            ParamSpec {
+                name: "QUEUE_SPLITS",
+                kind: ParamKind::Int { min: 2, max: 32, multiple: 1 },
+                required: false,
+                meaning: "experiment: splits of K of each tile at the queue's end (default 4)",
+            },
+            ParamSpec {
+                name: "QUEUE_TAIL",
+                kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
+                required: false,
+                meaning: "experiment: tiles split at the queue's end, in blocks of the grid (default 1)",
+            },
+            ParamSpec {
                 name: "WAVES",
                 kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
                 required: false,
