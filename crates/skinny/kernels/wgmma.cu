@@ -324,7 +324,7 @@ __device__ void wgmma_queue(elem_t* __restrict__ y,
         barrier_wait(&full[s], (u32)(g / STAGES) & 1u);
         const int u = *(volatile int*)&unit_of[s];
         bool released = false;
-        if (u != current) {
+        if (u != current || u < 0) {  // a new unit, or the end mark (-1, as `current` starts)
             if (current >= 0) {
                 // The unit's last stage is read once its group is done: hand it back before
                 // the epilogue, so that the producer refills it meanwhile.
