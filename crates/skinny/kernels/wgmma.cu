@@ -73,6 +73,12 @@
 #ifndef QUEUE_TAIL
 #define QUEUE_TAIL 1
 #endif
+#ifndef QUEUE_ASYNC
+#define QUEUE_ASYNC 0
+#endif
+#ifndef BLOCKS_PER_SM
+#define BLOCKS_PER_SM 4
+#endif
 #ifndef EVICT_FIRST
 #define EVICT_FIRST 0
 #endif
@@ -207,7 +213,8 @@ __device__ void wgmma_queue(elem_t* __restrict__ y,
                             float beta, float* __restrict__ partial,
                             unsigned* __restrict__ counters, const TensorMap* w_map,
                             const TensorMap* x_map, u32 ring, u64* full, u64* empty,
-                            int* unit_of, bool* last_split) {
+                            int* unit_of, bool* last_split, float* handoff, int* hand_unit,
+                            u64* hand_full, u64* hand_empty) {
     const int tid = threadIdx.x;
     const int tiles = (n + TILE_ROWS - 1) / TILE_ROWS;
     const int boxes_all = max(1, (k + BOX_K - 1) / BOX_K);
@@ -219,12 +226,82 @@ __device__ void wgmma_queue(elem_t* __restrict__ y,
     unsigned* queue = counters + tiles;
     unsigned* done = counters + tiles + 1;
 
+    constexpr int HAND_ROWS = 64 * ROW_BLOCKS, HAND_STRIDE = X_ROWS + 1;  // padded: no conflicts
+#if QUEUE_ASYNC
+    if (tid >= 160) {
+        // The finisher warp: each unit's sums, handed over in shared memory, to y or to the
+        // partials (and for a tile's last split, the sum to y), so that the warpgroup goes on
+        // with the next unit instead of waiting on L2 round trips.
+        const int lane = tid % 32;
+        constexpr int PER_LANE = HAND_ROWS * X_ROWS / 32;
+        for (int h = 0;; ++h) {
+            const int hb = h % 2;
+            barrier_wait(&hand_full[hb], (u32)(h / 2) & 1u);
+            const int u = *(volatile int*)&hand_unit[hb];
+            if (u < 0) return;
+            const Unit t = unit_at(u, whole_tiles, boxes_all, chunk, splits);
+            const int row0 = t.tile * TILE_ROWS;
+            auto held = [&](int q) {
+                const int idx = q * 32 + lane;
+                return handoff[(hb * HAND_ROWS + idx % HAND_ROWS) * HAND_STRIDE + idx / HAND_ROWS];
+            };
+            // Lanes take consecutive rows of W: their stores to y or the partials are adjacent.
+            auto row_of = [&](int q) { return row0 + (q * 32 + lane) % HAND_ROWS; };
+            auto col_of = [&](int q) { return (q * 32 + lane) / HAND_ROWS; };
+            if (t.splits == 1) {
+                for (int q = 0; q < PER_LANE; ++q) {
+                    const int i = col_of(q), j = row_of(q);
+                    if (i < m && j < n) store_output(y, bias, n, i, j, held(q), alpha, beta);
+                }
+                __syncwarp();
+                if (lane == 0) barrier_arrive(&hand_empty[hb]);
+                continue;
+            }
+            for (int q = 0; q < PER_LANE; ++q) {
+                const int i = col_of(q), j = row_of(q);
+                if (i < m && j < n) partial[((size_t)t.split * m + i) * n + j] = held(q);
+            }
+            __syncwarp();
+            if (lane == 0) barrier_arrive(&hand_empty[hb]);
+            __threadfence();
+            __syncwarp();
+            unsigned arrived = 0;
+            if (lane == 0) arrived = atomicAdd(&counters[t.tile], 1u);
+            arrived = __shfl_sync(0xffffffffu, arrived, 0);
+            if (arrived != (unsigned)t.splits - 1) continue;
+            __threadfence();
+            // The sum, eight outputs a lane at a time (every split's loads of them in flight).
+            constexpr int GROUP = 8;
+            for (int q0 = 0; q0 < PER_LANE; q0 += GROUP) {
+                float v[GROUP];
+#pragma unroll
+                for (int q = 0; q < GROUP; ++q) v[q] = 0.0f;
+                for (int sp = 0; sp < t.splits; ++sp)
+#pragma unroll
+                    for (int q = 0; q < GROUP; ++q) {
+                        const int i = col_of(q0 + q), j = row_of(q0 + q);
+                        if (i < m && j < n)
+                            v[q] += __ldcg(&partial[((size_t)sp * m + i) * n + j]);
+                    }
+#pragma unroll
+                for (int q = 0; q < GROUP; ++q) {
+                    const int i = col_of(q0 + q), j = row_of(q0 + q);
+                    if (i < m && j < n) store_output(y, bias, n, i, j, v[q], alpha, beta);
+                }
+            }
+            if (lane == 0) counters[t.tile] = 0;
+        }
+    }
+#endif
     if (tid >= 128) {
         if (tid != 128) return;
         // The producer: every stage of every unit it claims, then an end mark.
         int g = 0;
-        for (int u = blockIdx.x; u < units;
-             u = (int)gridDim.x + (int)atomicAdd(queue, 1u)) {
+        // The next unit is claimed as this one starts, so that the claim's round trip to L2
+        // passes while this unit's stages are asked for.
+        int u = blockIdx.x;
+        int next = u < units ? (int)gridDim.x + (int)atomicAdd(queue, 1u) : units;
+        for (; u < units; u = next, next = u < units ? (int)gridDim.x + (int)atomicAdd(queue, 1u) : units) {
             const Unit t = unit_at(u, whole_tiles, boxes_all, chunk, splits);
             const int rotation = ROTATE ? (int)((7u * t.tile) % (unsigned)t.boxes) : 0;
             for (int b = 0; b < t.boxes; ++b, ++g) {
@@ -317,6 +394,26 @@ __device__ void wgmma_queue(elem_t* __restrict__ y,
         if (tid == 0) counters[t.tile] = 0;
     };
 
+    // QUEUE_ASYNC: a unit's sums go to the finisher warp through two buffers in turn.
+    int handed = 0;
+    auto hand = [&](int u) {
+        const int hb = handed % 2;
+        if (handed >= 2) barrier_wait(&hand_empty[hb], (u32)(handed / 2 - 1) & 1u);
+        if (u >= 0) {
+#pragma unroll
+            for (int rb = 0; rb < ROW_BLOCKS; ++rb)
+#pragma unroll
+                for (int e = 0; e < ACC; ++e) {
+                    const int r = 64 * rb + 16 * warp + lane / 4 + ((e & 2) ? 8 : 0);
+                    const int c = 8 * (e / 4) + 2 * (lane % 4) + (e & 1);
+                    handoff[(hb * HAND_ROWS + r) * HAND_STRIDE + c] = d[rb][e];
+                }
+        }
+        if (tid == 0) hand_unit[hb] = u;
+        barrier_arrive(&hand_full[hb]);  // every consumer thread: its own stores, released
+        ++handed;
+    };
+    (void)hand;
     zero();
     int current = -1;
     for (int g = 0;; ++g) {
@@ -332,10 +429,16 @@ __device__ void wgmma_queue(elem_t* __restrict__ y,
                 __syncwarp();
                 if (lane == 0) barrier_arrive(&empty[(g - 1) % STAGES]);
                 released = true;
-                finish(current);
+                if (QUEUE_ASYNC)
+                    hand(current);
+                else
+                    finish(current);
                 zero();
             }
-            if (u < 0) break;
+            if (u < 0) {
+                if (QUEUE_ASYNC) hand(-1);
+                break;
+            }
             current = u;
         }
         const u32 a = ring + s * STAGE_BYTES, b = a + W_BOX_BYTES;
@@ -354,7 +457,14 @@ __device__ void wgmma_queue(elem_t* __restrict__ y,
 }
 #endif
 
-extern "C" __global__ void __launch_bounds__(128 + 32 * PRODUCER)
+// A persistent grid (QUEUE) must have all its blocks resident: registers are held to what
+// BLOCKS_PER_SM blocks a SM allow.
+#if QUEUE
+#define WGMMA_BOUNDS __launch_bounds__(128 + 32 * PRODUCER + 32 * QUEUE_ASYNC, BLOCKS_PER_SM)
+#else
+#define WGMMA_BOUNDS __launch_bounds__(128 + 32 * PRODUCER)
+#endif
+extern "C" __global__ void WGMMA_BOUNDS
 gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
            const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta,
            float* __restrict__ partial, unsigned* __restrict__ counters, int k_chunk,
@@ -373,19 +483,34 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #if QUEUE
     static_assert(PRODUCER, "QUEUE needs the producer warp");
     __shared__ int unit_of[STAGES];
+#if QUEUE_ASYNC
+    __shared__ float handoff[2 * 64 * ROW_BLOCKS * (X_ROWS + 1)];
+    __shared__ int hand_unit[2];
+    __shared__ u64 hand_full[2], hand_empty[2];
+#else
+    float* handoff = nullptr;
+    int* hand_unit = nullptr;
+    u64 *hand_full = nullptr, *hand_empty = nullptr;
+#endif
     if (threadIdx.x == 128) {
         asm volatile("prefetch.tensormap [%0];" ::"l"(reinterpret_cast<u64>(&w_map)) : "memory");
         for (int s = 0; s < STAGES; ++s) {
             barrier_init(&full[s], 1);
             barrier_init(&empty[s], 4);
         }
+#if QUEUE_ASYNC
+        for (int b = 0; b < 2; ++b) {
+            barrier_init(&hand_full[b], 128);  // every consumer thread
+            barrier_init(&hand_empty[b], 1);   // the finisher
+        }
+#endif
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
     }
     // The queue and the workspace may be the kernel before's.
     pdl_begin();
     __syncthreads();
     wgmma_queue(y, bias, m, n, k, alpha, beta, partial, counters, &w_map, &x_map, ring, full,
-                empty, unit_of, &last_split);
+                empty, unit_of, &last_split, handoff, hand_unit, hand_full, hand_empty);
     (void)x;
     (void)w;
     (void)k_chunk;

@@ -447,6 +447,12 @@ pub const FAMILIES: &[KernelFamily] = &[
                 meaning: "experiment: a persistent grid that takes (tile, split) units from a queue (needs PRODUCER)",
             },
             ParamSpec {
+                name: "QUEUE_ASYNC",
+                kind: ParamKind::Bool,
+                required: false,
+                meaning: "experiment: with QUEUE, a finisher warp stores each unit's sums (the warpgroup hands them over in shared memory)",
+            },
+            ParamSpec {
                 name: "QUEUE_SPLITS",
                 kind: ParamKind::Int { min: 2, max: 32, multiple: 1 },
                 required: false,

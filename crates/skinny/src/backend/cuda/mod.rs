@@ -1107,7 +1107,8 @@ fn launch_shape(
             let ring = tile.ring_bytes();
             // The warpgroup, and a producer warp with PRODUCER.
             let producer = variant.params.get("PRODUCER") == Some(&ParamValue::Bool(true));
-            let threads = 128 + 32 * producer as u32;
+            let finisher = variant.params.get("QUEUE_ASYNC") == Some(&ParamValue::Bool(true));
+            let threads = 128 + 32 * producer as u32 + 32 * finisher as u32;
             let per_sm = param("BLOCKS_PER_SM", 4).min(blocks_that_fit(facts, ring, threads));
             let waves = param("WAVES", 1);
             let queue = variant.params.get("QUEUE") == Some(&ParamValue::Bool(true));
