@@ -297,6 +297,10 @@ __device__ void wgmma_queue(elem_t* __restrict__ y,
         if (tid != 128) return;
         // The producer: every stage of every unit it claims, then an end mark.
         int g = 0;
+        int p_units = 0, p_unit[16];
+        u64 p_time[16];
+        (void)p_unit;
+        (void)p_time;
         // The next unit is claimed as this one starts, so that the claim's round trip to L2
         // passes while this unit's stages are asked for.
         int u = blockIdx.x;
@@ -307,6 +311,10 @@ __device__ void wgmma_queue(elem_t* __restrict__ y,
             for (int b = 0; b < t.boxes; ++b, ++g) {
                 const int s = g % STAGES;
                 if (g >= STAGES) barrier_wait(&empty[s], (u32)(g / STAGES - 1) & 1u);
+                if (TIMELINE && b == 0 && p_units < 16) {
+                    p_unit[p_units] = u;
+                    p_time[p_units++] = global_ns();
+                }
                 unit_of[s] = u;
                 barrier_expect_bytes(&full[s], STAGE_BYTES);
                 const u32 a = ring + s * STAGE_BYTES;
@@ -327,6 +335,15 @@ __device__ void wgmma_queue(elem_t* __restrict__ y,
         if (g >= STAGES) barrier_wait(&empty[s], (u32)(g / STAGES - 1) & 1u);
         unit_of[s] = -1;
         barrier_arrive(&full[s]);
+        if (TIMELINE) {
+            // Two tickets a block and launch: the producer's and the warpgroup's.
+            const u64 launch = atomicAdd(&timeline_tickets, 1ull) / (2 * gridDim.x);
+            unsigned sm;
+            asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
+            if (launch % 16 == 5 && launch < 400)
+                for (int i = 0; i < p_units; ++i)
+                    printf("TP %llu %u %u %d %llu\n", launch, blockIdx.x, sm, p_unit[i], p_time[i]);
+        }
         return;
     }
 
@@ -416,6 +433,11 @@ __device__ void wgmma_queue(elem_t* __restrict__ y,
     (void)hand;
     zero();
     int current = -1;
+    int c_units = 0;
+    u64 c_first[16], c_change[16], c_after[16];
+    (void)c_first;
+    (void)c_change;
+    (void)c_after;
     for (int g = 0;; ++g) {
         const int s = g % STAGES;
         barrier_wait(&full[s], (u32)(g / STAGES) & 1u);
@@ -429,17 +451,21 @@ __device__ void wgmma_queue(elem_t* __restrict__ y,
                 __syncwarp();
                 if (lane == 0) barrier_arrive(&empty[(g - 1) % STAGES]);
                 released = true;
+                if (TIMELINE && c_units > 0 && c_units <= 16) c_change[c_units - 1] = global_ns();
                 if (QUEUE_ASYNC)
                     hand(current);
                 else
                     finish(current);
                 zero();
+                if (TIMELINE && c_units > 0 && c_units <= 16) c_after[c_units - 1] = global_ns();
             }
             if (u < 0) {
                 if (QUEUE_ASYNC) hand(-1);
                 break;
             }
             current = u;
+            if (TIMELINE && c_units < 16) c_first[c_units] = global_ns();
+            ++c_units;
         }
         const u32 a = ring + s * STAGE_BYTES, b = a + W_BOX_BYTES;
         asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
@@ -453,6 +479,15 @@ __device__ void wgmma_queue(elem_t* __restrict__ y,
         asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
         __syncwarp();
         if (g > 0 && !released && lane == 0) barrier_arrive(&empty[(g - 1) % STAGES]);
+    }
+    if (TIMELINE && tid == 0) {
+        const u64 launch = atomicAdd(&timeline_tickets, 1ull) / (2 * gridDim.x);
+        unsigned sm;
+        asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
+        if (launch % 16 == 5 && launch < 400)
+            for (int i = 0; i < min(c_units, 16); ++i)
+                printf("TC %llu %u %u %d %llu %llu %llu\n", launch, blockIdx.x, sm, i, c_first[i],
+                       c_change[i], c_after[i]);
     }
 }
 #endif
