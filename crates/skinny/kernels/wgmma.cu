@@ -58,30 +58,6 @@
 #ifndef ROTATE
 #define ROTATE 0
 #endif
-#ifndef TIMELINE
-#define TIMELINE 0
-#endif
-#ifndef SPLIT_FIRST
-#define SPLIT_FIRST 0
-#endif
-#ifndef QUEUE
-#define QUEUE 0
-#endif
-#ifndef QUEUE_SPLITS
-#define QUEUE_SPLITS 4
-#endif
-#ifndef QUEUE_TAIL
-#define QUEUE_TAIL 1
-#endif
-#ifndef QUEUE_ASYNC
-#define QUEUE_ASYNC 0
-#endif
-#ifndef BLOCKS_PER_SM
-#define BLOCKS_PER_SM 4
-#endif
-#ifndef EVICT_FIRST
-#define EVICT_FIRST 0
-#endif
 
 #ifdef MMA_AB
 constexpr int TILE_ROWS = 64 * ROW_BLOCKS;        // rows of W a block (wgmma's M is 64)
@@ -101,25 +77,6 @@ struct __align__(128) TensorMap {
 
 // One box of a 2-D tensor map into shared memory at `dst`, counted on `bar`. c0: the element
 // along k, c1: the row.
-__device__ __forceinline__ void box_copy_evict_first(u32 dst, const TensorMap* map, int c0, int c1,
-                                                     u64* bar) {
-    u64 policy;
-    asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
-    asm volatile(
-        "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes.L2::cache_hint"
-        " [%0], [%1, {%2, %3}], [%4], %5;" ::"r"(dst),
-        "l"(reinterpret_cast<u64>(map)), "r"(c0), "r"(c1), "r"(shared_address(bar)), "l"(policy)
-        : "memory");
-}
-
-__device__ unsigned long long timeline_tickets;
-
-__device__ __forceinline__ u64 global_ns() {
-    u64 t;
-    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-    return t;
-}
-
 __device__ __forceinline__ void box_copy(u32 dst, const TensorMap* map, int c0, int c1, u64* bar) {
     asm volatile(
         "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
@@ -171,335 +128,7 @@ __device__ __forceinline__ void store_output(elem_t* y, const elem_t* bias, int 
     y[at] = from_f32(s);
 }
 
-
-#if QUEUE
-// QUEUE = 1 (with PRODUCER): a persistent grid that takes its work from a queue, so that the SMs
-// that draw memory faster do more of it (the twenty-seventh session measured SMs 13 % apart: a
-// grid that gives every SM the same bytes ends when the slowest does). The work is cut into
-// units, the same for every launch of a shape whatever block does them, so the sums are
-// deterministic: the first tiles whole, the last min(tiles, QUEUE_TAIL · blocks) tiles in
-// QUEUE_SPLITS splits of K each (small units last: the queue runs dry on short ones), a split
-// tile summed in split order by the last of its splits to finish (as the split path). Block b
-// starts on unit b; the producer claims each next unit from counters[tiles] and writes the
-// stage's unit beside it in shared memory; the warpgroup finishes a unit (its epilogue) when
-// the stage it waits for belongs to another, while the producer fills the ring with the next.
-// counters[tiles + 1] counts blocks done; the last resets both for the next launch.
-struct Unit {
-    int tile, k_box0, boxes, split, splits;
-};
-
-__device__ __forceinline__ Unit unit_at(int u, int whole_tiles, int boxes_all, int chunk,
-                                        int splits) {
-    Unit t;
-    if (u < whole_tiles) {
-        t.tile = u;
-        t.k_box0 = 0;
-        t.boxes = boxes_all;
-        t.split = 0;
-        t.splits = 1;
-    } else {
-        const int v = u - whole_tiles;
-        t.tile = whole_tiles + v / splits;
-        t.split = v % splits;
-        t.k_box0 = t.split * chunk;
-        t.boxes = min(boxes_all, t.k_box0 + chunk) - t.k_box0;
-        t.splits = splits;
-    }
-    return t;
-}
-
-__device__ void wgmma_queue(elem_t* __restrict__ y,
-                            const elem_t* __restrict__ bias, int m, int n, int k, float alpha,
-                            float beta, float* __restrict__ partial,
-                            unsigned* __restrict__ counters, const TensorMap* w_map,
-                            const TensorMap* x_map, u32 ring, u64* full, u64* empty,
-                            int* unit_of, bool* last_split, float* handoff, int* hand_unit,
-                            u64* hand_full, u64* hand_empty) {
-    const int tid = threadIdx.x;
-    const int tiles = (n + TILE_ROWS - 1) / TILE_ROWS;
-    const int boxes_all = max(1, (k + BOX_K - 1) / BOX_K);
-    const int split_tiles = min(tiles, QUEUE_TAIL * (int)gridDim.x);
-    const int whole_tiles = tiles - split_tiles;
-    const int chunk = (boxes_all + QUEUE_SPLITS - 1) / QUEUE_SPLITS;
-    const int splits = (boxes_all + chunk - 1) / chunk;
-    const int units = whole_tiles + split_tiles * splits;
-    unsigned* queue = counters + tiles;
-    unsigned* done = counters + tiles + 1;
-
-    constexpr int HAND_ROWS = 64 * ROW_BLOCKS, HAND_STRIDE = X_ROWS + 1;  // padded: no conflicts
-#if QUEUE_ASYNC
-    if (tid >= 160) {
-        // The finisher warp: each unit's sums, handed over in shared memory, to y or to the
-        // partials (and for a tile's last split, the sum to y), so that the warpgroup goes on
-        // with the next unit instead of waiting on L2 round trips.
-        const int lane = tid % 32;
-        constexpr int PER_LANE = HAND_ROWS * X_ROWS / 32;
-        for (int h = 0;; ++h) {
-            const int hb = h % 2;
-            barrier_wait(&hand_full[hb], (u32)(h / 2) & 1u);
-            const int u = *(volatile int*)&hand_unit[hb];
-            if (u < 0) return;
-            const Unit t = unit_at(u, whole_tiles, boxes_all, chunk, splits);
-            const int row0 = t.tile * TILE_ROWS;
-            auto held = [&](int q) {
-                const int idx = q * 32 + lane;
-                return handoff[(hb * HAND_ROWS + idx % HAND_ROWS) * HAND_STRIDE + idx / HAND_ROWS];
-            };
-            // Lanes take consecutive rows of W: their stores to y or the partials are adjacent.
-            auto row_of = [&](int q) { return row0 + (q * 32 + lane) % HAND_ROWS; };
-            auto col_of = [&](int q) { return (q * 32 + lane) / HAND_ROWS; };
-            if (t.splits == 1) {
-                for (int q = 0; q < PER_LANE; ++q) {
-                    const int i = col_of(q), j = row_of(q);
-                    if (i < m && j < n) store_output(y, bias, n, i, j, held(q), alpha, beta);
-                }
-                __syncwarp();
-                if (lane == 0) barrier_arrive(&hand_empty[hb]);
-                continue;
-            }
-            for (int q = 0; q < PER_LANE; ++q) {
-                const int i = col_of(q), j = row_of(q);
-                if (i < m && j < n) partial[((size_t)t.split * m + i) * n + j] = held(q);
-            }
-            __syncwarp();
-            if (lane == 0) barrier_arrive(&hand_empty[hb]);
-            __threadfence();
-            __syncwarp();
-            unsigned arrived = 0;
-            if (lane == 0) arrived = atomicAdd(&counters[t.tile], 1u);
-            arrived = __shfl_sync(0xffffffffu, arrived, 0);
-            if (arrived != (unsigned)t.splits - 1) continue;
-            __threadfence();
-            // The sum, eight outputs a lane at a time (every split's loads of them in flight).
-            constexpr int GROUP = 8;
-            for (int q0 = 0; q0 < PER_LANE; q0 += GROUP) {
-                float v[GROUP];
-#pragma unroll
-                for (int q = 0; q < GROUP; ++q) v[q] = 0.0f;
-                for (int sp = 0; sp < t.splits; ++sp)
-#pragma unroll
-                    for (int q = 0; q < GROUP; ++q) {
-                        const int i = col_of(q0 + q), j = row_of(q0 + q);
-                        if (i < m && j < n)
-                            v[q] += __ldcg(&partial[((size_t)sp * m + i) * n + j]);
-                    }
-#pragma unroll
-                for (int q = 0; q < GROUP; ++q) {
-                    const int i = col_of(q0 + q), j = row_of(q0 + q);
-                    if (i < m && j < n) store_output(y, bias, n, i, j, v[q], alpha, beta);
-                }
-            }
-            if (lane == 0) counters[t.tile] = 0;
-        }
-    }
-#endif
-    if (tid >= 128) {
-        if (tid != 128) return;
-        // The producer: every stage of every unit it claims, then an end mark.
-        int g = 0;
-        int p_units = 0, p_unit[16];
-        u64 p_time[16];
-        (void)p_unit;
-        (void)p_time;
-        // The next unit is claimed as this one starts, so that the claim's round trip to L2
-        // passes while this unit's stages are asked for.
-        int u = blockIdx.x;
-        int next = u < units ? (int)gridDim.x + (int)atomicAdd(queue, 1u) : units;
-        for (; u < units; u = next, next = u < units ? (int)gridDim.x + (int)atomicAdd(queue, 1u) : units) {
-            const Unit t = unit_at(u, whole_tiles, boxes_all, chunk, splits);
-            const int rotation = ROTATE ? (int)((7u * t.tile) % (unsigned)t.boxes) : 0;
-            for (int b = 0; b < t.boxes; ++b, ++g) {
-                const int s = g % STAGES;
-                if (g >= STAGES) barrier_wait(&empty[s], (u32)(g / STAGES - 1) & 1u);
-                if (TIMELINE && b == 0 && p_units < 16) {
-                    p_unit[p_units] = u;
-                    p_time[p_units++] = global_ns();
-                }
-                unit_of[s] = u;
-                barrier_expect_bytes(&full[s], STAGE_BYTES);
-                const u32 a = ring + s * STAGE_BYTES;
-                const int kb = (t.k_box0 + (b + rotation) % t.boxes) * BOX_K;
-                if (EVICT_FIRST)
-                    box_copy_evict_first(a, w_map, kb, t.tile * TILE_ROWS, &full[s]);
-                else
-                    box_copy(a, w_map, kb, t.tile * TILE_ROWS, &full[s]);
-                box_copy(a + W_BOX_BYTES, x_map, kb, 0, &full[s]);
-            }
-        }
-        // Every claim of this block is made: the last block to get here resets the queue.
-        if (atomicAdd(done, 1u) == gridDim.x - 1) {
-            *queue = 0;
-            *done = 0;
-        }
-        const int s = g % STAGES;
-        if (g >= STAGES) barrier_wait(&empty[s], (u32)(g / STAGES - 1) & 1u);
-        unit_of[s] = -1;
-        barrier_arrive(&full[s]);
-        if (TIMELINE) {
-            // Two tickets a block and launch: the producer's and the warpgroup's.
-            const u64 launch = atomicAdd(&timeline_tickets, 1ull) / (2 * gridDim.x);
-            unsigned sm;
-            asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
-            if (launch % 16 == 5 && launch < 400)
-                for (int i = 0; i < p_units; ++i)
-                    printf("TP %llu %u %u %d %llu\n", launch, blockIdx.x, sm, p_unit[i], p_time[i]);
-        }
-        return;
-    }
-
-    const int warp = tid / 32, lane = tid % 32;
-    float d[ROW_BLOCKS][ACC];
-    auto zero = [&]() {
-#pragma unroll
-        for (int rb = 0; rb < ROW_BLOCKS; ++rb)
-#pragma unroll
-            for (int i = 0; i < ACC; ++i) d[rb][i] = 0.0f;
-    };
-    // The end of a unit: y, or this split's partials and, for the last split, the sum.
-    auto finish = [&](int u) {
-        const Unit t = unit_at(u, whole_tiles, boxes_all, chunk, splits);
-        const int row0 = t.tile * TILE_ROWS;
-        auto row_of = [&](int rb, int e) {
-            return row0 + 64 * rb + 16 * warp + lane / 4 + ((e & 2) ? 8 : 0);
-        };
-        auto col_of = [&](int e) { return 8 * (e / 4) + 2 * (lane % 4) + (e & 1); };
-        if (t.splits == 1) {
-#pragma unroll
-            for (int rb = 0; rb < ROW_BLOCKS; ++rb)
-#pragma unroll
-                for (int e = 0; e < ACC; ++e) {
-                    const int j = row_of(rb, e), i = col_of(e);
-                    if (i < m && j < n) store_output(y, bias, n, i, j, d[rb][e], alpha, beta);
-                }
-            return;
-        }
-#pragma unroll
-        for (int rb = 0; rb < ROW_BLOCKS; ++rb)
-#pragma unroll
-            for (int e = 0; e < ACC; ++e) {
-                const int j = row_of(rb, e), i = col_of(e);
-                if (i < m && j < n) partial[((size_t)t.split * m + i) * n + j] = d[rb][e];
-            }
-        __threadfence();
-        consumers_sync();
-        if (tid == 0)
-            *last_split = atomicAdd(&counters[t.tile], 1u) == (unsigned)t.splits - 1;
-        consumers_sync();
-        if (!*last_split) return;
-        __threadfence();
-        float total[ROW_BLOCKS][ACC];
-#pragma unroll
-        for (int rb = 0; rb < ROW_BLOCKS; ++rb)
-#pragma unroll
-            for (int e = 0; e < ACC; ++e) total[rb][e] = 0.0f;
-        for (int sp = 0; sp < t.splits; ++sp)
-#pragma unroll
-            for (int rb = 0; rb < ROW_BLOCKS; ++rb)
-#pragma unroll
-                for (int e = 0; e < ACC; ++e) {
-                    const int j = row_of(rb, e), i = col_of(e);
-                    if (i < m && j < n)
-                        total[rb][e] += __ldcg(&partial[((size_t)sp * m + i) * n + j]);
-                }
-#pragma unroll
-        for (int rb = 0; rb < ROW_BLOCKS; ++rb)
-#pragma unroll
-            for (int e = 0; e < ACC; ++e) {
-                const int j = row_of(rb, e), i = col_of(e);
-                if (i < m && j < n) store_output(y, bias, n, i, j, total[rb][e], alpha, beta);
-            }
-        if (tid == 0) counters[t.tile] = 0;
-    };
-
-    // QUEUE_ASYNC: a unit's sums go to the finisher warp through two buffers in turn.
-    int handed = 0;
-    auto hand = [&](int u) {
-        const int hb = handed % 2;
-        if (handed >= 2) barrier_wait(&hand_empty[hb], (u32)(handed / 2 - 1) & 1u);
-        if (u >= 0) {
-#pragma unroll
-            for (int rb = 0; rb < ROW_BLOCKS; ++rb)
-#pragma unroll
-                for (int e = 0; e < ACC; ++e) {
-                    const int r = 64 * rb + 16 * warp + lane / 4 + ((e & 2) ? 8 : 0);
-                    const int c = 8 * (e / 4) + 2 * (lane % 4) + (e & 1);
-                    handoff[(hb * HAND_ROWS + r) * HAND_STRIDE + c] = d[rb][e];
-                }
-        }
-        if (tid == 0) hand_unit[hb] = u;
-        barrier_arrive(&hand_full[hb]);  // every consumer thread: its own stores, released
-        ++handed;
-    };
-    (void)hand;
-    zero();
-    int current = -1;
-    int c_units = 0;
-    u64 c_first[16], c_change[16], c_after[16];
-    (void)c_first;
-    (void)c_change;
-    (void)c_after;
-    for (int g = 0;; ++g) {
-        const int s = g % STAGES;
-        barrier_wait(&full[s], (u32)(g / STAGES) & 1u);
-        const int u = *(volatile int*)&unit_of[s];
-        bool released = false;
-        if (u != current || u < 0) {  // a new unit, or the end mark (-1, as `current` starts)
-            if (current >= 0) {
-                // The unit's last stage is read once its group is done: hand it back before
-                // the epilogue, so that the producer refills it meanwhile.
-                asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
-                __syncwarp();
-                if (lane == 0) barrier_arrive(&empty[(g - 1) % STAGES]);
-                released = true;
-                if (TIMELINE && c_units > 0 && c_units <= 16) c_change[c_units - 1] = global_ns();
-                if (QUEUE_ASYNC)
-                    hand(current);
-                else
-                    finish(current);
-                zero();
-                if (TIMELINE && c_units > 0 && c_units <= 16) c_after[c_units - 1] = global_ns();
-            }
-            if (u < 0) {
-                if (QUEUE_ASYNC) hand(-1);
-                break;
-            }
-            current = u;
-            if (TIMELINE && c_units < 16) c_first[c_units] = global_ns();
-            ++c_units;
-        }
-        const u32 a = ring + s * STAGE_BYTES, b = a + W_BOX_BYTES;
-        asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
-#pragma unroll
-        for (int kk = 0; kk < BOX_K / 16; ++kk)
-#pragma unroll
-            for (int rb = 0; rb < ROW_BLOCKS; ++rb)
-                wgmma_step(d[rb], smem_desc(a + rb * ROW_BLOCK_BYTES + 32 * kk),
-                           smem_desc(b + 32 * kk));
-        asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
-        asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
-        __syncwarp();
-        if (g > 0 && !released && lane == 0) barrier_arrive(&empty[(g - 1) % STAGES]);
-    }
-    if (TIMELINE && tid == 0) {
-        const u64 launch = atomicAdd(&timeline_tickets, 1ull) / (2 * gridDim.x);
-        unsigned sm;
-        asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
-        if (launch % 16 == 5 && launch < 400)
-            for (int i = 0; i < min(c_units, 16); ++i)
-                printf("TC %llu %u %u %d %llu %llu %llu\n", launch, blockIdx.x, sm, i, c_first[i],
-                       c_change[i], c_after[i]);
-    }
-}
-#endif
-
-// A persistent grid (QUEUE) must have all its blocks resident: registers are held to what
-// BLOCKS_PER_SM blocks a SM allow.
-#if QUEUE
-#define WGMMA_BOUNDS __launch_bounds__(128 + 32 * PRODUCER + 32 * QUEUE_ASYNC, BLOCKS_PER_SM)
-#else
-#define WGMMA_BOUNDS __launch_bounds__(128 + 32 * PRODUCER)
-#endif
-extern "C" __global__ void WGMMA_BOUNDS
+extern "C" __global__ void __launch_bounds__(128 + 32 * PRODUCER)
 gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
            const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta,
            float* __restrict__ partial, unsigned* __restrict__ counters, int k_chunk,
@@ -515,68 +144,21 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     // boundary, which the 128-byte swizzle needs.
     extern __shared__ unsigned char dynamic_shared[];
     const u32 ring = (shared_address(dynamic_shared) + 1023u) & ~1023u;
-#if QUEUE
-    static_assert(PRODUCER, "QUEUE needs the producer warp");
-    __shared__ int unit_of[STAGES];
-#if QUEUE_ASYNC
-    __shared__ float handoff[2 * 64 * ROW_BLOCKS * (X_ROWS + 1)];
-    __shared__ int hand_unit[2];
-    __shared__ u64 hand_full[2], hand_empty[2];
-#else
-    float* handoff = nullptr;
-    int* hand_unit = nullptr;
-    u64 *hand_full = nullptr, *hand_empty = nullptr;
-#endif
-    if (threadIdx.x == 128) {
-        asm volatile("prefetch.tensormap [%0];" ::"l"(reinterpret_cast<u64>(&w_map)) : "memory");
-        for (int s = 0; s < STAGES; ++s) {
-            barrier_init(&full[s], 1);
-            barrier_init(&empty[s], 4);
-        }
-#if QUEUE_ASYNC
-        for (int b = 0; b < 2; ++b) {
-            barrier_init(&hand_full[b], 128);  // every consumer thread
-            barrier_init(&hand_empty[b], 1);   // the finisher
-        }
-#endif
-        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
-    }
-    // The queue and the workspace may be the kernel before's.
-    pdl_begin();
-    __syncthreads();
-    wgmma_queue(y, bias, m, n, k, alpha, beta, partial, counters, &w_map, &x_map, ring, full,
-                empty, unit_of, &last_split, handoff, hand_unit, hand_full, hand_empty);
-    (void)x;
-    (void)w;
-    (void)k_chunk;
-    return;
-#endif
 
-    const u64 t_start = TIMELINE ? global_ns() : 0;
-    u64 t_first = 0, t_loop = 0;
     const int tid = threadIdx.x;
-    // SPLIT_FIRST: the splits of a tile are neighbours in launch order (x), so they run at about
-    // the same time and its partials live briefly; else the tiles are (x) and the splits (y).
-    const int tile = SPLIT_FIRST ? blockIdx.y : blockIdx.x;
-    const int row0 = tile * TILE_ROWS;
-    const int split = SPLIT_FIRST ? blockIdx.x : blockIdx.y;
-    const int splits = SPLIT_FIRST ? gridDim.x : gridDim.y;
+    const int row0 = blockIdx.x * TILE_ROWS;
+    const int split = blockIdx.y, splits = gridDim.y;
     const int k0 = split * k_chunk;
     const int steps = (min(k, k0 + k_chunk) - k0 + BOX_K - 1) / BOX_K;
     const int first = min(STAGES, steps);
-    const int rotation = ROTATE && steps > 0 ? (int)((7u * tile) % (unsigned)steps) : 0;
+    const int rotation = ROTATE && steps > 0 ? (int)((7u * blockIdx.x) % (unsigned)steps) : 0;
     // The thread that asks for boxes: the producer warp's first lane, or the warpgroup's.
     const int asker = PRODUCER ? 128 : 0;
     auto ask = [&](int step, bool w_part, bool x_part) {
         const int s = step % STAGES;
         const u32 a = ring + s * STAGE_BYTES;
         const int kb = k0 + ((step + rotation) % steps) * BOX_K;
-        if (w_part) {
-            if (EVICT_FIRST)
-                box_copy_evict_first(a, &w_map, kb, row0, &full[s]);
-            else
-                box_copy(a, &w_map, kb, row0, &full[s]);
-        }
+        if (w_part) box_copy(a, &w_map, kb, row0, &full[s]);
         if (x_part) box_copy(a + W_BOX_BYTES, &x_map, kb, 0, &full[s]);
     };
 
@@ -624,7 +206,6 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
     for (int step = 0; step < steps; ++step) {
         const int s = step % STAGES;
         barrier_wait(&full[s], (u32)(step / STAGES) & 1u);
-        if (TIMELINE && step == 0) t_first = global_ns();
         const u32 a = ring + s * STAGE_BYTES, b = a + W_BOX_BYTES;
         asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
 #pragma unroll
@@ -652,21 +233,6 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
 #if PRODUCER
     asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
 #endif
-    if (TIMELINE) t_loop = global_ns();
-    // Experiment: one line a block for a few launches (the ticket counts blocks in start order).
-    auto timeline = [&]() {
-        if (!TIMELINE || tid != 0) return;
-        const u64 t_end = global_ns();
-        const unsigned blocks = gridDim.x * gridDim.y;
-        const u64 ticket = atomicAdd(&timeline_tickets, 1ull);
-        const u64 launch = ticket / blocks;
-        if (launch % 16 == 5 && launch < 400) {
-            unsigned sm;
-            asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
-            printf("TL %llu %u %u %u %llu %llu %llu %llu %llx\n", launch, blockIdx.x, blockIdx.y, sm,
-                   t_start, t_first, t_loop, t_end, (unsigned long long)w);
-        }
-    };
 
     // The accumulator's layout (as mma.sync's m16n8 per warp, repeated along n): warp v holds
     // rows 16v + lane/4 and + 8 of each 64-row block, columns (rows of x) 8c + 2·(lane % 4) and
@@ -685,7 +251,6 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
                 const int j = row_of(rb, e), i = col_of(e);
                 if (i < m && j < n) store_output(y, bias, n, i, j, d[rb][e], alpha, beta);
             }
-        timeline();
         return;
     }
 #pragma unroll
@@ -697,12 +262,9 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
         }
     __threadfence();
     consumers_sync();
-    if (tid == 0) last_split = atomicAdd(&counters[tile], 1u) == (unsigned)splits - 1;
+    if (tid == 0) last_split = atomicAdd(&counters[blockIdx.x], 1u) == (unsigned)splits - 1;
     consumers_sync();
-    if (!last_split) {
-        timeline();
-        return;
-    }
+    if (!last_split) return;
     __threadfence();
     // Every split's partials of all this thread's outputs are requested before any is stored,
     // one split at a time: `splits` round trips to L2, not one an output (with a store between
@@ -728,7 +290,6 @@ gemv_wgmma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* _
             const int j = row_of(rb, e), i = col_of(e);
             if (i < m && j < n) store_output(y, bias, n, i, j, total[rb][e], alpha, beta);
         }
-    if (tid == 0) counters[tile] = 0;
-    timeline();
+    if (tid == 0) counters[blockIdx.x] = 0;
 }
 #endif

@@ -1107,40 +1107,11 @@ fn launch_shape(
             let ring = tile.ring_bytes();
             // The warpgroup, and a producer warp with PRODUCER.
             let producer = variant.params.get("PRODUCER") == Some(&ParamValue::Bool(true));
-            let finisher = variant.params.get("QUEUE_ASYNC") == Some(&ParamValue::Bool(true));
-            let threads = 128 + 32 * producer as u32 + 32 * finisher as u32;
+            let threads = 128 + 32 * producer as u32;
             let per_sm = param("BLOCKS_PER_SM", 4).min(blocks_that_fit(facts, ring, threads));
-            let waves = param("WAVES", 1);
-            let queue = variant.params.get("QUEUE") == Some(&ParamValue::Bool(true));
-            if queue {
-                // Experiment: a persistent grid taking units from a queue (wgmma.cu's QUEUE);
-                // the workspace holds QUEUE_SPLITS partials and the tile counters, the queue's
-                // and the done count after them.
-                let tiles = n.div_ceil(tile.w_rows);
-                let s = SplitK {
-                    splits: param("QUEUE_SPLITS", 4).max(2),
-                    k_chunk: 0,
-                    col_tiles: tiles + 2,
-                };
-                split = Some(s);
-                let mut c = config((per_sm * sm_count, 1), threads);
-                c.shared_mem_bytes = ring;
-                return Ok(LaunchShape {
-                    config: c,
-                    split,
-                    wgmma,
-                    cluster_y,
-                });
-            }
-            let s = SplitK::for_row_tiles(n, k, tile.w_rows, waves * per_sm * sm_count);
+            let s = SplitK::for_row_tiles(n, k, tile.w_rows, per_sm * sm_count);
             split = Some(s);
-            let split_first = variant.params.get("SPLIT_FIRST") == Some(&ParamValue::Bool(true));
-            let grid = if split_first {
-                (s.splits, s.col_tiles)
-            } else {
-                (s.col_tiles, s.splits)
-            };
-            let mut c = config(grid, threads);
+            let mut c = config((s.col_tiles, s.splits), threads);
             c.shared_mem_bytes = ring;
             if c.shared_mem_bytes > facts.shared_per_block_optin {
                 return Err(RunError::new(format!(
