@@ -44,6 +44,18 @@ edge_check() {
   grep -E "incorrect|failed|error" "$OUT/edge-probe.log" | grep -v "0 incorrect" | head -20
 }
 
+# verify_first SECONDS ARGS...: before anything that might hang (a new kernel that waits on
+# barriers), a verify-only probe of ARGS under a short timeout into $OUT/smoke.json; if it leaves
+# no file (it hung, or failed to start), what is under $OUT is packed and the calling script exits
+# with status 1, so that a hang costs SECONDS and not every later timeout of the call.
+verify_first() {
+  local seconds=$1
+  shift
+  probe_into "$OUT" smoke "$seconds" "$@" --verify-only --strict && return 0
+  pack
+  exit 1
+}
+
 # shapes_at "MS" "N,K ...": sets the array `shapes` to one --shape M,N,K probe argument for every
 # row count in MS and every N,K (e.g. shapes_at "1 4 8 16" "28672,4096 4096,14336").
 shapes_at() {

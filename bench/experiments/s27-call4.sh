@@ -11,11 +11,8 @@ add="--add-registry bench/experiments/registry-s27-queue2.toml"
 new="exp/q2*"
 # A hang (call 3's first try: the end mark read as a unit) costs a whole timeout: a short check
 # first, and nothing more if it fails.
-if ! probe_into "$OUT" smoke 45 $add --variants "$new" --shape 16,28672,4096 --shape 3,1000,4104,bias \
-  --shape 1,64,64 --shape 16,140000,64 --verify-only --strict; then
-  pack
-  exit 1
-fi
+verify_first 45 $add --variants "$new" --shape 16,28672,4096 --shape 3,1000,4104,bias \
+  --shape 1,64,64 --shape 16,140000,64
 edge_check 120 $add --variants "$new"
 shapes_at "4 8 16" "28672,4096"
 shapes+=(--shape 16,128256,4096 --shape 8,128256,4096 --shape 16,151936,896 --shape 8,151936,896)

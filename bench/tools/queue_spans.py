@@ -6,24 +6,20 @@ and last blocks end.
 
 Usage: queue_spans.py LOG...   (plain or .gz)
 """
-import gzip
 import statistics
 import sys
 from collections import defaultdict
 
-
-def pct(v, q):
-    v = sorted(v)
-    return v[min(len(v) - 1, int(q * (len(v) - 1) + 0.5))]
+from result_files import open_text
+from timelines import percentile as pct
 
 
 def main():
     if len(sys.argv) < 2:
         sys.exit("usage: queue_spans.py LOG...")
     for path in sys.argv[1:]:
-        opener = gzip.open if path.endswith(".gz") else open
         builds = defaultdict(list)
-        with opener(path, "rt", errors="replace") as f:
+        with open_text(path) as f:
             for line in f:
                 if line.startswith("TS "):
                     p = line.split()

@@ -10,15 +10,12 @@ Per launch: blocks and units, the span, a unit's first stage after its first req
 stream (first stage to the next unit's), its epilogue, the wait from one unit's epilogue to the
 next unit's first stage, and how the blocks' ends spread.
 """
-import gzip
-import statistics
 import sys
 from collections import defaultdict
 
-
-def pct(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * (len(values) - 1) + 0.5))] if values else float("nan")
+from result_files import open_text
+from timelines import percentile as pct
+from timelines import split_at_gaps
 
 
 def line(name, values):
@@ -28,27 +25,16 @@ def line(name, values):
 
 
 def launches_of(path):
-    opener = gzip.open if path.endswith(".gz") else open
     tp, tc = defaultdict(list), defaultdict(list)
-    with opener(path, "rt", errors="replace") as f:
+    with open_text(path) as f:
         for raw in f:
             p = raw.split()
             if raw.startswith("TP "):
                 tp[int(p[1])].append((int(p[2]), int(p[3]), int(p[4]), int(p[5])))
             elif raw.startswith("TC "):
                 tc[int(p[1])].append((int(p[2]), int(p[3]), int(p[4]), int(p[5]), int(p[6]), int(p[7])))
-    # Each build (with and without PDL) numbers its launches itself: split a number's lines
-    # where their times jump by more than a millisecond.
     for launch in sorted(tc):
-        rows = sorted(tc[launch], key=lambda r: r[3])
-        groups, group = [], [rows[0]]
-        for r in rows[1:]:
-            if r[3] - group[-1][3] > 1_000_000:
-                groups.append(group)
-                group = []
-            group.append(r)
-        groups.append(group)
-        for g in groups:
+        for g in split_at_gaps(tc[launch], lambda r: r[3]):
             lo, hi = g[0][3] - 1_000_000, g[-1][5] + 1_000_000
             yield launch, g, [r for r in tp[launch] if lo <= r[3] <= hi]
 

@@ -1,9 +1,14 @@
-"""Reading the result files the bench tools take: plain JSON or gzip-compressed (.gz)."""
+"""Reading the result files the bench tools take: plain or gzip-compressed (.gz)."""
 import gzip
 import json
 
 
-def load(path):
+def open_text(path):
+    """A result file (JSON, log, CSV) opened for reading as text, gzip-compressed or not."""
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as f:
+    return opener(path, "rt", encoding="utf-8", errors="replace")
+
+
+def load(path):
+    with open_text(path) as f:
         return json.load(f)

@@ -10,23 +10,20 @@ spread, the wait for the first stage, the K loop's length, how the ends spread, 
 blocks on SMs holding the most blocks against those holding the fewest (a grid unbalanced across
 SMs finishes late on the crowded ones if a SM's share of DRAM, not a block's, is what is fair).
 """
-import gzip
 import statistics
 import sys
 from collections import defaultdict
 
+from result_files import open_text
+from timelines import percentile as pct
+from timelines import split_at_gaps
+
 
 def lines_of(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", errors="replace") as f:
+    with open_text(path) as f:
         for line in f:
             if line.startswith("TL "):
                 yield line.split()
-
-
-def pct(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * (len(values) - 1) + 0.5))]
 
 
 def summarise(rows):
@@ -68,19 +65,8 @@ def main():
             launches[int(f[1])].append({
                 "bx": int(f[2]), "by": int(f[3]), "sm": int(f[4]), "start": int(f[5]),
                 "first": int(f[6]), "loop": int(f[7]), "end": int(f[8]), "w": f[9]})
-        # A launch number can hold two launches: each build of the kernel (with and without PDL)
-        # is a module of its own with its own tickets. Blocks of one launch start within a few
-        # microseconds; a gap of a millisecond separates launches.
-        groups = []
-        for launch in sorted(launches):
-            rows = sorted(launches[launch], key=lambda r: r["start"])
-            group = [rows[0]]
-            for r in rows[1:]:
-                if r["start"] - group[-1]["start"] > 1_000_000:
-                    groups.append((launch, group))
-                    group = []
-                group.append(r)
-            groups.append((launch, group))
+        groups = [(launch, group) for launch in sorted(launches)
+                  for group in split_at_gaps(launches[launch], lambda r: r["start"])]
         print(f"== {path}: {len(groups)} launches printed")
         for launch, rows in groups:
             ws = {r["w"] for r in rows}
