@@ -76,6 +76,16 @@ timed_probe() {
     python3 bench/tools/best_per_shape.py "$OUT/$name.json" 6 2>&1 | tee "$OUT/$name-summary.txt"
 }
 
+# timeline_probe NAME TOOL ARGS...: a short timing probe (60 s, 5 ms a run) of a build that prints
+# timeline lines (ARGS name it: --add-registry, --variants, --shape) into $OUT/NAME.json and .log,
+# then bench/tools/TOOL on the log: its summary printed and kept in $OUT/NAME-summary.txt.
+timeline_probe() {
+  local name=$1 tool=$2
+  shift 2
+  probe_into "$OUT" "$name" 60 "$@" --time-cap-ms 5
+  python3 "bench/tools/$tool" "$OUT/$name.log" | tee "$OUT/$name-summary.txt"
+}
+
 # probe_into DIR NAME SECONDS ARGS...: one CUDA probe into DIR/NAME.json (its log beside it),
 # its exit status and summary line; fails if it left no file (the probe writes atomically, so a
 # probe past its timeout leaves none).

@@ -8,17 +8,16 @@ set -uo pipefail
 . bench/lib.sh
 call_begin
 add="--add-registry bench/experiments/registry-s28-tail.toml"
-new="exp/t16_p4x4 exp/t16_p8x2 exp/t16_p4x2 exp/t16r2_p4x4 exp/t8_p4x4"
+# Call 3 ran this script with NEW and EDGE_SECONDS set (s28-call3.sh).
+new=${NEW:-"exp/t16_p4x4 exp/t16_p8x2 exp/t16_p4x2 exp/t16r2_p4x4 exp/t8_p4x4"}
 verify_first 45 $add --variants $new --shape 16,28672,4096 --shape 8,28672,4096 \
   --shape 3,1000,4104,bias --shape 1,64,64 --shape 16,140000,64
-edge_check 150 $add --variants $new
+edge_check "${EDGE_SECONDS:-150}" $add --variants $new
 shapes_at "1 4 8 16" "28672,4096"
 timed_probe probe 300 $add "${shapes[@]}" --variants $new wg/m16_s4p_r wg/m16_r2s4p_r \
   exp/p8_s4p_r cublas/gemm --time-cap-ms 15
 python3 bench/tools/cold_hot.py "$OUT/probe.json" >"$OUT/hot-cold.txt"
 for m in 1 16; do
-  probe_into "$OUT" "tl-m$m" 60 $add --variants exp/t16_p4x4_tl --shape "$m,28672,4096" \
-    --time-cap-ms 5
-  (cd bench/tools && python3 tail_timeline.py "$OUT/tl-m$m.log") | tee "$OUT/tl-m$m-summary.txt"
+  timeline_probe "tl-m$m" tail_timeline.py $add --variants exp/t16_p4x4_tl --shape "$m,28672,4096"
 done
 pack

@@ -15,8 +15,6 @@ timed_probe probe 120 $add "${shapes[@]}" --variants exp/t16_p4x4 exp/t16_p4x4_z
   wg/m16_s4p_r cublas/gemm --time-cap-ms 15
 python3 bench/tools/cold_hot.py "$OUT/probe.json" >"$OUT/hot-cold.txt"
 for m in 1 16; do
-  probe_into "$OUT" "tl-m$m" 60 $add --variants exp/t16_p4x4_z1000_tl --shape "$m,28672,4096" \
-    --time-cap-ms 5
-  (cd bench/tools && python3 tail_timeline.py "$OUT/tl-m$m.log") | tee "$OUT/tl-m$m-summary.txt"
+  timeline_probe "tl-m$m" tail_timeline.py $add --variants exp/t16_p4x4_z1000_tl --shape "$m,28672,4096"
 done
 pack

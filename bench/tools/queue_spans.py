@@ -10,8 +10,8 @@ import statistics
 import sys
 from collections import defaultdict
 
-from result_files import open_text
 from timelines import percentile as pct
+from timelines import tagged_lines
 
 
 def main():
@@ -19,11 +19,8 @@ def main():
         sys.exit("usage: queue_spans.py LOG...")
     for path in sys.argv[1:]:
         builds = defaultdict(list)
-        with open_text(path) as f:
-            for line in f:
-                if line.startswith("TS "):
-                    p = line.split()
-                    builds[int(p[2])].append([int(x) / 1000.0 for x in p[4:7]])
+        for p in tagged_lines(path, "TS"):
+            builds[int(p[2])].append([int(x) / 1000.0 for x in p[4:7]])
         print(f"== {path}")
         for pdl, rows in sorted(builds.items()):
             print(f"  {'PDL build' if pdl else 'plain build'}: {len(rows)} launches")

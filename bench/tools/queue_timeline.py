@@ -13,9 +13,9 @@ next unit's first stage, and how the blocks' ends spread.
 import sys
 from collections import defaultdict
 
-from result_files import open_text
 from timelines import percentile as pct
 from timelines import split_at_gaps
+from timelines import tagged_lines
 
 
 def line(name, values):
@@ -26,13 +26,9 @@ def line(name, values):
 
 def launches_of(path):
     tp, tc = defaultdict(list), defaultdict(list)
-    with open_text(path) as f:
-        for raw in f:
-            p = raw.split()
-            if raw.startswith("TP "):
-                tp[int(p[1])].append((int(p[2]), int(p[3]), int(p[4]), int(p[5])))
-            elif raw.startswith("TC "):
-                tc[int(p[1])].append((int(p[2]), int(p[3]), int(p[4]), int(p[5]), int(p[6]), int(p[7])))
+    for p in tagged_lines(path, "TP", "TC"):
+        fields = tuple(int(x) for x in p[2:])
+        (tp if p[0] == "TP" else tc)[int(p[1])].append(fields)
     for launch in sorted(tc):
         for g in split_at_gaps(tc[launch], lambda r: r[3]):
             lo, hi = g[0][3] - 1_000_000, g[-1][5] + 1_000_000

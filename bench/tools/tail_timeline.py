@@ -13,9 +13,9 @@ import statistics
 import sys
 from collections import defaultdict
 
-from result_files import open_text
+from timelines import launches
 from timelines import percentile as pct
-from timelines import split_at_gaps
+from timelines import tagged_lines
 
 
 def spread(values):
@@ -46,18 +46,10 @@ def main():
     if len(sys.argv) < 2:
         sys.exit("usage: tail_timeline.py LOG...")
     for path in sys.argv[1:]:
-        launches = defaultdict(list)
-        with open_text(path) as f:
-            for line in f:
-                if not line.startswith("TT "):
-                    continue
-                v = line.split()
-                launches[int(v[1])].append({
-                    "block": int(v[2]), "sm": int(v[3]), "units": int(v[4]),
-                    "owner": v[5] == "1", "entry": int(v[6]), "first": int(v[7]),
-                    "loop": int(v[8]), "end": int(v[9])})
-        groups = [(launch, group) for launch in sorted(launches)
-                  for group in split_at_gaps(launches[launch], lambda r: r["entry"])]
+        rows = [{"launch": int(v[1]), "block": int(v[2]), "sm": int(v[3]), "units": int(v[4]),
+                 "owner": v[5] == "1", "entry": int(v[6]), "first": int(v[7]),
+                 "loop": int(v[8]), "end": int(v[9])} for v in tagged_lines(path, "TT")]
+        groups = launches(rows, lambda r: r["entry"])
         print(f"== {path}: {len(groups)} launches printed")
         for launch, rows in groups:
             print(f"launch {launch}")

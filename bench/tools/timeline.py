@@ -14,16 +14,9 @@ import statistics
 import sys
 from collections import defaultdict
 
-from result_files import open_text
+from timelines import launches
 from timelines import percentile as pct
-from timelines import split_at_gaps
-
-
-def lines_of(path):
-    with open_text(path) as f:
-        for line in f:
-            if line.startswith("TL "):
-                yield line.split()
+from timelines import tagged_lines
 
 
 def summarise(rows):
@@ -60,13 +53,10 @@ def main():
     if len(sys.argv) < 2:
         sys.exit("usage: timeline.py LOG...")
     for path in sys.argv[1:]:
-        launches = defaultdict(list)
-        for f in lines_of(path):
-            launches[int(f[1])].append({
-                "bx": int(f[2]), "by": int(f[3]), "sm": int(f[4]), "start": int(f[5]),
-                "first": int(f[6]), "loop": int(f[7]), "end": int(f[8]), "w": f[9]})
-        groups = [(launch, group) for launch in sorted(launches)
-                  for group in split_at_gaps(launches[launch], lambda r: r["start"])]
+        rows = [{"launch": int(f[1]), "bx": int(f[2]), "by": int(f[3]), "sm": int(f[4]),
+                 "start": int(f[5]), "first": int(f[6]), "loop": int(f[7]), "end": int(f[8]),
+                 "w": f[9]} for f in tagged_lines(path, "TL")]
+        groups = launches(rows, lambda r: r["start"])
         print(f"== {path}: {len(groups)} launches printed")
         for launch, rows in groups:
             ws = {r["w"] for r in rows}
