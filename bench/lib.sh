@@ -73,7 +73,7 @@ timed_probe() {
   local name=$1 seconds=$2
   shift 2
   probe_into "$OUT" "$name" "$seconds" "$@" &&
-    python3 bench/tools/best_per_shape.py "$OUT/$name.json" 6 2>&1 | tee "$OUT/$name-summary.txt"
+    python3 bench/tools/best_per_shape.py "$OUT/$name.json" ${SHOWN:-6} 2>&1 | tee "$OUT/$name-summary.txt"
 }
 
 # timeline_probe NAME TOOL ARGS...: a short timing probe (60 s, 5 ms a run) of a build that prints
