@@ -2,7 +2,8 @@
 # Re-tune call A, for any session: the plain GPU test of every tensor-core and CUDA-core family
 # and the decode test, then bench/retune-run.sh's parts m1 and grid (555 s on the H200, s24). Takes
 # from the environment RUN (the result prefix, e.g. bench/results/h200-DATE-sNN-retune) and
-# NEW_VARIANTS (the new or changed variants' globs: the sanitizers run on them). Call B is
+# NEW_VARIANTS (the new or changed variants' globs: the sanitizers run on them), and PART (default
+# "m1 grid"; "m1" alone when the two would pass the device's 600 s a call). Call B is
 # retune-run.sh itself: PART="mbar:llama-3-8b mbar:qwen2.5-0.5b final" with RUN and CHAIN_TABLE,
 # or in two calls (mbar, then final) when the registry has grown. (The sNN-retune-a.sh scripts
 # of sessions 17-23 did this with the session's values written in.)
@@ -16,4 +17,4 @@ unpack_carried
 SKINNY_TEST_VARIANTS="dot/* gemv/* mma/* ring/* xres/* wg/*" gpu_test cuda_backend every_cuda_variant 200 changed-families
 gpu_test cuda_decode every_decode_mode_matches 120 decode
 export NEW_VARIANTS
-PART="m1 grid" OUT=$OUT bash bench/retune-run.sh
+PART="${PART:-m1 grid}" OUT=$OUT bash bench/retune-run.sh
