@@ -71,7 +71,7 @@ constexpr int LINE_ROWS = 32 / STEP_VECTORS;
 // A 16-byte load that does not allocate in L1: weights are read once and must not evict x.
 __device__ __forceinline__ uint4 load_stream(const uint4* p) {
     uint4 v;
-    asm volatile("ld.global.nc.L1::no_allocate" W_PREFETCH ".v4.u32 {%0, %1, %2, %3}, [%4];"
+    asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
                  : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
                  : "l"(p));
     return v;

@@ -139,18 +139,6 @@ const X_WITH_W_PARAM: ParamSpec = ParamSpec {
     meaning: "1: a lane's x loads go out with its W loads (zeros past the row and, in gemv_split, for the rows of x past m); 0 (default): each x load at its use",
 };
 
-/// The L2 prefetch size of a kernel's loads of W (common.cuh, `W_PREFETCH`).
-const PREFETCH_PARAM: ParamSpec = ParamSpec {
-    name: "PREFETCH",
-    kind: ParamKind::Int {
-        min: 0,
-        max: 256,
-        multiple: 64,
-    },
-    required: false,
-    meaning: "bytes the L2 fetches from DRAM for each load of W (64, 128 or 256; 192 is refused by the kernel); 0 (default): no prefetch qualifier",
-};
-
 /// Where a PDL build lets the next kernel launch (common.cuh, `pdl_begin`).
 const EARLY_TRIGGER_PARAM: ParamSpec = ParamSpec {
     name: "EARLY_TRIGGER",
@@ -316,7 +304,6 @@ pub const FAMILIES: &[KernelFamily] = &[
             },
             X_WITH_W_PARAM,
             EARLY_TRIGGER_PARAM,
-            PREFETCH_PARAM,
         ],
         source: Some(KernelSource {
             file: "gemv.cu",
@@ -357,7 +344,6 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "load W row-major (one instruction: 64·SPAN contiguous bytes of each of 8/SPAN rows) and put it into fragment order through a warp-private shared tile; SPAN 2, 4 or 8 (default false: fragment order, 64 bytes of each of 8 rows)",
             },
-            PREFETCH_PARAM,
         ],
         source: Some(KernelSource {
             file: "mma.cu",
@@ -404,7 +390,6 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "0 (default): x goes through the ring with W, every block reads it; n > 0: x is copied whole into shared memory once a block and XRES blocks a SM walk the row tiles (grid XRES·SMs; needs a k_max that fits)",
             },
-            PREFETCH_PARAM,
         ],
         source: Some(KernelSource {
             file: "mma_ring.cu",
