@@ -6,7 +6,8 @@
 #   m1         the GPU test of NEW_VARIANTS, memcheck and racecheck on them, and the M = 1 probe
 #              of both models in both layouts (~126 s)
 #   grid       the decode grid at M = 1 and 8, and at M = 2, 4, 16 with the M > 1 kernels
-#              (~216 s; 86 s for M = 1 and 8)
+#              (~216 s; 86 s for M = 1 and 8; 457 s with s29-prefetch.patch's seven more
+#              variants, of which 279 s for M = 2, 4, 16)
 #   mbar:MODEL llama-3-8b or qwen2.5-0.5b at M = 1, 2, 4, 8, 16 (MS overrides) with every M > 1
 #              kernel that won somewhere: the issue-4 M bar and the tables' M > 1 rows (llama
 #              ~200 s, qwen ~118 s; MBAR_EXTRA adds variants)
