@@ -2,7 +2,8 @@
 # Twenty-ninth session, call 2: gemv_mma block shapes in fragment order with W's loads carrying a
 # 128-byte L2 prefetch (registry-s29-shapes.toml) beside the seven _pf twins registered after
 # call 1, the whole-line winners and cuBLAS, on the M-bar shapes. Needs the sources with PREFETCH
-# (commit of call 1's setup). Carry target/release/skinny gzipped (bench/carry-gz.sh).
+# (bench/experiments/s29-prefetch.patch applied). Carry target/release/skinny gzipped
+# (bench/carry-gz.sh).
 set -uo pipefail
 . bench/lib.sh
 call_begin
