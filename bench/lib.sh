@@ -59,8 +59,13 @@ verify_first() {
 # shapes_at "MS" "N,K ...": sets the array `shapes` to one --shape M,N,K probe argument for every
 # row count in MS and every N,K (e.g. shapes_at "1 4 8 16" "28672,4096 4096,14336").
 shapes_at() {
-  local m nk
   shapes=()
+  shapes_add "$@"
+}
+
+# shapes_add "MS" "N,K ...": as shapes_at, appending to `shapes` (row counts that differ by N,K).
+shapes_add() {
+  local m nk
   for m in $1; do
     for nk in $2; do shapes+=(--shape "$m,$nk"); done
   done
@@ -74,6 +79,12 @@ timed_probe() {
   shift 2
   probe_into "$OUT" "$name" "$seconds" "$@" &&
     python3 bench/tools/best_per_shape.py "$OUT/$name.json" ${SHOWN:-6} 2>&1 | tee "$OUT/$name-summary.txt"
+}
+
+# hot_cold NAME: bench/tools/cold_hot.py on $OUT/NAME.json into $OUT/hot-cold.txt (each variant's
+# gpu_cold beside its gpu_hot). The call scripts before the twenty-ninth session write the line out.
+hot_cold() {
+  python3 bench/tools/cold_hot.py "$OUT/$1.json" >"$OUT/hot-cold.txt"
 }
 
 # timeline_probe NAME TOOL ARGS...: a short timing probe (60 s, 5 ms a run) of a build that prints
