@@ -8,6 +8,7 @@
 #   grid       the decode grid at M = 1 and 8, and at M = 2, 4, 16 with the M > 1 kernels
 #              (~216 s; 86 s for M = 1 and 8; 457 s with s29-prefetch.patch's seven more
 #              variants, of which 279 s for M = 2, 4, 16)
+#   grid:m1, grid:m8, grid:mx   one of grid's three probes each (GRIDX_SECONDS: grid:mx's timeout)
 #   mbar:MODEL llama-3-8b or qwen2.5-0.5b at M = 1, 2, 4, 8, 16 (MS overrides) with every M > 1
 #              kernel that won somewhere: the issue-4 M bar and the tables' M > 1 rows (llama
 #              ~200 s, qwen ~118 s; MBAR_EXTRA adds variants)
@@ -57,11 +58,11 @@ test_run() { # NAME SECONDS [SANITIZER ARGS...]
   echo "$name: exit $?"; grep -E "checked|test result|ERROR SUMMARY|RACECHECK SUMMARY|panicked" "$dir/$name.log" | head -4
 }
 
-M1_NT="cublas/gemm cublas/gemm+bias cublaslt/matmul dot/m1_grid dot/m1_r4w1_xw dot/m1_r4w8_u3_xw dot/m1_r8w2_xw dot/m1_u5_xw dot/m1_u8_xw dot/m1_xw gemv/baseline_t32 mma/m8_k8 mma/m8_s4 mma/m8_u4"
+M1_NT="cublas/gemm cublas/gemm+bias cublaslt/matmul dot/m1_grid dot/m1_r4w1_xw dot/m1_r4w8_u3_xw dot/m1_r8w2_xw dot/m1_u5_xw dot/m1_u8_xw dot/m1_xw gemv/baseline_t32 mma/m8_k8 mma/m8_s4 mma/m8_u4 mma/m8_k8_pf mma/m8_s4_pf mma/m8_u4_pf mma/m16_k16_pf mma/c*"
 M1_NN="gemv/nn_c256_m1 gemv/nn_cl16_c256_m1 gemv/nn_cl16_m1 gemv/nn_cl16_u10_m1 gemv/nn_cl4_c128_m1 gemv/nn_cl8_c128_m1 gemv/nn_cl8_c256_u16_m1"
-GRID8="cublas/gemm cublaslt/matmul mma/m8_k8 mma/m8_s4 mma/m8_s4p mma/m8_u4 mma/m16_s4 mma/m16_k16 mma/m16_t2s4p mma/*_l* ring/m8_* wg/*"
-GRIDX="cublas/gemm cublaslt/matmul dot/m2_* dot/m4_* mma/m8_k8 mma/m8_s4p mma/m8_u4 mma/m16_s4 mma/m16_k8 mma/m16_k16 mma/m16_t2s4p mma/*_l* ring/* xres/* wg/*"
-MBAR="cublas/gemm cublas/gemm+bias cublaslt/matmul dot/m2_* dot/m4_* dot/m1_xw dot/m1_u5_xw dot/m1_r8w2_xw dot/m1_r4w1_xw gemv/baseline_t32 mma/m8_k8 mma/m8_s4p mma/m8_u4 mma/m16_s4 mma/m16_k8 mma/m16_k16 mma/m16_t2s4p mma/*_l* ring/* xres/* wg/* ${MBAR_EXTRA:-}"
+GRID8="cublas/gemm cublaslt/matmul mma/m8_k8 mma/m8_s4 mma/m8_s4p mma/m8_u4 mma/m16_s4 mma/m16_k16 mma/m16_t2s4p mma/*_pf mma/*_l* mma/c2_* ring/m8_* wg/*"
+GRIDX="cublas/gemm cublaslt/matmul dot/m2_* dot/m4_* mma/m8_k8 mma/m8_s4p mma/m8_u4 mma/m16_s4 mma/m16_k8 mma/m16_k16 mma/m16_t2s4p mma/*_pf mma/*_l* mma/c* ring/* xres/* wg/*"
+MBAR="cublas/gemm cublas/gemm+bias cublaslt/matmul dot/m2_* dot/m4_* dot/m1_xw dot/m1_u5_xw dot/m1_r8w2_xw dot/m1_r4w1_xw gemv/baseline_t32 mma/m8_k8 mma/m8_s4p mma/m8_u4 mma/m16_s4 mma/m16_k8 mma/m16_k16 mma/m16_t2s4p mma/*_pf mma/*_l* mma/c* ring/* xres/* wg/* ${MBAR_EXTRA:-}"
 
 # The probe file NAME for `final`: this call's, if an earlier part (FOLDER) made it, else the
 # committed one under RUN's prefix.
@@ -70,16 +71,16 @@ probe_file() { # FOLDER NAME
 }
 
 # Every variable a listed part needs, before any part runs.
-for part in ${PART:?PART: one or more of m1, grid, mbar:MODEL, final}; do
+for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, final}; do
   case "$part" in
   m1) : "${NEW_VARIANTS:?PART m1 needs NEW_VARIANTS: the globs of the new variants}" ;;
   final) : "${CHAIN_TABLE:?PART final needs CHAIN_TABLE: the chain table to seed from}" ;;
-  grid | mbar:*) ;;
-  *) echo "unknown part '$part': PART takes m1, grid, mbar:MODEL and final"; exit 2 ;;
+  grid | grid:m1 | grid:m8 | grid:mx | mbar:*) ;;
+  *) echo "unknown part '$part': PART takes m1, grid, grid:m1, grid:m8, grid:mx, mbar:MODEL and final"; exit 2 ;;
   esac
 done
 
-for part in ${PART:?PART: one or more of m1, grid, mbar:MODEL, final}; do
+for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, final}; do
   dir="$OUT/${part/:/-}"
   mkdir -p "$dir"
   SECONDS=0
@@ -91,15 +92,23 @@ for part in ${PART:?PART: one or more of m1, grid, mbar:MODEL, final}; do
     # shellcheck disable=SC2086
     probe 330 tune-probe --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout nt,nn --variants $M1_NT $M1_NN --time-cap-ms 40
     ;;
-  grid)
-    # shellcheck disable=SC2086
-    probe 250 grid-probe --shapes decode-grid --layout nt --variants ${M1_NT/cublas\/gemm+bias /} --time-cap-ms 40
-    # shellcheck disable=SC2086
-    probe 200 grid-m8-probe --shapes decode-grid@m8 --layout nt --variants $GRID8 --time-cap-ms 20
+  grid | grid:*)
+    # grid:m1, grid:m8 and grid:mx run one of the three probes each (a call of its own when the
+    # three pass the device's 600 s); `final` then takes the committed files.
+    if [ "$part" = grid ] || [ "$part" = grid:m1 ]; then
+      # shellcheck disable=SC2086
+      probe 250 grid-probe --shapes decode-grid --layout nt --variants ${M1_NT/cublas\/gemm+bias /} --time-cap-ms 40
+    fi
+    if [ "$part" = grid ] || [ "$part" = grid:m8 ]; then
+      # shellcheck disable=SC2086
+      probe 200 grid-m8-probe --shapes decode-grid@m8 --layout nt --variants $GRID8 --time-cap-ms 20
+    fi
     # The other row counts dispatch serves, so that a rule at M = 2, 4 or 16 has neighbours with
     # rows of 2048 and 8192 elements, not only the two models' (seventeenth session).
-    # shellcheck disable=SC2086
-    probe 330 grid-mx-probe --shapes decode-grid@m2,4,16 --layout nt --variants $GRIDX --time-cap-ms 20
+    if [ "$part" = grid ] || [ "$part" = grid:mx ]; then
+      # shellcheck disable=SC2086
+      probe ${GRIDX_SECONDS:-330} grid-mx-probe --shapes decode-grid@m2,4,16 --layout nt --variants $GRIDX --time-cap-ms 20
+    fi
     ;;
   mbar:*)
     model=${part#mbar:}

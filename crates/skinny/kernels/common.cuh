@@ -85,6 +85,25 @@ __device__ __forceinline__ void mma_16816(float d[4], u32 a0, u32 a1, u32 a2, u3
 }
 #endif
 
+// PREFETCH (a registry parameter of gemv_split, gemv_mma and gemv_mma_ring): the L2 prefetch
+// size the kernel's loads of W carry (PTX .level::prefetch_size), so that a request for part of
+// a line has the L2 fetch the whole 128-byte line, or the aligned 256 bytes around it, from DRAM.
+// 0 (default): no qualifier, the loads as they were.
+#ifndef PREFETCH
+#define PREFETCH 0
+#endif
+#if PREFETCH == 0
+#define W_PREFETCH ""
+#elif PREFETCH == 64
+#define W_PREFETCH ".L2::64B"
+#elif PREFETCH == 128
+#define W_PREFETCH ".L2::128B"
+#elif PREFETCH == 256
+#define W_PREFETCH ".L2::256B"
+#else
+#error "PREFETCH must be 0, 64, 128 or 256"
+#endif
+
 __device__ __forceinline__ float warp_sum(float v) {
 #pragma unroll
     for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);

@@ -141,6 +141,21 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 // start (otherwise the epilogue reads the bias, as without EARLY_BIAS).
 #define SPLIT_BIAS_FITS (MAX_M * ROWS <= WARPS * 32)
 
+// A vector of W for gemv_split: __ldg as before, or with PREFETCH the same read-only load with
+// its L2 prefetch size.
+__device__ __forceinline__ uint4 load_w_vector(const uint4* p) {
+#if PREFETCH
+    uint4 v;
+    // Not volatile: a pure read of read-only memory, which the compiler may schedule as __ldg.
+    asm("ld.global.nc" W_PREFETCH ".v4.u32 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                 : "l"(p));
+    return v;
+#else
+    return __ldg(p);
+#endif
+}
+
 // The body of both entries below. EARLY_BIAS: the bias of the one output this thread's epilogue
 // writes is requested with the first W (`bias_requested_early`). It is an entry of its own, not
 // a branch on `bias`: as a branch, the extra register and load moved the SASS of the bias-free
@@ -194,7 +209,7 @@ __device__ __forceinline__ void split_rows(const elem_t* __restrict__ x,
                 const int c = base + u * step;
 #pragma unroll
                 for (int r = 0; r < ROWS; ++r)
-                    wv[u][r] = c < vectors ? __ldg(&w_row[r][c]) : make_uint4(0, 0, 0, 0);
+                    wv[u][r] = c < vectors ? load_w_vector(&w_row[r][c]) : make_uint4(0, 0, 0, 0);
             }
         };
         // x of the step at `base` against the W in `wv`, into acc.

@@ -30,8 +30,22 @@
 // of a read phase hit distinct banks), which is the fragment order: the mmas are unchanged.
 // gemv_mma_ring's LINES does the same through its cp.async ring. SPAN 2, 4 or 8.
 //
-// Parameters: WARPS, TILES, UNROLL, SPAN, PIPE, MAX_M (≤ 8 drops the x rows 8..15 at compile
-// time), LINES.
+// CHUNKS = C > 1 (twenty-ninth session): a tile is 8 / C rows of W, each cut into C chunks
+// along K, and the mma's 8 columns are (row, chunk) pairs, column j = row j / C, chunk j % C; its
+// 16 rows of A are (row of x, chunk) pairs, A row a = x row a / C, chunk a % C (so m ≤ 16 / C).
+// D[a][j] sums x·W over the k of chunk a % C against those of chunk j % C: only the entries whose
+// chunks agree are partial sums of y (a quarter of D at C = 4, an eighth at C = 8), and the
+// epilogue adds them over the chunks. A mma still takes 128 weights; what changes is the load
+// pattern: the chunks of a step are 64-byte runs side by side (lane (g, t) takes vector
+// 4·(g % C) + t of each 4·C), so one instruction reads 64·C contiguous bytes of each of 8 / C
+// rows (C = 8: 512 bytes of one row, as dot/m1_xw reads; C = 4: 256 bytes of two rows), and a
+// block can be one or two rows, as the CUDA-core kernels that read llama's gate_up fastest are
+// (dot/m1_xw 53.8 µs; every tensor-core build of 8 or more rows a block 56.7 or more, s26b).
+// A lane's x vectors are the same vectors of its two x rows (a = g and g + 8 share a chunk
+// because C divides 8). Not with LINES.
+//
+// Parameters: WARPS, TILES, UNROLL, SPAN, PIPE, MAX_M (≤ 8 / CHUNKS drops the A rows 8..15 at
+// compile time), LINES, CHUNKS, MIN_BLOCKS.
 
 #ifndef WARPS
 #define WARPS 4
@@ -53,9 +67,28 @@
 #define PIPE 1
 #endif
 constexpr int STEP_VECTORS = 4 * SPAN;
+#ifndef CHUNKS
+#define CHUNKS 1
+#endif
+// Rows of W a tile (the mma's 8 columns are rows × chunks) and 16-byte vectors of each row a
+// step covers (its chunks side by side).
+constexpr int TILE_ROWS = 8 / CHUNKS;
+constexpr int ROW_STEP_VECTORS = STEP_VECTORS * CHUNKS;
+// The fewest blocks a SM the register budget must allow (0: no promise), as gemv_split's
+// MIN_BLOCKS (gemv.cu): a promise is what had ptxas issue a lane's loads together there.
+#ifndef MIN_BLOCKS
+#define MIN_BLOCKS 0
+#endif
+#if MIN_BLOCKS > 0
+#define MMA_BOUNDS __launch_bounds__(WARPS * 32, MIN_BLOCKS)
+#else
+#define MMA_BOUNDS __launch_bounds__(WARPS * 32)
+#endif
 #ifndef MAX_M
 #define MAX_M 16
 #endif
+// Whether A has rows 8..15 (x rows 8 / CHUNKS and up).
+constexpr bool HAS_HI = MAX_M > 8 / CHUNKS;
 #ifndef LINES
 #define LINES 0
 #endif
@@ -71,7 +104,7 @@ constexpr int LINE_ROWS = 32 / STEP_VECTORS;
 // A 16-byte load that does not allocate in L1: weights are read once and must not evict x.
 __device__ __forceinline__ uint4 load_stream(const uint4* p) {
     uint4 v;
-    asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+    asm volatile("ld.global.nc.L1::no_allocate" W_PREFETCH ".v4.u32 {%0, %1, %2, %3}, [%4];"
                  : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
                  : "l"(p));
     return v;
@@ -86,21 +119,23 @@ __device__ __forceinline__ uint4 load_cached(const uint4* p) {
     return v;
 }
 
-// The loads of U steps of 32·SPAN k (steps s0, s0 + WARPS, ...) for one lane.
+// The loads of U steps of 32·SPAN·CHUNKS k (steps s0, s0 + WARPS, ...) for one lane.
 template <int U>
 struct Batch {
     uint4 w[U][TILES][SPAN], lo[U][SPAN], hi[U][SPAN];
 };
 
 // Where a lane's loads come from. w_row[tile]: the lane's row of W in each tile (LINES: its row
-// of load 0); x_lo, x_hi: its rows g and g + 8 of x (clamped to a real row; has_lo, has_hi say
-// whether they are inside m); t: lane % 4; vectors: 16-byte vectors a row.
+// of load 0); x_lo, x_hi: the x rows of its A rows g and g + 8 (clamped to a real row; has_lo,
+// has_hi say whether they are inside m); vectors: 16-byte vectors a row.
 struct LaneSources {
     const uint4* w_row[TILES];
     const uint4* x_lo;
     const uint4* x_hi;
     bool has_lo, has_hi;
-    int t, vectors;
+    // off: the lane's first vector in a step, 4·(g % CHUNKS) + t (t = lane % 4): its chunk's
+    // 64-byte run, then its place in it.
+    int off, vectors;
 #if LINES
     // Load h of a tile reads row w_row[tile] + h·LINE_ROWS rows (line_step: LINE_ROWS rows, in
     // vectors); rows past n repeat the last row, so loads past h_max[tile] read load h_max's row
@@ -117,12 +152,12 @@ enum Parts { LOAD_W = 1, LOAD_X = 2, LOAD_ALL = 3 };
 template <int U, bool CHECKED, int PARTS = LOAD_ALL>
 __device__ __forceinline__ void load_batch(Batch<U>& b, const LaneSources& src, int s0) {
     const uint4 zero = make_uint4(0, 0, 0, 0);
-    const int t = src.t, vectors = src.vectors;
+    const int off = src.off, vectors = src.vectors;
 #pragma unroll
     for (int u = 0; u < U; ++u)
 #pragma unroll
         for (int h = 0; h < SPAN; ++h) {
-            const int c = STEP_VECTORS * (s0 + u * WARPS) + 4 * h + t;
+            const int c = ROW_STEP_VECTORS * (s0 + u * WARPS) + 4 * CHUNKS * h + off;
             const bool in = !CHECKED || c < vectors;
             if (PARTS & LOAD_W) {
 #if LINES
@@ -147,7 +182,7 @@ __device__ __forceinline__ void load_batch(Batch<U>& b, const LaneSources& src, 
             // branch around the load).
             const uint4 lo = in ? load_cached(src.x_lo + c) : zero;
             b.lo[u][h] = src.has_lo ? lo : zero;
-            if (MAX_M > 8) {
+            if (HAS_HI) {
                 const uint4 hi = in ? load_cached(src.x_hi + c) : zero;
                 b.hi[u][h] = src.has_hi ? hi : zero;
             } else {
@@ -220,23 +255,27 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
                                          const elem_t* __restrict__ bias, int m, int n, int k,
                                          float alpha, float beta) {
     static_assert(MAX_M >= 1 && MAX_M <= 16, "MAX_M must be in 1..=16");
-    constexpr int ROWS = 8 * TILES;
-    // [warp][output row of the block][row of x]
-    __shared__ float partial[WARPS][ROWS][16];
+    static_assert(CHUNKS == 1 || CHUNKS == 2 || CHUNKS == 4 || CHUNKS == 8,
+                  "CHUNKS must be 1, 2, 4 or 8");
+    static_assert(MAX_M <= 16 / CHUNKS, "MAX_M must be at most 16 / CHUNKS");
+    static_assert(!LINES || CHUNKS == 1, "LINES and CHUNKS > 1 do not go together");
+    constexpr int ROWS = TILE_ROWS * TILES;
+    // [warp][chunk][output row of the block][row of x]
+    __shared__ float partial[WARPS][CHUNKS][ROWS][16];
 
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
     const int g = lane >> 2, t = lane & 3;
     const int j0 = blockIdx.x * ROWS;
     const int vectors = k / 8;
-    const int steps = (vectors + STEP_VECTORS - 1) / STEP_VECTORS;
+    const int steps = (vectors + ROW_STEP_VECTORS - 1) / ROW_STEP_VECTORS;
 
     // Rows past n repeat the last row: computed, never stored. (LINES: the lane's row of load 0.)
-    const int first_row = LINES ? lane / STEP_VECTORS : g;
+    const int first_row = LINES ? lane / STEP_VECTORS : g / CHUNKS;
     LaneSources src;
 #pragma unroll
     for (int tile = 0; tile < TILES; ++tile) {
-        const int row = j0 + 8 * tile + first_row;
+        const int row = j0 + TILE_ROWS * tile + first_row;
         src.w_row[tile] = reinterpret_cast<const uint4*>(w + (size_t)min(row, n - 1) * k);
 #if LINES
         src.h_max[tile] = max(0, (n - 1 - row) / LINE_ROWS);
@@ -245,11 +284,13 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
 #if LINES
     src.line_step = (size_t)LINE_ROWS * vectors;
 #endif
-    src.has_lo = g < m;
-    src.has_hi = MAX_M > 8 && g + 8 < m;
-    src.x_lo = reinterpret_cast<const uint4*>(x + (size_t)min(g, m - 1) * k);
-    src.x_hi = reinterpret_cast<const uint4*>(x + (size_t)min(g + 8, m - 1) * k);
-    src.t = t;
+    // A rows g and g + 8 are x rows g / CHUNKS and (g + 8) / CHUNKS.
+    const int x_lo = g / CHUNKS, x_hi = (g + 8) / CHUNKS;
+    src.has_lo = x_lo < m;
+    src.has_hi = HAS_HI && x_hi < m;
+    src.x_lo = reinterpret_cast<const uint4*>(x + (size_t)min(x_lo, m - 1) * k);
+    src.x_hi = reinterpret_cast<const uint4*>(x + (size_t)min(x_hi, m - 1) * k);
+    src.off = 4 * (g % CHUNKS) + t;
     src.vectors = vectors;
 
     float d[TILES][4];
@@ -274,7 +315,7 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
     const float early_bias =
         bias_early ? bias_requested_early(bias, j0, ROWS, ROWS * MAX_M, n) : 0.0f;
 
-    const int full_steps = vectors / STEP_VECTORS;
+    const int full_steps = vectors / ROW_STEP_VECTORS;
     const int stride = WARPS * UNROLL;
     int s0 = warp;
 #if PIPE
@@ -313,17 +354,18 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
         use_batch(d, b, my_tile);
     }
 
-    // d[tile] = {D[g][2t], D[g][2t+1], D[g+8][2t], D[g+8][2t+1]}: D[row of x][row of W].
+    // d[tile] = {D[g][2t], D[g][2t+1], D[g+8][2t], D[g+8][2t+1]}. A row a is x row a / CHUNKS,
+    // chunk a % CHUNKS; column j is row j / CHUNKS of the tile, chunk j % CHUNKS. Only the
+    // entries whose chunks agree are sums of x·W (at CHUNKS = 1 all of them: D[row of x][row of
+    // W]); each (chunk, row, x row) has exactly one.
 #pragma unroll
-    for (int tile = 0; tile < TILES; ++tile) {
-        const int r = 8 * tile + 2 * t;
-        partial[warp][r][g] = d[tile][0];
-        partial[warp][r + 1][g] = d[tile][1];
-        if (MAX_M > 8) {
-            partial[warp][r][g + 8] = d[tile][2];
-            partial[warp][r + 1][g + 8] = d[tile][3];
+    for (int tile = 0; tile < TILES; ++tile)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+            const int a = g + 8 * (e >> 1), j = 2 * t + (e & 1);
+            if ((a >= 8 && !HAS_HI) || a % CHUNKS != j % CHUNKS) continue;
+            partial[warp][j % CHUNKS][TILE_ROWS * tile + j / CHUNKS][a / CHUNKS] = d[tile][e];
         }
-    }
     __syncthreads();
 
     for (int o = threadIdx.x; o < ROWS * m; o += WARPS * 32) {
@@ -331,7 +373,9 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
         if (j >= n) continue;
         float s = 0.0f;
 #pragma unroll
-        for (int v = 0; v < WARPS; ++v) s += partial[v][r][i];
+        for (int v = 0; v < WARPS; ++v)
+#pragma unroll
+            for (int q = 0; q < CHUNKS; ++q) s += partial[v][q][r][i];
         s *= alpha;
         // With bias_early, o is this thread's index, so early_bias is row r's bias.
         if (bias != nullptr) s += bias_early ? early_bias : to_f32(bias[j]);
@@ -341,14 +385,14 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
     }
 }
 
-extern "C" __global__ void __launch_bounds__(WARPS * 32)
+extern "C" __global__ void MMA_BOUNDS
 gemv_mma(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
          const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
     mma_rows<false>(x, w, y, bias, m, n, k, alpha, beta);
 }
 
 // gemv_mma for problems with a bias: the bias requested before W.
-extern "C" __global__ void __launch_bounds__(WARPS * 32)
+extern "C" __global__ void MMA_BOUNDS
 gemv_mma_bias(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __restrict__ y,
               const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta) {
     mma_rows<true>(x, w, y, bias, m, n, k, alpha, beta);

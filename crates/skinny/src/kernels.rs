@@ -36,8 +36,9 @@ pub enum Launch {
     /// `(x, w, y, bias, m, n, k, alpha, beta)`; one block of WARPS warps per ROWS outputs, all
     /// rows of x: grid n / ROWS, block 32·WARPS. `bias` may be null; `beta ≠ 0` reads y.
     BlockPerRows,
-    /// Arguments as `BlockPerRows`; a block of WARPS warps per 8·TILES outputs (tensor-core
-    /// tiles of eight rows of W): grid n / (8·TILES), block 32·WARPS. A family with STAGES
+    /// Arguments as `BlockPerRows`; a block of WARPS warps per `tile_rows`·TILES outputs
+    /// (tensor-core tiles of eight rows of W, or 8 / CHUNKS in gemv_mma): grid
+    /// n / (`tile_rows`·TILES), block 32·WARPS. A family with STAGES
     /// (gemv_mma_ring) gets its ring as dynamic shared memory, and with XRES > 0 x whole beside
     /// it and a grid cut to XRES blocks a SM (or as many as fit): `RingBytes` in the CUDA
     /// backend has the sizes.
@@ -139,6 +140,18 @@ const X_WITH_W_PARAM: ParamSpec = ParamSpec {
     meaning: "1: a lane's x loads go out with its W loads (zeros past the row and, in gemv_split, for the rows of x past m); 0 (default): each x load at its use",
 };
 
+/// The L2 prefetch size of a kernel's loads of W (common.cuh, `W_PREFETCH`).
+const PREFETCH_PARAM: ParamSpec = ParamSpec {
+    name: "PREFETCH",
+    kind: ParamKind::Int {
+        min: 0,
+        max: 256,
+        multiple: 64,
+    },
+    required: false,
+    meaning: "bytes the L2 fetches from DRAM for each load of W (64, 128 or 256; 192 is refused by the kernel); 0 (default): no prefetch qualifier",
+};
+
 /// Where a PDL build lets the next kernel launch (common.cuh, `pdl_begin`).
 const EARLY_TRIGGER_PARAM: ParamSpec = ParamSpec {
     name: "EARLY_TRIGGER",
@@ -171,7 +184,7 @@ const MMA_TILES_PARAM: ParamSpec = ParamSpec {
         multiple: 1,
     },
     required: true,
-    meaning: "tiles of 8 rows of W per block",
+    meaning: "tiles of 8 rows of W per block (gemv_mma: 8 / CHUNKS rows a tile)",
 };
 /// The row limit of the kernels that keep every row of x in registers (up to 16).
 const MAX_M_PARAM: ParamSpec = ParamSpec {
@@ -304,6 +317,7 @@ pub const FAMILIES: &[KernelFamily] = &[
             },
             X_WITH_W_PARAM,
             EARLY_TRIGGER_PARAM,
+            PREFETCH_PARAM,
         ],
         source: Some(KernelSource {
             file: "gemv.cu",
@@ -344,6 +358,19 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "load W row-major (one instruction: 64·SPAN contiguous bytes of each of 8/SPAN rows) and put it into fragment order through a warp-private shared tile; SPAN 2, 4 or 8 (default false: fragment order, 64 bytes of each of 8 rows)",
             },
+            ParamSpec {
+                name: "CHUNKS",
+                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                required: false,
+                meaning: "1 (default), 2, 4 or 8: a tile is 8 / CHUNKS rows of W, each cut into CHUNKS runs along K side by side (one instruction reads 64·CHUNKS contiguous bytes of each row), x rows × chunks fill the mma's 16 rows, so m ≤ 16 / CHUNKS; not with LINES",
+            },
+            ParamSpec {
+                name: "MIN_BLOCKS",
+                kind: ParamKind::Int { min: 0, max: 32, multiple: 1 },
+                required: false,
+                meaning: "blocks a SM the register budget must allow (__launch_bounds__); 0 (default): no promise",
+            },
+            PREFETCH_PARAM,
         ],
         source: Some(KernelSource {
             file: "mma.cu",
@@ -390,6 +417,7 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "0 (default): x goes through the ring with W, every block reads it; n > 0: x is copied whole into shared memory once a block and XRES blocks a SM walk the row tiles (grid XRES·SMs; needs a k_max that fits)",
             },
+            PREFETCH_PARAM,
         ],
         source: Some(KernelSource {
             file: "mma_ring.cu",
@@ -653,7 +681,9 @@ pub fn k_step_bytes(variant: &crate::registry::Variant) -> Option<u64> {
         // A warp's step is 4·SPAN vectors of each row; the block's WARPS warps take turns.
         "gemv_mma_ring" => Some(int("WARPS")? * 4 * int("SPAN")? * 16),
         // The same; UNROLL steps go together only while whole batches fit, then one at a time.
-        "gemv_mma" => Some(int("WARPS")? * 4 * int("SPAN").unwrap_or(2) * 16),
+        "gemv_mma" => {
+            Some(int("WARPS")? * 4 * int("SPAN").unwrap_or(2) * int("CHUNKS").unwrap_or(1) * 16)
+        }
         // A stage is one 128-byte box of each row (64 elements).
         "gemv_wgmma" => Some(128),
         _ => None,
@@ -662,7 +692,7 @@ pub fn k_step_bytes(variant: &crate::registry::Variant) -> Option<u64> {
 
 /// Rows of W one block takes, for the launches whose grid is one block per group of rows (the
 /// grid is ceil(n / rows) blocks, as `launch_shape` in the CUDA backend makes it): BlockPerRows
-/// without a grid sized to the machine (ROWS), and RowTiles (8 rows a tile) without x resident,
+/// without a grid sized to the machine (ROWS), and RowTiles (`tile_rows` a tile) without x resident,
 /// which caps the grid. Dispatch rules use it to carry a tuned time to an n whose last round of
 /// blocks is emptier. None: another grid.
 pub fn rows_per_block(variant: &crate::registry::Variant) -> Option<u64> {
@@ -670,9 +700,16 @@ pub fn rows_per_block(variant: &crate::registry::Variant) -> Option<u64> {
         |name: &str, default: i64| u64::try_from(variant.int_param(name).unwrap_or(default)).ok();
     match family(variant.backend, &variant.kernel)?.source?.launch {
         Launch::BlockPerRows if int("BLOCKS_PER_SM", 0)? == 0 => int("ROWS", 1),
-        Launch::RowTiles if int("XRES", 0)? == 0 => Some(8 * int("TILES", 1)?),
+        Launch::RowTiles if int("XRES", 0)? == 0 => Some(tile_rows(variant)? * int("TILES", 1)?),
         _ => None,
     }
+}
+
+/// Rows of W in one tile of the RowTiles families: 8, or 8 / CHUNKS for gemv_mma (its mma's eight
+/// columns are rows × chunks of K). None for a CHUNKS that does not divide 8.
+pub fn tile_rows(variant: &crate::registry::Variant) -> Option<u64> {
+    let chunks = u64::try_from(variant.int_param("CHUNKS").unwrap_or(1)).ok()?;
+    (chunks > 0 && 8 % chunks == 0).then_some(8 / chunks)
 }
 
 pub fn family(backend: BackendKind, name: &str) -> Option<&'static KernelFamily> {
@@ -702,7 +739,7 @@ mod tests {
         assert_eq!(rows("dot/m4_r2u2_xw"), Some(2));
         assert_eq!(rows("dot/m1_u5_xw"), Some(1));
         assert_eq!(rows("dot/m1_grid"), None);
-        // gemv_mma and the ring: 8 rows a tile; a ring with x resident caps its grid.
+        // gemv_mma (CHUNKS 1) and the ring: 8 rows a tile; a ring with x resident caps its grid.
         assert_eq!(rows("mma/m16_k16"), Some(8));
         assert_eq!(rows("mma/m8_s4p"), Some(16));
         assert_eq!(rows("ring/m8_w4t2s2x3_rl"), Some(16));
@@ -710,6 +747,28 @@ mod tests {
         // Split-K and tensor-map grids are not one block per row group.
         assert_eq!(rows("wg/m16_s4p_r"), None);
         assert_eq!(rows("cublas/gemm"), None);
+    }
+
+    #[test]
+    fn a_chunked_mma_tile_is_eight_rows_over_its_chunks() {
+        let variant = |chunks: i64| {
+            let text = format!(
+                "[[variant]]\nid = \"exp/c{chunks}\"\nbackend = \"cuda\"\nkernel = \"gemv_mma\"\n\
+                 params = {{ WARPS = 4, TILES = 2, UNROLL = 2, SPAN = 2, MAX_M = 2, CHUNKS = {chunks} }}\n\
+                 [variant.supports]\nlayouts = [\"nt\"]\ndtypes = [\"bf16\"]\nm_max = 2\n"
+            );
+            let source = crate::source::SourceFile::embedded("test.toml", &text);
+            let registry = crate::registry::Registry::parse(&source).unwrap();
+            registry.get(&format!("exp/c{chunks}")).unwrap().clone()
+        };
+        // Two tiles of 8 / CHUNKS rows a block; a step is WARPS · 4 · SPAN · CHUNKS vectors.
+        for (chunks, rows) in [(1, 16), (2, 8), (4, 4), (8, 2)] {
+            let v = variant(chunks);
+            assert_eq!(tile_rows(&v), Some(8 / chunks as u64));
+            assert_eq!(rows_per_block(&v), Some(rows));
+            assert_eq!(k_step_bytes(&v), Some(4 * 4 * 2 * chunks as u64 * 16));
+        }
+        // (A CHUNKS that does not divide 8 the registry refuses: registry.rs's tests.)
     }
 
     fn source(name: &str) -> KernelSource {

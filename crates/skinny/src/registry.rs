@@ -417,6 +417,42 @@ fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, Da
             ));
         }
     }
+    // An L2 prefetch size is one PTX knows (common.cuh refuses the others only at compile time).
+    if let Some(ParamValue::Int(bytes)) = params.get("PREFETCH") {
+        if ![0, 64, 128, 256].contains(bytes) {
+            return Err(err(
+                supports_line.clone(),
+                format!("variant '{id}': PREFETCH = {bytes} must be 0, 64, 128 or 256"),
+            ));
+        }
+    }
+    // gemv_mma's CHUNKS cut each of 8 / CHUNKS rows into CHUNKS runs and fill the mma's 16 rows
+    // with rows of x × chunks: it must divide 8, leave m ≤ 16 / CHUNKS, and not go with LINES
+    // (the kernel's static_asserts would refuse these only at compile time).
+    // (MAX_M is a required parameter of gemv_mma, checked before this.)
+    if let (Some(ParamValue::Int(chunks)), Some(ParamValue::Int(max_m))) =
+        (params.get("CHUNKS"), params.get("MAX_M"))
+    {
+        let lines = matches!(params.get("LINES"), Some(ParamValue::Bool(true)));
+        let why = if ![1, 2, 4, 8].contains(chunks) {
+            Some("must be 1, 2, 4 or 8".to_string())
+        } else if *max_m > 16 / chunks {
+            Some(format!(
+                "leaves room for at most {} rows of x, not MAX_M = {max_m}",
+                16 / chunks
+            ))
+        } else if lines && *chunks > 1 {
+            Some("does not go with LINES".to_string())
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(err(
+                supports_line.clone(),
+                format!("variant '{id}': CHUNKS = {chunks} {why}"),
+            ));
+        }
+    }
     // The tensor-map kernels copy 16-bit [rows, k] boxes whose row stride must be a multiple of
     // 16 bytes: bf16 or f16, W stored nt, k a multiple of 8. Refused here rather than failing
     // every run on the GPU (an f32 build has no entry, an nn W reads wrong, a ragged stride is
@@ -729,6 +765,38 @@ m_max = 16
         }
         // Past the family's range, the parameter check refuses it first.
         assert!(error_of(&nn(32)).contains("CLUSTER"));
+    }
+
+    #[test]
+    fn a_prefetch_is_a_size_ptx_knows() {
+        let mma = |bytes: u32| {
+            format!(
+                "[[variant]]\nid = \"t/p\"\nbackend = \"cuda\"\nkernel = \"gemv_mma\"\nparams = {{ WARPS = 4, TILES = 1, UNROLL = 2, MAX_M = 8, PREFETCH = {bytes} }}\n[variant.supports]\nlayouts = [\"nt\"]\ndtypes = [\"bf16\"]\nm_max = 8\nk_multiple = 8\n"
+            )
+        };
+        for ok in [0, 64, 128, 256] {
+            parse(&mma(ok)).unwrap();
+        }
+        let err = error_of(&mma(192));
+        assert!(err.contains("must be 0, 64, 128 or 256"), "{err}");
+        // Off the family's multiple of 64, the parameter check refuses it first.
+        assert!(error_of(&mma(100)).contains("PREFETCH"));
+    }
+
+    #[test]
+    fn chunks_divide_eight_and_leave_room_for_the_rows_of_x() {
+        let mma = |chunks: u32, max_m: u32, lines: bool| {
+            format!(
+                "[[variant]]\nid = \"t/c\"\nbackend = \"cuda\"\nkernel = \"gemv_mma\"\nparams = {{ WARPS = 4, TILES = 1, UNROLL = 2, SPAN = 2, MAX_M = {max_m}, LINES = {lines}, CHUNKS = {chunks} }}\n[variant.supports]\nlayouts = [\"nt\"]\ndtypes = [\"bf16\"]\nm_max = {max_m}\nk_multiple = 8\n"
+            )
+        };
+        for (chunks, max_m) in [(1, 16), (2, 8), (4, 4), (8, 2)] {
+            parse(&mma(chunks, max_m, false)).unwrap();
+        }
+        parse(&mma(1, 16, true)).unwrap();
+        assert!(error_of(&mma(3, 4, false)).contains("must be 1, 2, 4 or 8"));
+        assert!(error_of(&mma(4, 8, false)).contains("at most 4 rows of x, not MAX_M = 8"));
+        assert!(error_of(&mma(2, 8, true)).contains("does not go with LINES"));
     }
 
     #[test]

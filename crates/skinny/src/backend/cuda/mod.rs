@@ -1061,7 +1061,9 @@ fn launch_shape(
         }
         Launch::RowTiles => {
             let (warps, tiles) = (param("WARPS", 4), param("TILES", 1));
-            let mut c = config((n.div_ceil(8 * tiles), 1), 32 * warps);
+            // The registry's kernels refuse a CHUNKS that does not divide 8 (static_assert).
+            let tile_rows = crate::kernels::tile_rows(variant).unwrap_or(8) as u32;
+            let mut c = config((n.div_ceil(tile_rows * tiles), 1), 32 * warps);
             // gemv_mma_ring's ring (gemv_mma has no STAGES: no ring), and with XRES x beside it.
             if let Some(bytes) = RingBytes::of(variant, k) {
                 let block = bytes.block();
