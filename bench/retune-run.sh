@@ -9,7 +9,8 @@
 #              (~216 s; 86 s for M = 1 and 8; 457 s with s29-prefetch.patch's seven more
 #              variants, of which 279 s for M = 2, 4, 16)
 #   grid:m1, grid:m8, grid:mx   one of grid's three probes each (GRIDX_SECONDS: grid:mx's timeout)
-#   mbar:MODEL llama-3-8b or qwen2.5-0.5b at M = 1, 2, 4, 8, 16 (MS overrides) with every M > 1
+#   mbar:MODEL llama-3-8b or qwen2.5-0.5b at M = 1, 2, 4, 8, 16 (MS overrides: the file is then
+#              mbar-MODEL-m<MS without commas>, and final takes every such part) with every M > 1
 #              kernel that won somewhere: the issue-4 M bar and the tables' M > 1 rows (llama
 #              ~200 s, qwen ~118 s; MBAR_EXTRA adds variants)
 #   final      the tables from the six probes (cold and graph), the chain search seeded with the
@@ -82,6 +83,8 @@ done
 
 for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, final}; do
   dir="$OUT/${part/:/-}"
+  # grid's three probes go where `final` looks for them, whichever part ran them.
+  case "$part" in grid:*) dir="$OUT/grid" ;; esac
   mkdir -p "$dir"
   SECONDS=0
   case "$part" in
@@ -112,17 +115,28 @@ for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, fi
     ;;
   mbar:*)
     model=${part#mbar:}
+    # With MS set (e.g. MS=1,2,4 then MS=8,16, when one probe of a model passes 560 s), the file
+    # is named for its row counts (mbar-MODEL-m124), and `final` takes every committed part.
+    name="mbar-$model${MS:+-m${MS//,/}}"
     # shellcheck disable=SC2086
-    probe 560 "mbar-$model" --shapes "$model@m${MS:-1,2,4,8,16}" --layout nt --variants $MBAR --time-cap-ms 20
-    python3 bench/tools/m_bar.py "$dir/mbar-$model.json" 2>&1 | tee "$dir/mbar-$model-summary.txt"
+    probe 560 "$name" --shapes "$model@m${MS:-1,2,4,8,16}" --layout nt --variants $MBAR --time-cap-ms 20
+    python3 bench/tools/m_bar.py "$dir/$name.json" 2>&1 | tee "$dir/$name-summary.txt"
     ;;
   final)
     probes=""
-    for source in m1:tune-probe grid:grid-probe grid:grid-m8-probe grid:grid-mx-probe mbar-llama-3-8b:mbar-llama-3-8b \
-      mbar-qwen2.5-0.5b:mbar-qwen2.5-0.5b; do
+    for source in m1:tune-probe grid:grid-probe grid:grid-m8-probe grid:grid-mx-probe; do
       f=$(probe_file "${source%%:*}" "${source#*:}")
       [ -f "$f" ] || { echo "missing $f: stopping"; exit 1; }
       probes="$probes $f"
+    done
+    for model in llama-3-8b qwen2.5-0.5b; do
+      if [ -f "$OUT/mbar-$model/mbar-$model.json" ]; then
+        found="$OUT/mbar-$model/mbar-$model.json"
+      else
+        found=$(set +f; ls "$run-mbar-$model.json.gz" "$run-mbar-$model"-m*.json.gz 2>/dev/null)
+      fi
+      [ -n "$found" ] || { echo "missing the mbar probe of $model under $run: stopping"; exit 1; }
+      probes="$probes $(echo $found)"
     done
     echo "final: tuning from$probes"
     for metric in gpu-cold graph; do
