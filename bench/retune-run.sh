@@ -10,12 +10,13 @@
 #              variants, of which 279 s for M = 2, 4, 16)
 #   grid:m1, grid:m8, grid:mx   one of grid's three probes each (GRIDX_SECONDS: grid:mx's timeout)
 #   mbar:MODEL llama-3-8b or qwen2.5-0.5b at M = 1, 2, 4, 8, 16 (MS overrides: the file is then
-#              mbar-MODEL-m<MS without commas>, and final takes every such part) with every M > 1
+#              mbar-MODEL-m<MS, dashes for commas>, and final takes every such part) with every M > 1
 #              kernel that won somewhere: the issue-4 M bar and the tables' M > 1 rows (llama
 #              ~200 s, qwen ~118 s; MBAR_EXTRA adds variants)
-#   final      the tables from the six probes (cold and graph), the chain search seeded with the
-#              committed chain table's picks, decode of both models, the dispatch check of four
-#              untuned models at M = 1, 2, 4, 8, 16 (~165 s)
+#   final      the tables from the six probes (cold and graph; an mbar probe's MS parts count as
+#              one), the chain search seeded with the committed chain table's picks, decode of
+#              both models, the dispatch check of four untuned models at M = 1, 2, 4, 8, 16
+#              (~165 s)
 # The device runs a call for at most 600 s, and the parts' own timeouts add up past that: list
 # parts by the wall times above. A whole re-tune took two calls until the twenty-third session:
 # PART="m1 grid", then PART="mbar:llama-3-8b mbar:qwen2.5-0.5b final" (575 s in s23). With the
@@ -116,8 +117,8 @@ for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, fi
   mbar:*)
     model=${part#mbar:}
     # With MS set (e.g. MS=1,2,4 then MS=8,16, when one probe of a model passes 560 s), the file
-    # is named for its row counts (mbar-MODEL-m124), and `final` takes every committed part.
-    name="mbar-$model${MS:+-m${MS//,/}}"
+    # is named for its row counts (mbar-MODEL-m1-2-4), and `final` takes every part.
+    name="mbar-$model${MS:+-m${MS//,/-}}"
     # shellcheck disable=SC2086
     probe 560 "$name" --shapes "$model@m${MS:-1,2,4,8,16}" --layout nt --variants $MBAR --time-cap-ms 20
     python3 bench/tools/m_bar.py "$dir/$name.json" 2>&1 | tee "$dir/$name-summary.txt"
@@ -129,13 +130,27 @@ for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, fi
       [ -f "$f" ] || { echo "missing $f: stopping"; exit 1; }
       probes="$probes $f"
     done
+    # A model's mbar probe: its MS parts (mbar-MODEL-m*) if there are any, this call's and the
+    # committed ones of other row counts together; else the whole one, this call's first. (Never
+    # parts and a whole one together: the tuner keeps the later file's figures, and which is
+    # later would be the name order's.)
     for model in llama-3-8b qwen2.5-0.5b; do
-      if [ -f "$OUT/mbar-$model/mbar-$model.json" ]; then
-        found="$OUT/mbar-$model/mbar-$model.json"
-      else
-        found=$(set +f; ls "$run-mbar-$model.json.gz" "$run-mbar-$model"-m*.json.gz 2>/dev/null)
+      found=""
+      for f in $(set +f; ls "$OUT/mbar-$model/mbar-$model"-m*.json 2>/dev/null); do found="$found $f"; done
+      for f in $(set +f; ls "$run-mbar-$model"-m*.json.gz 2>/dev/null); do
+        part=$(basename "$f" .json.gz)
+        part=${part#"$(basename "$run")-"}
+        [ -f "$OUT/mbar-$model/$part.json" ] || found="$found $f"
+      done
+      if [ -z "$found" ]; then
+        found=$(set +f; ls "$OUT/mbar-$model/mbar-$model.json" 2>/dev/null)
+        [ -n "$found" ] || found=$(set +f; ls "$run-mbar-$model.json.gz" 2>/dev/null)
       fi
-      [ -n "$found" ] || { echo "missing the mbar probe of $model under $run: stopping"; exit 1; }
+      [ -n "$found" ] || { echo "missing the mbar probe of $model (here or under $run): stopping"; exit 1; }
+      echo "final: $model's mbar probe from" $found
+      # The M bar over the model's parts together (an MS part alone has no M = 1 row to compare).
+      # shellcheck disable=SC2086
+      python3 bench/tools/m_bar.py $found >"$dir/mbar-$model-summary.txt" 2>&1
       probes="$probes $(echo $found)"
     done
     echo "final: tuning from$probes"
