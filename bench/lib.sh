@@ -87,6 +87,19 @@ hot_cold() {
   python3 bench/tools/cold_hot.py "$OUT/$1.json" >"$OUT/hot-cold.txt"
 }
 
+# registry_call TOML EDGE_SECONDS PROBE_SECONDS PROBE_ARGS...: the body of an experiment call
+# on one registry file: its exp/* builds verified on the edge set, then one timed probe of
+# PROBE_ARGS (shapes, --variants, caps) with the file added (the 10 fastest a shape shown), each
+# variant's cold beside its hot figure, and everything under $OUT packed.
+registry_call() {
+  local add=(--add-registry "$1") edge=$2 seconds=$3
+  shift 3
+  edge_check "$edge" "${add[@]}" --variants "exp/*"
+  SHOWN=10 timed_probe probe "$seconds" "${add[@]}" "$@"
+  hot_cold probe
+  pack
+}
+
 # timeline_probe NAME TOOL ARGS...: a short timing probe (60 s, 5 ms a run) of a build that prints
 # timeline lines (ARGS name it: --add-registry, --variants, --shape) into $OUT/NAME.json and .log,
 # then bench/tools/TOOL on the log: its summary printed and kept in $OUT/NAME-summary.txt.

@@ -99,17 +99,18 @@ for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, fi
   grid | grid:*)
     # grid:m1, grid:m8 and grid:mx run one of the three probes each (a call of its own when the
     # three pass the device's 600 s); `final` then takes the committed files.
-    if [ "$part" = grid ] || [ "$part" = grid:m1 ]; then
+    grid_runs() { [ "$part" = grid ] || [ "$part" = "grid:$1" ]; }
+    if grid_runs m1; then
       # shellcheck disable=SC2086
       probe 250 grid-probe --shapes decode-grid --layout nt --variants ${M1_NT/cublas\/gemm+bias /} --time-cap-ms 40
     fi
-    if [ "$part" = grid ] || [ "$part" = grid:m8 ]; then
+    if grid_runs m8; then
       # shellcheck disable=SC2086
       probe 200 grid-m8-probe --shapes decode-grid@m8 --layout nt --variants $GRID8 --time-cap-ms 20
     fi
     # The other row counts dispatch serves, so that a rule at M = 2, 4 or 16 has neighbours with
     # rows of 2048 and 8192 elements, not only the two models' (seventeenth session).
-    if [ "$part" = grid ] || [ "$part" = grid:mx ]; then
+    if grid_runs mx; then
       # shellcheck disable=SC2086
       probe ${GRIDX_SECONDS:-330} grid-mx-probe --shapes decode-grid@m2,4,16 --layout nt --variants $GRIDX --time-cap-ms 20
     fi

@@ -8,13 +8,9 @@
 set -uo pipefail
 . bench/lib.sh
 call_begin
-add="--add-registry bench/experiments/registry-s29-chunks.toml"
-edge_check 240 $add --variants "exp/*"
 shapes_at "1 2 4 8" "28672,4096 151936,896"
 shapes_add "1 4" "9728,896 4096,14336 896,4864"
-SHOWN=10 timed_probe probe 330 $add "${shapes[@]}" --shape 1,4096,4096 \
+registry_call bench/experiments/registry-s29-chunks.toml 240 330 "${shapes[@]}" --shape 1,4096,4096 \
   --variants "exp/*" dot/m1_xw dot/m1_u5_xw dot/m2_r2u2_xw dot/m1_r8w2_xw mma/m8_s4p_pf \
   mma/m8_s4_pf mma/m8_u4_pf mma/m8_l8 ring/m8_w4t2s2x3_rl wg/m16_s4p_r cublas/gemm \
   cublaslt/matmul --time-cap-ms 15
-hot_cold probe
-pack

@@ -7,12 +7,8 @@
 set -uo pipefail
 . bench/lib.sh
 call_begin
-add="--add-registry bench/experiments/registry-s30-xside.toml"
-edge_check 200 $add --variants "exp/*"
 shapes_at "2 4 8" "28672,4096 4096,14336 896,4864"
 shapes_add "4" "6144,4096 4096,4096"
-SHOWN=10 timed_probe probe 330 $add "${shapes[@]}" \
+registry_call bench/experiments/registry-s30-xside.toml 200 330 "${shapes[@]}" \
   --variants "exp/*" mma/c8_m2_u2p mma/c4_m4_w8s2 mma/c2_m8_w8s4 mma/m8_s4p_pf mma/m8_l8 \
   ring/m8_w4t2s2x3_rl wg/m16_r2s4p_r dot/m2_r2u2_xw cublas/gemm cublaslt/matmul --time-cap-ms 15
-hot_cold probe
-pack

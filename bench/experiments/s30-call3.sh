@@ -7,15 +7,11 @@
 set -uo pipefail
 . bench/lib.sh
 call_begin
-add="--add-registry bench/experiments/registry-s30-xside2.toml"
-edge_check 200 $add --variants "exp/*"
 shapes_at "2 4 8 16" "28672,4096"
 shapes_add "4 8 16" "4096,14336"
 shapes_add "8" "6144,4096"
 shapes_add "16" "9728,896"
-SHOWN=10 timed_probe probe 330 $add "${shapes[@]}" \
+registry_call bench/experiments/registry-s30-xside2.toml 200 330 "${shapes[@]}" \
   --variants "exp/*" mma/m8_s4p_pf mma/m16_t2s4p_pf mma/m8_l8 mma/m16_l8t2 ring/m8_w4t2s2x3_rl \
   wg/m16_r2s4p_r wg/m16_s4p_r wg/m16_s8p_b2 dot/m2_r2u2_xw cublas/gemm cublaslt/matmul \
   --time-cap-ms 15
-hot_cold probe
-pack

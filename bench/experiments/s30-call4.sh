@@ -7,16 +7,12 @@
 set -uo pipefail
 . bench/lib.sh
 call_begin
-add="--add-registry bench/experiments/registry-s30-tail.toml"
-edge_check 200 $add --variants "exp/*"
 shapes_at "1 2 4 8" "896,4864"
 shapes_add "1 4 8 16" "28672,4096"
 shapes_add "1" "4096,4096 4096,14336 1024,8192"
 shapes_add "8" "6144,4096"
 shapes_add "16" "9728,896"
-SHOWN=10 timed_probe probe 360 $add "${shapes[@]}" \
+registry_call bench/experiments/registry-s30-tail.toml 200 360 "${shapes[@]}" \
   --variants "exp/*" mma/c8_m1_u4 mma/c8_m1_u4_b8 mma/c8_m2_u2p mma/c2_m8_w8s4 dot/m1_u5_xw \
   dot/m1_xw mma/m8_s4p_pf mma/m8_l8 wg/m16_r2s4p_r wg/m16_s8p_b2 cublas/gemm cublaslt/matmul \
   --time-cap-ms 15
-hot_cold probe
-pack

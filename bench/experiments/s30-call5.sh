@@ -7,12 +7,8 @@
 set -uo pipefail
 . bench/lib.sh
 call_begin
-add="--add-registry bench/experiments/registry-s30-tail2.toml"
-edge_check 150 $add --variants "exp/*"
 shapes_at "1 2 4" "896,4864 9728,896"
-SHOWN=10 timed_probe probe 200 $add "${shapes[@]}" --shape 1,1152,896,bias --shape 1,896,896 \
+registry_call bench/experiments/registry-s30-tail2.toml 150 200 "${shapes[@]}" --shape 1,1152,896,bias --shape 1,896,896 \
   --variants "exp/*" mma/c8_m1_u4 mma/c8_m2_u2p mma/c2_m8_w8s4 mma/m8_s4_pf mma/m8_u4_pf \
   mma/m8_k8_pf gemv/baseline_t32 dot/m1_u5_xw dot/m1_r8w2_xw cublas/gemm cublaslt/matmul \
   --time-cap-ms 15
-hot_cold probe
-pack

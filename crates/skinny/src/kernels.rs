@@ -708,7 +708,13 @@ pub fn rows_per_block(variant: &crate::registry::Variant) -> Option<u64> {
 /// Rows of W in one tile of the RowTiles families: 8, or 8 / CHUNKS for gemv_mma (its mma's eight
 /// columns are rows × chunks of K). None for a CHUNKS that does not divide 8.
 pub fn tile_rows(variant: &crate::registry::Variant) -> Option<u64> {
-    let chunks = u64::try_from(variant.int_param("CHUNKS").unwrap_or(1)).ok()?;
+    rows_of_chunked_tile(variant.int_param("CHUNKS").unwrap_or(1))
+}
+
+/// Rows of W in a gemv_mma tile cut into `chunks` runs along K: 8 / chunks, for the chunk counts
+/// that divide 8 (1, 2, 4, 8); None for any other, which the registry refuses.
+pub fn rows_of_chunked_tile(chunks: i64) -> Option<u64> {
+    let chunks = u64::try_from(chunks).ok()?;
     (chunks > 0 && 8 % chunks == 0).then_some(8 / chunks)
 }
 

@@ -434,7 +434,7 @@ fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, Da
         (params.get("CHUNKS"), params.get("MAX_M"))
     {
         let lines = matches!(params.get("LINES"), Some(ParamValue::Bool(true)));
-        let why = if ![1, 2, 4, 8].contains(chunks) {
+        let why = if crate::kernels::rows_of_chunked_tile(*chunks).is_none() {
             Some("must be 1, 2, 4 or 8".to_string())
         } else if *max_m > 16 / chunks {
             Some(format!(
