@@ -139,9 +139,10 @@ for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, fi
       found=""
       for f in $(set +f; ls "$OUT/mbar-$model/mbar-$model"-m*.json 2>/dev/null); do found="$found $f"; done
       for f in $(set +f; ls "$run-mbar-$model"-m*.json.gz 2>/dev/null); do
-        part=$(basename "$f" .json.gz)
-        part=${part#"$(basename "$run")-"}
-        [ -f "$OUT/mbar-$model/$part.json" ] || found="$found $f"
+        # (Not $part: the loop's "part ... s" line after `final` would name this file.)
+        piece=$(basename "$f" .json.gz)
+        piece=${piece#"$(basename "$run")-"}
+        [ -f "$OUT/mbar-$model/$piece.json" ] || found="$found $f"
       done
       if [ -z "$found" ]; then
         found=$(set +f; ls "$OUT/mbar-$model/mbar-$model.json" 2>/dev/null)

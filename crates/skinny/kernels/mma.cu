@@ -44,8 +44,16 @@
 // A lane's x vectors are the same vectors of its two x rows (a = g and g + 8 share a chunk
 // because C divides 8). Not with LINES.
 //
+// TAIL = 1 (thirtieth session): the steps a warp has left after its last whole batch (at most
+// UNROLL of them) are loaded as one checked batch, so they cost one DRAM round trip instead of
+// one each. It pays where a warp has several such steps and the SM has few other warps to hide
+// them: k = 896 at CHUNKS = 2 (14 steps of 64 k, 4 warps × UNROLL 4: warps 2 and 3 have three
+// steps each and no whole batch) took 1×9728×896 from 9.80 to 7.02 µs on the H200. Where each
+// warp has one step left (1×896×4864 at CHUNKS = 8) there is nothing to merge. Steps past the
+// row read as zero (their mmas add 0).
+//
 // Parameters: WARPS, TILES, UNROLL, SPAN, PIPE, MAX_M (≤ 8 / CHUNKS drops the A rows 8..15 at
-// compile time), LINES, CHUNKS, MIN_BLOCKS.
+// compile time), LINES, CHUNKS, MIN_BLOCKS, TAIL.
 
 #ifndef WARPS
 #define WARPS 4
@@ -91,6 +99,9 @@ constexpr int ROW_STEP_VECTORS = STEP_VECTORS * CHUNKS;
 constexpr bool HAS_HI = MAX_M > 8 / CHUNKS;
 #ifndef LINES
 #define LINES 0
+#endif
+#ifndef TAIL
+#define TAIL 0
 #endif
 // LINES: rows of W one load instruction covers.
 constexpr int LINE_ROWS = 32 / STEP_VECTORS;
@@ -348,11 +359,20 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
         use_batch(d, b, my_tile);
     }
 #endif
+#if TAIL
+    // What is left (s0 + (UNROLL - 1)·WARPS ≥ full_steps ≥ steps - 1, so at most UNROLL steps).
+    if (s0 < steps) {
+        Batch<UNROLL> b;
+        load_batch<UNROLL, true>(b, src, s0);
+        use_batch(d, b, my_tile);
+    }
+#else
     for (; s0 < steps; s0 += WARPS) {
         Batch<1> b;
         load_batch<1, true>(b, src, s0);
         use_batch(d, b, my_tile);
     }
+#endif
 
     // d[tile] = {D[g][2t], D[g][2t+1], D[g+8][2t], D[g+8][2t+1]}. A row a is x row a / CHUNKS,
     // chunk a % CHUNKS; column j is row j / CHUNKS of the tile, chunk j % CHUNKS. Only the

@@ -370,6 +370,12 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: false,
                 meaning: "blocks a SM the register budget must allow (__launch_bounds__); 0 (default): no promise",
             },
+            ParamSpec {
+                name: "TAIL",
+                kind: ParamKind::Bool,
+                required: false,
+                meaning: "the steps left after the last whole batch loaded together, checked, as one batch (one DRAM round trip; steps past the row read as zero), not one step at a time (default false)",
+            },
             PREFETCH_PARAM,
         ],
         source: Some(KernelSource {
