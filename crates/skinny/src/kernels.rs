@@ -696,6 +696,46 @@ pub fn k_step_bytes(variant: &crate::registry::Variant) -> Option<u64> {
     }
 }
 
+/// How full the DRAM round trips of a variant's K loop run on a row of `k_bytes`: the row's bytes
+/// over what the loop's round trips could carry (1.0: each one full). For gemv_mma a warp's
+/// steps (every WARPS-th step of the row) go in batches of UNROLL while a whole batch of whole
+/// steps is left, then one at a time, or as one checked batch with TAIL; the warp with the most
+/// round trips sets the block's time. (Measured on the H200, thirty-first session: mma/c4_m2_u4_b8,
+/// 6 steps a warp at k = 3072, one batch and two single steps, took 1.14× cuBLAS on Phi-3's
+/// 1×16384×3072, while at k = 2048-8192, whole batches, it beats cuBLAS.) For the other
+/// families with a fixed step ([`k_step_bytes`]) the last step alone runs part-empty. None: no
+/// fixed step known.
+pub fn k_loop_fill(variant: &crate::registry::Variant, k_bytes: u64) -> Option<f64> {
+    let block_step = k_step_bytes(variant).filter(|&s| s > 0)?;
+    if k_bytes == 0 {
+        return None;
+    }
+    if variant.kernel != "gemv_mma" {
+        return Some(k_bytes as f64 / (k_bytes.div_ceil(block_step) * block_step) as f64);
+    }
+    let warps = u64::try_from(variant.int_param("WARPS")?).ok()?.max(1);
+    let unroll = u64::try_from(variant.int_param("UNROLL")?).ok()?.max(1);
+    let tail = variant.bool_param("TAIL").unwrap_or(false);
+    let warp_step = block_step / warps;
+    let (steps, whole_steps) = (k_bytes.div_ceil(warp_step), k_bytes / warp_step);
+    // Warp w's steps are w, w + WARPS, ...: how many of them lie below `limit`.
+    let mine = |w: u64, limit: u64| {
+        if limit > w {
+            (limit - w - 1) / warps + 1
+        } else {
+            0
+        }
+    };
+    let round_trips = (0..warps)
+        .map(|w| {
+            let batches = mine(w, whole_steps) / unroll;
+            let left = mine(w, steps) - batches * unroll;
+            batches + if tail { left.min(1) } else { left }
+        })
+        .max()?;
+    Some(k_bytes as f64 / (round_trips * unroll * block_step) as f64)
+}
+
 /// Rows of W one block takes, for the launches whose grid is one block per group of rows (the
 /// grid is ceil(n / rows) blocks, as `launch_shape` in the CUDA backend makes it): BlockPerRows
 /// without a grid sized to the machine (ROWS), and RowTiles (`tile_rows` a tile) without x resident,
@@ -781,6 +821,34 @@ mod tests {
             assert_eq!(k_step_bytes(&v), Some(4 * 4 * 2 * chunks as u64 * 16));
         }
         // (A CHUNKS that does not divide 8 the registry refuses: registry.rs's tests.)
+    }
+
+    #[test]
+    fn a_gemv_mma_warp_loads_its_leftover_steps_one_at_a_time_unless_it_has_a_tail() {
+        let registry = crate::registry::Registry::embedded().unwrap();
+        let fill = |id: &str, k: u64| k_loop_fill(registry.get(id).unwrap(), 2 * k).unwrap();
+        // mma/c4_m2_u4_b8: 4 warps, steps of 128 k, batches of 4. k = 4096: 8 steps a warp, two
+        // whole batches.
+        assert_eq!(fill("mma/c4_m2_u4_b8", 4096), 1.0);
+        // k = 3072: 6 steps a warp, one batch and two single steps: 3 round trips that could
+        // carry 12 steps.
+        assert_eq!(fill("mma/c4_m2_u4_b8", 3072), 0.5);
+        // mma/c2_m4_u4_b8 (steps of 64 k) at k = 896: 14 steps, warps 2 and 3 take 3 each, one
+        // at a time: 3 round trips for 3.5 steps a warp.
+        assert!((fill("mma/c2_m4_u4_b8", 896) - 3.5 / 12.0).abs() < 1e-12);
+        // Its TAIL twin loads them as one checked batch.
+        assert!((fill("mma/c2_m4_u4_b8_tail", 896) - 3.5 / 4.0).abs() < 1e-12);
+        // The other families: the part-empty last step alone (dot/m2_r2u2_xw: 2048 k a step).
+        assert_eq!(fill("dot/m2_r2u2_xw", 3072), 0.75);
+        // No fixed step, or no row: nothing to say.
+        assert_eq!(
+            k_loop_fill(registry.get("cublas/gemm").unwrap(), 6144),
+            None
+        );
+        assert_eq!(
+            k_loop_fill(registry.get("mma/c4_m2_u4_b8").unwrap(), 0),
+            None
+        );
     }
 
     fn source(name: &str) -> KernelSource {

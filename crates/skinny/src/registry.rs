@@ -113,6 +113,13 @@ impl Variant {
             _ => None,
         }
     }
+
+    pub fn bool_param(&self, name: &str) -> Option<bool> {
+        match self.params.get(name) {
+            Some(ParamValue::Bool(v)) => Some(*v),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

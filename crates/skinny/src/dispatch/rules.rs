@@ -12,8 +12,9 @@
 //! for counts as [`MISSING_PENALTY`] times slower there. cuBLAS is among the candidates, so where
 //! it won nearby it is chosen, and a skinny kernel must beat it by [`RULE_MARGIN`] to be chosen
 //! instead: an untimed shape is a guess, and the bar is never to be much slower than cuBLAS.
-//! A kernel whose K loop has a fixed step is charged for a last step that is emptier at the
-//! problem's row length than at the neighbour's ([`crate::kernels::k_step_bytes`]), and, where
+//! A kernel whose K loop has a fixed step is charged for DRAM round trips that run emptier at the
+//! problem's row length than at the neighbour's ([`crate::kernels::k_loop_fill`]: a part-empty
+//! last step, and for gemv_mma a warp's leftover steps loaded one at a time), and, where
 //! the caller can say how many of its blocks run at once, a grid of one block per group of rows
 //! for a last round of blocks that is emptier at the problem's n than at the neighbour's
 //! ([`crate::kernels::rows_per_block`]).
@@ -45,6 +46,15 @@ pub const MAX_M_RATIO: f64 = 2.0;
 /// ratio at k = 4096; exponents 0.62 and 0.60), dot/m1_r8w2_xw about 1.0× on 1×151936×1536
 /// (exponent 0). Half the model is the middle of those.
 pub const LAST_STEP_EXPONENT: f64 = 0.5;
+/// The same share for gemv_mma, whose model counts a warp's DRAM round trips
+/// ([`crate::kernels::k_loop_fill`]): other warps' loads hide part of a round trip that carries
+/// less. Measured on the H200 (2026-11-22, s31 tables): over 54 (gemv_mma build, M = 1 shape)
+/// pairs whose round trips run less full than on the build's own k = 4096-14336 shapes, the
+/// exponent that fits each ranges 0 to 1 with median 0.30; on 182 pairs at the row lengths of
+/// four untuned models (k = 1536-9216) 0.3 leaves a mean |log error| of 0.098, erring slightly
+/// towards charging too much. mma/c4_m2_u4_b8 on Phi-3's 1×16384×3072 (half full) ran about 1.2×
+/// its relative time on its k = 2048 and 4096 neighbours.
+pub const ROUND_TRIP_EXPONENT: f64 = 0.3;
 /// The same share for the round model ([`round_penalty`]): a SM left idle in the last round of
 /// blocks does not idle the memory, which the other SMs' loads keep busy. Measured on the H200
 /// (2026-11-22): mma/m16_k16, one block of 16 warps a SM, in one round of 112–128 blocks on its
@@ -200,21 +210,23 @@ pub fn choose(
 }
 
 /// How much slower `variant` is expected to be on `problem` than on a tuned shape of row
-/// length `tuned_k`, from its K loop alone: the used share of its steps there against here, to
-/// the power [`LAST_STEP_EXPONENT`] (1.0 for a variant without a fixed step, and never below 1:
-/// a rule may learn a kernel is worse at this row length, not that it is better than measured).
+/// length `tuned_k`, from its K loop alone: how full its DRAM round trips run there against here
+/// ([`crate::kernels::k_loop_fill`]), to the power [`LAST_STEP_EXPONENT`] ([`ROUND_TRIP_EXPONENT`]
+/// for gemv_mma, whose model counts round trips; 1.0 for a variant without a fixed step, and
+/// never below 1: a rule may learn a kernel is worse at this row length, not that it is better
+/// than measured).
 fn last_step_penalty(variant: &Variant, tuned_k: usize, problem: &Problem) -> f64 {
-    let Some(step) = crate::kernels::k_step_bytes(variant).filter(|&s| s > 0) else {
-        return 1.0;
-    };
     let element = problem.dtype().size_bytes();
-    let used = |k: usize| {
-        let bytes = k as u64 * element;
-        bytes as f64 / (bytes.div_ceil(step) * step) as f64
+    let fill = |k: usize| crate::kernels::k_loop_fill(variant, k as u64 * element);
+    let exponent = if variant.kernel == "gemv_mma" {
+        ROUND_TRIP_EXPONENT
+    } else {
+        LAST_STEP_EXPONENT
     };
-    (used(tuned_k) / used(problem.k()))
-        .max(1.0)
-        .powf(LAST_STEP_EXPONENT)
+    match (fill(tuned_k), fill(problem.k())) {
+        (Some(tuned), Some(here)) if here > 0.0 => (tuned / here).max(1.0).powf(exponent),
+        _ => 1.0,
+    }
 }
 
 /// How much slower a variant whose grid is one block per `rows` rows of W, `slots` of its blocks

@@ -571,6 +571,37 @@ fn a_rule_charges_a_kernel_whose_last_step_runs_part_empty() {
 }
 
 #[test]
+fn a_rule_charges_a_tensor_core_build_whose_warps_load_leftover_steps_one_at_a_time() {
+    let reg = registry();
+    // mma/c4_m2_u4_b8: at k = 4096 and 2048 each warp's steps go in whole batches of 4; at
+    // k = 3072 a warp has 6, one batch and then two one at a time (measured on the H200,
+    // thirty-first session: 1.14× cuBLAS on Phi-3's 1×16384×3072).
+    let (k4096, k2048) = (
+        problem(1, 28672, 4096, Epilogue::None),
+        problem(1, 16384, 2048, Epilogue::None),
+    );
+    let mut runs = Vec::new();
+    for p in [k4096, k2048] {
+        runs.push(run(p, "mma/c4_m2_u4_b8", Some(10.0)));
+        runs.push(run(p, "mma/c2_m4_u4_b8_tail", Some(10.1)));
+        runs.push(run(p, "cublas/gemm", Some(10.8)));
+    }
+    let table = table_of(runs, Metric::GpuCold);
+    // A whole number of batches at an untuned n: the build that won.
+    let whole = problem(1, 20000, 4096, Epilogue::None);
+    assert_eq!(
+        choose_blind(&whole, Some(&table), &reg).unwrap().variant,
+        "mma/c4_m2_u4_b8"
+    );
+    // k = 3072: its round trips half full; the TAIL build's (3 batches of 4 steps) stay full.
+    let ragged = problem(1, 16384, 3072, Epilogue::None);
+    assert_eq!(
+        choose_blind(&ragged, Some(&table), &reg).unwrap().variant,
+        "mma/c2_m4_u4_b8_tail"
+    );
+}
+
+#[test]
 fn a_verify_only_report_is_refused_for_tuning() {
     let p = problem(1, 896, 896, Epilogue::None);
     let mut verified = report("NVIDIA H200", vec![run(p, "dot/m1", Some(3.3))]);
