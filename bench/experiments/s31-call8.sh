@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Thirty-first session, call 8: gemv_nn_cluster with its bias requested with the first W
+# (bench/experiments/s31-nn-bias.patch: an entry gemv_nn_cluster_bias). target/exp/skinny and
+# target/gpu/cuda_backend are built with the patch, target/release/skinny without (HEAD). The GPU
+# test, memcheck and racecheck of every nn variant (the bias entry is new), the edge set on them,
+# then the same probe of the nn bias shapes (and bias-free controls, and the nt figures the nn bar
+# is measured against) with both binaries. Build: apply the patch, cargo build --release, copy
+# the binary to target/exp/skinny, bash bench/build-gpu-tests.sh, revert, build HEAD; then
+# bash bench/carry-gz.sh target/release/skinny target/exp/skinny target/gpu/cuda_backend.
+set -uo pipefail
+. bench/lib.sh
+call_begin
+trap pack EXIT
+nn_test() { # NAME SECONDS [SANITIZER ARGS...]
+  local name=$1 seconds=$2
+  shift 2
+  SKINNY_TEST_VARIANTS="gemv/nn*" timeout "$seconds" "$@" ./target/gpu/cuda_backend --ignored \
+    --test-threads=1 --nocapture every_cuda_variant >"$OUT/$name.log" 2>&1
+  echo "$name: exit $?"
+  grep -E "checked|test result|ERROR SUMMARY|RACECHECK SUMMARY|panicked" "$OUT/$name.log" | head -4
+}
+sanitizer=/usr/local/cuda/bin/compute-sanitizer
+nn_test gpu-test 120
+nn_test memcheck 150 "$sanitizer" --tool memcheck
+nn_test racecheck 200 "$sanitizer" --tool racecheck
+skinny=target/exp/skinny edge_check 90 --variants 'gemv/nn*' --layout nn
+shapes_at "1 2 4" "1152,896,bias 2048,1536,bias"
+args=("${shapes[@]}" --shape 1,896,896 --shape 1,896,4864 --shape 1,4096,4096,bias --time-cap-ms 20)
+for build in exp release; do
+  skinny=target/$build/skinny SHOWN=8 timed_probe "probe-nn-$build" 150 "${args[@]}" \
+    --layout nn --variants 'gemv/nn*' cublas/gemm cublas/gemm+bias cublaslt/matmul
+done
+shapes_at "1 2 4" "1152,896,bias 2048,1536,bias"
+skinny=target/release/skinny SHOWN=4 timed_probe probe-nt 90 "${shapes[@]}" --shape 1,896,896 \
+  --shape 1,896,4864 --shape 1,4096,4096,bias --layout nt --time-cap-ms 20 --variants \
+  mma/c2_m4_w8s2_b4 mma/c2_m4_u4_b8_tail mma/c8_m1_u4 mma/c2_m8_w8t2u4_b2 mma/c8_m1_u4_b8 cublas/gemm
