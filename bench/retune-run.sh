@@ -21,7 +21,11 @@
 # parts by the wall times above. A whole re-tune took two calls until the twenty-third session:
 # PART="m1 grid", then PART="mbar:llama-3-8b mbar:qwen2.5-0.5b final" (575 s in s23). With the
 # s24 registry it takes three: bench/retune-a.sh (the GPU tests, m1 and grid: 555 s), PART="mbar:
-# llama-3-8b mbar:qwen2.5-0.5b" (524 s), PART=final (176 s). `final` takes each
+# llama-3-8b mbar:qwen2.5-0.5b" (524 s), PART=final (176 s). With the s31 registry (103
+# variants) it takes six: retune-a.sh PART=m1 (391 s), PART="grid:m1 grid:m8" (221 s),
+# PART=grid:mx GRIDX_SECONDS=570 (333 s), mbar:llama-3-8b with MS=1,2,4 (358 s) and MS=8,16
+# (161 s), PART="mbar:qwen2.5-0.5b final" (586 s: too near the 600 s to count on; split it when
+# the registry grows). `final` takes each
 # probe from this call's folders when an earlier part made it, else from bench/results under
 # RUN's prefix (copy a call's probe files there as $RUN-tune-probe.json.gz, -grid-probe,
 # -grid-m8-probe, -grid-mx-probe, -mbar-MODEL). A part's variables (NEW_VARIANTS for m1,
