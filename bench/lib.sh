@@ -21,9 +21,13 @@ call_begin() {
 
 # Everything under $OUT as one archive (the device tool brings back a bounded number of files).
 # `find`, not a glob: callers may have globbing off (set -f) so that variant globs reach skinny.
+# The folder is the OUT this file was sourced with: a script stopped inside a function called
+# as `OUT=$dir func` runs its EXIT trap in that function's scope, where OUT is the subfolder
+# (s31 review), and the archive would hold only it.
+PACK_ROOT=${PACK_ROOT:-$OUT}
 pack() {
-  tar czf /tmp/all.tgz -C "$OUT" . && find "${OUT:?}" -mindepth 1 -maxdepth 1 -exec rm -rf {} + &&
-    mv /tmp/all.tgz "$OUT/"
+  tar czf /tmp/all.tgz -C "$PACK_ROOT" . &&
+    find "${PACK_ROOT:?}" -mindepth 1 -maxdepth 1 -exec rm -rf {} + && mv /tmp/all.tgz "$PACK_ROOT/"
 }
 
 # The edge set the eighteenth session verified new M ≤ 16 kernels on (probe arguments): the smoke

@@ -5,8 +5,9 @@
 # takes beyond the fewest its steps need (steps one at a time without TAIL) and the part-empty
 # last step. Each runs the dispatch check (four untuned models at M = 1, 2, 4, 8, 16 on the s31
 # cold table); then one probe of the four models' M = 1 shapes with the builds the rules pick
-# among and cuBLAS, to fit the model at row lengths the tables lack (1536, 2048, 2304, 3072,
-# 8192, 8960, 9216). Build: the two binaries (docs/PERF.md, thirty-first session), then
+# among and cuBLAS, to fit the model at the models' row lengths (1536, 2048, 2304, 3072, 8192,
+# 8960, 9216). The probe has no --dtype bf16: gemma-2-2b's config says f32, so its shapes ran in
+# f32, where only cuBLAS runs (add the flag to run it again). Build: the two binaries (docs/PERF.md, thirty-first session), then
 # bash bench/carry-gz.sh target/alt/skinny-m1 target/alt/skinny-m2; carry ["target/carry"].
 set -uo pipefail
 . bench/lib.sh

@@ -676,9 +676,10 @@ pub const FAMILIES: &[KernelFamily] = &[
 
 /// Bytes of each row of W a block walks in one step of its K loop, for the families whose K loop
 /// has a fixed stride: a row of k bytes takes ceil(k / step) steps, so the last step of a row
-/// that is not a multiple of it runs part-empty. Dispatch rules use it to carry a tuned time to
-/// a row length with a worse last step (a rule learned at k = 4096 put 2×16384×3072 on a kernel
-/// with 2048-element steps: 1.16× cuBLAS, seventeenth session). None: no fixed stride known.
+/// that is not a multiple of it runs part-empty. Dispatch rules use it, through [`k_loop_fill`],
+/// to carry a tuned time to a row length with a worse last step (a rule learned at k = 4096 put
+/// 2×16384×3072 on a kernel with 2048-element steps: 1.16× cuBLAS, seventeenth session). None:
+/// no fixed stride known.
 pub fn k_step_bytes(variant: &crate::registry::Variant) -> Option<u64> {
     let int = |name: &str| variant.int_param(name).and_then(|v| u64::try_from(v).ok());
     match variant.kernel.as_str() {
@@ -686,7 +687,8 @@ pub fn k_step_bytes(variant: &crate::registry::Variant) -> Option<u64> {
         "gemv_split" => Some(int("WARPS")? * 32 * int("UNROLL")? * 16),
         // A warp's step is 4·SPAN vectors of each row; the block's WARPS warps take turns.
         "gemv_mma_ring" => Some(int("WARPS")? * 4 * int("SPAN")? * 16),
-        // The same; UNROLL steps go together only while whole batches fit, then one at a time.
+        // The same; UNROLL steps go together only while whole batches fit, then one at a time
+        // (as one checked batch with TAIL: k_loop_fill counts the round trips).
         "gemv_mma" => {
             Some(int("WARPS")? * 4 * int("SPAN").unwrap_or(2) * int("CHUNKS").unwrap_or(1) * 16)
         }
@@ -702,7 +704,7 @@ pub fn k_step_bytes(variant: &crate::registry::Variant) -> Option<u64> {
 /// steps is left, then one at a time, or as one checked batch with TAIL; the warp with the most
 /// round trips sets the block's time. (Measured on the H200, thirty-first session: mma/c4_m2_u4_b8,
 /// 6 steps a warp at k = 3072, one batch and two single steps, took 1.14× cuBLAS on Phi-3's
-/// 1×16384×3072, while at k = 2048-8192, whole batches, it beats cuBLAS.) For the other
+/// 1×16384×3072, while at k = 2048, 4096 and 8192, whole batches, it beats cuBLAS.) For the other
 /// families with a fixed step ([`k_step_bytes`]) the last step alone runs part-empty. None: no
 /// fixed step known.
 pub fn k_loop_fill(variant: &crate::registry::Variant, k_bytes: u64) -> Option<f64> {

@@ -169,7 +169,7 @@ pub fn choose(
                 .relative_time(&variant.id, table.metric)
                 // A measured variant never counts worse than one nobody timed.
                 .map(|r| {
-                    let penalty = last_step_penalty(variant, e.key.k, problem)
+                    let penalty = k_loop_penalty(variant, e.key.k, problem)
                         * round_penalty(rounds, e.key.n, problem);
                     (r * penalty).min(MISSING_PENALTY)
                 })
@@ -215,7 +215,7 @@ pub fn choose(
 /// for gemv_mma, whose model counts round trips; 1.0 for a variant without a fixed step, and
 /// never below 1: a rule may learn a kernel is worse at this row length, not that it is better
 /// than measured).
-fn last_step_penalty(variant: &Variant, tuned_k: usize, problem: &Problem) -> f64 {
+fn k_loop_penalty(variant: &Variant, tuned_k: usize, problem: &Problem) -> f64 {
     let element = problem.dtype().size_bytes();
     let fill = |k: usize| crate::kernels::k_loop_fill(variant, k as u64 * element);
     let exponent = if variant.kernel == "gemv_mma" {
@@ -235,7 +235,7 @@ fn last_step_penalty(variant: &Variant, tuned_k: usize, problem: &Problem) -> f6
 /// is. Past one round, the share of the rounds' slots that hold a block (one
 /// round is full: its blocks all run at once, and a small grid's blocks are what the tuned
 /// times already measured), there against here, to the power [`ROUND_EXPONENT`] (1.0 for other
-/// grids or unknown slots, and never below 1, as [`last_step_penalty`]).
+/// grids or unknown slots, and never below 1, as [`k_loop_penalty`]).
 fn round_penalty(rounds: Option<(u64, u64)>, tuned_n: usize, problem: &Problem) -> f64 {
     let Some((rows, slots)) = rounds.filter(|&(rows, slots)| rows > 0 && slots > 0) else {
         return 1.0;
