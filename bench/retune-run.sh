@@ -81,8 +81,9 @@ for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, fi
   case "$part" in
   m1) : "${NEW_VARIANTS:?PART m1 needs NEW_VARIANTS: the globs of the new variants}" ;;
   final) : "${CHAIN_TABLE:?PART final needs CHAIN_TABLE: the chain table to seed from}" ;;
-  grid | grid:m1 | grid:m8 | grid:mx | mbar:*) ;;
-  *) echo "unknown part '$part': PART takes m1, grid, grid:m1, grid:m8, grid:mx, mbar:MODEL and final"; exit 2 ;;
+  grid | grid:m1 | grid:m8 | grid:mx | mbar:llama-3-8b | mbar:qwen2.5-0.5b) ;;
+  # (final tunes from these two models' mbar probes only: another model's would be spent time.)
+  *) echo "unknown part '$part': PART takes m1, grid, grid:m1, grid:m8, grid:mx, mbar:llama-3-8b, mbar:qwen2.5-0.5b and final"; exit 2 ;;
   esac
 done
 
@@ -153,6 +154,12 @@ for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, fi
         [ -n "$found" ] || found=$(set +f; ls "$run-mbar-$model.json.gz" 2>/dev/null)
       fi
       [ -n "$found" ] || { echo "missing the mbar probe of $model (here or under $run): stopping"; exit 1; }
+      # MS parts must cover every row count the whole probe would (their names say which).
+      for m in 1 2 4 8 16; do
+        case " $found" in *"/mbar-$model.json"* | *"-mbar-$model.json.gz"*) break ;; esac
+        echo "$found" | tr ' ' '\n' | grep -Eq -- "-m([0-9]+-)*$m(-[0-9]+)*\.json" ||
+          { echo "the mbar parts of $model ($found) have no M = $m: stopping"; exit 1; }
+      done
       echo "final: $model's mbar probe from" $found
       # The M bar over the model's parts together (an MS part alone has no M = 1 row to compare).
       # shellcheck disable=SC2086
