@@ -104,6 +104,20 @@ registry_call() {
   pack
 }
 
+# variant_test GLOBS NAME SECONDS [SANITIZER ARGS...]: cuda_backend's every_cuda_variant test
+# (target/gpu) on the variants GLOBS names, under the sanitizer when one is given, into
+# $OUT/NAME.log; its exit status and summary lines (combinations checked, result, the
+# sanitizer's summary).
+variant_test() {
+  local globs=$1 name=$2 seconds=$3
+  shift 3
+  SKINNY_TEST_VARIANTS="$globs" timeout "$seconds" "$@" ./target/gpu/cuda_backend --ignored \
+    --test-threads=1 --nocapture every_cuda_variant >"$OUT/$name.log" 2>&1
+  echo "$name: exit $?"
+  grep -E "checked|test result|ERROR SUMMARY|RACECHECK SUMMARY|panicked" "$OUT/$name.log" | head -4
+}
+SANITIZER=/usr/local/cuda/bin/compute-sanitizer
+
 # timeline_probe NAME TOOL ARGS...: a short timing probe (60 s, 5 ms a run) of a build that prints
 # timeline lines (ARGS name it: --add-registry, --variants, --shape) into $OUT/NAME.json and .log,
 # then bench/tools/TOOL on the log: its summary printed and kept in $OUT/NAME-summary.txt.

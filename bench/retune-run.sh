@@ -56,12 +56,8 @@ probe() {
     exit 1
   }
 }
-test_run() { # NAME SECONDS [SANITIZER ARGS...]
-  local name=$1 seconds=$2
-  shift 2
-  SKINNY_TEST_VARIANTS="${NEW_VARIANTS:?NEW_VARIANTS: the globs of the new variants}" timeout "$seconds" "$@" \
-    ./target/gpu/cuda_backend --ignored --test-threads=1 --nocapture every_cuda_variant >"$dir/$name.log" 2>&1
-  echo "$name: exit $?"; grep -E "checked|test result|ERROR SUMMARY|RACECHECK SUMMARY|panicked" "$dir/$name.log" | head -4
+test_run() { # NAME SECONDS [SANITIZER ARGS...]: the test of NEW_VARIANTS into the part's folder
+  OUT=$dir variant_test "${NEW_VARIANTS:?NEW_VARIANTS: the globs of the new variants}" "$@"
 }
 
 M1_NT="cublas/gemm cublas/gemm+bias cublaslt/matmul dot/m1_grid dot/m1_r4w1_xw dot/m1_r4w8_u3_xw dot/m1_r8w2_xw dot/m1_u5_xw dot/m1_u8_xw dot/m1_xw gemv/baseline_t32 mma/m8_k8 mma/m8_s4 mma/m8_u4 mma/m8_k8_pf mma/m8_s4_pf mma/m8_u4_pf mma/m16_k16_pf mma/c*"
@@ -96,8 +92,8 @@ for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, fi
   case "$part" in
   m1)
     test_run gpu-test 90
-    test_run memcheck 120 /usr/local/cuda/bin/compute-sanitizer --tool memcheck
-    test_run racecheck 150 /usr/local/cuda/bin/compute-sanitizer --tool racecheck
+    test_run memcheck 120 "$SANITIZER" --tool memcheck
+    test_run racecheck 150 "$SANITIZER" --tool racecheck
     # shellcheck disable=SC2086
     probe 330 tune-probe --shapes qwen2.5-0.5b@m1 llama-3-8b@m1 --layout nt,nn --variants $M1_NT $M1_NN --time-cap-ms 40
     ;;
@@ -149,17 +145,17 @@ for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, fi
         piece=${piece#"$(basename "$run")-"}
         [ -f "$OUT/mbar-$model/$piece.json" ] || found="$found $f"
       done
-      if [ -z "$found" ]; then
+      if [ -n "$found" ]; then
+        # MS parts must cover every row count the whole probe would (their names say which).
+        for m in 1 2 4 8 16; do
+          echo "$found" | tr ' ' '\n' | grep -Eq -- "-m([0-9]+-)*$m(-[0-9]+)*\.json" ||
+            { echo "the mbar parts of $model ($found) have no M = $m: stopping"; exit 1; }
+        done
+      else
         found=$(set +f; ls "$OUT/mbar-$model/mbar-$model.json" 2>/dev/null)
         [ -n "$found" ] || found=$(set +f; ls "$run-mbar-$model.json.gz" 2>/dev/null)
       fi
       [ -n "$found" ] || { echo "missing the mbar probe of $model (here or under $run): stopping"; exit 1; }
-      # MS parts must cover every row count the whole probe would (their names say which).
-      for m in 1 2 4 8 16; do
-        case " $found" in *"/mbar-$model.json"* | *"-mbar-$model.json.gz"*) break ;; esac
-        echo "$found" | tr ' ' '\n' | grep -Eq -- "-m([0-9]+-)*$m(-[0-9]+)*\.json" ||
-          { echo "the mbar parts of $model ($found) have no M = $m: stopping"; exit 1; }
-      done
       echo "final: $model's mbar probe from" $found
       # The M bar over the model's parts together (an MS part alone has no M = 1 row to compare).
       # shellcheck disable=SC2086

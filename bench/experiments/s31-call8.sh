@@ -13,18 +13,9 @@ set -uo pipefail
 . bench/lib.sh
 call_begin
 trap pack EXIT
-nn_test() { # NAME SECONDS [SANITIZER ARGS...]
-  local name=$1 seconds=$2
-  shift 2
-  SKINNY_TEST_VARIANTS="gemv/nn*" timeout "$seconds" "$@" ./target/gpu/cuda_backend --ignored \
-    --test-threads=1 --nocapture every_cuda_variant >"$OUT/$name.log" 2>&1
-  echo "$name: exit $?"
-  grep -E "checked|test result|ERROR SUMMARY|RACECHECK SUMMARY|panicked" "$OUT/$name.log" | head -4
-}
-sanitizer=/usr/local/cuda/bin/compute-sanitizer
-nn_test gpu-test 120
-nn_test memcheck 150 "$sanitizer" --tool memcheck
-nn_test racecheck 200 "$sanitizer" --tool racecheck
+variant_test "gemv/nn*" gpu-test 120
+variant_test "gemv/nn*" memcheck 150 "$SANITIZER" --tool memcheck
+variant_test "gemv/nn*" racecheck 200 "$SANITIZER" --tool racecheck
 skinny=target/exp/skinny edge_check 90 --variants 'gemv/nn*' --layout nn
 shapes_at "1 2 4" "1152,896,bias 2048,1536,bias"
 args=("${shapes[@]}" --shape 1,896,896 --shape 1,896,4864 --shape 1,4096,4096,bias --time-cap-ms 20)

@@ -8,11 +8,7 @@
 set -uo pipefail
 . bench/lib.sh
 call_begin
-SKINNY_TEST_VARIANTS="gemv/nn_cl8_c128_m1 gemv/nn_cl8" timeout 150 \
-  /usr/local/cuda/bin/compute-sanitizer --tool racecheck ./target/gpu/cuda_backend --ignored \
-  --test-threads=1 --nocapture every_cuda_variant >"$OUT/racecheck.log" 2>&1
-echo "racecheck: exit $?"
-grep -E "checked|test result|RACECHECK SUMMARY|panicked" "$OUT/racecheck.log" | head -4
+variant_test "gemv/nn_cl8_c128_m1 gemv/nn_cl8" racecheck 150 "$SANITIZER" --tool racecheck
 registry_call bench/experiments/registry-s31-tiles.toml 60 120 --shape 1,896,4864 \
   --shape 1,4096,4096 --shape 1,896,896 --variants "exp/*" mma/c8_m1_u4 mma/c8_m1_u4_b8 \
   mma/c2_m4_u4_b8_tail dot/m1_u5_xw cublas/gemm --time-cap-ms 20

@@ -712,7 +712,7 @@ pub fn k_loop_fill(variant: &crate::registry::Variant, k_bytes: u64) -> Option<f
     if k_bytes == 0 {
         return None;
     }
-    if variant.kernel != "gemv_mma" {
+    if !k_loop_counts_round_trips(variant) {
         return Some(k_bytes as f64 / (k_bytes.div_ceil(block_step) * block_step) as f64);
     }
     let warps = u64::try_from(variant.int_param("WARPS")?).ok()?.max(1);
@@ -736,6 +736,12 @@ pub fn k_loop_fill(variant: &crate::registry::Variant, k_bytes: u64) -> Option<f
         })
         .max()?;
     Some(k_bytes as f64 / (round_trips * unroll * block_step) as f64)
+}
+
+/// Whether [`k_loop_fill`] counts a warp's DRAM round trips (gemv_mma, whose warps batch their
+/// steps) rather than the part-empty last step alone.
+pub fn k_loop_counts_round_trips(variant: &crate::registry::Variant) -> bool {
+    variant.kernel == "gemv_mma"
 }
 
 /// Rows of W one block takes, for the launches whose grid is one block per group of rows (the

@@ -218,7 +218,7 @@ pub fn choose(
 fn k_loop_penalty(variant: &Variant, tuned_k: usize, problem: &Problem) -> f64 {
     let element = problem.dtype().size_bytes();
     let fill = |k: usize| crate::kernels::k_loop_fill(variant, k as u64 * element);
-    let exponent = if variant.kernel == "gemv_mma" {
+    let exponent = if crate::kernels::k_loop_counts_round_trips(variant) {
         ROUND_TRIP_EXPONENT
     } else {
         LAST_STEP_EXPONENT

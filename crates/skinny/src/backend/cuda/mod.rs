@@ -29,7 +29,7 @@ use crate::data::{HostTensor, ProblemData};
 use crate::kernels::Launch;
 use crate::measure::{StoppingRule, Timings};
 use crate::problem::{Dtype, Epilogue, Problem};
-use crate::registry::{BackendKind, ParamValue, Variant};
+use crate::registry::{BackendKind, Variant};
 pub use call::Operands;
 use call::{Call, FixedArgs, Op};
 use compile::{compile, nvrtc_unavailable, nvrtc_version, CompileRequest};
@@ -1108,7 +1108,7 @@ fn launch_shape(
             wgmma = Some(tile);
             let ring = tile.ring_bytes();
             // The warpgroup, and a producer warp with PRODUCER.
-            let producer = variant.params.get("PRODUCER") == Some(&ParamValue::Bool(true));
+            let producer = variant.bool_param("PRODUCER") == Some(true);
             let threads = 128 + 32 * producer as u32;
             let per_sm = param("BLOCKS_PER_SM", 4).min(blocks_that_fit(facts, ring, threads));
             let s = SplitK::for_row_tiles(n, k, tile.w_rows, per_sm * sm_count);
