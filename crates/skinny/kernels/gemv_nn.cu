@@ -30,7 +30,8 @@
 //   `splits` partials an output, four at a time) measured 2–3 µs on the H200's small nn shapes
 //   (seventh session, call 8: qwen o 5.56 µs nn against 3.30 nt). A lane also loads the x of its
 //   rows with its W loads, not after them. CLUSTER = 1 is a plain column-tile kernel (no split, no
-//   barrier).
+//   barrier). gemv_nn_cluster_bias (thirty-first session) is the same for problems with a bias,
+//   which it requests with the first W instead of after the sums.
 //
 // Parameters: COLS (64, 128 or 256), MAX_M (≤ 4: the shared-memory reduction holds MAX_M·COLS
 // sums per k lane), UNROLL; gemv_nn_cluster also CLUSTER (1, 2, 4, 8 or 16; 16 is beyond the
@@ -182,13 +183,17 @@ __device__ __forceinline__ void cluster_send(const float* slot, const u64* bar, 
                  : "memory");
 }
 
-// The promise of two blocks a SM (at most 128 registers a thread) is what makes ptxas issue a
-// step's UNROLL loads together: without a minimum it paired each load with its FMAs (34
-// registers, one load in flight; SASS on the dev VM), as it did for gemv_split (MIN_BLOCKS).
-extern "C" __global__ void __launch_bounds__(256, 2)
-gemv_nn_cluster(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
-                elem_t* __restrict__ y, const elem_t* __restrict__ bias, int m, int n, int k,
-                float alpha, float beta) {
+// The body of both cluster entries below. EARLY_BIAS (thirty-first session): the bias of the one
+// output a thread finishes is requested with its first W, not after the cluster's sums have
+// landed, where it was one more cold DRAM round trip at the end of every block (1×1152×896 nn
+// with bias, s31 table: 4.01 µs against 3.31 nt, where 896×896 without one is 3.49 against 3.09).
+// An entry of its own (gemv_nn_cluster_bias), so that the bias-free builds keep their SASS.
+template <bool EARLY_BIAS>
+__device__ __forceinline__ void nn_cluster_cols(const elem_t* __restrict__ x,
+                                                const elem_t* __restrict__ w,
+                                                elem_t* __restrict__ y,
+                                                const elem_t* __restrict__ bias, int m, int n,
+                                                int k, float alpha, float beta) {
     pdl_begin();
     static_assert(COLS == 64 || COLS == 128 || COLS == 256, "COLS must be 64, 128 or 256");
     static_assert(MAX_M >= 1 && MAX_M <= 4, "MAX_M must be in 1..=4");
@@ -223,6 +228,13 @@ gemv_nn_cluster(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
     const int k_chunk = (k + CLUSTER - 1) / CLUSTER;
     const int k_begin = rank * k_chunk;
     const int k_end = min(k, k_begin + k_chunk);
+    // Thread t < SLICE finishes output rank·SLICE + t of the tile (the loop at the end).
+    constexpr bool bias_early = EARLY_BIAS && SLICE <= 256;
+    float early_bias = 0.0f;
+    if (bias_early && bias != nullptr && tid < SLICE) {
+        const int o = rank * SLICE + tid, j = blockIdx.x * COLS + o % COLS;
+        if (o / COLS < m && j < n) early_bias = to_f32(__ldg(&bias[j]));
+    }
 
     float acc[MAX_M][8];
 #pragma unroll
@@ -292,9 +304,34 @@ gemv_nn_cluster(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 #pragma unroll
         for (int q = 0; q < CLUSTER; ++q) s += inbox[q][t];
         const size_t at = (size_t)i * n + j;
-        y[at] = from_f32(nn_epilogue(s, bias, y, at, j, alpha, beta));
+        if (bias_early) {
+            // nn_epilogue's arithmetic, in its order, with the bias already here.
+            s = s * alpha + early_bias;
+            if (beta != 0.0f) s += beta * to_f32(y[at]);
+            y[at] = from_f32(s);
+        } else {
+            y[at] = from_f32(nn_epilogue(s, bias, y, at, j, alpha, beta));
+        }
     }
     // A block leaves only once every sum sent to it has landed (thread 0 always waits: SLICE ≥ 4),
     // so no store targets a block that has gone.
+}
+
+// The promise of two blocks a SM (at most 128 registers a thread) is what makes ptxas issue a
+// step's UNROLL loads together: without a minimum it paired each load with its FMAs (34
+// registers, one load in flight; SASS on the dev VM), as it did for gemv_split (MIN_BLOCKS).
+extern "C" __global__ void __launch_bounds__(256, 2)
+gemv_nn_cluster(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
+                elem_t* __restrict__ y, const elem_t* __restrict__ bias, int m, int n, int k,
+                float alpha, float beta) {
+    nn_cluster_cols<false>(x, w, y, bias, m, n, k, alpha, beta);
+}
+
+// gemv_nn_cluster for problems with a bias: the bias requested with the first W.
+extern "C" __global__ void __launch_bounds__(256, 2)
+gemv_nn_cluster_bias(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
+                     elem_t* __restrict__ y, const elem_t* __restrict__ bias, int m, int n, int k,
+                     float alpha, float beta) {
+    nn_cluster_cols<true>(x, w, y, bias, m, n, k, alpha, beta);
 }
 #endif

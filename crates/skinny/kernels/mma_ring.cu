@@ -81,7 +81,9 @@ constexpr int RING_SLOTS = (TILES + RING_X_PARTS) * SPAN;
 
 // 16 bytes global → shared, bypassing L1 (W: read once). `bytes` 0 writes zeros, reads nothing.
 __device__ __forceinline__ void copy_stream(u32 dst, const void* src, u32 bytes) {
-    asm volatile("cp.async.cg.shared.global" W_PREFETCH " [%0], [%1], 16, %2;" ::"r"(dst), "l"(src), "r"(bytes)
+    asm volatile("cp.async.cg.shared.global" W_PREFETCH " [%0], [%1], 16, %2;"
+                 :
+                 : "r"(dst), "l"(src), "r"(bytes)
                  : "memory");
 }
 

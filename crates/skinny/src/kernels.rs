@@ -603,7 +603,7 @@ pub const FAMILIES: &[KernelFamily] = &[
         source: Some(KernelSource {
             file: "gemv_nn.cu",
             entry: "gemv_nn_cluster",
-            bias_entry: None,
+            bias_entry: Some("gemv_nn_cluster_bias"),
             launch: Launch::ClusterColumns,
         }),
     },
@@ -872,6 +872,7 @@ mod tests {
         for (name, bias_entry) in [
             ("gemv_split", "gemv_split_bias"),
             ("gemv_mma", "gemv_mma_bias"),
+            ("gemv_nn_cluster", "gemv_nn_cluster_bias"),
         ] {
             let s = source(name);
             assert_eq!(s.entry_for(Epilogue::Bias), bias_entry);
