@@ -13,7 +13,9 @@
 #              mbar-MODEL-m<MS, dashes for commas>, and final takes every such part) with every M > 1
 #              kernel that won somewhere: the issue-4 M bar and the tables' M > 1 rows (llama
 #              ~200 s, qwen ~118 s; MBAR_EXTRA adds variants)
-#   final      the tables from the six probes (cold and graph; an mbar probe's MS parts count as
+#   nnmx       nn at M = 2 and 4 on both models, every gemv/nn build beside cuBLAS (thirty-second
+#              session: M ≥ 2 nn builds; before it the tables held nn at M = 1 only)
+#   final      the tables from the seven probes (cold and graph; an mbar probe's MS parts count as
 #              one), the chain search seeded with the committed chain table's picks, decode of
 #              both models, the dispatch check of four untuned models at M = 1, 2, 4, 8, 16
 #              (~165 s)
@@ -25,10 +27,12 @@
 # variants) it takes six: retune-a.sh PART=m1 (391 s), PART="grid:m1 grid:m8" (221 s),
 # PART=grid:mx GRIDX_SECONDS=570 (333 s), mbar:llama-3-8b with MS=1,2,4 (358 s) and MS=8,16
 # (161 s), PART="mbar:qwen2.5-0.5b final" (586 s: too near the 600 s to count on; split it when
-# the registry grows). `final` takes each
+# the registry grows). s32 (104 variants): m1 340 s, "grid:m1 grid:m8 mbar:llama-3-8b" with
+# MS=8,16 384 s, grid:mx 341 s, mbar:llama-3-8b MS=1,2,4 358 s, mbar:qwen2.5-0.5b 309 s, final
+# 244 s; nnmx (new since) 79 s (s32 call 11, with s32-adopt.patch). `final` takes each
 # probe from this call's folders when an earlier part made it, else from bench/results under
 # RUN's prefix (copy a call's probe files there as $RUN-tune-probe.json.gz, -grid-probe,
-# -grid-m8-probe, -grid-mx-probe, -mbar-MODEL). A part's variables (NEW_VARIANTS for m1,
+# -grid-m8-probe, -grid-mx-probe, -nn-mx-probe, -mbar-MODEL). A part's variables (NEW_VARIANTS for m1,
 # CHAIN_TABLE for final) are checked before any part runs.
 # Build here: cargo build --release && bash bench/build-gpu-tests.sh; carry
 # ["target/release/skinny", "target/gpu"], or, where those with the tracked files would pass the
@@ -73,17 +77,17 @@ probe_file() { # FOLDER NAME
 }
 
 # Every variable a listed part needs, before any part runs.
-for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, final}; do
+for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, nnmx, mbar:MODEL, final}; do
   case "$part" in
   m1) : "${NEW_VARIANTS:?PART m1 needs NEW_VARIANTS: the globs of the new variants}" ;;
   final) : "${CHAIN_TABLE:?PART final needs CHAIN_TABLE: the chain table to seed from}" ;;
-  grid | grid:m1 | grid:m8 | grid:mx | mbar:llama-3-8b | mbar:qwen2.5-0.5b) ;;
+  grid | grid:m1 | grid:m8 | grid:mx | nnmx | mbar:llama-3-8b | mbar:qwen2.5-0.5b) ;;
   # (final tunes from these two models' mbar probes only: another model's would be spent time.)
-  *) echo "unknown part '$part': PART takes m1, grid, grid:m1, grid:m8, grid:mx, mbar:llama-3-8b, mbar:qwen2.5-0.5b and final"; exit 2 ;;
+  *) echo "unknown part '$part': PART takes m1, grid, grid:m1, grid:m8, grid:mx, nnmx, mbar:llama-3-8b, mbar:qwen2.5-0.5b and final"; exit 2 ;;
   esac
 done
 
-for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, final}; do
+for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, nnmx, mbar:MODEL, final}; do
   dir="$OUT/${part/:/-}"
   # grid's three probes go where `final` looks for them, whichever part ran them.
   case "$part" in grid:*) dir="$OUT/grid" ;; esac
@@ -116,6 +120,11 @@ for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, fi
       probe ${GRIDX_SECONDS:-330} grid-mx-probe --shapes decode-grid@m2,4,16 --layout nt --variants $GRIDX --time-cap-ms 20
     fi
     ;;
+  nnmx)
+    # The nn rows past M = 1 (the mbar probes are nt only).
+    probe 300 nn-mx-probe --shapes qwen2.5-0.5b@m2,4 llama-3-8b@m2,4 --layout nn --variants \
+      'gemv/nn*' cublas/gemm cublas/gemm+bias cublaslt/matmul --time-cap-ms 20
+    ;;
   mbar:*)
     model=${part#mbar:}
     # With MS set (e.g. MS=1,2,4 then MS=8,16, when one probe of a model passes 560 s), the file
@@ -127,7 +136,7 @@ for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, mbar:MODEL, fi
     ;;
   final)
     probes=""
-    for source in m1:tune-probe grid:grid-probe grid:grid-m8-probe grid:grid-mx-probe; do
+    for source in m1:tune-probe grid:grid-probe grid:grid-m8-probe grid:grid-mx-probe nnmx:nn-mx-probe; do
       f=$(probe_file "${source%%:*}" "${source#*:}")
       [ -f "$f" ] || { echo "missing $f: stopping"; exit 1; }
       probes="$probes $f"
