@@ -3,9 +3,9 @@
 # and the decode test, then bench/retune-run.sh's parts m1 and grid (555 s on the H200, s24). Takes
 # from the environment RUN (the result prefix, e.g. bench/results/h200-DATE-sNN-retune) and
 # NEW_VARIANTS (the new or changed variants' globs: the sanitizers run on them), and PART (default
-# "m1 grid"; "m1" alone when the two would pass the device's 600 s a call). Call B is
-# retune-run.sh itself: PART="mbar:llama-3-8b mbar:qwen2.5-0.5b final" with RUN and CHAIN_TABLE,
-# or in two calls (mbar, then final) when the registry has grown. (The sNN-retune-a.sh scripts
+# "m1 grid"; "m1" alone when the two would pass the device's 600 s a call). Then retune-run.sh
+# itself for the rest: the mbar parts, nnmx, and final with RUN and CHAIN_TABLE, in as many calls
+# as its header's wall times need (six in all in s31–s32). (The sNN-retune-a.sh scripts
 # of sessions 17-23 did this with the session's values written in.)
 # Build here: cargo build --release && bash bench/build-gpu-tests.sh, then bash bench/carry-gz.sh
 # target/release/skinny target/gpu/cuda_backend target/gpu/cuda_decode; carry ["target/carry"].

@@ -18,7 +18,7 @@
 #   final      the tables from the seven probes (cold and graph; an mbar probe's MS parts count as
 #              one), the chain search seeded with the committed chain table's picks, decode of
 #              both models, the dispatch check of four untuned models at M = 1, 2, 4, 8, 16
-#              (~165 s)
+#              (244 s in s32)
 # The device runs a call for at most 600 s, and the parts' own timeouts add up past that: list
 # parts by the wall times above. A whole re-tune took two calls until the twenty-third session:
 # PART="m1 grid", then PART="mbar:llama-3-8b mbar:qwen2.5-0.5b final" (575 s in s23). With the
@@ -138,7 +138,7 @@ for part in ${PART:?PART: one or more of m1, grid, grid:m1|m8|mx, nnmx, mbar:MOD
     probes=""
     for source in m1:tune-probe grid:grid-probe grid:grid-m8-probe grid:grid-mx-probe nnmx:nn-mx-probe; do
       f=$(probe_file "${source%%:*}" "${source#*:}")
-      [ -f "$f" ] || { echo "missing $f: stopping"; exit 1; }
+      [ -f "$f" ] || { echo "missing $f: run PART=${source%%:*} (this call or an earlier one, its probe copied there): stopping"; exit 1; }
       probes="$probes $f"
     done
     # A model's mbar probe: its MS parts (mbar-MODEL-m*) if there are any, this call's and the
