@@ -154,6 +154,11 @@ fn choose_blind(
     choose(problem, table, reg, &mut |_| None)
 }
 
+/// The variant `choose_blind` picks for `problem` from `table`.
+fn blind_pick(problem: &Problem, table: &DispatchTable, reg: &Registry) -> String {
+    choose_blind(problem, Some(table), reg).unwrap().variant
+}
+
 /// `choose_for`, blind as `choose_blind`.
 fn choose_for_blind(
     problem: &Problem,
@@ -503,15 +508,9 @@ fn a_rule_leaves_cublas_only_for_a_clear_margin() {
         Metric::GpuCold,
     );
     let untuned = problem(8, 4096, 2304, Epilogue::None);
-    assert_eq!(
-        choose_blind(&untuned, Some(&narrow), &reg).unwrap().variant,
-        "cublas/gemm"
-    );
+    assert_eq!(blind_pick(&untuned, &narrow, &reg), "cublas/gemm");
     // The tuned shape itself still gets its winner.
-    assert_eq!(
-        choose_blind(&p, Some(&narrow), &reg).unwrap().variant,
-        "mma/m8"
-    );
+    assert_eq!(blind_pick(&p, &narrow, &reg), "mma/m8");
     // 20 % ahead: the rule takes the skinny kernel.
     let clear = table_of(
         vec![
@@ -520,10 +519,7 @@ fn a_rule_leaves_cublas_only_for_a_clear_margin() {
         ],
         Metric::GpuCold,
     );
-    assert_eq!(
-        choose_blind(&untuned, Some(&clear), &reg).unwrap().variant,
-        "mma/m8"
-    );
+    assert_eq!(blind_pick(&untuned, &clear, &reg), "mma/m8");
 }
 
 #[test]
@@ -543,16 +539,10 @@ fn a_rule_charges_a_kernel_whose_last_step_runs_part_empty() {
     );
     // The same row length: 6 % ahead is a clear margin.
     let same_k = problem(2, 20000, 4096, Epilogue::None);
-    assert_eq!(
-        choose_blind(&same_k, Some(&table), &reg).unwrap().variant,
-        "dot/m2_r2u2_xw"
-    );
+    assert_eq!(blind_pick(&same_k, &table, &reg), "dot/m2_r2u2_xw");
     // k = 3072: its last step half empty, the 6 % is gone.
     let ragged = problem(2, 16384, 3072, Epilogue::None);
-    assert_eq!(
-        choose_blind(&ragged, Some(&table), &reg).unwrap().variant,
-        "cublas/gemm"
-    );
+    assert_eq!(blind_pick(&ragged, &table, &reg), "cublas/gemm");
     // Never a reward: 4 % ahead at k = 3072 (steps 0.75 used) is not counted as more at an
     // untuned k = 4096 (steps all used), where it would be 17 % ahead.
     let ragged_tuned = problem(2, 16384, 3072, Epilogue::None);
@@ -564,10 +554,7 @@ fn a_rule_charges_a_kernel_whose_last_step_runs_part_empty() {
         Metric::GpuCold,
     );
     let whole = problem(2, 16384, 4096, Epilogue::None);
-    assert_eq!(
-        choose_blind(&whole, Some(&table), &reg).unwrap().variant,
-        "cublas/gemm"
-    );
+    assert_eq!(blind_pick(&whole, &table, &reg), "cublas/gemm");
 }
 
 #[test]
@@ -589,16 +576,10 @@ fn a_rule_charges_a_tensor_core_build_whose_warps_load_leftover_steps_one_at_a_t
     let table = table_of(runs, Metric::GpuCold);
     // A whole number of batches at an untuned n: the build that won.
     let whole = problem(1, 20000, 4096, Epilogue::None);
-    assert_eq!(
-        choose_blind(&whole, Some(&table), &reg).unwrap().variant,
-        "mma/c4_m2_u4_b8"
-    );
+    assert_eq!(blind_pick(&whole, &table, &reg), "mma/c4_m2_u4_b8");
     // k = 3072: its round trips half full; the TAIL build's (3 batches of 4 steps) stay full.
     let ragged = problem(1, 16384, 3072, Epilogue::None);
-    assert_eq!(
-        choose_blind(&ragged, Some(&table), &reg).unwrap().variant,
-        "mma/c2_m4_u4_b8_tail"
-    );
+    assert_eq!(blind_pick(&ragged, &table, &reg), "mma/c2_m4_u4_b8_tail");
 }
 
 #[test]
