@@ -35,7 +35,11 @@
 //
 // Parameters: COLS (64, 128 or 256), MAX_M (≤ 4: the shared-memory reduction holds MAX_M·COLS
 // sums per k lane), UNROLL; gemv_nn_cluster also CLUSTER (1, 2, 4, 8 or 16; 16 is beyond the
-// portable cluster size and the host opts the kernel in) and UNROLL up to 16.
+// portable cluster size and the host opts the kernel in), UNROLL up to 16 and XSHFL (0 or 1;
+// thirty-third session): 1 loads each x value once a warp and passes it round by shuffles, not
+// once a lane into registers held while the W loads fly (UNROLL·MAX_M of them a thread: 16 of
+// the M ≤ 2 build's 84 registers at UNROLL 8, which cost it a block a SM and so half its
+// clusters in flight, s32 call 8).
 
 #ifndef COLS
 #define COLS 128
@@ -49,13 +53,25 @@
 #ifndef CLUSTER
 #define CLUSTER 8
 #endif
+#ifndef XSHFL
+#define XSHFL 0
+#endif
+#ifndef MIN_BLOCKS
+#define MIN_BLOCKS 2
+#endif
 
 #if defined(SKINNY_BF16) || defined(SKINNY_F16)
+// The epilogue of output `at` (column j). `bias_loaded`: the bias value is already here in `b`
+// (gemv_nn_cluster_bias requested it with the first W); otherwise it is read from `bias`, if any.
+// A flag and a value rather than always a value: loading the bias into `b` before the call took
+// gemv_nn_cluster's bias-free M = 1 builds from 64 registers to 72 (four blocks a SM to three).
 __device__ __forceinline__ float nn_epilogue(float s, const elem_t* __restrict__ bias,
                                              const elem_t* y, size_t at, int j, float alpha,
-                                             float beta) {
+                                             float beta, bool bias_loaded = false,
+                                             float b = 0.0f) {
     s *= alpha;
-    if (bias != nullptr) s += to_f32(bias[j]);
+    if (bias_loaded) s += b;
+    else if (bias != nullptr) s += to_f32(bias[j]);
     if (beta != 0.0f) s += beta * to_f32(y[at]);
     return s;
 }
@@ -242,7 +258,58 @@ __device__ __forceinline__ void nn_cluster_cols(const elem_t* __restrict__ x,
 #pragma unroll
         for (int e = 0; e < 8; ++e) acc[i][e] = 0.0f;
 
-    if (col < n) {
+    if (XSHFL) {
+        // A step needs UNROLL·MAX_M values of x per k lane (value q = u·MAX_M + i: x[i] at the
+        // lane's row u), the same for its CT column lanes. Lane kw·CT + p loads values p, p + CT,
+        // .. of k lane kw, and each lane fetches value q from lane kw·CT + q % CT of its own
+        // segment by a shuffle of width CT, whose source lane and segment are immediates (a
+        // source lane computed per lane, kw + a constant, held one register for each q). The
+        // walk is by warp, every lane running every step as the shuffles need; a lane masks
+        // its rows past the split and columns past n.
+        constexpr int XQ = UNROLL * MAX_M;
+        constexpr int XV = (XQ + CT - 1) / CT;
+        const int kw = lane / CT;
+        // Rows at or past w_end read as zeros: the split's end, or every row for a lane whose
+        // columns are past n (it still runs the steps, for its shuffles).
+        const int w_end = col < n ? k_end : 0;
+        const int r_first = k_begin + warp * KW + kw;  // this lane's first row
+        const size_t u_stride = (size_t)KT * n;        // from a lane's row u to row u + 1
+        const elem_t* wp = w + (size_t)r_first * n + (col < n ? col : 0);
+        const elem_t* xp[XV];  // each value this lane loads, at the warp's first step
+        int x_end[XV];         // its rows from there (past them, or no value at all: zero)
+#pragma unroll
+        for (int v = 0; v < XV; ++v) {
+            const int q = v * CT + ct, u = q / MAX_M, i = q % MAX_M;
+            const int r = r_first + u * KT;
+            xp[v] = x + (size_t)(i < m ? i : 0) * k + r;
+            x_end[v] = q < XQ && i < m ? k_end - r : 0;
+        }
+#pragma unroll 1
+        for (int step = 0; r_first - kw + step < k_end; step += KT * UNROLL) {
+            uint4 wv[UNROLL];
+            float xl[XV];
+#pragma unroll
+            for (int u = 0; u < UNROLL; ++u)
+                wv[u] = r_first + step + u * KT < w_end
+                            ? __ldg(reinterpret_cast<const uint4*>(wp + u * u_stride))
+                            : make_uint4(0, 0, 0, 0);
+#pragma unroll
+            for (int v = 0; v < XV; ++v) xl[v] = step < x_end[v] ? to_f32(xp[v][step]) : 0.0f;
+            wp += UNROLL * u_stride;
+#pragma unroll
+            for (int u = 0; u < UNROLL; ++u) {
+                float wf[8];
+                unpack8(wv[u], wf);
+#pragma unroll
+                for (int i = 0; i < MAX_M; ++i) {
+                    const int q = u * MAX_M + i;
+                    const float xv = __shfl_sync(0xffffffffu, xl[q / CT], q % CT, CT);
+#pragma unroll
+                    for (int e = 0; e < 8; ++e) acc[i][e] = fmaf(wf[e], xv, acc[i][e]);
+                }
+            }
+        }
+    } else if (col < n) {
         for (int r0 = k_begin + kt; r0 < k_end; r0 += KT * UNROLL) {
             // Every load of the step first, W and x alike; rows past the split read as zeros.
             uint4 wv[UNROLL];
@@ -304,23 +371,17 @@ __device__ __forceinline__ void nn_cluster_cols(const elem_t* __restrict__ x,
 #pragma unroll
         for (int q = 0; q < CLUSTER; ++q) s += inbox[q][t];
         const size_t at = (size_t)i * n + j;
-        if (bias_early) {
-            // nn_epilogue's arithmetic, in its order, with the bias already here.
-            s = s * alpha + early_bias;
-            if (beta != 0.0f) s += beta * to_f32(y[at]);
-            y[at] = from_f32(s);
-        } else {
-            y[at] = from_f32(nn_epilogue(s, bias, y, at, j, alpha, beta));
-        }
+        y[at] = from_f32(nn_epilogue(s, bias, y, at, j, alpha, beta, bias_early, early_bias));
     }
     // A block leaves only once every sum sent to it has landed (thread 0 always waits: SLICE ≥ 4),
     // so no store targets a block that has gone.
 }
 
-// The promise of two blocks a SM (at most 128 registers a thread) is what makes ptxas issue a
-// step's UNROLL loads together: without a minimum it paired each load with its FMAs (34
-// registers, one load in flight; SASS on the dev VM), as it did for gemv_split (MIN_BLOCKS).
-extern "C" __global__ void __launch_bounds__(256, 2)
+// The promise of MIN_BLOCKS blocks a SM (2 by default: at most 128 registers a thread) is what
+// makes ptxas issue a step's UNROLL loads together: without a minimum it paired each load with
+// its FMAs (34 registers, one load in flight; SASS on the dev VM), as it did for gemv_split.
+// 3 or 4 cap the registers at 80 or 64, so that more blocks, and more clusters, fit a SM.
+extern "C" __global__ void __launch_bounds__(256, MIN_BLOCKS)
 gemv_nn_cluster(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
                 elem_t* __restrict__ y, const elem_t* __restrict__ bias, int m, int n, int k,
                 float alpha, float beta) {
@@ -328,7 +389,7 @@ gemv_nn_cluster(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 }
 
 // gemv_nn_cluster for problems with a bias: the bias requested with the first W.
-extern "C" __global__ void __launch_bounds__(256, 2)
+extern "C" __global__ void __launch_bounds__(256, MIN_BLOCKS)
 gemv_nn_cluster_bias(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
                      elem_t* __restrict__ y, const elem_t* __restrict__ bias, int m, int n, int k,
                      float alpha, float beta) {

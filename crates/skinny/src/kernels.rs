@@ -599,6 +599,18 @@ pub const FAMILIES: &[KernelFamily] = &[
                 required: true,
                 meaning: "blocks a column tile, one cluster, each 1/CLUSTER of K: 1, 2, 4, 8 or 16 (16 is a non-portable cluster size)",
             },
+            ParamSpec {
+                name: "XSHFL",
+                kind: ParamKind::Int { min: 0, max: 1, multiple: 1 },
+                required: false,
+                meaning: "1: each x value loaded once a warp and passed round by shuffles, not held once a lane while W loads (default 0)",
+            },
+            ParamSpec {
+                name: "MIN_BLOCKS",
+                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                required: false,
+                meaning: "blocks a SM the register budget must allow (__launch_bounds__; default 2, the promise that has ptxas issue a step's loads together)",
+            },
         ],
         source: Some(KernelSource {
             file: "gemv_nn.cu",
