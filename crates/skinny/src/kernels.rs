@@ -591,7 +591,7 @@ pub const FAMILIES: &[KernelFamily] = &[
                 name: "UNROLL",
                 kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
                 required: true,
-                meaning: "rows of W (and their x) in flight per thread",
+                meaning: "rows of W in flight per thread (and, with XSHFL = 0, their x)",
             },
             ParamSpec {
                 name: "CLUSTER",
@@ -609,7 +609,7 @@ pub const FAMILIES: &[KernelFamily] = &[
                 name: "MIN_BLOCKS",
                 kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
                 required: false,
-                meaning: "blocks a SM the register budget must allow (__launch_bounds__; default 2, the promise that has ptxas issue a step's loads together)",
+                meaning: "blocks a SM the register budget must allow (__launch_bounds__): 1 to 8, default 2, the promise that has ptxas issue a step's loads together (unlike gemv_split's and gemv_mma's MIN_BLOCKS, there is no 0: no promise)",
             },
         ],
         source: Some(KernelSource {
