@@ -71,8 +71,10 @@ fn every_cuda_variant_matches_the_reference_wherever_it_claims_to() {
         .map(|v| v.split_whitespace().map(String::from).collect())
         .unwrap_or_default();
     let variants = registry.select(&globs).unwrap();
+    let (shard, shards) = test_shard();
     let mut backend = backend();
     let mut checked = 0;
+    let mut combination = 0;
     let mut failures = Vec::new();
     for variant in variants.iter().filter(|v| v.backend == BackendKind::Cuda) {
         for (i, shape) in shapes().iter().enumerate() {
@@ -81,6 +83,12 @@ fn every_cuda_variant_matches_the_reference_wherever_it_claims_to() {
                 if !unsupported_reasons(&problem, &variant.supports).is_empty() {
                     continue;
                 }
+                combination += 1;
+                if (combination - 1) % shards != shard {
+                    continue;
+                }
+                // Each combination's time: under racecheck a few of them take minutes.
+                let started = std::time::Instant::now();
                 let data = ProblemData::generate(&problem, 7000 + i as u64);
                 let expected = reference(&data);
                 let mut run = backend.prepare(variant, &data).unwrap();
@@ -95,6 +103,11 @@ fn every_cuda_variant_matches_the_reference_wherever_it_claims_to() {
                     failures.push(format!("{} on {problem}: two runs differ", variant.id));
                 }
                 checked += 1;
+                eprintln!(
+                    "  {} on {problem}: {:.1} s",
+                    variant.id,
+                    started.elapsed().as_secs_f64()
+                );
             }
         }
     }
@@ -102,6 +115,22 @@ fn every_cuda_variant_matches_the_reference_wherever_it_claims_to() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let least = if globs.is_empty() { 50 } else { 1 };
     assert!(checked >= least, "only {checked} combinations checked");
+}
+
+/// SKINNY_TEST_SHARD="i/n": only every n-th supported (variant, shape, dtype) combination from
+/// the i-th (0-based), so that n processes (under compute-sanitizer, which takes minutes on the
+/// cluster kernels) share one variant's combinations. Unset: all of them, (0, 1).
+fn test_shard() -> (usize, usize) {
+    let Ok(spec) = std::env::var("SKINNY_TEST_SHARD") else {
+        return (0, 1);
+    };
+    let parsed = spec
+        .split_once('/')
+        .and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
+    match parsed {
+        Some((i, n)) if n > 0 && i < n => (i, n),
+        _ => panic!("SKINNY_TEST_SHARD must be \"i/n\" with 0 <= i < n, not {spec:?}"),
+    }
 }
 
 #[test]
