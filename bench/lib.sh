@@ -118,6 +118,29 @@ variant_test() {
 }
 SANITIZER=/usr/local/cuda/bin/compute-sanitizer
 
+# racecheck_side_by_side SECONDS SHARDS VARIANT...: variant_test of each VARIANT under
+# compute-sanitizer's racecheck, split into SHARDS processes a variant (SKINNY_TEST_SHARD: the
+# cluster-16 nn builds take minutes a combination), all side by side under one timeout, into
+# $OUT/racecheck-NAME.log (NAME: the id past its family, then -i for shard i when SHARDS > 1);
+# then each process's summary lines and time, and the time of the whole.
+racecheck_side_by_side() {
+  local seconds=$1 shards=$2 start=$SECONDS v i names=()
+  shift 2
+  for v in "$@"; do
+    for ((i = 0; i < shards; i++)); do
+      local name="racecheck-${v#*/}"
+      [ "$shards" -gt 1 ] && name+="-$i"
+      names+=("$name")
+      (s=$SECONDS
+       SKINNY_TEST_SHARD="$i/$shards" variant_test "$v" "$name" "$seconds" "$SANITIZER" --tool racecheck
+       echo "  ($((SECONDS - s)) s)") >"$OUT/$name.summary" 2>&1 &
+    done
+  done
+  wait
+  for v in "${names[@]}"; do cat "$OUT/$v.summary"; done
+  echo "racecheck, side by side: $((SECONDS - start)) s"
+}
+
 # timeline_probe NAME TOOL ARGS...: a short timing probe (60 s, 5 ms a run) of a build that prints
 # timeline lines (ARGS name it: --add-registry, --variants, --shape) into $OUT/NAME.json and .log,
 # then bench/tools/TOOL on the log: its summary printed and kept in $OUT/NAME-summary.txt.

@@ -20,13 +20,5 @@ SHOWN=4 timed_probe probe-nt 90 "${shapes[@]}" --time-cap-ms 20 --variants mma/c
   mma/c4_m2_u4_b8 dot/m1_r8w2_xw cublas/gemm
 left=$((570 - SECONDS))
 echo "racecheck: $left s left"
-race=(nn_cl16_u10_m1_xs nn_cl16_c128_m2_xs nn_cl16_m2_xs nn_cl8_c128_m4_xs nn_cl16_c128_m4_xs)
-s=$SECONDS
-for v in "${race[@]}"; do
-  (start=$SECONDS
-   variant_test "gemv/$v" "racecheck-$v" "$left" "$SANITIZER" --tool racecheck
-   echo "  ($((SECONDS - start)) s)") >"$OUT/racecheck-$v.summary" 2>&1 &
-done
-wait
-for v in "${race[@]}"; do cat "$OUT/racecheck-$v.summary"; done
-echo "racecheck, side by side: $((SECONDS - s)) s"
+racecheck_side_by_side "$left" 1 gemv/nn_cl16_u10_m1_xs gemv/nn_cl16_c128_m2_xs gemv/nn_cl16_m2_xs \
+  gemv/nn_cl8_c128_m4_xs gemv/nn_cl16_c128_m4_xs

@@ -20,17 +20,5 @@ hot_cold probe
 left=$((575 - SECONDS))
 shards=${SHARDS:-4}
 echo "racecheck: $left s left, $shards shards a build"
-race=(nn_cl16_c128_m2_xs nn_cl16_m2_xs nn_cl16_c128_m4_xs)
-s=$SECONDS
-for v in "${race[@]}"; do
-  for ((i = 0; i < shards; i++)); do
-    (start=$SECONDS
-     SKINNY_TEST_SHARD="$i/$shards" variant_test "gemv/$v" "racecheck-$v-$i" "$left" "$SANITIZER" --tool racecheck
-     echo "  ($((SECONDS - start)) s)") >"$OUT/racecheck-$v-$i.summary" 2>&1 &
-  done
-done
-wait
-for v in "${race[@]}"; do
-  for ((i = 0; i < shards; i++)); do cat "$OUT/racecheck-$v-$i.summary"; done
-done
-echo "racecheck, side by side: $((SECONDS - s)) s"
+racecheck_side_by_side "$left" "$shards" gemv/nn_cl16_c128_m2_xs gemv/nn_cl16_m2_xs \
+  gemv/nn_cl16_c128_m4_xs

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Thirty-fourth session, call 3 (sources with bench/experiments/s34-xpass.patch): neighbours of call
+# Thirty-fourth session, call 3 (sources with bench/experiments/s34-xpass.patch, in commit 1dd119d): neighbours of call
 # 2's XPASS winners at M = 16 and CHUNKS = 4 with two passes at M ≤ 8
 # (bench/experiments/registry-s34-xpass2.toml, beside call 2's registry-s34-xpass.toml): the edge set
 # on the new builds, then timed probes at M = 16 and at M = 8 on both models' nt shapes and three grid
