@@ -28,18 +28,20 @@
 //   between two full cluster barriers, 1.0–1.2 µs over the nt times on the small shapes. gemv_nn's
 //   workspace round trip (partials stored, a fence, a counter, then the last block loading
 //   `splits` partials an output, four at a time) measured 2–3 µs on the H200's small nn shapes
-//   (seventh session, call 8: qwen o 5.56 µs nn against 3.30 nt). A lane also loads the x of its
-//   rows with its W loads, not after them. CLUSTER = 1 is a plain column-tile kernel (no split, no
-//   barrier). gemv_nn_cluster_bias (thirty-first session) is the same for problems with a bias,
+//   (seventh session, call 8: qwen o 5.56 µs nn against 3.30 nt). A step's x is loaded with its
+//   W, not after it: by each lane for its own rows, or with XSHFL once a warp (below). CLUSTER = 1
+//   is a plain column-tile kernel (no split, no barrier). gemv_nn_cluster_bias (thirty-first session) is the same for problems with a bias,
 //   which it requests with the first W instead of after the sums.
 //
 // Parameters: COLS (64, 128 or 256), MAX_M (≤ 4: the shared-memory reduction holds MAX_M·COLS
 // sums per k lane), UNROLL; gemv_nn_cluster also CLUSTER (1, 2, 4, 8 or 16; 16 is beyond the
-// portable cluster size and the host opts the kernel in), UNROLL up to 16 and XSHFL (0 or 1;
-// thirty-third session): 1 loads each x value once a warp and passes it round by shuffles, not
-// once a lane into registers held while the W loads fly (UNROLL·MAX_M of them a thread: 16 of
-// the M ≤ 2 build's 84 registers at UNROLL 8, which cost it a block a SM and so half its
-// clusters in flight, s32 call 8).
+// portable cluster size and the host opts the kernel in), UNROLL up to 16, MIN_BLOCKS (the
+// blocks a SM `__launch_bounds__` promises: 2, 3 or 4 cap the registers at 128, 80 or 64) and
+// XSHFL (0 or 1; thirty-third session): 1 loads each x value once a warp and passes it round by
+// shuffles, not once a lane. What that saves is load instructions: a lane's step of the M ≤ 2,
+// 8-row build issued 8 W loads and 16 x loads (each an LSU instruction and an L1 wavefront,
+// however many lanes share the address), 8 + 1 with XSHFL, and that took 2×4096² from 13.03 µs
+// to 12.02 where the same rows at the same occupancy with x a lane took 13.76 (s33 call 1).
 
 #ifndef COLS
 #define COLS 128
@@ -261,9 +263,9 @@ __device__ __forceinline__ void nn_cluster_cols(const elem_t* __restrict__ x,
     if (XSHFL) {
         // A step needs UNROLL·MAX_M values of x per k lane (value q = u·MAX_M + i: x[i] at the
         // lane's row u), the same for its CT column lanes. Lane kw·CT + p loads values p, p + CT,
-        // .. of k lane kw, and each lane fetches value q from lane kw·CT + q % CT of its own
-        // segment by a shuffle of width CT, whose source lane and segment are immediates (a
-        // source lane computed per lane, kw + a constant, held one register for each q). The
+        // .. of k lane kw, and each lane fetches value q from lane q % CT of its own segment of
+        // CT lanes (shuffle width CT), so the source lane is an immediate: an absolute source,
+        // kw·CT + q % CT, would be computed per lane and held in a register for each q. The
         // walk is by warp, every lane running every step as the shuffles need; a lane masks
         // its rows past the split and columns past n.
         constexpr int XQ = UNROLL * MAX_M;

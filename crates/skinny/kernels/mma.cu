@@ -52,8 +52,16 @@
 // warp has one step left (1×896×4864 at CHUNKS = 8) there is nothing to merge. Steps past the
 // row read as zero (their mmas add 0).
 //
+// XPASS = P (thirty-fourth session): with CHUNKS = C, one A holds 16 / C rows of x; P passes
+// of A (x rows 16/C·p ..) share each W fragment, with their own accumulators, so m ≤ 16·P / C.
+// M = 16 at C = 2 keeps the 128-byte runs of W that c2_m8 reads at M = 8, and blocks of 4 rows,
+// at twice the x loads and mmas. Measured on the H200 (PERF.md, s34 calls 2–3): it wins where
+// the grid is short (16×896×4864 6.4 µs against 7.1 for 16-row blocks; 16×1024×8192 8.4 against
+// cuBLAS's 9.8) and loses where W fills the machine many times over (gate_up, the lm_heads),
+// where the extra x loads cost more than the runs give.
+//
 // Parameters: WARPS, TILES, UNROLL, SPAN, PIPE, MAX_M (≤ 8 / CHUNKS drops the A rows 8..15 at
-// compile time), LINES, CHUNKS, MIN_BLOCKS, TAIL.
+// compile time), LINES, CHUNKS, MIN_BLOCKS, TAIL, XPASS.
 
 #ifndef WARPS
 #define WARPS 4
@@ -95,8 +103,13 @@ constexpr int ROW_STEP_VECTORS = STEP_VECTORS * CHUNKS;
 #ifndef MAX_M
 #define MAX_M 16
 #endif
-// Whether A has rows 8..15 (x rows 8 / CHUNKS and up).
-constexpr bool HAS_HI = MAX_M > 8 / CHUNKS;
+#ifndef XPASS
+#define XPASS 1
+#endif
+// x rows one pass of A covers.
+constexpr int PASS_ROWS = 16 / CHUNKS;
+// Whether pass p of A has rows 8..15 (x rows PASS_ROWS·p + 8 / CHUNKS and up).
+__host__ __device__ constexpr bool pass_has_hi(int p) { return MAX_M > PASS_ROWS * p + 8 / CHUNKS; }
 #ifndef LINES
 #define LINES 0
 #endif
@@ -133,17 +146,17 @@ __device__ __forceinline__ uint4 load_cached(const uint4* p) {
 // The loads of U steps of 32·SPAN·CHUNKS k (steps s0, s0 + WARPS, ...) for one lane.
 template <int U>
 struct Batch {
-    uint4 w[U][TILES][SPAN], lo[U][SPAN], hi[U][SPAN];
+    uint4 w[U][TILES][SPAN], lo[XPASS][U][SPAN], hi[XPASS][U][SPAN];
 };
 
 // Where a lane's loads come from. w_row[tile]: the lane's row of W in each tile (LINES: its row
-// of load 0); x_lo, x_hi: the x rows of its A rows g and g + 8 (clamped to a real row; has_lo,
-// has_hi say whether they are inside m); vectors: 16-byte vectors a row.
+// of load 0); x_lo[p], x_hi[p]: the x rows of its A rows g and g + 8 in pass p (clamped to a
+// real row; has_lo, has_hi say whether they are inside m); vectors: 16-byte vectors a row.
 struct LaneSources {
     const uint4* w_row[TILES];
-    const uint4* x_lo;
-    const uint4* x_hi;
-    bool has_lo, has_hi;
+    const uint4* x_lo[XPASS];
+    const uint4* x_hi[XPASS];
+    bool has_lo[XPASS], has_hi[XPASS];
     // off: the lane's first vector in a step, 4·(g % CHUNKS) + t (t = lane % 4): its chunk's
     // 64-byte run, then its place in it.
     int off, vectors;
@@ -191,35 +204,41 @@ __device__ __forceinline__ void load_batch(Batch<U>& b, const LaneSources& src, 
             if (!(PARTS & LOAD_X)) continue;
             // x rows past m are clamped to a real row, loaded, and zeroed here (a select, not a
             // branch around the load).
-            const uint4 lo = in ? load_cached(src.x_lo + c) : zero;
-            b.lo[u][h] = src.has_lo ? lo : zero;
-            if (HAS_HI) {
-                const uint4 hi = in ? load_cached(src.x_hi + c) : zero;
-                b.hi[u][h] = src.has_hi ? hi : zero;
-            } else {
-                b.hi[u][h] = zero;
+#pragma unroll
+            for (int p = 0; p < XPASS; ++p) {
+                const uint4 lo = in ? load_cached(src.x_lo[p] + c) : zero;
+                b.lo[p][u][h] = src.has_lo[p] ? lo : zero;
+                if (pass_has_hi(p)) {
+                    const uint4 hi = in ? load_cached(src.x_hi[p] + c) : zero;
+                    b.hi[p][u][h] = src.has_hi[p] ? hi : zero;
+                } else {
+                    b.hi[p][u][h] = zero;
+                }
             }
         }
 }
 
 template <int U>
-__device__ __forceinline__ void mma_batch(float (&d)[TILES][4], const Batch<U>& b) {
+__device__ __forceinline__ void mma_batch(float (&d)[XPASS][TILES][4], const Batch<U>& b) {
 #pragma unroll
     for (int u = 0; u < U; ++u)
 #pragma unroll
-        for (int h = 0; h < SPAN; ++h) {
-            const u32 lo[4] = {b.lo[u][h].x, b.lo[u][h].y, b.lo[u][h].z, b.lo[u][h].w};
-            const u32 hi[4] = {b.hi[u][h].x, b.hi[u][h].y, b.hi[u][h].z, b.hi[u][h].w};
+        for (int h = 0; h < SPAN; ++h)
 #pragma unroll
-            for (int tile = 0; tile < TILES; ++tile) {
-                const uint4 wv = b.w[u][tile][h];
-                const u32 bw[4] = {wv.x, wv.y, wv.z, wv.w};
+            for (int p = 0; p < XPASS; ++p) {
+                const uint4 lv = b.lo[p][u][h], hv = b.hi[p][u][h];
+                const u32 lo[4] = {lv.x, lv.y, lv.z, lv.w};
+                const u32 hi[4] = {hv.x, hv.y, hv.z, hv.w};
 #pragma unroll
-                for (int q = 0; q < 2; ++q)
-                    mma_16816(d[tile], lo[2 * q], hi[2 * q], lo[2 * q + 1], hi[2 * q + 1],
-                              bw[2 * q], bw[2 * q + 1]);
+                for (int tile = 0; tile < TILES; ++tile) {
+                    const uint4 wv = b.w[u][tile][h];
+                    const u32 bw[4] = {wv.x, wv.y, wv.z, wv.w};
+#pragma unroll
+                    for (int q = 0; q < 2; ++q)
+                        mma_16816(d[p][tile], lo[2 * q], hi[2 * q], lo[2 * q + 1],
+                                  hi[2 * q + 1], bw[2 * q], bw[2 * q + 1]);
+                }
             }
-        }
 }
 
 #if LINES
@@ -250,7 +269,8 @@ __device__ __forceinline__ void rows_to_fragments(Batch<U>& b, uint4* tile) {
 
 // A loaded batch's mmas (LINES: its W put into fragment order first, through `tile`).
 template <int U>
-__device__ __forceinline__ void use_batch(float (&d)[TILES][4], Batch<U>& b, uint4* tile) {
+__device__ __forceinline__ void use_batch(float (&d)[XPASS][TILES][4], Batch<U>& b,
+                                          uint4* tile) {
 #if LINES
     rows_to_fragments(b, tile);
 #endif
@@ -268,7 +288,8 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
     static_assert(MAX_M >= 1 && MAX_M <= 16, "MAX_M must be in 1..=16");
     static_assert(CHUNKS == 1 || CHUNKS == 2 || CHUNKS == 4 || CHUNKS == 8,
                   "CHUNKS must be 1, 2, 4 or 8");
-    static_assert(MAX_M <= 16 / CHUNKS, "MAX_M must be at most 16 / CHUNKS");
+    static_assert(XPASS >= 1 && XPASS <= CHUNKS, "XPASS must be in 1..=CHUNKS");
+    static_assert(MAX_M <= PASS_ROWS * XPASS, "MAX_M must be at most 16·XPASS / CHUNKS");
     static_assert(!LINES || CHUNKS == 1, "LINES and CHUNKS > 1 do not go together");
     constexpr int ROWS = TILE_ROWS * TILES;
     // [warp][chunk][output row of the block][row of x]
@@ -295,20 +316,25 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
 #if LINES
     src.line_step = (size_t)LINE_ROWS * vectors;
 #endif
-    // A rows g and g + 8 are x rows g / CHUNKS and (g + 8) / CHUNKS.
-    const int x_lo = g / CHUNKS, x_hi = (g + 8) / CHUNKS;
-    src.has_lo = x_lo < m;
-    src.has_hi = HAS_HI && x_hi < m;
-    src.x_lo = reinterpret_cast<const uint4*>(x + (size_t)min(x_lo, m - 1) * k);
-    src.x_hi = reinterpret_cast<const uint4*>(x + (size_t)min(x_hi, m - 1) * k);
+    // A rows g and g + 8 of pass p are x rows PASS_ROWS·p + g / CHUNKS and + (g + 8) / CHUNKS.
+#pragma unroll
+    for (int p = 0; p < XPASS; ++p) {
+        const int x_lo = PASS_ROWS * p + g / CHUNKS, x_hi = PASS_ROWS * p + (g + 8) / CHUNKS;
+        src.has_lo[p] = x_lo < m;
+        src.has_hi[p] = pass_has_hi(p) && x_hi < m;
+        src.x_lo[p] = reinterpret_cast<const uint4*>(x + (size_t)min(x_lo, m - 1) * k);
+        src.x_hi[p] = reinterpret_cast<const uint4*>(x + (size_t)min(x_hi, m - 1) * k);
+    }
     src.off = 4 * (g % CHUNKS) + t;
     src.vectors = vectors;
 
-    float d[TILES][4];
+    float d[XPASS][TILES][4];
 #pragma unroll
-    for (int tile = 0; tile < TILES; ++tile)
+    for (int p = 0; p < XPASS; ++p)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) d[tile][e] = 0.0f;
+        for (int tile = 0; tile < TILES; ++tile)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) d[p][tile][e] = 0.0f;
 #if LINES
     __shared__ uint4 line_tile[WARPS][8 * STEP_VECTORS];
     uint4* const my_tile = line_tile[warp];
@@ -374,18 +400,21 @@ __device__ __forceinline__ void mma_rows(const elem_t* __restrict__ x,
     }
 #endif
 
-    // d[tile] = {D[g][2t], D[g][2t+1], D[g+8][2t], D[g+8][2t+1]}. A row a is x row a / CHUNKS,
-    // chunk a % CHUNKS; column j is row j / CHUNKS of the tile, chunk j % CHUNKS. Only the
-    // entries whose chunks agree are sums of x·W (at CHUNKS = 1 all of them: D[row of x][row of
-    // W]); each (chunk, row, x row) has exactly one.
+    // d[p][tile] = {D[g][2t], D[g][2t+1], D[g+8][2t], D[g+8][2t+1]} of pass p. A row a is x
+    // row PASS_ROWS·p + a / CHUNKS, chunk a % CHUNKS; column j is row j / CHUNKS of the tile,
+    // chunk j % CHUNKS. Only the entries whose chunks agree are sums of x·W (at CHUNKS = 1 all
+    // of them: D[row of x][row of W]); each (chunk, row, x row) has exactly one.
 #pragma unroll
-    for (int tile = 0; tile < TILES; ++tile)
+    for (int p = 0; p < XPASS; ++p)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) {
-            const int a = g + 8 * (e >> 1), j = 2 * t + (e & 1);
-            if ((a >= 8 && !HAS_HI) || a % CHUNKS != j % CHUNKS) continue;
-            partial[warp][j % CHUNKS][TILE_ROWS * tile + j / CHUNKS][a / CHUNKS] = d[tile][e];
-        }
+        for (int tile = 0; tile < TILES; ++tile)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                const int a = g + 8 * (e >> 1), j = 2 * t + (e & 1);
+                if ((a >= 8 && !pass_has_hi(p)) || a % CHUNKS != j % CHUNKS) continue;
+                partial[warp][j % CHUNKS][TILE_ROWS * tile + j / CHUNKS]
+                       [PASS_ROWS * p + a / CHUNKS] = d[p][tile][e];
+            }
     __syncthreads();
 
     for (int o = threadIdx.x; o < ROWS * m; o += WARPS * 32) {

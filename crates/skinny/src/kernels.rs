@@ -362,7 +362,7 @@ pub const FAMILIES: &[KernelFamily] = &[
                 name: "CHUNKS",
                 kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
                 required: false,
-                meaning: "1 (default), 2, 4 or 8: a tile is 8 / CHUNKS rows of W, each cut into CHUNKS runs along K side by side (one instruction reads 64·CHUNKS contiguous bytes of each row), x rows × chunks fill the mma's 16 rows, so m ≤ 16 / CHUNKS; not with LINES",
+                meaning: "1 (default), 2, 4 or 8: a tile is 8 / CHUNKS rows of W, each cut into CHUNKS runs along K side by side (one instruction reads 64·CHUNKS contiguous bytes of each row), x rows × chunks fill the mma's 16 rows, so m ≤ 16 / CHUNKS (times XPASS); not with LINES",
             },
             ParamSpec {
                 name: "MIN_BLOCKS",
@@ -375,6 +375,12 @@ pub const FAMILIES: &[KernelFamily] = &[
                 kind: ParamKind::Bool,
                 required: false,
                 meaning: "the steps left after the last whole batch loaded together, checked, as one batch (one DRAM round trip; steps past the row read as zero), not one step at a time (default false)",
+            },
+            ParamSpec {
+                name: "XPASS",
+                kind: ParamKind::Int { min: 1, max: 8, multiple: 1 },
+                required: false,
+                meaning: "passes of x (the mma's A) over each W fragment, at most CHUNKS: m ≤ 16·XPASS / CHUNKS (default 1), so that M = 16 can keep CHUNKS = 2's runs of W at twice the x loads and mmas",
             },
             PREFETCH_PARAM,
         ],

@@ -434,19 +434,28 @@ fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, Da
         }
     }
     // gemv_mma's CHUNKS cut each of 8 / CHUNKS rows into CHUNKS runs and fill the mma's 16 rows
-    // with rows of x × chunks: it must divide 8, leave m ≤ 16 / CHUNKS, and not go with LINES
-    // (the kernel's static_asserts would refuse these only at compile time).
+    // with rows of x × chunks: it must divide 8, leave m ≤ 16·XPASS / CHUNKS (XPASS passes of
+    // x over each W fragment, at most CHUNKS of them), and not go with LINES (the kernel's
+    // static_asserts would refuse these only at compile time).
     // (MAX_M is a required parameter of gemv_mma, checked before this.)
     if let (Some(ParamValue::Int(chunks)), Some(ParamValue::Int(max_m))) =
         (params.get("CHUNKS"), params.get("MAX_M"))
     {
         let lines = matches!(params.get("LINES"), Some(ParamValue::Bool(true)));
+        let passes = match params.get("XPASS") {
+            Some(ParamValue::Int(p)) => *p,
+            _ => 1,
+        };
         let why = if crate::kernels::rows_of_chunked_tile(*chunks).is_none() {
             Some("must be 1, 2, 4 or 8".to_string())
-        } else if *max_m > 16 / chunks {
+        } else if passes > *chunks {
+            Some(format!(
+                "allows at most {chunks} passes of x, not XPASS = {passes}"
+            ))
+        } else if *max_m > 16 * passes / chunks {
             Some(format!(
                 "leaves room for at most {} rows of x, not MAX_M = {max_m}",
-                16 / chunks
+                16 * passes / chunks
             ))
         } else if lines && *chunks > 1 {
             Some("does not go with LINES".to_string())
@@ -804,6 +813,24 @@ m_max = 16
         assert!(error_of(&mma(3, 4, false)).contains("must be 1, 2, 4 or 8"));
         assert!(error_of(&mma(4, 8, false)).contains("at most 4 rows of x, not MAX_M = 8"));
         assert!(error_of(&mma(2, 8, true)).contains("does not go with LINES"));
+        // XPASS passes of x: room for 16·XPASS / CHUNKS rows, at most CHUNKS passes.
+        let passes = |chunks: u32, max_m: u32, xpass: u32| {
+            mma(chunks, max_m, false).replace(
+                &format!("CHUNKS = {chunks} }}"),
+                &format!("CHUNKS = {chunks}, XPASS = {xpass} }}"),
+            )
+        };
+        for (chunks, max_m, xpass) in [(2, 16, 2), (4, 8, 2), (4, 16, 4), (8, 16, 8)] {
+            parse(&passes(chunks, max_m, xpass)).unwrap();
+        }
+        let err = error_of(&passes(2, 16, 1));
+        assert!(err.contains("at most 8 rows of x, not MAX_M = 16"), "{err}");
+        let err = error_of(&passes(2, 16, 4));
+        assert!(
+            err.contains("at most 2 passes of x, not XPASS = 4"),
+            "{err}"
+        );
+        assert!(error_of(&passes(1, 16, 2)).contains("at most 1 passes"));
     }
 
     #[test]
