@@ -436,19 +436,20 @@ fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, Da
     // gemv_mma's CHUNKS cut each of 8 / CHUNKS rows into CHUNKS runs and fill the mma's 16 rows
     // with rows of x × chunks: it must divide 8, leave m ≤ 16·XPASS / CHUNKS (XPASS passes of
     // x over each W fragment, at most CHUNKS of them), and not go with LINES (the kernel's
-    // static_asserts would refuse these only at compile time).
-    // (MAX_M is a required parameter of gemv_mma, checked before this.)
-    if let (Some(ParamValue::Int(chunks)), Some(ParamValue::Int(max_m))) =
-        (params.get("CHUNKS"), params.get("MAX_M"))
+    // static_asserts would refuse these only at compile time). CHUNKS and XPASS default to 1, so
+    // a build that sets XPASS alone is checked too. (MAX_M is a required parameter of gemv_mma,
+    // checked before this.)
+    if let Some(ParamValue::Int(max_m)) = params.get("MAX_M").filter(|_| family.name == "gemv_mma")
     {
-        let lines = matches!(params.get("LINES"), Some(ParamValue::Bool(true)));
-        let passes = match params.get("XPASS") {
-            Some(ParamValue::Int(p)) => *p,
+        let int_or_one = |name: &str| match params.get(name) {
+            Some(ParamValue::Int(v)) => *v,
             _ => 1,
         };
-        let why = if crate::kernels::rows_of_chunked_tile(*chunks).is_none() {
+        let (chunks, passes) = (int_or_one("CHUNKS"), int_or_one("XPASS"));
+        let lines = matches!(params.get("LINES"), Some(ParamValue::Bool(true)));
+        let why = if crate::kernels::rows_of_chunked_tile(chunks).is_none() {
             Some("must be 1, 2, 4 or 8".to_string())
-        } else if passes > *chunks {
+        } else if passes > chunks {
             Some(format!(
                 "allows at most {chunks} passes of x, not XPASS = {passes}"
             ))
@@ -457,7 +458,7 @@ fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, Da
                 "leaves room for at most {} rows of x, not MAX_M = {max_m}",
                 16 * passes / chunks
             ))
-        } else if lines && *chunks > 1 {
+        } else if lines && chunks > 1 {
             Some("does not go with LINES".to_string())
         } else {
             None
@@ -831,6 +832,9 @@ m_max = 16
             "{err}"
         );
         assert!(error_of(&passes(1, 16, 2)).contains("at most 1 passes"));
+        // XPASS without CHUNKS (CHUNKS = 1 by default) is refused here too, not by the compiler.
+        let no_chunks = mma(1, 16, false).replace(", CHUNKS = 1 }", ", XPASS = 2 }");
+        assert!(error_of(&no_chunks).contains("at most 1 passes"));
     }
 
     #[test]
