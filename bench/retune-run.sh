@@ -65,7 +65,7 @@ test_run() { # NAME SECONDS [SANITIZER ARGS...]: the test of NEW_VARIANTS into t
 }
 
 M1_NT="cublas/gemm cublas/gemm+bias cublaslt/matmul dot/m1_grid dot/m1_r4w1_xw dot/m1_r4w8_u3_xw dot/m1_r8w2_xw dot/m1_u5_xw dot/m1_u8_xw dot/m1_xw gemv/baseline_t32 mma/m8_k8 mma/m8_s4 mma/m8_u4 mma/m8_k8_pf mma/m8_s4_pf mma/m8_u4_pf mma/m16_k16_pf mma/c*"
-M1_NN="gemv/nn_c256_m1 gemv/nn_cl16_c256_m1 gemv/nn_cl16_m1 gemv/nn_cl16_u10_m1 gemv/nn_cl4_c128_m1 gemv/nn_cl8_c128_m1 gemv/nn_cl8_c256_u16_m1 gemv/nn_cl8_c128_u12_m1_xs gemv/nn_cl16_u10_m1_xs gemv/nn_cl8_c128_u6_m1_xs"
+M1_NN="gemv/nn_c256_m1 gemv/nn_cl16_c256_m1 gemv/nn_cl16_m1 gemv/nn_cl16_u10_m1 gemv/nn_cl4_c128_m1 gemv/nn_cl8_c128_m1 gemv/nn_cl8_c256_u16_m1 gemv/nn_cl8_c128_u12_m1_xs gemv/nn_cl16_u10_m1_xs gemv/nn_cl8_c128_u6_m1_xs gemv/nn_cl14_c128_u4_m1_xs gemv/nn_cl5_c128_u12_m1_xs gemv/nn_cl7_u4_m1_xs"
 GRID8="cublas/gemm cublaslt/matmul mma/m8_k8 mma/m8_s4 mma/m8_s4p mma/m8_u4 mma/m16_s4 mma/m16_k16 mma/m16_t2s4p mma/*_pf mma/*_l* mma/c2_* ring/m8_* wg/*"
 GRIDX="cublas/gemm cublaslt/matmul dot/m2_* dot/m4_* mma/m8_k8 mma/m8_s4p mma/m8_u4 mma/m16_s4 mma/m16_k8 mma/m16_k16 mma/m16_t2s4p mma/*_pf mma/*_l* mma/c* ring/* xres/* wg/*"
 MBAR="cublas/gemm cublas/gemm+bias cublaslt/matmul dot/m2_* dot/m4_* dot/m1_xw dot/m1_u5_xw dot/m1_r8w2_xw dot/m1_r4w1_xw gemv/baseline_t32 mma/m8_k8 mma/m8_s4p mma/m8_u4 mma/m16_s4 mma/m16_k8 mma/m16_k16 mma/m16_t2s4p mma/*_pf mma/*_l* mma/c* ring/* xres/* wg/* ${MBAR_EXTRA:-}"

@@ -30,13 +30,18 @@
 //   `splits` partials an output, four at a time) measured 2–3 µs on the H200's small nn shapes
 //   (seventh session, call 8: qwen o 5.56 µs nn against 3.30 nt). A step's x is loaded with its
 //   W, not after it: by each lane for its own rows, or with XSHFL once a warp (below). CLUSTER = 1
-//   is a plain column-tile kernel (no split, no barrier). gemv_nn_cluster_bias (thirty-first session) is the same for problems with a bias,
-//   which it requests with the first W instead of after the sums.
+//   is a plain column-tile kernel (no split, no barrier). gemv_nn_cluster_bias (thirty-first
+//   session) is the same for problems with a bias, which it requests with the first W instead
+//   of after the sums.
 //
-// Parameters: COLS (64, 128 or 256), MAX_M (≤ 4: the shared-memory reduction holds MAX_M·COLS
-// sums per k lane), UNROLL; gemv_nn_cluster also CLUSTER (1, 2, 4, 8 or 16; 16 is beyond the
-// portable cluster size and the host opts the kernel in), UNROLL up to 16, MIN_BLOCKS (the
-// blocks a SM `__launch_bounds__` promises: 2, 3 or 4 cap the registers at 128, 80 or 64) and
+// Parameters: COLS (32, 64, 128 or 256), MAX_M (≤ 4: the shared-memory reduction holds
+// MAX_M·COLS sums per k lane), UNROLL; gemv_nn_cluster also CLUSTER (1 to 16; past 8 is beyond
+// the portable cluster size and the host opts the kernel in; any count, not only a power of two,
+// so that the rows a k lane walks can fit whole steps: 1×4096² at 64 outputs a block over
+// clusters of 7 walks 18 rows a k lane in 5 steps of 4. Not so that blocks spread evenly: a
+// cluster is placed whole on one GPC, and 126 or 392 blocks left SMs with none, s36 call 1),
+// UNROLL up to 16, MIN_BLOCKS (the blocks a SM `__launch_bounds__` promises: 2, 3 or 4 cap the
+// registers at 128, 80 or 64) and
 // XSHFL (0 or 1; thirty-third session): 1 loads each x value once a warp and passes it round by
 // shuffles, not once a lane. What that saves is load instructions: a lane's step of the M ≤ 2,
 // 8-row build issued 8 W loads and 16 x loads (each an LSU instruction and an L1 wavefront,
@@ -83,7 +88,8 @@ gemv_nn(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __re
         const elem_t* __restrict__ bias, int m, int n, int k, float alpha, float beta,
         float* __restrict__ partial, unsigned* __restrict__ counters, int k_chunk) {
     pdl_begin();
-    static_assert(COLS == 64 || COLS == 128 || COLS == 256, "COLS must be 64, 128 or 256");
+    static_assert(COLS == 32 || COLS == 64 || COLS == 128 || COLS == 256,
+                  "COLS must be 32, 64, 128 or 256");
     static_assert(MAX_M >= 1 && MAX_M <= 4, "MAX_M must be in 1..=4");
     constexpr int CT = COLS / 8;    // column lanes
     constexpr int KT = 256 / CT;    // k lanes
@@ -213,10 +219,10 @@ __device__ __forceinline__ void nn_cluster_cols(const elem_t* __restrict__ x,
                                                 const elem_t* __restrict__ bias, int m, int n,
                                                 int k, float alpha, float beta) {
     pdl_begin();
-    static_assert(COLS == 64 || COLS == 128 || COLS == 256, "COLS must be 64, 128 or 256");
+    static_assert(COLS == 32 || COLS == 64 || COLS == 128 || COLS == 256,
+                  "COLS must be 32, 64, 128 or 256");
     static_assert(MAX_M >= 1 && MAX_M <= 4, "MAX_M must be in 1..=4");
-    static_assert(CLUSTER == 1 || CLUSTER == 2 || CLUSTER == 4 || CLUSTER == 8 || CLUSTER == 16,
-                  "CLUSTER must be 1, 2, 4, 8 or 16");
+    static_assert(CLUSTER >= 1 && CLUSTER <= 16, "CLUSTER must be in 1..=16");
     static_assert(UNROLL >= 1 && UNROLL <= 16, "UNROLL must be in 1..=16");
     constexpr int WARPS = 8;
     constexpr int CT = COLS / 8;   // column lanes (a warp's lanes are CT columns × KW k lanes)
@@ -224,17 +230,28 @@ __device__ __forceinline__ void nn_cluster_cols(const elem_t* __restrict__ x,
     constexpr int KT = WARPS * KW; // k lanes in the block
     constexpr int OUTS = MAX_M * COLS;
     __shared__ float red[WARPS][OUTS];
+    // Block q finishes outputs q·SLICE .. of the tile, `mine` of them: SLICE each, but where
+    // CLUSTER does not divide MAX_M·COLS the last blocks have fewer, or none (then nothing is
+    // sent to them and they leave once their own sums are sent).
+    // (A power-of-two CLUSTER divides it, and the code below is then what it was before other
+    // counts were allowed: the rank read where it was, after the arrival. Reading it first, above
+    // the mbarrier's set-up, drew racecheck hazards between barrier_init and
+    // barrier_expect_bytes on every build in s36's re-tune, where s33–s35 had none.)
+    constexpr int SLICE = (OUTS + CLUSTER - 1) / CLUSTER;
+    constexpr bool EVEN = OUTS % CLUSTER == 0;
+    // The outputs block `r` finishes where CLUSTER does not divide MAX_M·COLS.
+    const auto uneven_slice = [](int r) { return max(0, min(SLICE, OUTS - r * SLICE)); };
     // inbox[q][t]: block q's sum of output rank·SLICE + t of the tile (this block's slice).
-    constexpr int SLICE = OUTS / CLUSTER;
-    static_assert(OUTS % CLUSTER == 0, "CLUSTER must divide MAX_M·COLS");
     __shared__ float inbox[CLUSTER][SLICE];
-    // Completes when all CLUSTER·SLICE sums of this block's slice have landed in `inbox`.
+    // Completes when all CLUSTER·mine sums of this block's slice have landed in `inbox`.
     __shared__ u64 inbox_full;
     if (CLUSTER > 1) {
         if (threadIdx.x == 0) {
             barrier_init(&inbox_full, 1);
             asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
-            barrier_expect_bytes(&inbox_full, CLUSTER * SLICE * sizeof(float));
+            u32 slice = SLICE;
+            if constexpr (!EVEN) slice = uneven_slice((int)cluster_rank());
+            barrier_expect_bytes(&inbox_full, CLUSTER * slice * sizeof(float));
         }
         cluster_arrive_relaxed();
     }
@@ -243,13 +260,14 @@ __device__ __forceinline__ void nn_cluster_cols(const elem_t* __restrict__ x,
     const int ct = lane % CT, kt = warp * KW + lane / CT;
     const int col = blockIdx.x * COLS + 8 * ct;
     const int rank = CLUSTER > 1 ? (int)cluster_rank() : 0;
+    const int mine = EVEN ? SLICE : uneven_slice(rank);
     const int k_chunk = (k + CLUSTER - 1) / CLUSTER;
     const int k_begin = rank * k_chunk;
     const int k_end = min(k, k_begin + k_chunk);
-    // Thread t < SLICE finishes output rank·SLICE + t of the tile (the loop at the end).
+    // Thread t < mine finishes output rank·SLICE + t of the tile (the loop at the end).
     constexpr bool bias_early = EARLY_BIAS && SLICE <= 256;
     float early_bias = 0.0f;
-    if (bias_early && bias != nullptr && tid < SLICE) {
+    if (bias_early && bias != nullptr && tid < mine) {
         const int o = rank * SLICE + tid, j = blockIdx.x * COLS + o % COLS;
         if (o / COLS < m && j < n) early_bias = to_f32(__ldg(&bias[j]));
     }
@@ -364,7 +382,7 @@ __device__ __forceinline__ void nn_cluster_cols(const elem_t* __restrict__ x,
     if (CLUSTER == 1) __syncthreads();
 
     // Block `rank` finishes slice `rank` of the tile's outputs, adding in rank order.
-    for (int t = tid; t < SLICE; t += 256) {
+    for (int t = tid; t < mine; t += 256) {
         const int o = rank * SLICE + t;
         const int i = o / COLS, c = o % COLS, j = blockIdx.x * COLS + c;
         if (CLUSTER > 1) barrier_wait(&inbox_full, 0);
@@ -375,8 +393,9 @@ __device__ __forceinline__ void nn_cluster_cols(const elem_t* __restrict__ x,
         const size_t at = (size_t)i * n + j;
         y[at] = from_f32(nn_epilogue(s, bias, y, at, j, alpha, beta, bias_early, early_bias));
     }
-    // A block leaves only once every sum sent to it has landed (thread 0 always waits: SLICE ≥ 4),
-    // so no store targets a block that has gone.
+    // A block leaves only once every sum sent to it has landed (thread 0 waits whenever `mine` is
+    // not zero, and nothing is sent to a block whose slice is empty), so no store targets a block
+    // that has gone.
 }
 
 // The promise of MIN_BLOCKS blocks a SM (2 by default: at most 128 registers a thread) is what

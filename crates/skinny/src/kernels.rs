@@ -202,12 +202,12 @@ const MAX_M_PARAM: ParamSpec = ParamSpec {
 const NN_COLS_PARAM: ParamSpec = ParamSpec {
     name: "COLS",
     kind: ParamKind::Int {
-        min: 64,
+        min: 32,
         max: 256,
-        multiple: 64,
+        multiple: 32,
     },
     required: true,
-    meaning: "outputs per block: 64, 128 or 256",
+    meaning: "outputs per block: 32, 64, 128 or 256",
 };
 
 /// Rows of x the nn kernels' shared-memory reduction holds.
@@ -603,7 +603,7 @@ pub const FAMILIES: &[KernelFamily] = &[
                 name: "CLUSTER",
                 kind: ParamKind::Int { min: 1, max: 16, multiple: 1 },
                 required: true,
-                meaning: "blocks a column tile, one cluster, each 1/CLUSTER of K: 1, 2, 4, 8 or 16 (16 is a non-portable cluster size)",
+                meaning: "blocks a column tile, one cluster, each 1/CLUSTER of K: 1 to 16, not only powers of two (past 8 is a non-portable cluster size)",
             },
             ParamSpec {
                 name: "XSHFL",

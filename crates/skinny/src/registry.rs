@@ -414,13 +414,14 @@ fn check_variant(source: &SourceFile, entry: VariantEntry) -> Result<Variant, Da
             ));
         }
     }
-    // Clusters split K evenly and share MAX_M·COLS outputs out between their blocks: a power of
-    // two; the kernel's static_assert would otherwise refuse it only at compile time, on the GPU.
-    if let Some(ParamValue::Int(blocks)) = params.get("CLUSTER") {
-        if ![1, 2, 4, 8, 16].contains(blocks) {
+    // The nn kernels' outputs a block are whole warps' column lanes (COLS / 8 of them must
+    // divide 32); the family's range allows every multiple of 32 up to 256, and the kernels'
+    // static_assert would refuse 96, 160, 192 and 224 only at compile time, on the GPU.
+    if let Some(ParamValue::Int(cols)) = params.get("COLS") {
+        if ![32, 64, 128, 256].contains(cols) {
             return Err(err(
                 supports_line.clone(),
-                format!("variant '{id}': CLUSTER = {blocks} must be 1, 2, 4, 8 or 16"),
+                format!("variant '{id}': COLS = {cols} must be 32, 64, 128 or 256"),
             ));
         }
     }
@@ -767,21 +768,25 @@ m_max = 16
     }
 
     #[test]
-    fn a_cluster_is_a_power_of_two_up_to_16() {
-        let nn = |cluster: u32| {
+    fn nn_columns_are_a_power_of_two_and_a_cluster_any_count_up_to_16() {
+        let nn = |cols: u32, cluster: u32| {
             format!(
-                "[[variant]]\nid = \"t/c\"\nbackend = \"cuda\"\nkernel = \"gemv_nn_cluster\"\nparams = {{ COLS = 64, MAX_M = 1, UNROLL = 8, CLUSTER = {cluster} }}\n[variant.supports]\nlayouts = [\"nn\"]\ndtypes = [\"bf16\"]\nm_max = 1\n"
+                "[[variant]]\nid = \"t/c\"\nbackend = \"cuda\"\nkernel = \"gemv_nn_cluster\"\nparams = {{ COLS = {cols}, MAX_M = 1, UNROLL = 8, CLUSTER = {cluster} }}\n[variant.supports]\nlayouts = [\"nn\"]\ndtypes = [\"bf16\"]\nm_max = 1\n"
             )
         };
-        for ok in [1, 2, 4, 8, 16] {
-            parse(&nn(ok)).unwrap();
+        for cluster in [1, 2, 3, 8, 9, 14, 16] {
+            parse(&nn(64, cluster)).unwrap();
         }
-        for bad in [3, 6, 12] {
-            let err = error_of(&nn(bad));
-            assert!(err.contains("must be 1, 2, 4, 8 or 16"), "{bad}: {err}");
+        for cols in [32, 64, 128, 256] {
+            parse(&nn(cols, 8)).unwrap();
         }
-        // Past the family's range, the parameter check refuses it first.
-        assert!(error_of(&nn(32)).contains("CLUSTER"));
+        for bad in [96, 160, 192, 224] {
+            let err = error_of(&nn(bad, 8));
+            assert!(err.contains("must be 32, 64, 128 or 256"), "{bad}: {err}");
+        }
+        // Past the family's ranges, the parameter check refuses them first.
+        assert!(error_of(&nn(64, 17)).contains("CLUSTER"));
+        assert!(error_of(&nn(48, 8)).contains("COLS"));
     }
 
     #[test]
