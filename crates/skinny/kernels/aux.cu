@@ -17,25 +17,55 @@ extern "C" __global__ void skinny_spin(u64 ns) {
     } while (now - start < ns);
 }
 
+// A read-only 16-byte load, allocated in L1 (__ldg) or not (NO_L1: as gemv_mma's loads of W
+// always were, and gemv_split's and gemv_nn_cluster's are since the thirty-seventh session). On
+// the H200 a cold sized read of 8.7 MB took 4.79 µs a call with __ldg loads, a GEMV reading
+// the same bytes without allocating 4.77, and this kernel without allocating 4.35; so the
+// ceilings try both kinds and keep the faster.
+template <bool NO_L1>
+__device__ __forceinline__ uint4 read_vector(const uint4* p) {
+    if (!NO_L1) return __ldg(p);
+    uint4 v;
+    asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+        : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+        : "l"(p));
+    return v;
+}
+
 // Read-only bandwidth: every byte of `buf` read once with 16-byte loads, four in flight per
 // thread. The XOR result is stored only if it equals an impossible value, so the loads cannot be
 // removed and nothing is written.
-extern "C" __global__ void skinny_read_bandwidth(const uint4* __restrict__ buf, u64 vectors,
-                                                 u32* __restrict__ sink) {
+template <bool NO_L1>
+__device__ __forceinline__ void read_all(const uint4* __restrict__ buf, u64 vectors,
+                                         u32* __restrict__ sink) {
     const u64 stride = (u64)gridDim.x * blockDim.x;
     u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x;
     u32 acc = 0;
     for (; i + 3 * stride < vectors; i += 4 * stride) {
-        uint4 a = __ldg(&buf[i]), b = __ldg(&buf[i + stride]);
-        uint4 c = __ldg(&buf[i + 2 * stride]), d = __ldg(&buf[i + 3 * stride]);
+        uint4 a = read_vector<NO_L1>(&buf[i]), b = read_vector<NO_L1>(&buf[i + stride]);
+        uint4 c = read_vector<NO_L1>(&buf[i + 2 * stride]);
+        uint4 d = read_vector<NO_L1>(&buf[i + 3 * stride]);
         acc ^= a.x ^ a.y ^ a.z ^ a.w ^ b.x ^ b.y ^ b.z ^ b.w;
         acc ^= c.x ^ c.y ^ c.z ^ c.w ^ d.x ^ d.y ^ d.z ^ d.w;
     }
     for (; i < vectors; i += stride) {
-        uint4 a = __ldg(&buf[i]);
+        uint4 a = read_vector<NO_L1>(&buf[i]);
         acc ^= a.x ^ a.y ^ a.z ^ a.w;
     }
     if (acc == 0x9e3779b9u) sink[0] = acc;
+}
+
+// The read kernel with loads not allocated in L1 (the decode read chain's, and one of the two
+// the ceilings try).
+extern "C" __global__ void skinny_read_bandwidth(const uint4* __restrict__ buf, u64 vectors,
+                                                 u32* __restrict__ sink) {
+    read_all<true>(buf, vectors, sink);
+}
+
+// The read kernel with plain read-only loads (__ldg), the ceilings' other kind.
+extern "C" __global__ void skinny_read_bandwidth_l1(const uint4* __restrict__ buf, u64 vectors,
+                                                    u32* __restrict__ sink) {
+    read_all<false>(buf, vectors, sink);
 }
 
 // y[i, j] += bias[j], a separate pass over y.

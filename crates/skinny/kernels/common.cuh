@@ -104,6 +104,22 @@ __device__ __forceinline__ void mma_16816(float d[4], u32 a0, u32 a1, u32 a2, u3
 #error "PREFETCH must be 0, 64, 128 or 256"
 #endif
 
+// W_NO_L1 (a registry parameter of gemv_split and gemv_nn_cluster; thirty-seventh session): 1
+// (default) marks the kernel's loads of W L1::no_allocate, as gemv_mma's always are (W is read
+// once); 0: plain read-only loads (__ldg), as before. Measured on the H200 (PERF.md, thirty-seventh
+// session, call 2): gpu_cold 0.3-0.6 µs faster a call on every M = 1 nn winner and on dot/m1_*,
+// graph and hot within noise. Those families' plain loads cost 1.2-1.6 µs more in a stream of
+// cold calls than in a graph of the same calls, where gemv_mma's cost 0.8-1.0 (the launch
+// difference alone); why a stream pays for L1 allocation is not established.
+#ifndef W_NO_L1
+#define W_NO_L1 1
+#endif
+#if W_NO_L1
+#define W_L1_HINT ".L1::no_allocate"
+#else
+#define W_L1_HINT ""
+#endif
+
 __device__ __forceinline__ float warp_sum(float v) {
 #pragma unroll
     for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);

@@ -141,13 +141,13 @@ gemv_baseline(const elem_t* __restrict__ x, const elem_t* __restrict__ w,
 // start (otherwise the epilogue reads the bias, as without EARLY_BIAS).
 #define SPLIT_BIAS_FITS (MAX_M * ROWS <= WARPS * 32)
 
-// A vector of W for gemv_split: __ldg as before, or with PREFETCH the same read-only load with
-// its L2 prefetch size.
+// A vector of W for gemv_split: __ldg as before, or with PREFETCH or W_NO_L1 the same read-only
+// load with its L2 prefetch size or L1 hint.
 __device__ __forceinline__ uint4 load_w_vector(const uint4* p) {
-#if PREFETCH
+#if PREFETCH || W_NO_L1
     uint4 v;
     // Not volatile: a pure read of read-only memory, which the compiler may schedule as __ldg.
-    asm("ld.global.nc" W_PREFETCH ".v4.u32 {%0, %1, %2, %3}, [%4];"
+    asm("ld.global.nc" W_L1_HINT W_PREFETCH ".v4.u32 {%0, %1, %2, %3}, [%4];"
                  : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
                  : "l"(p));
     return v;

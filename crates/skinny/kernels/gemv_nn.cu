@@ -173,6 +173,20 @@ gemv_nn(const elem_t* __restrict__ x, const elem_t* __restrict__ w, elem_t* __re
     if (tid == 0) counters[blockIdx.x] = 0;
 }
 
+// A 16-byte row piece of W for gemv_nn_cluster: __ldg, or with W_NO_L1 the same read-only load
+// not allocated in L1.
+__device__ __forceinline__ uint4 load_w_piece(const elem_t* p) {
+#if W_NO_L1
+    uint4 v;
+    asm("ld.global.nc" W_L1_HINT ".v4.u32 {%0, %1, %2, %3}, [%4];"
+        : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+        : "l"(p));
+    return v;
+#else
+    return __ldg(reinterpret_cast<const uint4*>(p));
+#endif
+}
+
 // This block's rank in its cluster.
 __device__ __forceinline__ u32 cluster_rank() {
     u32 r;
@@ -311,7 +325,7 @@ __device__ __forceinline__ void nn_cluster_cols(const elem_t* __restrict__ x,
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u)
                 wv[u] = r_first + step + u * KT < w_end
-                            ? __ldg(reinterpret_cast<const uint4*>(wp + u * u_stride))
+                            ? load_w_piece(wp + u * u_stride)
                             : make_uint4(0, 0, 0, 0);
 #pragma unroll
             for (int v = 0; v < XV; ++v) xl[v] = step < x_end[v] ? to_f32(xp[v][step]) : 0.0f;
@@ -338,8 +352,7 @@ __device__ __forceinline__ void nn_cluster_cols(const elem_t* __restrict__ x,
             for (int u = 0; u < UNROLL; ++u) {
                 const int r = r0 + u * KT;
                 const bool in = r < k_end;
-                wv[u] = in ? __ldg(reinterpret_cast<const uint4*>(w + (size_t)r * n + col))
-                           : make_uint4(0, 0, 0, 0);
+                wv[u] = in ? load_w_piece(w + (size_t)r * n + col) : make_uint4(0, 0, 0, 0);
 #pragma unroll
                 for (int i = 0; i < MAX_M; ++i)
                     xv[u][i] = in && i < m ? to_f32(x[(size_t)i * k + r]) : 0.0f;

@@ -45,7 +45,7 @@ pub struct SizedRead {
     /// The same configuration replayed from a CUDA graph, per call, µs (as `graph_us`).
     #[serde(default)]
     pub graph_us: Option<Stats>,
-    /// That configuration, e.g. "4 loads a thread, 532 blocks of 256".
+    /// That configuration, e.g. "4 loads a thread, 532 blocks of 256, loads not allocated in L1".
     pub config: String,
 }
 

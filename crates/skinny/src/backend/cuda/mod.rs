@@ -130,7 +130,9 @@ struct DeviceFacts {
 struct Helpers {
     empty: CudaFunction,
     spin: CudaFunction,
+    /// The read kernel with loads not allocated in L1, and with plain (`__ldg`) loads.
     read_bandwidth: CudaFunction,
+    read_bandwidth_l1: CudaFunction,
     bias_add: CudaFunction,
     fill_uniform: CudaFunction,
 }
@@ -265,6 +267,7 @@ impl CudaBackend {
             empty: self.function(&request, "skinny_empty")?,
             spin: self.function(&request, "skinny_spin")?,
             read_bandwidth: self.function(&request, "skinny_read_bandwidth")?,
+            read_bandwidth_l1: self.function(&request, "skinny_read_bandwidth_l1")?,
             bias_add: self.function(&request, "skinny_bias_add")?,
             fill_uniform: self.function(&request, "skinny_fill_uniform")?,
         };
@@ -277,7 +280,8 @@ impl CudaBackend {
         Ok(self.helpers(Dtype::Bf16)?.spin)
     }
 
-    /// The read-bandwidth kernel (`timing::launch_read` launches it).
+    /// The read-bandwidth kernel with loads not allocated in L1 (`timing::launch_read` launches
+    /// it).
     pub(crate) fn read_kernel(&mut self) -> Result<CudaFunction, RunError> {
         Ok(self.helpers(Dtype::Bf16)?.read_bandwidth)
     }

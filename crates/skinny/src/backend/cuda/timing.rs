@@ -49,6 +49,35 @@ const READ_GRIDS: &[ReadGrid] = &[
     ReadGrid::OnePass(4),
 ];
 
+/// The read kernel's two kinds of load (aux.cu): the ceilings take the best of both, since which
+/// is faster depends on how the kernel is launched (thirty-seventh session: in a stream of cold
+/// calls, loads allocated in L1 cost 0.3–0.5 µs a call more).
+const READ_KINDS: [ReadLoads; 2] = [ReadLoads::NoL1, ReadLoads::Plain];
+
+#[derive(Clone, Copy, Debug)]
+enum ReadLoads {
+    /// `ld.global.nc.L1::no_allocate` (skinny_read_bandwidth).
+    NoL1,
+    /// `__ldg` (skinny_read_bandwidth_l1).
+    Plain,
+}
+
+impl ReadLoads {
+    fn kernel(self, helpers: &Helpers) -> &CudaFunction {
+        match self {
+            ReadLoads::NoL1 => &helpers.read_bandwidth,
+            ReadLoads::Plain => &helpers.read_bandwidth_l1,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            ReadLoads::NoL1 => "loads not allocated in L1",
+            ReadLoads::Plain => "plain loads",
+        }
+    }
+}
+
 /// How the read-bandwidth kernel is launched over its buffer.
 #[derive(Clone, Copy, Debug)]
 enum ReadGrid {
@@ -339,7 +368,7 @@ pub(super) fn ceilings(
     // buffer, while 8 or 16 blocks of 256 read 4500–4650 every time, depending on the machine,
     // and one pass of many blocks (as the sized reads launch) read 3–4 % more than those
     // (4681–4688 GB/s; docs/PERF.md).
-    let read_at = |grid: ReadGrid| -> Result<Stats, RunError> {
+    let read_at = |grid: ReadGrid, kind: ReadLoads| -> Result<Stats, RunError> {
         let config = grid.config(facts.sm_count, bytes as u64);
         let read_once = || -> Result<f64, RunError> {
             let start = event(&stream)?;
@@ -348,7 +377,7 @@ pub(super) fn ceilings(
             unsafe {
                 launch_read(
                     &stream,
-                    &helpers.read_bandwidth,
+                    kind.kernel(helpers),
                     buf_ptr,
                     bytes as u64,
                     config,
@@ -362,19 +391,23 @@ pub(super) fn ceilings(
         sample_until_stable(rule, read_once)
     };
     let mut reads = Vec::new();
-    for &grid in READ_GRIDS {
-        reads.push((grid, read_at(grid)?));
+    for kind in READ_KINDS {
+        for &grid in READ_GRIDS {
+            reads.push(((grid, kind), read_at(grid, kind)?));
+        }
     }
-    let (best_grid, read) = reads
+    let ((best_grid, best_kind), read) = reads
         .iter()
         .max_by(|a, b| a.1.median.total_cmp(&b.1.median))
         .cloned()
-        .expect("READ_GRIDS is not empty");
+        .expect("READ_GRIDS and READ_KINDS are not empty");
     let read_shapes = reads
         .iter()
-        .map(|(grid, stats)| format!("{} {:.0}", grid.label(), stats.median))
+        .map(|((grid, kind), stats)| {
+            format!("{}, {} {:.0}", grid.label(), kind.label(), stats.median)
+        })
         .collect::<Vec<_>>()
-        .join(", ");
+        .join("; ");
     let region = Region {
         base: buf_ptr,
         bytes: bytes as u64,
@@ -443,16 +476,17 @@ pub(super) fn ceilings(
         sized_reads,
         notes: vec![
             format!(
-                "read_bandwidth: one kernel reading a {} MiB buffer with 16-byte loads, up to 4 in flight a thread; the best median of {} launch shapes ({read_shapes} GB/s): {}",
+                "read_bandwidth: one kernel reading a {} MiB buffer with 16-byte loads, up to 4 in flight a thread; the best median of {} launch shapes, each with two kinds of load ({read_shapes} GB/s): {}, {}",
                 bytes >> 20,
                 READ_GRIDS.len(),
-                best_grid.label()
+                best_grid.label(),
+                best_kind.label()
             ),
             "empty_roundtrip_us: launch of an empty kernel and stream synchronize, host clock".into(),
             format!("graph_node_us: {GRAPH_NODES} empty kernels in one graph, replay time over {GRAPH_NODES}, device events"),
             format!("queued_kernel_us: {QUEUED_EMPTY} empty one-thread kernels queued behind a spin, device events over {QUEUED_EMPTY}"),
             format!("queued_grid_us: the same with {} blocks of 128 threads", facts.sm_count * GRID_BLOCKS_PER_SM),
-            format!("sized_reads: the read kernel on copies of each size rotated past {L2_PASSES}x the L2, queued behind a spin, with grids of blocks of {READ_BLOCK} sized for {READ_LOADS:?} 16-byte loads a thread (the kernel keeps 4 in flight); the best, then replayed from a graph; sizes over half the 4 GiB buffer are not measured"),
+            format!("sized_reads: the read kernel on copies of each size rotated past {L2_PASSES}x the L2, queued behind a spin, with grids of blocks of {READ_BLOCK} sized for {READ_LOADS:?} 16-byte loads a thread (the kernel keeps 4 in flight), each with loads allocated in L1 and not; the best, then replayed from a graph; sizes over half the 4 GiB buffer are not measured"),
         ],
     })
 }
@@ -505,7 +539,7 @@ struct Region {
 
 /// The fastest cold read of `size` bytes: the read-bandwidth kernel on copies of `size` bytes
 /// rotated past the L2, queued back to back as `gpu_cold_us` queues a variant's calls, with the
-/// grid sized so that each thread issues a given number of loads. A GEMV whose weights are `size`
+/// grid sized so that each thread issues a given number of loads, of either kind. A GEMV whose weights are `size`
 /// bytes cannot beat this figure by more than noise; how far it sits above says what its own
 /// arithmetic, reduction and layout cost.
 fn sized_read(
@@ -531,13 +565,13 @@ fn sized_read(
     // The copy read by call `i`: copies · stride <= region.bytes, so inside the filled region,
     // and 256-byte aligned.
     let copy_ptr = |i: u64| region.base + (i % copies) * stride;
-    let read_copy = |i: u64, config: LaunchConfig| {
+    let read_copy = |i: u64, config: LaunchConfig, kind: ReadLoads| {
         // SAFETY: `copy_ptr(i)` starts `size` live, aligned bytes of the region (above); `sink`
         // is the caller's live u32.
         unsafe {
             launch_read(
                 stream,
-                &helpers.read_bandwidth,
+                kind.kernel(helpers),
                 copy_ptr(i),
                 size,
                 config,
@@ -545,29 +579,31 @@ fn sized_read(
             )
         }
     };
-    let mut best: Option<(Stats, u64, LaunchConfig)> = None;
-    for loads in READ_LOADS {
-        let config = read_config(size, loads);
-        let mut next = 0u64;
-        let mut launch = || {
-            next += 1;
-            read_copy(next, config)
-        };
-        let mut spin_ns = (batch as u64 * 3 + 50) * 1000;
-        let us = sample_until_stable(rule, || {
-            queued_us(stream, &helpers.spin, &mut spin_ns, batch, &mut launch)
-        })?;
-        if best.as_ref().is_none_or(|(b, _, _)| us.median < b.median) {
-            best = Some((us, loads, config));
+    let mut best: Option<(Stats, u64, LaunchConfig, ReadLoads)> = None;
+    for kind in READ_KINDS {
+        for loads in READ_LOADS {
+            let config = read_config(size, loads);
+            let mut next = 0u64;
+            let mut launch = || {
+                next += 1;
+                read_copy(next, config, kind)
+            };
+            let mut spin_ns = (batch as u64 * 3 + 50) * 1000;
+            let us = sample_until_stable(rule, || {
+                queued_us(stream, &helpers.spin, &mut spin_ns, batch, &mut launch)
+            })?;
+            if best.as_ref().is_none_or(|(b, ..)| us.median < b.median) {
+                best = Some((us, loads, config, kind));
+            }
         }
     }
-    let (us, loads, config) =
+    let (us, loads, config, kind) =
         best.ok_or_else(|| RunError::new("no read configuration was tried"))?;
     // The best configuration replayed from a graph that rotates through the copies, as
     // `graph_us` replays a variant's calls (as many calls as copies, up to MAX_BATCH).
     let graph_calls = (copies as usize).max(batch).min(MAX_BATCH);
     let graph = capture(stream, || {
-        (0..graph_calls as u64).try_for_each(|i| read_copy(i, config))
+        (0..graph_calls as u64).try_for_each(|i| read_copy(i, config, kind))
     })?;
     let graph_us = sample_until_stable(rule, || {
         replay_per_call_us(stream, &helpers.spin, &graph, graph_calls)
@@ -577,8 +613,9 @@ fn sized_read(
         us,
         graph_us: Some(graph_us),
         config: format!(
-            "{loads} loads a thread, {} blocks of {READ_BLOCK}",
-            config.grid_dim.0
+            "{loads} loads a thread, {} blocks of {READ_BLOCK}, {}",
+            config.grid_dim.0,
+            kind.label()
         ),
     })
 }
