@@ -11,10 +11,8 @@ set -uo pipefail
 call_begin
 trap pack EXIT
 add=(--add-registry bench/experiments/registry-s37-nn-split.toml)
-shapes=()
-for s in 896,4864 1792,2432 3584,1216 7168,608 14336,304 28672,152 57344,76; do
-  shapes+=(--shape "1,$s,nn")
-done
+shapes_at 1 "896,4864,nn 1792,2432,nn 3584,1216,nn 7168,608,nn 14336,304,nn 28672,152,nn
+  57344,76,nn"
 SHOWN=12 timed_probe probe 300 "${add[@]}" "${shapes[@]}" --shape 1,896,4864 --shape 1,57344,76 \
   --time-cap-ms 20 --variants 'exp/*' gemv/nn_cl16_u10_m1_xs mma/c8_m1_w5u4_tail dot/m1_u5_xw \
   cublas/gemm

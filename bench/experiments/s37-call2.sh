@@ -9,10 +9,8 @@ call_begin
 trap pack EXIT
 add=(--add-registry bench/experiments/registry-s37-nol1.toml)
 edge_check 90 "${add[@]}" --variants 'exp/*'
-shapes=()
-for s in 896,4864 896,896 1152,896,bias 9728,896 4096,4096 4096,14336 6144,4096; do
-  shapes+=(--shape "1,$s,nn")
-done
+shapes_at 1 "896,4864,nn 896,896,nn 1152,896,bias,nn 9728,896,nn 4096,4096,nn 4096,14336,nn
+  6144,4096,nn"
 shapes+=(--shape 1,14336,304,nn --shape 1,896,4864 --shape 1,4096,4096 --shape 1,9728,896 \
   --shape 1,4096,14336)
 SHOWN=12 timed_probe probe 300 "${add[@]}" "${shapes[@]}" --time-cap-ms 20 \

@@ -16,7 +16,7 @@ m_bar.py PROBE.json[.gz] ...
 """
 import sys
 
-from result_files import load
+from result_files import is_vendor, load
 
 CUBLAS_PLAIN = {"cublas/gemm"}
 CUBLAS_BIAS = {"cublas/gemm+bias", "cublaslt/matmul"}
@@ -43,7 +43,7 @@ def main(paths):
             figures.setdefault(key, []).append((path.split("/")[-1], variants))
 
     def best_skinny(variants):
-        own = [(t, v) for v, t in variants.items() if not v.startswith(("cublas", "cpu/"))]
+        own = [(t, v) for v, t in variants.items() if not is_vendor(v)]
         return min(own) if own else None
 
     def baselines_of(shape):

@@ -9,6 +9,11 @@ def open_text(path):
     return opener(path, "rt", encoding="utf-8", errors="replace")
 
 
+def is_vendor(variant):
+    """Whether a variant is a baseline (cuBLAS, cuBLASLt, the CPU backend's), not skinny's own."""
+    return variant.startswith(("cublas", "cpu/"))
+
+
 def load(path):
     with open_text(path) as f:
         return json.load(f)

@@ -130,8 +130,9 @@ struct DeviceFacts {
 struct Helpers {
     empty: CudaFunction,
     spin: CudaFunction,
-    /// The read kernel with loads not allocated in L1, and with plain (`__ldg`) loads.
+    /// The read kernel with loads not allocated in L1.
     read_bandwidth: CudaFunction,
+    /// The read kernel with plain (`__ldg`) loads.
     read_bandwidth_l1: CudaFunction,
     bias_add: CudaFunction,
     fill_uniform: CudaFunction,

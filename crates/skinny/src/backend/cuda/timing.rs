@@ -539,9 +539,9 @@ struct Region {
 
 /// The fastest cold read of `size` bytes: the read-bandwidth kernel on copies of `size` bytes
 /// rotated past the L2, queued back to back as `gpu_cold_us` queues a variant's calls, with the
-/// grid sized so that each thread issues a given number of loads, of either kind. A GEMV whose weights are `size`
-/// bytes cannot beat this figure by more than noise; how far it sits above says what its own
-/// arithmetic, reduction and layout cost.
+/// grid sized so that each thread issues a given number of loads, of either kind. A GEMV whose
+/// weights are `size` bytes cannot beat this figure by more than noise; how far it sits above
+/// says what its own arithmetic, reduction and layout cost.
 fn sized_read(
     stream: &std::sync::Arc<CudaStream>,
     helpers: &Helpers,
