@@ -16,11 +16,20 @@ nn=(--shape 1,128256,4096,nn --shape 4,896,896,nn --shape 4,1152,896,nn,bias --s
 vm1=(dot/m1_xw dot/m1_u8_xw dot/m1_u5_xw mma/c8_m1_u4_b8 mma/c8_m1_w5u4_tail cublas/gemm)
 vmb=(mma/m16_t2s2_b4_pf mma/c2_m8_w8t2u4_b2 mma/m8_s4_pf wg/m16_r2s4p_r cublas/gemm)
 vnn=(gemv/nn_c256_m1 gemv/nn_cl16_c128_m4_xs cublas/gemm cublas/gemm+bias)
+
+# ab ROUND GROUP EXP_GLOB...: the shapes in array GROUP with the variants in array vGROUP, probed
+# by B (with the experiment registry, and its builds matching EXP_GLOB) and then by A.
+ab() {
+  local round=$1 group=$2
+  shift 2
+  local -n shapes_of=$group variants_of=v$group
+  skinny=$B SHOWN=12 timed_probe "b$round-$group" 120 "${add[@]}" "${shapes_of[@]}" \
+    --time-cap-ms 20 --variants "$@" "${variants_of[@]}"
+  skinny=$A SHOWN=12 timed_probe "a$round-$group" 120 "${shapes_of[@]}" --time-cap-ms 20 \
+    --variants "${variants_of[@]}"
+}
 for round in 1 2; do
-  skinny=$B SHOWN=12 timed_probe b$round-m1 120 "${add[@]}" "${m1[@]}" --time-cap-ms 20 --variants 'exp/m1_*' 'exp/c8_*' "${vm1[@]}"
-  skinny=$A SHOWN=12 timed_probe a$round-m1 120 "${m1[@]}" --time-cap-ms 20 --variants "${vm1[@]}"
-  skinny=$B SHOWN=12 timed_probe b$round-mb 120 "${add[@]}" "${mb[@]}" --time-cap-ms 20 --variants 'exp/m16_*' 'exp/c2_*' 'exp/m8_*' "${vmb[@]}"
-  skinny=$A SHOWN=12 timed_probe a$round-mb 120 "${mb[@]}" --time-cap-ms 20 --variants "${vmb[@]}"
-  skinny=$B SHOWN=12 timed_probe b$round-nn 120 "${add[@]}" "${nn[@]}" --time-cap-ms 20 --variants 'exp/nn_*' "${vnn[@]}"
-  skinny=$A SHOWN=12 timed_probe a$round-nn 120 "${nn[@]}" --time-cap-ms 20 --variants "${vnn[@]}"
+  ab $round m1 'exp/m1_*' 'exp/c8_*'
+  ab $round mb 'exp/m16_*' 'exp/c2_*' 'exp/m8_*'
+  ab $round nn 'exp/nn_*'
 done
